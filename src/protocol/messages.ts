@@ -97,3 +97,30 @@ export interface FieldDescription {
 }
 
 export type TransactionStatus = 'I' | 'T' | 'E';
+
+/**
+ * What backend-decoder.ts reads from a server: the messages the proxy acts on during login and
+ * at transaction boundaries. Everything else stays raw bytes, to be relayed as is.
+ */
+export type BackendMessage =
+  | {
+      type: 'Authentication';
+      /** 0 ok, 3 cleartext password, 5 MD5 (salt in data), 10 SASL, 11 SASL continue, 12 SASL final. */
+      code: number;
+      /** The body after the code. */
+      data: Buffer;
+    }
+  | { type: 'ParameterStatus'; name: string; value: string }
+  | { type: 'BackendKeyData'; processId: number; secretKey: number }
+  | { type: 'ReadyForQuery'; status: TransactionStatus }
+  | { type: 'ErrorResponse'; fields: NoticeFields }
+  | { type: 'NoticeResponse'; fields: NoticeFields }
+  | {
+      type: 'NegotiateProtocolVersion';
+      /** Minor part of the version the server offers (the wire carries major << 16 | minor). */
+      newestMinor: number;
+      /** `_pq_.` options the server did not recognise. */
+      unrecognized: string[];
+    }
+  /** Any other message; code is its type byte. */
+  | { type: 'Other'; code: number; body: Buffer };

@@ -1,0 +1,94 @@
+// Starts every configured listener, reports where each one listens, and shuts down cleanly on
+// SIGTERM/SIGINT: stop accepting, let sessions finish for the configured delay, end the rest
+// with 57P01, exit 0.
+import type { ProxyConfig } from '../config/types.js';
+import { Listener } from '../server/listener.js';
+import { CancelRegistry } from '../server/cancel-registry.js';
+import { loadServerTls } from '../server/tls-context.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { createBackend } from './backends.js';
+import type { Backend } from '../server/types.js';
+
+export interface RunningProxy {
+  listeners: Listener[];
+  backends: Backend[];
+  log: Logger;
+  shutdown(graceSeconds?: number): Promise<void>;
+}
+
+export async function startProxy(config: ProxyConfig, log: Logger = createLogger(config.log)): Promise<RunningProxy> {
+  const cancels = new CancelRegistry();
+  const listeners: Listener[] = [];
+  const backends: Backend[] = [];
+  try {
+    for (const cfg of config.listeners) {
+      const backend = await createBackend(cfg);
+      backends.push(backend);
+      const tls = await loadServerTls(cfg.tls, [cfg.listen.host]);
+      const listener = new Listener(
+        {
+          name: cfg.name,
+          host: cfg.listen.host,
+          port: cfg.listen.port,
+          auth: cfg.clientAuth,
+          allowUnauthenticatedRemote: cfg.allowUnauthenticatedRemote,
+          tls: tls.context,
+          requireTls: cfg.tls.require,
+          maxConnections: cfg.maxConnections,
+          startupTimeoutMs: cfg.startupTimeoutSeconds * 1000,
+          maxMessageBytes: cfg.maxMessageBytes,
+        },
+        backend,
+        log,
+        cancels,
+      );
+      const address = await listener.listen();
+      listeners.push(listener);
+      const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      log.info(
+        { listener: cfg.name, mode: cfg.mode, address: `${hostForUrl}:${address.port}`, tls: tls.origin, clientAuth: cfg.clientAuth.method },
+        `listening on ${hostForUrl}:${address.port} (${cfg.mode})`,
+      );
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close(0)));
+    throw err;
+  }
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (graceSeconds = config.shutdown.maxSigtermDelaySeconds) => {
+    stopping ??= (async () => {
+      await Promise.all(listeners.map((l) => l.stopAccepting()));
+      await Promise.all(listeners.map((l) => l.drain(graceSeconds * 1000)));
+      await Promise.all(backends.map((b) => b.close?.()));
+    })();
+    return stopping;
+  };
+  return { listeners, backends, log, shutdown };
+}
+
+/** Wires SIGTERM and SIGINT to a clean shutdown and exit 0; a second signal exits at once. */
+export function exitOnSignals(proxy: RunningProxy): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      proxy.log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    const active = proxy.listeners.reduce((n, l) => n + l.activeSessions, 0);
+    proxy.log.info({ signal, activeSessions: active }, 'shutting down: no longer accepting connections');
+    void proxy.shutdown().then(
+      () => {
+        proxy.log.info('shutdown complete');
+        process.exit(0);
+      },
+      (err) => {
+        proxy.log.error({ err: (err as Error).message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

@@ -1,0 +1,130 @@
+// float4out/float8out of PostgreSQL 15 with extra_float_digits = 1 (the default since 12):
+// the shortest digit string that reads back as the same value (Ryu), laid out the way
+// PostgreSQL's own d2s.c/f2s.c do: fixed notation while the decimal exponent is in
+// [-4, 15) for float8 and [-4, 6) for float4, otherwise `d.ddde±XX` with at least two
+// exponent digits; `NaN`, `Infinity`, `-Infinity`, `0`, `-0`.
+
+interface Decimal {
+  /** Significant digits without leading or trailing zeros. */
+  digits: string;
+  /** Power of ten of the first digit: value = d.ddd × 10^exponent. */
+  exponent: number;
+}
+
+/** Text PostgreSQL 15 sends for a float8 value. */
+export function formatFloat8(value: number): string {
+  const special = formatSpecial(value);
+  if (special !== undefined) return special;
+  return layout(value < 0, shortestFloat64(Math.abs(value)), 15);
+}
+
+/** Text PostgreSQL 15 sends for a float4 value; `value` is rounded to float32 first. */
+export function formatFloat4(value: number): string {
+  const f = Math.fround(value);
+  const special = formatSpecial(f);
+  if (special !== undefined) return special;
+  return layout(f < 0, shortestFloat32(Math.abs(f)), 6);
+}
+
+function formatSpecial(v: number): string | undefined {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  return undefined;
+}
+
+function layout(negative: boolean, d: Decimal, fixedBelow: number): string {
+  const sign = negative ? '-' : '';
+  const { digits, exponent } = d;
+  if (exponent < -4 || exponent >= fixedBelow) {
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const abs = Math.abs(exponent);
+    return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+  }
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  const intLen = exponent + 1;
+  if (digits.length <= intLen) return sign + digits + '0'.repeat(intLen - digits.length);
+  return `${sign}${digits.slice(0, intLen)}.${digits.slice(intLen)}`;
+}
+
+// ECMAScript's Number-to-string is specified as the shortest round-tripping digits, nearest to
+// the value, ties to even: the same digits Ryu's d2s produces.
+function shortestFloat64(v: number): Decimal {
+  const s = v.toExponential();
+  const e = s.indexOf('e');
+  return { digits: s.slice(0, e).replace('.', ''), exponent: Number(s.slice(e + 1)) };
+}
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+// JavaScript has no float32 printer, so find the shortest decimal in float32's rounding
+// interval exactly, with integers: value = m·2^e, interval [v - gapBelow/2, v + ulp/2],
+// bounds included when m is even (round-half-even reads a tie back to the even mantissa).
+function shortestFloat32(v: number): Decimal {
+  F32[0] = v;
+  const bits = U32[0];
+  const biased = (bits >>> 23) & 0xff;
+  const fraction = bits & 0x7fffff;
+  const m = biased === 0 ? fraction : fraction | 0x800000;
+  const e = (biased === 0 ? 1 : biased) - 150;
+  // Just above a power of two the float below is half as far away.
+  const narrowBelow = fraction === 0 && biased > 1;
+  return shortestInInterval(BigInt(m), e, narrowBelow, m % 2 === 0, v);
+}
+
+/**
+ * Shortest decimal within the round-to-nearest interval of m·2^e, nearest to the value,
+ * ties to an even last digit. Exported for tests (checked against float64 printing).
+ */
+export function shortestInInterval(m: bigint, e: number, narrowBelow: boolean, inclusive: boolean, approx: number): Decimal {
+  // Work in units of 2^(e-2) so both half-gaps are integers.
+  const shift = e - 2;
+  const scaleUp = shift > 0 ? 1n << BigInt(shift) : 1n;
+  const denom = shift < 0 ? 1n << BigInt(-shift) : 1n;
+  const center = 4n * m * scaleUp;
+  const low = (4n * m - (narrowBelow ? 1n : 2n)) * scaleUp;
+  const high = (4n * m + 2n) * scaleUp;
+
+  let k = Math.floor(Math.log10(approx)) + 2;
+  for (;;) {
+    // Candidates are N·10^k; compare N·unit with the bounds scaled by num.
+    let unit: bigint;
+    let num: bigint;
+    if (k >= 0) {
+      unit = denom * 10n ** BigInt(k);
+      num = 1n;
+    } else {
+      unit = denom;
+      num = 10n ** BigInt(-k);
+    }
+    const lo = low * num;
+    const hi = high * num;
+    let nMin = ceilDiv(lo, unit);
+    if (!inclusive && nMin * unit === lo) nMin += 1n;
+    let nMax = hi / unit;
+    if (!inclusive && nMax * unit === hi) nMax -= 1n;
+    if (nMin <= nMax && nMax > 0n) {
+      const c = center * num;
+      let n = c / unit;
+      const rem2 = (c - n * unit) * 2n;
+      if (rem2 > unit || (rem2 === unit && n % 2n === 1n)) n += 1n;
+      if (n < nMin) n = nMin;
+      if (n > nMax) n = nMax;
+      let digits = n.toString();
+      let exp = k;
+      while (digits.length > 1 && digits.endsWith('0')) {
+        digits = digits.slice(0, -1);
+        exp += 1;
+      }
+      return { digits, exponent: exp + digits.length - 1 };
+    }
+    k -= 1;
+  }
+}
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return q * b === a ? q : q + 1n;
+}

@@ -1,0 +1,281 @@
+// Opens an authenticated connection to a DSQL cluster: TCP to the endpoint (or --connect-to),
+// SSLRequest, TLS with SNI and certificate verification against the endpoint name, then the
+// client's StartupMessage and the IAM token as the cleartext password. Returns once the cluster
+// has sent ReadyForQuery, with what it said during login for the client to see.
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
+import { encodeCancelRequest, encodePasswordMessage, encodeSSLRequest, encodeStartupMessage } from '../protocol/frontend-encoder.js';
+import { decodeBackendMessage } from '../protocol/backend-decoder.js';
+import type { NoticeFields } from '../protocol/messages.js';
+import { SqlState } from '../protocol/sqlstate.js';
+import { ClientFacingError } from '../server/client-error.js';
+import { MessageChannel, StreamClosedError } from '../server/message-channel.js';
+import type { CancelKey } from '../server/types.js';
+
+export interface UpstreamTarget {
+  /** The cluster endpoint: SNI, certificate name and token all use it. */
+  hostname: string;
+  /** Where to dial; defaults to hostname:5432. */
+  connectHost: string;
+  connectPort: number;
+  /** Extra trusted CA certificates (PEM), added to the default roots. */
+  extraCa?: string;
+  connectTimeoutMs: number;
+  maxMessageBytes: number;
+}
+
+export interface UpstreamConnection {
+  socket: TLSSocket;
+  /** Raw ParameterStatus and NoticeResponse frames the cluster sent during login, in order. */
+  loginFrames: Buffer[];
+  backendKey: CancelKey | null;
+  /** Bytes read after ReadyForQuery (normally none). */
+  pending: Buffer;
+  /** The ReadyForQuery frame itself. */
+  readyFrame: Buffer;
+}
+
+/** An error the cluster itself sent (token rejected, limits...); passed to the client as is. */
+export class UpstreamServerError extends Error {
+  constructor(readonly fields: NoticeFields) {
+    super(fields.message);
+  }
+  get sqlstate(): string {
+    return this.fields.code;
+  }
+}
+
+const AUTH_OK = 0;
+const AUTH_CLEARTEXT = 3;
+
+export async function openUpstream(
+  target: UpstreamTarget,
+  startupParameters: Record<string, string>,
+  password: () => Promise<string>,
+): Promise<UpstreamConnection> {
+  const tcp = await dial(target);
+  let tls: TLSSocket | null = null;
+  try {
+    tls = await negotiateTls(tcp, target);
+    const channel = new MessageChannel(tls, target.maxMessageBytes);
+    tls.write(encodeStartupMessage(startupParameters));
+    const loginFrames: Buffer[] = [];
+    let backendKey: CancelKey | null = null;
+    for (;;) {
+      const { type, body } = await channel.readMessage().catch((err) => {
+        throw err instanceof StreamClosedError ? closedDuringLogin(target) : err;
+      });
+      const msg = decodeBackendMessage(type, body);
+      switch (msg.type) {
+        case 'Authentication':
+          if (msg.code === AUTH_CLEARTEXT) tls.write(encodePasswordMessage(await password()));
+          else if (msg.code !== AUTH_OK) throw unsupportedAuth(target, msg.code);
+          break;
+        case 'ErrorResponse':
+          throw new UpstreamServerError(msg.fields);
+        case 'ParameterStatus':
+        case 'NoticeResponse':
+          loginFrames.push(frame(type, body));
+          break;
+        case 'BackendKeyData':
+          backendKey = { processId: msg.processId, secretKey: msg.secretKey };
+          break;
+        case 'ReadyForQuery':
+          return { socket: tls, loginFrames, backendKey, pending: channel.detach(), readyFrame: frame(type, body) };
+        case 'NegotiateProtocolVersion':
+          break; // we ask for 3.0 exactly; nothing to adjust
+        default:
+          throw new ClientFacingError(
+            SqlState.PROTOCOL_VIOLATION,
+            `unexpected message '${String.fromCharCode(type)}' from ${target.hostname} during login`,
+          );
+      }
+    }
+  } catch (err) {
+    (tls ?? tcp).destroy();
+    throw err;
+  }
+}
+
+/** Dials the endpoint and completes a TLS handshake, then hangs up: the readiness probe. */
+export async function probeUpstream(target: UpstreamTarget): Promise<void> {
+  const tcp = await dial(target);
+  try {
+    const tls = await negotiateTls(tcp, target);
+    tls.destroy();
+  } finally {
+    tcp.destroy();
+  }
+}
+
+/** Sends a CancelRequest for a running query, over TLS as DSQL requires for every connection. */
+export async function cancelUpstream(target: UpstreamTarget, key: CancelKey): Promise<void> {
+  const tcp = await dial(target);
+  try {
+    const tls = await negotiateTls(tcp, target);
+    await new Promise<void>((resolve) => tls.end(encodeCancelRequest(key.processId, key.secretKey), () => resolve()));
+    // The server closes the connection when it has processed the request.
+    await new Promise<void>((resolve) => {
+      tls.once('close', () => resolve());
+      setTimeout(() => {
+        tls.destroy();
+        resolve();
+      }, 2000).unref();
+    });
+  } catch {
+    tcp.destroy();
+  }
+}
+
+function frame(type: number, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = type;
+  head.writeUInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
+function dial(target: UpstreamTarget): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: target.connectHost, port: target.connectPort, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(unreachable(target, `no answer within ${target.connectTimeoutMs / 1000} s`));
+    }, target.connectTimeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(socket);
+    });
+    const onError = (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(unreachable(target, describeNetError(err)));
+    };
+    socket.once('error', onError);
+  });
+}
+
+async function negotiateTls(tcp: Socket, target: UpstreamTarget): Promise<TLSSocket> {
+  tcp.write(encodeSSLRequest());
+  const answer = await readOneByte(tcp, target);
+  if (answer !== 'S') {
+    throw new ClientFacingError(
+      SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+      `${target.hostname} refused TLS (answered '${answer}' to SSLRequest); DSQL always offers TLS, so this is not a DSQL endpoint`,
+      { hint: 'Check --host and --connect-to.' },
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const tls = tlsConnect({
+      socket: tcp,
+      servername: target.hostname,
+      ca: target.extraCa ? [...rootCertificates, target.extraCa] : undefined,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    });
+    const timer = setTimeout(() => {
+      tls.destroy();
+      reject(unreachable(target, 'TLS handshake timed out'));
+    }, target.connectTimeoutMs);
+    tls.once('secureConnect', () => {
+      clearTimeout(timer);
+      tls.off('error', onError);
+      tls.on('error', () => {}); // later errors surface through the relay's close handling
+      resolve(tls);
+    });
+    const onError = (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(tlsFailure(target, err));
+    };
+    tls.once('error', onError);
+  });
+}
+
+function readOneByte(socket: Socket, target: UpstreamTarget): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      cleanup();
+      socket.pause();
+      // More than one byte means the server sent data before the TLS handshake: never trust it.
+      const answer = String.fromCharCode(chunk[0]);
+      if (answer === 'S' && chunk.length !== 1) {
+        reject(new ClientFacingError(SqlState.PROTOCOL_VIOLATION, `${target.hostname} sent unexpected data after SSLRequest`));
+      } else resolve(answer);
+    };
+    const onError = (err: NodeJS.ErrnoException) => {
+      cleanup();
+      reject(unreachable(target, describeNetError(err)));
+    };
+    const onClose = () => {
+      cleanup();
+      reject(closedDuringLogin(target));
+    };
+    socket.on('data', onData);
+    socket.once('error', onError);
+    socket.once('close', onClose);
+  });
+}
+
+function describeNetError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'the name does not resolve (is the cluster endpoint right, and is DNS reachable?)';
+    case 'ETIMEDOUT':
+      return 'connection timed out';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'no route to host';
+    case 'ECONNRESET':
+      return 'connection reset';
+    default:
+      return err.message;
+  }
+}
+
+function unreachable(target: UpstreamTarget, why: string): ClientFacingError {
+  const where = `${target.connectHost}:${target.connectPort}`;
+  const via = where === `${target.hostname}:5432` ? '' : ` (dialled for ${target.hostname})`;
+  return new ClientFacingError(
+    SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+    `could not connect to DSQL endpoint ${where}${via}: ${why}`,
+    { hint: 'Check the cluster endpoint, that the cluster is active, and that this machine reaches it on port 5432.' },
+  );
+}
+
+function tlsFailure(target: UpstreamTarget, err: NodeJS.ErrnoException): ClientFacingError {
+  const code = err.code ?? '';
+  const isCert = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/.test(code);
+  return new ClientFacingError(
+    SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+    isCert
+      ? `the certificate of ${target.hostname} could not be verified: ${err.message}`
+      : `TLS handshake with ${target.hostname} failed: ${err.message}`,
+    {
+      hint: isCert
+        ? 'The proxy verifies the cluster certificate against the system roots; add a private CA with --upstream-ca FILE.'
+        : 'Check that the endpoint is a DSQL cluster and that nothing between intercepts TLS.',
+    },
+  );
+}
+
+function closedDuringLogin(target: UpstreamTarget): ClientFacingError {
+  return new ClientFacingError(
+    SqlState.CONNECTION_FAILURE,
+    `${target.hostname} closed the connection during login`,
+  );
+}
+
+function unsupportedAuth(target: UpstreamTarget, code: number): ClientFacingError {
+  return new ClientFacingError(
+    SqlState.FEATURE_NOT_SUPPORTED,
+    `${target.hostname} asked for authentication method ${code}; DSQL asks for a cleartext password (the IAM token)`,
+    { hint: 'Is --host a DSQL cluster endpoint?' },
+  );
+}

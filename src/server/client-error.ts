@@ -1,0 +1,42 @@
+// An error meant for the client: it carries what an ErrorResponse needs. Anything else that
+// escapes a session is reported as an internal error without its stack or details.
+import type { NoticeFields } from '../protocol/messages.js';
+import { encodeErrorResponse } from '../protocol/backend-encoder.js';
+import { SqlState } from '../protocol/sqlstate.js';
+import type { Duplex } from 'node:stream';
+
+export class ClientFacingError extends Error {
+  constructor(
+    readonly sqlstate: string,
+    message: string,
+    readonly extra: Partial<Omit<NoticeFields, 'severity' | 'code' | 'message'>> = {},
+    readonly severity: 'ERROR' | 'FATAL' = 'FATAL',
+  ) {
+    super(message);
+  }
+
+  toFields(): NoticeFields {
+    return { severity: this.severity, code: this.sqlstate, message: this.message, ...this.extra };
+  }
+}
+
+/** The ErrorResponse fields for any error, hiding internals of unexpected ones. */
+export function errorFields(err: unknown, severity: 'ERROR' | 'FATAL' = 'FATAL'): NoticeFields {
+  if (err instanceof ClientFacingError) return { ...err.toFields(), severity };
+  const e = err as { sqlstate?: unknown; message?: unknown };
+  if (typeof e?.sqlstate === 'string' && typeof e.message === 'string') {
+    return { severity, code: e.sqlstate, message: e.message };
+  }
+  return { severity, code: SqlState.INTERNAL_ERROR, message: 'internal error in aurora-pg-proxy; see its log' };
+}
+
+/** Sends a FATAL ErrorResponse and closes the stream once it is flushed. */
+export function sendFatalAndClose(stream: Duplex, err: unknown): void {
+  if (stream.destroyed || !stream.writable) {
+    stream.destroy();
+    return;
+  }
+  stream.end(encodeErrorResponse(errorFields(err, 'FATAL')));
+  // A client that never reads must not keep the socket open forever.
+  setTimeout(() => stream.destroy(), 5000).unref();
+}

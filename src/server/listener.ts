@@ -1,0 +1,234 @@
+// One TCP listener and the life of each client connection on it: startup, local authentication,
+// hand-over to the listener's backend, and the closing log line. A failure in one connection
+// ends that connection only.
+import { createServer, type Server, type Socket, type AddressInfo } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import { encodeAuthenticationOk } from '../protocol/backend-encoder.js';
+import { SqlState } from '../protocol/sqlstate.js';
+import type { Logger } from '../util/logger.js';
+import { CancelRegistry } from './cancel-registry.js';
+import { ClientFacingError, sendFatalAndClose } from './client-error.js';
+import { ClientAuthenticator, type ClientAuthSettings } from './local-auth.js';
+import { StreamClosedError } from './message-channel.js';
+import { negotiateStartup } from './startup.js';
+import type { Backend, ClientSession, SessionCounters } from './types.js';
+import { isLoopbackHost } from './addresses.js';
+
+export interface ListenerSettings {
+  name: string;
+  host: string;
+  port: number;
+  auth: ClientAuthSettings;
+  /** Serve clients without authentication on a non-loopback address. Off unless forced. */
+  allowUnauthenticatedRemote: boolean;
+  tls: SecureContext | null;
+  /** Refuse clients that do not use TLS. */
+  requireTls: boolean;
+  maxConnections: number;
+  startupTimeoutMs: number;
+  maxMessageBytes: number;
+}
+
+export interface ListenerObserver {
+  connectionOpened?(listener: string): void;
+  connectionClosed?(listener: string, outcome: string, seconds: number, counters: SessionCounters): void;
+}
+
+export type CloseOutcome = 'ok' | 'auth_failed' | 'rejected' | 'protocol_error' | 'error' | 'cancel_request' | 'shutdown';
+
+export class Listener {
+  private server: Server | null = null;
+  private readonly authenticator: ClientAuthenticator;
+  private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Map<ClientSession, AbortController>();
+  private accepting = false;
+
+  constructor(
+    readonly settings: ListenerSettings,
+    private readonly backend: Backend,
+    private readonly log: Logger,
+    private readonly cancels: CancelRegistry = new CancelRegistry(),
+    private readonly observer: ListenerObserver = {},
+  ) {
+    if (settings.auth.method === 'trust' && !isLoopbackHost(settings.host) && !settings.allowUnauthenticatedRemote) {
+      throw new Error(
+        `listener ${settings.name}: refusing to listen on ${settings.host} without client authentication; ` +
+          'set a client password (--client-password / auth.password) or pass --allow-unauthenticated-remote',
+      );
+    }
+    this.authenticator = new ClientAuthenticator(settings.auth);
+  }
+
+  async listen(): Promise<AddressInfo> {
+    const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.settings.port, this.settings.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err: err.message, listener: this.settings.name }, 'listener error'));
+    this.accepting = true;
+    return server.address() as AddressInfo;
+  }
+
+  get address(): AddressInfo | null {
+    return (this.server?.address() as AddressInfo | null) ?? null;
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  /** Stops accepting new connections; running sessions go on. */
+  async stopAccepting(): Promise<void> {
+    this.accepting = false;
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Waits up to graceMs for sessions to end, then ends the rest with 57P01. */
+  async drain(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (this.sessions.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const controller of this.sessions.values()) controller.abort();
+    const hardDeadline = Date.now() + 2000;
+    while (this.sockets.size > 0 && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20));
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  async close(graceMs = 0): Promise<void> {
+    await Promise.all([this.stopAccepting(), this.drain(graceMs)]);
+  }
+
+  private accept(socket: Socket): void {
+    if (!this.accepting) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.on('error', () => {}); // reported through the session's own error paths
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.setKeepAlive(true, 60_000);
+    this.observer.connectionOpened?.(this.settings.name);
+    void this.handle(socket);
+  }
+
+  private async handle(socket: Socket): Promise<void> {
+    const started = Date.now();
+    const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const counters: SessionCounters = { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
+    let user: string | undefined;
+    let outcome: CloseOutcome = 'ok';
+    let stream: import('node:stream').Duplex = socket;
+
+    const startupTimer = setTimeout(() => {
+      this.log.warn({ client: remoteAddress, listener: this.settings.name }, 'startup timeout: closing connection');
+      socket.destroy();
+    }, this.settings.startupTimeoutMs);
+
+    try {
+      const start = await negotiateStartup(socket, { tls: this.settings.tls, maxMessageLength: this.settings.maxMessageBytes });
+      if (start.kind === 'cancel') {
+        clearTimeout(startupTimer);
+        outcome = 'cancel_request';
+        const found = this.cancels.cancel(start);
+        this.log.debug({ client: remoteAddress, found }, 'cancel request');
+        socket.end();
+        return;
+      }
+      stream = start.stream;
+      const params = start.message.parameters;
+      user = params.user;
+      if (params.replication !== undefined && params.replication !== 'false' && params.replication !== 'off') {
+        throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, 'replication connections are not supported by aurora-pg-proxy');
+      }
+      if (this.settings.requireTls && !start.tls) {
+        throw new ClientFacingError(
+          SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+          'this proxy requires TLS: connect with sslmode=require (or stricter)',
+        );
+      }
+      if (this.sessions.size >= this.settings.maxConnections) {
+        throw new ClientFacingError(SqlState.TOO_MANY_CONNECTIONS, 'sorry, too many clients already', {
+          hint: `aurora-pg-proxy allows ${this.settings.maxConnections} connections on listener ${this.settings.name} (--max-connections)`,
+        });
+      }
+      await this.authenticator.authenticate(start.channel, user);
+      clearTimeout(startupTimer);
+      const pending = start.channel.detach();
+      stream.write(encodeAuthenticationOk());
+
+      const controller = new AbortController();
+      const cancelKey = this.cancels.allocate();
+      const session: ClientSession = {
+        stream,
+        pending,
+        parameters: params,
+        user,
+        database: params.database ?? user,
+        remoteAddress,
+        tls: start.tls,
+        cancelKey,
+        log: this.log.child({ listener: this.settings.name, client: remoteAddress, user }),
+        onCancel: (handler) => this.cancels.register(cancelKey, handler),
+        shutdownSignal: controller.signal,
+        counters,
+      };
+      this.sessions.set(session, controller);
+      try {
+        await this.backend.serve(session);
+        if (controller.signal.aborted) outcome = 'shutdown';
+      } finally {
+        this.sessions.delete(session);
+        this.cancels.release(cancelKey);
+      }
+    } catch (err) {
+      clearTimeout(startupTimer);
+      outcome = classify(err);
+      if (outcome === 'error') {
+        this.log.error({ client: remoteAddress, user, err: (err as Error).message, stack: (err as Error).stack }, 'session failed');
+      } else if (!(err instanceof StreamClosedError)) {
+        this.log.info({ client: remoteAddress, user, reason: (err as Error).message }, 'connection refused');
+      }
+      if (!(err instanceof StreamClosedError)) sendFatalAndClose(stream, err);
+      else stream.destroy();
+    } finally {
+      const seconds = (Date.now() - started) / 1000;
+      if (outcome !== 'cancel_request') {
+        this.log.info(
+          {
+            listener: this.settings.name,
+            client: remoteAddress,
+            user,
+            durationSeconds: seconds,
+            bytesFromClient: counters.bytesFromClient,
+            bytesToClient: counters.bytesToClient,
+            queries: counters.queries,
+            outcome,
+          },
+          'connection closed',
+        );
+      }
+      this.observer.connectionClosed?.(this.settings.name, outcome, seconds, counters);
+    }
+  }
+}
+
+function classify(err: unknown): CloseOutcome {
+  if (err instanceof StreamClosedError) return 'protocol_error';
+  const sqlstate = (err as { sqlstate?: string }).sqlstate;
+  if (sqlstate === SqlState.INVALID_PASSWORD) return 'auth_failed';
+  if (sqlstate === SqlState.PROTOCOL_VIOLATION) return 'protocol_error';
+  if (typeof sqlstate === 'string') return 'rejected';
+  return 'error';
+}

@@ -1,0 +1,47 @@
+// The seam between the shared front (listener, TLS, startup, local auth) and a mode's backend.
+// A new mode is a new Backend; nothing in src/server needs to change for it.
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../util/logger.js';
+
+export interface CancelKey {
+  processId: number;
+  secretKey: number;
+}
+
+/** What a backend receives once the client is authenticated and AuthenticationOk has been sent. */
+export interface ClientSession {
+  /** The client stream: a net.Socket, or a tls.TLSSocket when the client asked for TLS. */
+  readonly stream: Duplex;
+  /** Bytes the client already sent after its StartupMessage (pipelined messages). */
+  readonly pending: Buffer;
+  /** Startup parameters as the client sent them (user, database, application_name, options, ...). */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly user: string;
+  readonly database: string;
+  readonly remoteAddress: string;
+  readonly tls: boolean;
+  /** The key this proxy gives the client in BackendKeyData. */
+  readonly cancelKey: CancelKey;
+  readonly log: Logger;
+  /** Called when a CancelRequest with this session's key arrives. */
+  onCancel(handler: () => void): void;
+  /** Aborted when the listener shuts the session down (SIGTERM drain over, idle timeout...). */
+  readonly shutdownSignal: AbortSignal;
+  /** Counters the backend reports back for the connection's closing log line and metrics. */
+  readonly counters: SessionCounters;
+}
+
+export interface SessionCounters {
+  bytesFromClient: number;
+  bytesToClient: number;
+  queries: number;
+}
+
+export interface Backend {
+  readonly mode: string;
+  /** Serves one client until it leaves. Rejections are logged; the client gets a FATAL if still there. */
+  serve(session: ClientSession): Promise<void>;
+  /** Optional readiness probe used by the health endpoint. */
+  checkReady?(): Promise<void>;
+  close?(): Promise<void>;
+}
