@@ -2,10 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import type { ListenerConfig } from '../config/types.js';
 import { ConfigError } from '../config/types.js';
-import { DsqlBackend } from '../dsql/backend.js';
+import { DsqlBackend, type DsqlObserver } from '../dsql/backend.js';
 import type { Backend } from '../server/types.js';
 
-export async function createBackend(cfg: ListenerConfig): Promise<Backend> {
+/** Everything a backend may report; the metrics object of the listener implements all of it. */
+export type BackendObserver = DsqlObserver;
+
+export async function createBackend(cfg: ListenerConfig, observer: BackendObserver = {}): Promise<Backend> {
   switch (cfg.mode) {
     case 'dsql': {
       const d = cfg.dsql;
@@ -28,7 +31,7 @@ export async function createBackend(cfg: ListenerConfig): Promise<Backend> {
         profile: d.profile,
         tokenTtlSeconds: d.tokenTtlSeconds,
         lifetimeNoticeMinutes: d.lifetimeNoticeMinutes,
-      });
+      }, observer);
     }
   }
 }

@@ -21,6 +21,7 @@ export interface CommonFlags {
   logLevel: string;
   logFormat: string;
   maxSigtermDelay: string;
+  metricsListen?: string | boolean;
 }
 
 export const ENV_PREFIX = 'AURORA_PG_PROXY_';
@@ -63,6 +64,13 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(envOption('--log-format <format>', 'auto (text on a terminal, else JSON), json or pretty', 'LOG_FORMAT', 'auto'))
     .addOption(
       envOption(
+        '--metrics-listen [addr]',
+        `serve /metrics, /startup, /liveness and /readiness on HOST:PORT (default ${DEFAULTS.metricsListen.host}:${DEFAULTS.metricsListen.port})`,
+        'METRICS_LISTEN',
+      ),
+    )
+    .addOption(
+      envOption(
         '--max-sigterm-delay <seconds>',
         'on SIGTERM/SIGINT, how long running sessions may go on before they are ended',
         'MAX_SIGTERM_DELAY',
@@ -101,7 +109,15 @@ export function processSettings(flags: CommonFlags): Omit<ProxyConfig, 'listener
       format: oneOf('--log-format', flags.logFormat, ['auto', 'json', 'pretty'] as const),
     },
     shutdown: { maxSigtermDelaySeconds: positiveInt('--max-sigterm-delay', flags.maxSigtermDelay, { min: 0 }) },
+    metrics: metricsAddress(flags.metricsListen),
   };
+}
+
+function metricsAddress(value: string | boolean | undefined): ProxyConfig['metrics'] {
+  if (value === undefined || value === false || value === 'false' || value === '') return undefined;
+  const { host, port } = DEFAULTS.metricsListen;
+  if (value === true || value === 'true') return { host, port };
+  return wrap('--metrics-listen', () => parseHostPort(value, host, port));
 }
 
 function readClientPassword(file?: string): string | undefined {

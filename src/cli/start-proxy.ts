@@ -8,11 +8,15 @@ import { loadServerTls } from '../server/tls-context.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { createBackend } from './backends.js';
 import type { Backend } from '../server/types.js';
+import { createProxyMetrics, startAdminServer, type ProxyMetrics } from '../metrics/index.js';
 
 export interface RunningProxy {
   listeners: Listener[];
   backends: Backend[];
   log: Logger;
+  metrics: ProxyMetrics;
+  /** Port of the metrics and health server, when one runs. */
+  adminPort?: number;
   shutdown(graceSeconds?: number): Promise<void>;
 }
 
@@ -20,10 +24,27 @@ export async function startProxy(config: ProxyConfig, log: Logger = createLogger
   const cancels = new CancelRegistry();
   const listeners: Listener[] = [];
   const backends: Backend[] = [];
+  const metrics = createProxyMetrics();
+  let started = false;
+  let admin: { port: number; close(): Promise<void> } | undefined;
   try {
+    if (config.metrics) {
+      admin = await startAdminServer({
+        host: config.metrics.host,
+        port: config.metrics.port,
+        registry: metrics.registry,
+        isStarted: () => started,
+        checkReady: () => checkAllReady(backends),
+        log,
+      });
+      log.info({ address: `${config.metrics.host}:${admin.port}` }, `metrics and health on http://${config.metrics.host}:${admin.port}/metrics`);
+    }
     for (const cfg of config.listeners) {
-      const backend = await createBackend(cfg);
+      const observer = metrics.forListener(cfg.name, cfg.mode);
+      const backend = await createBackend(cfg, observer);
       backends.push(backend);
+      const tokens = (backend as { tokens?: { secondsUntilExpiry(): number | undefined } }).tokens;
+      if (tokens) metrics.registerTokenExpiry(cfg.name, () => tokens.secondsUntilExpiry());
       const tls = await loadServerTls(cfg.tls, [cfg.listen.host]);
       const listener = new Listener(
         {
@@ -41,6 +62,7 @@ export async function startProxy(config: ProxyConfig, log: Logger = createLogger
         backend,
         log,
         cancels,
+        observer,
       );
       const address = await listener.listen();
       listeners.push(listener);
@@ -52,8 +74,10 @@ export async function startProxy(config: ProxyConfig, log: Logger = createLogger
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close(0)));
+    await admin?.close();
     throw err;
   }
+  started = true;
 
   let stopping: Promise<void> | null = null;
   const shutdown = (graceSeconds = config.shutdown.maxSigtermDelaySeconds) => {
@@ -61,10 +85,16 @@ export async function startProxy(config: ProxyConfig, log: Logger = createLogger
       await Promise.all(listeners.map((l) => l.stopAccepting()));
       await Promise.all(listeners.map((l) => l.drain(graceSeconds * 1000)));
       await Promise.all(backends.map((b) => b.close?.()));
+      await admin?.close();
     })();
     return stopping;
   };
-  return { listeners, backends, log, shutdown };
+  return { listeners, backends, log, metrics, adminPort: admin?.port, shutdown };
+}
+
+async function checkAllReady(backends: Backend[]): Promise<void> {
+  if (backends.length === 0) throw new Error('starting');
+  await Promise.all(backends.map((b) => b.checkReady?.()));
 }
 
 /** Wires SIGTERM and SIGINT to a clean shutdown and exit 0; a second signal exits at once. */

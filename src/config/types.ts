@@ -40,6 +40,8 @@ export interface ProxyConfig {
   listeners: ListenerConfig[];
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format: 'auto' | 'json' | 'pretty' };
   shutdown: { maxSigtermDelaySeconds: number };
+  /** Where /metrics and the health endpoints are served; none when absent. */
+  metrics?: HostPort;
 }
 
 export const DEFAULTS = {
@@ -52,6 +54,7 @@ export const DEFAULTS = {
   connectTimeoutSeconds: 10,
   lifetimeNoticeMinutes: 5,
   maxSigtermDelaySeconds: 0,
+  metricsListen: { host: '127.0.0.1', port: 9090 },
 } as const;
 
 /** An invalid setting: names the key and says what is wrong. */

@@ -3,7 +3,7 @@
 // client's StartupMessage and the IAM token as the cleartext password. Returns once the cluster
 // has sent ReadyForQuery, with what it said during login for the client to see.
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from 'node:tls';
 import { encodeCancelRequest, encodePasswordMessage, encodeSSLRequest, encodeStartupMessage } from '../protocol/frontend-encoder.js';
 import { decodeBackendMessage } from '../protocol/backend-decoder.js';
 import type { NoticeFields } from '../protocol/messages.js';
@@ -168,7 +168,7 @@ async function negotiateTls(tcp: Socket, target: UpstreamTarget): Promise<TLSSoc
     const tls = tlsConnect({
       socket: tcp,
       servername: target.hostname,
-      ca: target.extraCa ? [...rootCertificates, target.extraCa] : undefined,
+      secureContext: trustedRoots(target),
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
     });
@@ -188,6 +188,21 @@ async function negotiateTls(tcp: Socket, target: UpstreamTarget): Promise<TLSSoc
     };
     tls.once('error', onError);
   });
+}
+
+/**
+ * The CA set for a target, parsed once: a `ca` option on every connect would parse the ~150
+ * system roots again for each login (about 30 ms of blocked event loop each time).
+ */
+const secureContexts = new WeakMap<UpstreamTarget, SecureContext>();
+function trustedRoots(target: UpstreamTarget): SecureContext | undefined {
+  if (!target.extraCa) return undefined; // Node's default context already holds the system roots
+  let context = secureContexts.get(target);
+  if (!context) {
+    context = createSecureContext({ ca: [...rootCertificates, target.extraCa], minVersion: 'TLSv1.2' });
+    secureContexts.set(target, context);
+  }
+  return context;
 }
 
 function readOneByte(socket: Socket, target: UpstreamTarget): Promise<string> {

@@ -133,7 +133,7 @@ export function decodeNumericBinary(buf: Buffer): { text: string } | { problem: 
     for (let i = weight + 1; fraction.length < dscale; i++) fraction += String(digitAt(i)).padStart(4, '0');
     fraction = fraction.slice(0, dscale);
   }
-  const isZero = digits.every((d) => d === 0);
-  const signText = sign === SIGN_NEG && !isZero ? '-' : '';
+  // numeric_recv truncates to dscale first, and a value truncated to zero loses its sign.
+  const signText = sign === SIGN_NEG && /[1-9]/.test(whole + fraction) ? '-' : '';
   return { text: signText + whole + (dscale > 0 ? '.' + fraction : '') };
 }

@@ -1,0 +1,153 @@
+// The proxy's only door to the RDS Data API. It calls the five operations through the AWS SDK,
+// measures each call, and retries only where the call certainly had no effect: throttling, a
+// cluster still resuming from a pause, or an endpoint that refused the connection. The SDK's
+// own retries are off because they would also repeat calls that may have run.
+import {
+  BatchExecuteStatementCommand,
+  BeginTransactionCommand,
+  CommitTransactionCommand,
+  ExecuteStatementCommand,
+  RDSDataClient,
+  RollbackTransactionCommand,
+  type ExecuteStatementCommandOutput,
+  type SqlParameter,
+} from '@aws-sdk/client-rds-data';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { classifyDataApiError } from './service-errors.js';
+
+export interface DataApiTarget {
+  resourceArn: string;
+  secretArn: string;
+  database?: string;
+  region: string;
+  endpoint?: string;
+  profile?: string;
+  credentials?: AwsCredentialIdentityProvider;
+}
+
+export type DataApiOperation = 'ExecuteStatement' | 'BatchExecuteStatement' | 'BeginTransaction' | 'CommitTransaction' | 'RollbackTransaction';
+
+export interface DataApiCallObserver {
+  dataApiCall?(operation: DataApiOperation, outcome: string, seconds: number): void;
+}
+
+export interface ExecuteRequest {
+  sql: string;
+  parameters?: SqlParameter[];
+  transactionId?: string;
+  continueAfterTimeout?: boolean;
+}
+
+export interface RetryPolicy {
+  /** Total time spent waiting for a resuming cluster before giving up. */
+  resumeWaitMs: number;
+  throttleAttempts: number;
+  baseDelayMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { resumeWaitMs: 60_000, throttleAttempts: 5, baseDelayMs: 200 };
+
+export class DataApiClient {
+  private readonly sdk: RDSDataClient;
+
+  constructor(
+    readonly target: DataApiTarget,
+    private readonly observer: DataApiCallObserver = {},
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    this.sdk = new RDSDataClient({
+      region: target.region,
+      endpoint: target.endpoint,
+      credentials: target.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
+      maxAttempts: 1,
+      // The service ends a call after 45 s; leave room for the response to arrive.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000 }),
+    });
+  }
+
+  /** Runs one statement; `onResuming` is told (once) when the call waits for a paused cluster. */
+  execute(req: ExecuteRequest, onResuming?: () => void): Promise<ExecuteStatementCommandOutput> {
+    return this.call(
+      'ExecuteStatement',
+      () =>
+        this.sdk.send(
+          new ExecuteStatementCommand({
+            ...this.common(),
+            sql: req.sql,
+            parameters: req.parameters && req.parameters.length > 0 ? req.parameters : undefined,
+            transactionId: req.transactionId,
+            includeResultMetadata: true,
+            continueAfterTimeout: req.continueAfterTimeout,
+            // Exact values: int8 beyond 2^53 and numeric arrive as strings, never as doubles.
+            resultSetOptions: { decimalReturnType: 'STRING', longReturnType: 'STRING' },
+          }),
+        ),
+      onResuming,
+    );
+  }
+
+  async batchExecute(sql: string, parameterSets: SqlParameter[][], transactionId?: string, onResuming?: () => void): Promise<number> {
+    const out = await this.call(
+      'BatchExecuteStatement',
+      () => this.sdk.send(new BatchExecuteStatementCommand({ ...this.common(), sql, parameterSets, transactionId })),
+      onResuming,
+    );
+    return out.updateResults?.length ?? 0;
+  }
+
+  async begin(onResuming?: () => void): Promise<string> {
+    const out = await this.call('BeginTransaction', () => this.sdk.send(new BeginTransactionCommand(this.common())), onResuming);
+    if (!out.transactionId) throw new Error('BeginTransaction returned no transactionId');
+    return out.transactionId;
+  }
+
+  async commit(transactionId: string): Promise<void> {
+    await this.call('CommitTransaction', () =>
+      this.sdk.send(new CommitTransactionCommand({ resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, transactionId })),
+    );
+  }
+
+  async rollback(transactionId: string): Promise<void> {
+    await this.call('RollbackTransaction', () =>
+      this.sdk.send(new RollbackTransactionCommand({ resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, transactionId })),
+    );
+  }
+
+  destroy(): void {
+    this.sdk.destroy();
+  }
+
+  private common() {
+    return { resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, database: this.target.database };
+  }
+
+  private async call<T>(operation: DataApiOperation, send: () => Promise<T>, onResuming?: () => void): Promise<T> {
+    let throttled = 0;
+    let resumingSince: number | null = null;
+    for (let attempt = 0; ; attempt++) {
+      const t0 = performance.now();
+      try {
+        const out = await send();
+        this.observer.dataApiCall?.(operation, 'success', (performance.now() - t0) / 1000);
+        return out;
+      } catch (raw) {
+        const classified = classifyDataApiError(raw);
+        this.observer.dataApiCall?.(operation, classified.outcome, (performance.now() - t0) / 1000);
+        let delay: number | null = null;
+        if (classified.retry === 'resuming') {
+          if (resumingSince === null) {
+            resumingSince = Date.now();
+            onResuming?.();
+          }
+          if (Date.now() - resumingSince < this.retry.resumeWaitMs) delay = Math.min(5000, this.retry.baseDelayMs * 2 ** attempt);
+        } else if (classified.retry === 'throttled' || classified.retry === 'unreachable') {
+          if (++throttled < this.retry.throttleAttempts) delay = this.retry.baseDelayMs * 2 ** (throttled - 1) * (0.75 + Math.random() / 2);
+        }
+        if (delay === null) throw classified.error;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+}

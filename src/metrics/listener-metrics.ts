@@ -1,0 +1,137 @@
+// The metrics observer of one listener: the listener, the DSQL backend (relay, token provider,
+// upstream connector) and the Data API backend call these methods. The labelled children are bound
+// once here, because bytes() and queryFinished() run for every network chunk and round trip.
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { ListenerObserver } from '../server/listener.js';
+import type { DsqlObserver } from '../dsql/backend.js';
+import type { SessionCounters } from '../server/types.js';
+import type { MetricSet } from './proxy-metrics.js';
+
+type CounterChild = ReturnType<Counter['labels']>;
+type GaugeChild = ReturnType<Gauge['labels']>;
+type HistogramChild = ReturnType<Histogram['labels']>;
+
+export type ByteDirection = 'client_to_upstream' | 'upstream_to_client';
+export type CallResult = 'success' | 'failure';
+
+/** The SQLSTATE class label: two characters of [0-9A-Z], anything else is `unknown`. */
+export function sqlstateClass(sqlstate: string): string {
+  const cls = String(sqlstate).slice(0, 2).toUpperCase();
+  return /^[0-9A-Z]{2}$/.test(cls) ? cls : 'unknown';
+}
+
+export class ListenerMetrics implements Required<ListenerObserver>, Required<DsqlObserver> {
+  private readonly open: GaugeChild;
+  private readonly sessionSeconds: HistogramChild;
+  private readonly bytesIn: CounterChild;
+  private readonly bytesOut: CounterChild;
+  private readonly queryCount: CounterChild;
+  private readonly querySeconds: HistogramChild;
+  private readonly tokenSeconds: HistogramChild;
+  private readonly transactions: GaugeChild;
+  private openTransactions = 0;
+  private readonly closedByOutcome = new Map<string, CounterChild>();
+  private readonly connectByResult = new Map<string, HistogramChild>();
+  private readonly tokensByResult = new Map<string, CounterChild>();
+  private readonly errorsByClass = new Map<string, CounterChild>();
+  private readonly callsByKey = new Map<string, CounterChild>();
+  private readonly callSecondsByOperation = new Map<string, HistogramChild>();
+
+  constructor(
+    private readonly set: MetricSet,
+    readonly listener: string,
+    readonly mode: string,
+  ) {
+    this.open = set.connectionsOpen.labels(listener, mode);
+    this.sessionSeconds = set.sessionDuration.labels(listener, mode);
+    this.bytesIn = set.bytes.labels(listener, 'client_to_upstream');
+    this.bytesOut = set.bytes.labels(listener, 'upstream_to_client');
+    this.queryCount = set.queries.labels(listener, mode);
+    this.querySeconds = set.queryDuration.labels(listener, mode);
+    this.tokenSeconds = set.tokenGenerationDuration.labels(listener);
+    this.transactions = set.transactionsOpen.labels(listener);
+    // Zero-valued series from the start, so rate() and alerts see the first increment.
+    this.open.set(0);
+    this.bytesIn.inc(0);
+    this.bytesOut.inc(0);
+    this.queryCount.inc(0);
+    this.transactions.set(0);
+  }
+
+  // Arrow properties, so that the lead may hand single methods around without binding them.
+
+  connectionOpened = (listener: string): void => {
+    if (listener === this.listener) this.open.inc();
+    else this.set.connectionsOpen.labels(listener, this.mode).inc();
+  };
+
+  connectionClosed = (listener: string, outcome: string, seconds: number, _counters: SessionCounters): void => {
+    // Bytes and queries in `counters` were already counted as they happened (bytes(), queryFinished()).
+    const name = listener;
+    if (name === this.listener) {
+      this.open.dec();
+      cached(this.closedByOutcome, outcome, () => this.set.connectionsTotal.labels(name, this.mode, outcome)).inc();
+      // A cancel request is a separate short connection, not a session: it would drag the
+      // session duration towards zero.
+      if (outcome !== 'cancel_request') this.sessionSeconds.observe(seconds);
+      return;
+    }
+    this.set.connectionsOpen.labels(name, this.mode).dec();
+    this.set.connectionsTotal.labels(name, this.mode, outcome).inc();
+    if (outcome !== 'cancel_request') this.set.sessionDuration.labels(name, this.mode).observe(seconds);
+  };
+
+  upstreamConnected = (result: CallResult, seconds: number): void => {
+    cached(this.connectByResult, result, () => this.set.upstreamConnectDuration.labels(this.listener, result)).observe(seconds);
+  };
+
+  generated = (result: CallResult, seconds: number): void => {
+    cached(this.tokensByResult, result, () => this.set.tokenGenerations.labels(this.listener, result)).inc();
+    this.tokenSeconds.observe(seconds);
+  };
+
+  queryFinished = (seconds: number): void => {
+    this.queryCount.inc();
+    this.querySeconds.observe(seconds);
+  };
+
+  bytes = (direction: ByteDirection, n: number): void => {
+    if (n <= 0) return;
+    (direction === 'client_to_upstream' ? this.bytesIn : this.bytesOut).inc(n);
+  };
+
+  dataApiCall = (operation: string, outcome: string, seconds: number): void => {
+    cached(this.callsByKey, `${operation}\u0000${outcome}`, () =>
+      this.set.dataApiCalls.labels(this.listener, operation, outcome),
+    ).inc();
+    cached(this.callSecondsByOperation, operation, () => this.set.dataApiCallDuration.labels(this.listener, operation)).observe(
+      seconds,
+    );
+  };
+
+  queryError = (sqlstate: string): void => {
+    const cls = sqlstateClass(sqlstate);
+    cached(this.errorsByClass, cls, () => this.set.errors.labels(this.listener, this.mode, cls)).inc();
+  };
+
+  transactionOpened = (): void => {
+    this.openTransactions++;
+    this.transactions.set(this.openTransactions);
+  };
+
+  /** A close without an open (a caller's bookkeeping slip) leaves the gauge at zero, not below. */
+  transactionClosed = (): void => {
+    if (this.openTransactions === 0) return;
+    this.openTransactions--;
+    this.transactions.set(this.openTransactions);
+  };
+}
+
+function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let child = map.get(key);
+  if (child === undefined) {
+    child = make();
+    map.set(key, child);
+  }
+  return child;
+}

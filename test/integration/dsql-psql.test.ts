@@ -1,0 +1,142 @@
+// psql 15 (libpq) through the real proxy process and the DSQL stand-in: no password and no
+// token on the client side; the proxy signs one for each login.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useDsqlStack } from './dsql-fixture.js';
+import type { ProxyProcess } from '../harness/proxy-process.js';
+
+const PSQL = '/usr/bin/psql';
+const stack = useDsqlStack();
+
+interface PsqlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function psql(
+  proxy: ProxyProcess,
+  args: string[],
+  opts: { sslmode?: string; password?: string; user?: string } = {},
+): Promise<PsqlResult> {
+  const conninfo = `host=127.0.0.1 port=${proxy.port} user=${opts.user ?? 'admin'} dbname=postgres sslmode=${opts.sslmode ?? 'prefer'}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: 'C.UTF-8',
+    PGCONNECT_TIMEOUT: '10',
+    PGPASSFILE: '/nonexistent/aurora-pg-proxy-test/pgpass',
+    PSQLRC: '/nonexistent/aurora-pg-proxy-test/psqlrc',
+  };
+  if (opts.password !== undefined) env.PGPASSWORD = opts.password;
+  return new Promise((resolve) => {
+    execFile(
+      PSQL,
+      ['-X', '-w', '-v', 'ON_ERROR_STOP=1', '-d', conninfo, ...args],
+      { env, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Unaligned, tuples-only output lines. */
+async function psqlValues(proxy: ProxyProcess, args: string[], opts?: Parameters<typeof psql>[2]): Promise<string[]> {
+  const r = await psql(proxy, ['-A', '-t', ...args], opts);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout.split('\n').filter((l) => l.length > 0);
+}
+
+describe('psql through the DSQL proxy', () => {
+  it('runs several statements given with -c', async () => {
+    expect(await psqlValues(stack().proxy, ['-c', 'select 1; select 2'])).toEqual(['1', '2']);
+  });
+
+  it('runs a script given with -f and describes its table with \\d', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apgp-psql-'));
+    try {
+      const script = join(dir, 'script.sql');
+      writeFileSync(
+        script,
+        [
+          'create table psql_items (id integer primary key, name text not null, price numeric(8,2));',
+          "insert into psql_items values (1, 'apple', 1.25), (2, 'pear', 2.50), (3, 'plum', null);",
+          'select id, name, price from psql_items order by id;',
+          '',
+        ].join('\n'),
+      );
+      const r = await psql(stack().proxy, ['-A', '-F', '|', '-f', script]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('CREATE TABLE');
+      expect(r.stdout).toContain('INSERT 0 3');
+      expect(r.stdout).toContain('id|name|price\n1|apple|1.25\n2|pear|2.50\n3|plum|\n(3 rows)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const list = await psql(stack().proxy, ['-c', '\\d']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('List of relations');
+    expect(list.stdout).toMatch(/public\s*\|\s*psql_items\s*\|\s*table\s*\|\s*postgres/);
+
+    const table = await psql(stack().proxy, ['-c', '\\d psql_items']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('Table "public.psql_items"');
+    expect(table.stdout).toMatch(/id\s*\|\s*integer\s*\|\s*\|\s*not null/);
+    expect(table.stdout).toMatch(/name\s*\|\s*text\s*\|\s*\|\s*not null/);
+    expect(table.stdout).toMatch(/price\s*\|\s*numeric\(8,2\)/);
+    expect(table.stdout).toContain('"psql_items_pkey" PRIMARY KEY, btree (id)');
+  });
+
+  it('shows an error with its message and SQLSTATE', async () => {
+    const r = await psql(stack().proxy, ['-v', 'VERBOSITY=verbose', '-c', 'select * from no_such_table']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('ERROR:  42P01: relation "no_such_table" does not exist');
+    expect(r.stderr).toContain('LINE 1: select * from no_such_table');
+  });
+
+  it('connects with sslmode=require (TLS to the proxy) and with sslmode=disable', async () => {
+    const tls = await psql(stack().proxy, ['-c', '\\conninfo'], { sslmode: 'require' });
+    expect(tls.code).toBe(0);
+    expect(tls.stdout).toMatch(/SSL connection \(protocol: TLSv1\.[23]/);
+    const plain = await psql(stack().proxy, ['-c', '\\conninfo'], { sslmode: 'disable' });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('You are connected to database "postgres" as user "admin"');
+    expect(plain.stdout).not.toContain('SSL connection');
+    expect(await psqlValues(stack().proxy, ['-c', 'select current_user'], { sslmode: 'require' })).toEqual(['postgres']);
+    expect(await psqlValues(stack().proxy, ['-c', 'select current_user'], { sslmode: 'disable' })).toEqual(['postgres']);
+  });
+
+  describe('with --client-auth scram-sha-256', () => {
+    const PASSWORD = 'correct horse battery staple';
+    let scramProxy: ProxyProcess | undefined;
+    const proxy = async () =>
+      (scramProxy ??= await stack().startProxy({
+        extraArgs: ['--client-auth', 'scram-sha-256'],
+        env: { AURORA_PG_PROXY_CLIENT_PASSWORD: PASSWORD },
+      }));
+
+    it('accepts the right password', async () => {
+      expect(await psqlValues(await proxy(), ['-c', 'select 40 + 2'], { password: PASSWORD })).toEqual(['42']);
+    });
+
+    it('refuses a wrong password', async () => {
+      const r = await psql(await proxy(), ['-c', 'select 1'], { password: 'wrong password' });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('password authentication failed for user "admin"');
+    });
+
+    it('refuses a missing password without prompting', async () => {
+      const r = await psql(await proxy(), ['-c', 'select 1']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('no password supplied');
+    });
+  });
+});
