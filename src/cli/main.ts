@@ -3,7 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ConfigError, type ProxyConfig } from '../config/types.js';
 import { createLogger } from '../util/logger.js';
-import { dsqlCommand } from './dsql-command.js';
+import { MODES } from './modes.js';
+import { configFromFile } from './config-file-command.js';
+import { envOption } from './common-options.js';
+import { DEFAULTS } from '../config/types.js';
 import { exitOnSignals, startProxy } from './start-proxy.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -18,8 +21,20 @@ export function buildProgram(): Command {
   const program = new Command('aurora-pg-proxy')
     .description('PostgreSQL wire-protocol proxy for AWS Aurora: DSQL with fresh IAM tokens, and the RDS Data API')
     .version(version)
-    .showHelpAfterError('(run with --help for usage)');
-  program.addCommand(dsqlCommand(serve));
+    .showHelpAfterError('(run with --help for usage)')
+    .addOption(envOption('--config <file>', 'YAML file describing one or more listeners (see config/)', 'CONFIG'))
+    .addOption(envOption('--log-level <level>', 'with --config: trace, debug, info, warn, error or silent', 'LOG_LEVEL', 'info'))
+    .addOption(envOption('--log-format <format>', 'with --config: auto, json or pretty', 'LOG_FORMAT', 'auto'))
+    .addOption(envOption('--metrics-listen [addr]', `with --config: serve /metrics and health on HOST:PORT (default ${DEFAULTS.metricsListen.host}:${DEFAULTS.metricsListen.port})`, 'METRICS_LISTEN'))
+    .addOption(envOption('--max-sigterm-delay <seconds>', 'with --config: grace period for sessions on SIGTERM/SIGINT', 'MAX_SIGTERM_DELAY', '0'))
+    .action(async (opts: { config?: string }) => {
+      if (!opts.config) {
+        program.help();
+        return;
+      }
+      await serve(configFromFile(opts.config, program));
+    });
+  for (const mode of MODES) program.addCommand(mode.command(serve));
   return program;
 }
 

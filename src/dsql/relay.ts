@@ -14,7 +14,17 @@ export interface RelayObserver {
 
 const QUERY = 'Q'.charCodeAt(0);
 const SYNC = 'S'.charCodeAt(0);
+const TERMINATE = 'X'.charCodeAt(0);
 const READY_FOR_QUERY = 'Z'.charCodeAt(0);
+const ERROR_RESPONSE = 'E'.charCodeAt(0);
+
+/** Told to a client whose cluster connection ended without the cluster saying why. */
+const UPSTREAM_LOST: NoticeFields = {
+  severity: 'FATAL',
+  code: '08006',
+  message: 'aurora-pg-proxy lost its connection to the DSQL cluster',
+  hint: 'The cluster closed the connection or the network failed. Reconnect; the proxy signs a fresh token for the new connection.',
+};
 
 export interface RelayHandle {
   /** Resolves when either side has closed and both are torn down. */
@@ -34,13 +44,17 @@ export function startRelay(
   // Each Query or Sync opens a round trip that ReadyForQuery closes; their start times queue up
   // because clients may pipeline several before the first answer.
   const started: number[] = [];
+  let clientSaidGoodbye = false;
+  let lastUpstreamType = 0;
   const fromClient = new BoundaryScanner((type) => {
     if (type === QUERY || type === SYNC) {
       started.push(performance.now());
       if (type === QUERY) counters.queries++;
     }
+    if (type === TERMINATE) clientSaidGoodbye = true;
   });
   const fromUpstream = new BoundaryScanner((type) => {
+    lastUpstreamType = type;
     if (type === READY_FOR_QUERY) {
       const t0 = started.shift();
       if (t0 !== undefined) observer.queryFinished?.((performance.now() - t0) / 1000);
@@ -63,11 +77,14 @@ export function startRelay(
     }
   });
   client.pipe(upstream);
-  upstream.pipe(client);
+  // Not ended by the pipe: when the cluster goes away, the client may still need an explanation.
+  upstream.pipe(client, { end: false });
 
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
   let closed = false;
+  /** Set once the client is being ended (by us); later upstream events change nothing. */
+  let ending = false;
   const teardown = () => {
     if (closed) return;
     closed = true;
@@ -77,29 +94,51 @@ export function startRelay(
     upstream.destroy();
     finish();
   };
-  for (const s of [client, upstream]) {
-    s.once('close', teardown);
-    s.once('end', () => {
-      // A half-close from either side ends the session: PostgreSQL connections are not half-duplex.
-      setImmediate(teardown);
-    });
-    s.on('error', teardown);
-  }
+  /**
+   * Ends the client with optional last words. Whatever the client still sends is read and
+   * dropped, because closing a socket with unread input resets it and could lose those words;
+   * the client's own close (or a 2 s limit) then tears the session down.
+   */
+  const endClient = (lastWords?: Buffer) => {
+    ending = true;
+    upstream.unpipe(client);
+    client.unpipe(upstream);
+    if (!client.writable) {
+      teardown();
+      return;
+    }
+    if (lastWords) client.end(lastWords);
+    else client.end();
+    client.resume();
+    setTimeout(teardown, 2000).unref();
+  };
+  // A half-close from either side ends the session: PostgreSQL connections are not half-duplex.
+  client.once('close', teardown);
+  client.once('end', () => setImmediate(teardown));
+  client.on('error', teardown);
+  // The cluster ended the connection. If it said why (a FATAL ErrorResponse), the client has
+  // that already; if not (network failure, a dropped socket), the client gets an ErrorResponse
+  // rather than a bare close. A client that sent Terminate expects only the close.
+  const upstreamGone = () => {
+    if (closed || ending) return;
+    const explain = !clientSaidGoodbye && lastUpstreamType !== ERROR_RESPONSE && fromUpstream.atBoundary;
+    endClient(explain ? encodeErrorResponse(UPSTREAM_LOST) : undefined);
+  };
+  upstream.once('end', upstreamGone);
+  upstream.once('close', upstreamGone);
+  upstream.on('error', upstreamGone);
 
   return {
     done,
     terminate(fields) {
-      if (closed) return;
+      if (closed || ending) return;
+      ending = true;
       upstream.unpipe(client);
       client.unpipe(upstream);
       upstream.destroy();
       // Mid-message, an extra frame would corrupt the stream; then closing is all we can do.
-      if (fromUpstream.atBoundary && client.writable) {
-        client.end(encodeErrorResponse(fields));
-        setTimeout(teardown, 2000).unref();
-      } else {
-        teardown();
-      }
+      if (fromUpstream.atBoundary && client.writable) endClient(encodeErrorResponse(fields));
+      else teardown();
     },
     notice(fields, encode) {
       if (closed) return;

@@ -21,6 +21,8 @@ export interface Session {
   broken: boolean;
   /** Settles once a cancel request has been delivered; the connection is reused only after it. */
   pendingCancel: Promise<void>;
+  /** A cancel was asked for (timeout or oversize); work in several steps stops at the next one. */
+  cancelRequested: boolean;
   cancel(): void;
 }
 
@@ -28,7 +30,7 @@ export class ConnectionManager {
   readonly defaultDatabase: string;
   private readonly pools = new Map<string, pg.Pool>();
   private readonly catalogs = new Map<string, TypeCatalog>();
-  private readonly onClientError = new WeakMap<pg.PoolClient, (err: Error) => void>();
+  private readonly detachListeners = new WeakMap<pg.PoolClient, () => void>();
 
   constructor(
     private readonly postgresUrl: string,
@@ -53,18 +55,17 @@ export class ConnectionManager {
   /** Hands a connection back to its pool, clean, or drops it when it is broken. */
   async release(session: Session): Promise<void> {
     const { client } = session;
-    const onError = this.onClientError.get(client);
+    let failure: Error | undefined;
     try {
       await session.pendingCancel;
       if (session.broken) throw new Error('connection broken');
       if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK');
       await client.query('DISCARD ALL');
-      if (onError) client.removeListener('error', onError);
-      client.release();
     } catch (err) {
-      if (onError) client.removeListener('error', onError);
-      client.release(err instanceof Error ? err : new Error(String(err)));
+      failure = err instanceof Error ? err : new Error(String(err));
     }
+    this.detachListeners.get(client)?.();
+    client.release(failure);
   }
 
   async close(): Promise<void> {
@@ -82,7 +83,9 @@ export class ConnectionManager {
       pid: (client as unknown as { processID: number }).processID,
       broken: false,
       pendingCancel: Promise.resolve(),
+      cancelRequested: false,
       cancel() {
+        session.cancelRequested = true;
         session.pendingCancel = session.pendingCancel.then(() => manager.cancelBackend(session.pid));
       },
     };
@@ -90,9 +93,13 @@ export class ConnectionManager {
       session.broken = true;
       this.logger?.warn({ err: err.message, database }, 'PostgreSQL connection failed');
     };
+    const onEnd = () => (session.broken = true);
     client.on('error', onError);
-    client.once('end', () => (session.broken = true));
-    this.onClientError.set(client, onError);
+    client.on('end', onEnd);
+    this.detachListeners.set(client, () => {
+      client.removeListener('error', onError);
+      client.removeListener('end', onEnd);
+    });
     return session;
   }
 

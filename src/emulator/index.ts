@@ -43,7 +43,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  // A wildcard bind is reached through loopback; that is the address clients are given.
+  const reachable = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   options.logger?.info({ url: `http://${host}:${port}`, database: connections.defaultDatabase }, 'Data API emulator listening');
 
   let stopping: Promise<void> | undefined;

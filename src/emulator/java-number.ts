@@ -7,6 +7,8 @@ export function javaDoubleToString(x: number): string {
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  // Java's documented text for the smallest subnormal; the shortest digits would be 5E-324.
+  if (Math.abs(x) === Number.MIN_VALUE) return (x < 0 ? '-' : '') + '4.9E-324';
   const sign = x < 0 ? '-' : '';
   const abs = Math.abs(x);
   const [mantissa, exp] = abs.toExponential().split('e');

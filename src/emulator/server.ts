@@ -7,6 +7,7 @@ import type { EmulatorContext } from './context.js';
 import { ApiError, serializationError, toApiError } from './errors.js';
 import { toJson } from './json-writer.js';
 import { batchExecuteStatement } from './operations/batch.js';
+import { describeSize } from './operations/common.js';
 import { executeStatement } from './operations/execute.js';
 import { beginTransaction, commitTransaction, rollbackTransaction } from './operations/transactions.js';
 import type { OperationName } from './options.js';
@@ -57,7 +58,11 @@ async function handle(
   const route = req.method === 'POST' ? ROUTES[path] : undefined;
   if (!route) throw new ApiError('UnknownOperationException', 404, 'Unknown operation');
   if (raw === null) {
-    throw new ApiError('RequestEntityTooLargeException', 413, 'Request size exceeds the limit of 4 MiB');
+    throw new ApiError(
+      'RequestEntityTooLargeException',
+      413,
+      `Request size exceeds the limit of ${describeSize(ctx.options.maxBatchRequestBytes)}`,
+    );
   }
   if (ctx.options.credentials) {
     await verifySignature(

@@ -118,6 +118,11 @@ export async function verifySignature(req: SignedRequest, config: VerifierConfig
 
   const signedHeaders = signedHeadersParam.split(';').map((h) => h.trim().toLowerCase());
   if (!signedHeaders.includes('host')) throw forbidden('InvalidSignatureException', INVALID_SIGNATURE);
+  // A declared payload hash is what gets signed, so it must be the hash of the body we received.
+  const declaredHash = headerValue(req.headers, 'x-amz-content-sha256');
+  if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(req.body).digest('hex')) {
+    throw forbidden('InvalidSignatureException', INVALID_SIGNATURE);
+  }
   const expected = await computeSignature(req, config, scopeRegion, signingDate, signedHeaders);
   const a = Buffer.from(expected, 'utf8');
   const b = Buffer.from(signature, 'utf8');

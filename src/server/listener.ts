@@ -41,6 +41,11 @@ export class Listener {
   private readonly authenticator: ClientAuthenticator;
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Map<ClientSession, AbortController>();
+  /**
+   * Connections past the limit check: authenticating or in session. Counted at the check itself,
+   * because authentication awaits the client and others would pass the check meanwhile.
+   */
+  private admitted = 0;
   private accepting = false;
 
   constructor(
@@ -130,6 +135,7 @@ export class Listener {
     let user: string | undefined;
     let outcome: CloseOutcome = 'ok';
     let stream: import('node:stream').Duplex = socket;
+    let holdsSlot = false;
 
     const startupTimer = setTimeout(() => {
       this.log.warn({ client: remoteAddress, listener: this.settings.name }, 'startup timeout: closing connection');
@@ -158,11 +164,13 @@ export class Listener {
           'this proxy requires TLS: connect with sslmode=require (or stricter)',
         );
       }
-      if (this.sessions.size >= this.settings.maxConnections) {
+      if (this.admitted >= this.settings.maxConnections) {
         throw new ClientFacingError(SqlState.TOO_MANY_CONNECTIONS, 'sorry, too many clients already', {
           hint: `aurora-pg-proxy allows ${this.settings.maxConnections} connections on listener ${this.settings.name} (--max-connections)`,
         });
       }
+      this.admitted += 1;
+      holdsSlot = true;
       await this.authenticator.authenticate(start.channel, user);
       clearTimeout(startupTimer);
       const pending = start.channel.detach();
@@ -203,6 +211,7 @@ export class Listener {
       if (!(err instanceof StreamClosedError)) sendFatalAndClose(stream, err);
       else stream.destroy();
     } finally {
+      if (holdsSlot) this.admitted -= 1;
       const seconds = (Date.now() - started) / 1000;
       if (outcome !== 'cancel_request') {
         this.log.info(

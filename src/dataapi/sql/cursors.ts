@@ -29,8 +29,8 @@ export function parseDeclare(r: StatementReader): ClassifiedStatement {
   r.expectWords('for');
   const queryOffset = r.offset();
   if (!(r.isPunct('(') || SELECT_STARTERS.has(r.word() ?? ''))) r.fail();
-  if (scroll && noScroll) throw new StatementError('42P11', 'cannot specify both SCROLL and NO SCROLL', 0);
-  if (insensitive && asensitive) throw new StatementError('42P11', 'cannot specify both ASENSITIVE and INSENSITIVE', 0);
+  if (scroll && noScroll) throw new StatementError('42P11', 'cannot specify both SCROLL and NO SCROLL', null);
+  if (insensitive && asensitive) throw new StatementError('42P11', 'cannot specify both ASENSITIVE and INSENSITIVE', null);
   return {
     kind: 'declare-cursor',
     name,

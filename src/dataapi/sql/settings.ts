@@ -13,8 +13,9 @@ const LIST_QUOTED = new Set(['search_path', 'temp_tablespaces', 'session_preload
 /** SET … (the SET word already consumed). */
 export function parseSet(r: StatementReader): ClassifiedStatement {
   let local = false;
-  // LOCAL/SESSION is a scope unless it is itself the parameter name (`SET session = …`).
-  if (r.isWord('local', 'session') && !isAssignment(r, 1)) {
+  // LOCAL/SESSION is a scope unless it is the parameter name (`SET session = …`) or starts
+  // SET SESSION AUTHORIZATION / SET SESSION CHARACTERISTICS.
+  if (r.isWord('local', 'session') && !isAssignment(r, 1) && !(r.isWord('session') && ['authorization', 'characteristics'].includes(r.word(1) ?? ''))) {
     local = r.word() === 'local';
     r.pos++;
   }

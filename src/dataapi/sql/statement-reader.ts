@@ -9,7 +9,8 @@ export class StatementError extends Error {
   constructor(
     readonly sqlState: string,
     message: string,
-    readonly offset: number,
+    /** null for errors PostgreSQL reports without a position. */
+    readonly offset: number | null,
   ) {
     super(message);
   }

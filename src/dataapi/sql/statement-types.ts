@@ -236,13 +236,14 @@ export interface GenericStatement extends Base {
 
 /**
  * A statement PostgreSQL would reject before running anything, for statements the proxy answers
- * itself (transaction control, cursors, SET…) or text it cannot lex. `offset` locates the error.
+ * itself (transaction control, cursors, SET…) or text it cannot lex.
  */
 export interface InvalidStatement extends Base {
   kind: 'invalid';
   sqlState: string;
   message: string;
-  offset: number;
+  /** Where the error is (for the Position field), or null when PostgreSQL gives none. */
+  offset: number | null;
 }
 
 export type ClassifiedStatement =

@@ -85,16 +85,21 @@ export function parseTransactionModes(r: StatementReader, allowEmpty: boolean): 
     if (!allowEmpty) r.fail();
     return modes;
   }
+  // Like the server's parser, a list fails at the first word that cannot continue it.
   for (;;) {
-    if (r.acceptWords('isolation', 'level')) {
+    if (r.acceptWords('isolation')) {
+      r.expectWords('level');
       modes.isolationLevel = parseIsolationLevel(r);
-    } else if (r.acceptWords('read', 'only')) {
-      modes.readOnly = true;
-    } else if (r.acceptWords('read', 'write')) {
-      modes.readOnly = false;
+    } else if (r.acceptWords('read')) {
+      if (r.acceptWords('only')) modes.readOnly = true;
+      else {
+        r.expectWords('write');
+        modes.readOnly = false;
+      }
     } else if (r.acceptWords('deferrable')) {
       modes.deferrable = true;
-    } else if (r.acceptWords('not', 'deferrable')) {
+    } else if (r.acceptWords('not')) {
+      r.expectWords('deferrable');
       modes.deferrable = false;
     } else {
       r.fail();
@@ -106,8 +111,12 @@ export function parseTransactionModes(r: StatementReader, allowEmpty: boolean): 
 
 function parseIsolationLevel(r: StatementReader): IsolationLevel {
   if (r.acceptWords('serializable')) return 'serializable';
-  if (r.acceptWords('repeatable', 'read')) return 'repeatable read';
-  if (r.acceptWords('read', 'committed')) return 'read committed';
-  if (r.acceptWords('read', 'uncommitted')) return 'read uncommitted';
-  r.fail();
+  if (r.acceptWords('repeatable')) {
+    r.expectWords('read');
+    return 'repeatable read';
+  }
+  r.expectWords('read');
+  if (r.acceptWords('committed')) return 'read committed';
+  r.expectWords('uncommitted');
+  return 'read uncommitted';
 }

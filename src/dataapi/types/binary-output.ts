@@ -53,7 +53,9 @@ export function fieldToBinary(field: Field, column: ResolvedColumn): Buffer | nu
     return arrayToBinary(arrayScalars(field.arrayValue), column.elementType);
   }
   const scalar = fieldScalar(field);
-  return scalar === null ? null : scalarToBinary(scalar, column.type);
+  if (scalar === null) return null;
+  if (column.elementType) throw mismatch(`a ${scalar.kind} value instead of an array`, column.type);
+  return scalarToBinary(scalar, column.type);
 }
 
 function mismatch(what: string, type: PgType): TypeCodecError {

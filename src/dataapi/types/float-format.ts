@@ -48,20 +48,46 @@ function layout(negative: boolean, d: Decimal, fixedBelow: number): string {
   return `${sign}${digits.slice(0, intLen)}.${digits.slice(intLen)}`;
 }
 
-// ECMAScript's Number-to-string is specified as the shortest round-tripping digits, nearest to
-// the value, ties to even: the same digits Ryu's d2s produces.
+const DV = new DataView(new ArrayBuffer(8));
+const TWO_53 = 2 ** 53;
+
+// ECMAScript's Number-to-string gives the shortest round-tripping digits nearest to the value,
+// as Ryu does, but PostgreSQL builds Ryu without STRICTLY_SHORTEST: the interval's bounds never
+// count, where ECMAScript accepts a bound that reads back by ties-to-even (1e23 is printed
+// 9.999999999999999e+22 by PostgreSQL). A decimal can sit exactly on a bound only if it is a
+// dyadic number with a 53-bit odd part, which excludes every short digit string below 2^53,
+// so the exact search runs only for the few values that could differ.
 function shortestFloat64(v: number): Decimal {
   const s = v.toExponential();
   const e = s.indexOf('e');
-  return { digits: s.slice(0, e).replace('.', ''), exponent: Number(s.slice(e + 1)) };
+  const digits = s.slice(0, e).replace('.', '');
+  const exponent = Number(s.slice(e + 1));
+  const q = exponent - (digits.length - 1); // value = digits × 10^q
+  if (q >= 0 ? v < TWO_53 || q > 23 : digits.length < 16 || BigInt(digits) % 5n ** BigInt(-q) !== 0n) {
+    return { digits, exponent };
+  }
+  DV.setFloat64(0, v);
+  const hi = DV.getUint32(0);
+  const biased = (hi >>> 20) & 0x7ff;
+  const fraction = (BigInt(hi & 0xfffff) << 32n) | BigInt(DV.getUint32(4));
+  const m = biased === 0 ? fraction : fraction | (1n << 52n);
+  const e2 = (biased === 0 ? 1 : biased) - 1075;
+  // An integer candidate (and v >= 2^53 is an integer) is on a bound only at exactly half an ulp.
+  if (q >= 0) {
+    const distance = BigInt(digits) * 10n ** BigInt(q) - BigInt(v);
+    const halfUlp = 1n << BigInt(e2 - 1);
+    const lowerHalf = fraction === 0n && biased > 1 ? halfUlp / 2n : halfUlp;
+    if (distance !== halfUlp && distance !== -lowerHalf) return { digits, exponent };
+  }
+  return shortestInInterval(m, e2, fraction === 0n && biased > 1, false, v);
 }
 
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
 
 // JavaScript has no float32 printer, so find the shortest decimal in float32's rounding
-// interval exactly, with integers: value = m·2^e, interval [v - gapBelow/2, v + ulp/2],
-// bounds included when m is even (round-half-even reads a tie back to the even mantissa).
+// interval exactly, with integers: value = m·2^e, interval (v - gapBelow/2, v + ulp/2), bounds
+// excluded as in PostgreSQL's f2s.c.
 function shortestFloat32(v: number): Decimal {
   F32[0] = v;
   const bits = U32[0];
@@ -71,12 +97,12 @@ function shortestFloat32(v: number): Decimal {
   const e = (biased === 0 ? 1 : biased) - 150;
   // Just above a power of two the float below is half as far away.
   const narrowBelow = fraction === 0 && biased > 1;
-  return shortestInInterval(BigInt(m), e, narrowBelow, m % 2 === 0, v);
+  return shortestInInterval(BigInt(m), e, narrowBelow, false, v);
 }
 
 /**
- * Shortest decimal within the round-to-nearest interval of m·2^e, nearest to the value,
- * ties to an even last digit. Exported for tests (checked against float64 printing).
+ * Shortest decimal within the round-to-nearest interval of m·2^e (bounds included only when
+ * `inclusive`), nearest to the value, ties to an even last digit. Exported for tests.
  */
 export function shortestInInterval(m: bigint, e: number, narrowBelow: boolean, inclusive: boolean, approx: number): Decimal {
   // Work in units of 2^(e-2) so both half-gaps are integers.

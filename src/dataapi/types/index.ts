@@ -37,9 +37,13 @@
  *   planParameter({ number, value: Buffer | null, format: 0 | 1, typeOid }) -> ParameterPlan
  *       { value: Field, typeHint?: TypeHint, sqlType?: string }
  *     sqlType is the type to write CAST(:p AS sqlType) with (`int4`, `"char"`, `int4[]`),
- *     undefined when the client left the type unspecified (OID 0 or unknown). Binary input is
- *     decoded for hasBinaryInput(oid) types: the scalars of hasBinaryOutput plus timetz, xml,
- *     unknown, and their arrays; OID 0 in binary is taken as bytea.
+ *     undefined when the client left the type unspecified (OID 0 or unknown). Text values
+ *     go as longValue (exact integers), doubleValue (plain float8), booleanValue, blobValue
+ *     (bytea hex/escape) or else stringValue; typeHint only when the text has the hint's
+ *     documented form. Binary input is decoded for hasBinaryInput(oid): bool int2 int4 int8
+ *     oid float4 float8 text varchar bpchar name json jsonb xml unknown bytea uuid date time
+ *     timetz timestamp timestamptz numeric and arrays of these (sent as their text literal,
+ *     sqlType `<elem>[]`); OID 0 in binary is taken as bytea (node-postgres Buffers).
  *   TypeCodecError { sqlstate, parameterNumber? }  22P03 malformed binary ("incorrect binary
  *     data format in bind parameter N"), 22021 bad UTF-8, 22008 time out of range, 42804
  *     array element type mismatch, 0A000 binary format the proxy does not decode.

@@ -59,8 +59,9 @@ export function encodeNumericBinary(text: string): Buffer | undefined {
   const plain = normalizeNumericText(text);
   if (plain === undefined) return undefined;
   if (plain === 'NaN') return header(0, 0, SIGN_NAN, 0);
-  if (plain === 'Infinity') return header(0, 0, SIGN_PINF, 0);
-  if (plain === '-Infinity') return header(0, 0, SIGN_NINF, 0);
+  // PostgreSQL 15 derives the dscale of ±Infinity from their header bits and so sends 32.
+  if (plain === 'Infinity') return header(0, 0, SIGN_PINF, 32);
+  if (plain === '-Infinity') return header(0, 0, SIGN_NINF, 32);
   const m = PLAIN_RE.exec(plain)!;
   const negative = m[1] === '-';
   const intDigits = (m[2] ?? '').replace(/^0+/, '');

@@ -41,7 +41,7 @@ export function planParameter(param: BindParameter): ParameterPlan {
   if (param.format === 1) return planBinary(param, param.value, declared);
   if (param.format !== 0) {
     throw new TypeCodecError(
-      SQLSTATE.invalidBinaryRepresentation,
+      '22023',
       `unsupported format code: ${String(param.format)} in bind parameter ${param.number}`,
       param.number,
     );
@@ -76,10 +76,10 @@ function textField(text: string, type: PgType): Field {
       const b = parseBoolText(text);
       return b === undefined ? { stringValue: text } : { booleanValue: b };
     }
+    // oid stays text: oidin also takes negative numbers, which CAST(bigint AS oid) refuses.
     case OID.int2:
     case OID.int4:
-    case OID.int8:
-    case OID.oid: {
+    case OID.int8: {
       if (!INTEGER_TEXT.test(text)) return { stringValue: text };
       const n = Number(text);
       return Number.isSafeInteger(n) ? { longValue: n } : { stringValue: text };
@@ -363,11 +363,11 @@ function decodeBinaryArray(buf: Buffer, elementType: PgType, decode: BinaryDecod
   }
   if (flags !== 0 && flags !== 1) throw fail(ctx, SQLSTATE.invalidBinaryRepresentation, 'invalid array flags');
   if (elemOid !== elementType.oid) {
-    const given = typeByOid(elemOid)?.name ?? String(elemOid);
+    const given = displayName(typeByOid(elemOid)) ?? String(elemOid);
     throw fail(
       ctx,
       SQLSTATE.datatypeMismatch,
-      `binary data has array element type ${elemOid} (${given}) instead of expected ${elementType.oid} (${elementType.name})`,
+      `binary data has array element type ${elemOid} (${given}) instead of expected ${elementType.oid} (${displayName(elementType)})`,
     );
   }
   const dims: number[] = [];
@@ -400,4 +400,26 @@ function decodeBinaryArray(buf: Buffer, elementType: PgType, decode: BinaryDecod
   }
   if (at !== buf.length) throw badFormat(ctx);
   return formatArrayFromFlat(texts, ndim === 0 ? [] : dims, lowerBounds, elementType.delimiter);
+}
+
+// format_type's SQL-standard spellings, which PostgreSQL uses in this message.
+const DISPLAY_NAMES: ReadonlyMap<string, string> = new Map([
+  ['int2', 'smallint'],
+  ['int4', 'integer'],
+  ['int8', 'bigint'],
+  ['float4', 'real'],
+  ['float8', 'double precision'],
+  ['bool', 'boolean'],
+  ['varchar', 'character varying'],
+  ['bpchar', 'character'],
+  ['varbit', 'bit varying'],
+  ['time', 'time without time zone'],
+  ['timetz', 'time with time zone'],
+  ['timestamp', 'timestamp without time zone'],
+  ['timestamptz', 'timestamp with time zone'],
+  ['char', '"char"'],
+]);
+
+function displayName(t: PgType | undefined): string | undefined {
+  return t && (DISPLAY_NAMES.get(t.name) ?? t.name);
 }

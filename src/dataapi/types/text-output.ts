@@ -84,6 +84,7 @@ export function scalarToText(scalar: DataApiScalar, type: PgType): string {
     case 'long':
       if (type.oid === OID.bool) return scalar.value !== 0 ? 't' : 'f';
       if (type.oid === OID.float4) return formatFloat4(scalar.value);
+      if (type.oid === OID.float8) return formatFloat8(scalar.value);
       return String(scalar.value);
     case 'double':
       return doubleText(scalar.value, type);
@@ -122,14 +123,20 @@ function stringText(value: string, type: PgType): string {
     case OID.numeric:
       return normalizeNumericText(value) ?? value;
     case OID.timestamptz:
-      return withUtcOffset(trimFractionZeros(value));
+      return withUtcOffset(trimFractionZeros(isoSpace(value)));
     case OID.timestamp:
+      return trimFractionZeros(isoSpace(value));
     case OID.time:
     case OID.timetz:
       return trimFractionZeros(value);
     default:
       return value;
   }
+}
+
+// PostgreSQL's ISO DateStyle separates date and time with a space, not `T`.
+function isoSpace(value: string): string {
+  return value.replace(/^(\d{4,}-\d{2}-\d{2})T(?=\d)/, '$1 ');
 }
 
 function parseFloatText(text: string): number | undefined {
@@ -141,7 +148,7 @@ function parseFloatText(text: string): number | undefined {
   return Number(t);
 }
 
-const HAS_ZONE = /(?:[+-]\d{1,2}(?::?\d{2}){0,2}|Z)$/i;
+const HAS_ZONE = /[+-]\d{1,2}(?::?\d{2}){0,2}$/;
 
 // The Data API strips the offset of a timestamptz and gives UTC wall time; a client reading it
 // without one would apply its own zone, so restore the `+00` PostgreSQL prints under UTC.
@@ -149,8 +156,9 @@ function withUtcOffset(value: string): string {
   const lower = value.trim().toLowerCase();
   if (lower === 'infinity' || lower === '-infinity') return value;
   const bc = / BC$/i.test(value);
-  const core = bc ? value.slice(0, -3) : value;
-  const timePart = core.slice(core.search(/[ T]\d/) + 1);
-  if (core.search(/[ T]\d/) > 0 && HAS_ZONE.test(timePart)) return value;
+  let core = bc ? value.slice(0, -3) : value;
+  const timeStart = core.search(/[ T]\d/);
+  if (timeStart > 0 && HAS_ZONE.test(core.slice(timeStart + 1))) return value;
+  if (core.endsWith('Z')) core = core.slice(0, -1);
   return `${core}+00${bc ? ' BC' : ''}`;
 }

@@ -26,15 +26,21 @@ export async function batchExecuteStatement(ctx: EmulatorContext, body: Record<s
       // No parameter sets: the statement still runs once, without parameters.
       const runs: WireSqlParameter[][] = sets.length > 0 ? sets : [[]];
       for (let i = 0; i < runs.length; i++) {
+        if (session.cancelRequested) throw new Error('batch cancelled after its timeout');
         try {
           await runStatement(session, bindParameters(req.sql, runs[i]), { maxRawChars: Infinity, discardRows: true });
         } catch (err) {
           throw batchEntryError(i, renderWithLiterals(req.sql, runs[i]), err);
         }
       }
+      if (session.cancelRequested) throw new Error('batch cancelled after its timeout');
       if (ownTransaction) await session.client.query('COMMIT');
     } catch (err) {
-      if (ownTransaction && !session.broken) await session.client.query('ROLLBACK').catch(() => undefined);
+      if (ownTransaction && !session.broken) {
+        // A cancel still in flight must land before ROLLBACK, not on it.
+        await session.pendingCancel;
+        await session.client.query('ROLLBACK').catch(() => undefined);
+      }
       throw err;
     }
     return toJson({ updateResults: sets.map(() => ({ generatedFields: [] })) });

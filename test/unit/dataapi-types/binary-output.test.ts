@@ -78,6 +78,14 @@ describe('fieldToBinary', () => {
     );
   });
 
+  it('refuses a value whose shape does not fit the column', () => {
+    expect(() => bin({ stringValue: '{1,2}' }, '_int4')).toThrowError(/instead of an array/);
+    expect(() => bin({ arrayValue: { longValues: [1] } }, 'int4')).toThrowError(/an array/);
+    expect(() => bin({ stringValue: 'maybe' }, 'bool')).toThrowError(TypeCodecError);
+    expect(() => bin({ stringValue: 'not-a-uuid' }, 'uuid')).toThrowError(TypeCodecError);
+    expect(() => bin({ stringValue: 'soon' }, 'date')).toThrowError(TypeCodecError);
+  });
+
   it('encodes format 1 through encodeField', () => {
     expect(encodeField({ longValue: 1 }, resolveColumn({ typeName: 'int4' }), 1)).toEqual(Buffer.from([0, 0, 0, 1]));
   });

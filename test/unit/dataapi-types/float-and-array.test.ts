@@ -31,6 +31,9 @@ describe('formatFloat8', () => {
       [5e-324, '5e-324'],
       [1.7976931348623157e308, '1.7976931348623157e+308'],
       [0.30000000000000004, '0.30000000000000004'],
+      // PostgreSQL's Ryu never accepts a bound of the rounding interval; ECMAScript prints 1e+23.
+      [1e23, '9.999999999999999e+22'],
+      [9007199254740993, '9.007199254740992e+15'],
     ];
     for (const [v, s] of cases) expect(formatFloat8(v)).toBe(s);
   });
@@ -52,6 +55,8 @@ describe('formatFloat4', () => {
       [-0, '-0'],
       [NaN, 'NaN'],
       [1e39, 'Infinity'],
+      // 8.55627e+07 lies exactly on the lower bound, which PostgreSQL does not accept.
+      [85562704, '8.5562704e+07'],
     ];
     for (const [v, s] of cases) expect(formatFloat4(v)).toBe(s);
   });

@@ -37,6 +37,7 @@ describe('planParameter, text format', () => {
     expect(text('9007199254740991', OID.int8)).toEqual({ value: { longValue: 9007199254740991 }, sqlType: 'int8' });
     expect(text('9223372036854775807', OID.int8)).toEqual({ value: { stringValue: '9223372036854775807' }, sqlType: 'int8' });
     expect(text('12abc', OID.int4)).toEqual({ value: { stringValue: '12abc' }, sqlType: 'int4' });
+    expect(text('-1', OID.oid)).toEqual({ value: { stringValue: '-1' }, sqlType: 'oid' });
   });
 
   it('sends float8 as a double only when JSON can carry it exactly', () => {
@@ -136,7 +137,7 @@ describe('planParameter, binary format', () => {
     expect(binary('0001fffe40000008000c', OID.numeric).value.stringValue).toBe('-0.00000012');
     expect(binary('0001fffe40000000000c', OID.numeric).value.stringValue).toBe('0'); // truncated to dscale 0
     expect(binary('00000000c0000000', OID.numeric).value.stringValue).toBe('NaN');
-    expect(binary('00000000d0000000', OID.numeric).value.stringValue).toBe('Infinity');
+    expect(binary('00000000d0000020', OID.numeric).value.stringValue).toBe('Infinity');
   });
 
   it('decodes 1-D and 2-D arrays into literals with an array cast', () => {
@@ -167,7 +168,12 @@ describe('planParameter, binary format', () => {
 
   it('refuses malformed binary arrays', () => {
     const header = (ndim: string, flags: string, elem: string) => ndim + flags + elem;
-    expect(codecError(() => binary(header('00000001', '00000000', '00000019') + '00000001' + '00000001' + '00000000', 1007)).sqlstate).toBe('42804');
+    const wrongElement = codecError(() => binary(header('00000001', '00000000', '00000019') + '00000001' + '00000001' + '00000000', 1007));
+    expect(wrongElement.sqlstate).toBe('42804');
+    // PostgreSQL's own wording (checked against a server), plus the parameter number.
+    expect(wrongElement.message).toBe(
+      'binary data has array element type 25 (text) instead of expected 23 (integer) (bind parameter 1)',
+    );
     expect(codecError(() => binary(header('00000001', '00000002', '00000017'), 1007)).message).toMatch(/invalid array flags/);
     expect(codecError(() => binary(header('ffffffff', '00000000', '00000017'), 1007)).message).toMatch(/invalid number of dimensions/);
     const badElement = header('00000001', '00000000', '00000017') + '00000001' + '00000001' + '00000002' + '0001';

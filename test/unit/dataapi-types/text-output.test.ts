@@ -34,6 +34,7 @@ describe('fieldToText', () => {
     expect(text({ stringValue: '2022-04-06 03:34:56+09' }, 'timestamptz')).toBe('2022-04-06 03:34:56+09');
     expect(text({ stringValue: '0044-03-15 10:00:00 BC' }, 'timestamptz')).toBe('0044-03-15 10:00:00+00 BC');
     expect(text({ stringValue: 'infinity' }, 'timestamptz')).toBe('infinity');
+    expect(text({ stringValue: '2022-04-06T03:34:56Z' }, 'timestamptz')).toBe('2022-04-06 03:34:56+00');
     expect(text({ stringValue: '10:00:00.500' }, 'time')).toBe('10:00:00.5');
   });
 
