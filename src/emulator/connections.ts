@@ -19,8 +19,11 @@ export interface Session {
   readonly pid: number;
   /** The connection failed (socket closed, FATAL error) and must not be reused. */
   broken: boolean;
-  /** Settles once a cancel request has been delivered; the connection is reused only after it. */
-  pendingCancel: Promise<void>;
+  /**
+   * Settles when nothing more can happen on the connection: cancel requests delivered and
+   * abandoned statements ended. The connection is reused only after it.
+   */
+  drained: Promise<void>;
   /** A cancel was asked for (timeout or oversize); work in several steps stops at the next one. */
   cancelRequested: boolean;
   cancel(): void;
@@ -57,7 +60,7 @@ export class ConnectionManager {
     const { client } = session;
     let failure: Error | undefined;
     try {
-      await session.pendingCancel;
+      await session.drained;
       if (session.broken) throw new Error('connection broken');
       if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK');
       await client.query('DISCARD ALL');
@@ -82,11 +85,11 @@ export class ConnectionManager {
       catalog: this.catalog(database),
       pid: (client as unknown as { processID: number }).processID,
       broken: false,
-      pendingCancel: Promise.resolve(),
+      drained: Promise.resolve(),
       cancelRequested: false,
       cancel() {
         session.cancelRequested = true;
-        session.pendingCancel = session.pendingCancel.then(() => manager.cancelBackend(session.pid));
+        session.drained = session.drained.then(() => manager.cancelBackend(session.pid));
       },
     };
     const onError = (err: Error) => {

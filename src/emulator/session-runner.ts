@@ -2,7 +2,7 @@
 // service's statement timeout. At the timeout the caller gets StatementTimeoutException at once;
 // the statement is cancelled, or, with continueAfterTimeout, left to finish (and commit). The
 // connection is handed back only when the statement is really over, so a transaction stays
-// "still running a query" until then.
+// "still running a query" until then. The answer does not wait for that hand-back.
 
 import { ApiError, statementTimeout } from './errors.js';
 import type { Session } from './connections.js';
@@ -26,7 +26,7 @@ async function lease(ctx: EmulatorContext, target: SessionTarget): Promise<Lease
       session: tx.session,
       async finish(error) {
         if (error instanceof ApiError && error.endsTransaction) {
-          await tx.session.pendingCancel;
+          // end() forgets the id at once and returns the connection once it has drained.
           await ctx.transactions.end(tx, error.endsTransaction);
         } else {
           await ctx.transactions.release(tx);
@@ -60,14 +60,14 @@ export async function runInSession<T>(
         (value) => ({ ok: true as const, value }),
         (error: unknown) => ({ ok: false as const, error }),
       )
-      .then(async (outcome) => {
+      .then((outcome) => {
         finished = true;
         clearTimeout(timer);
-        try {
-          await finish(outcome.ok ? undefined : outcome.error);
-        } catch (err) {
-          ctx.options.logger?.warn({ err: (err as Error).message }, 'could not hand a connection back');
-        }
+        // Started before the caller is answered: a transaction is released (or forgotten)
+        // within microtasks, long before its client can send the next call.
+        finish(outcome.ok ? undefined : outcome.error).catch((err: unknown) =>
+          ctx.options.logger?.warn({ err: (err as Error).message }, 'could not hand a connection back'),
+        );
         if (timedOut) {
           if (!outcome.ok) {
             ctx.options.logger?.info({ err: String((outcome.error as Error)?.message ?? outcome.error) }, 'statement ended after its timeout');

@@ -1,7 +1,8 @@
 // Runs one statement with the extended protocol (Parse with declared parameter types, Bind,
 // Describe, Execute, Sync), the way pgJDBC sends it, and collects the rows as raw text. Rows are
-// counted as they arrive: once a result is certainly larger than the response cap the rest is
-// dropped and the statement cancelled, so a huge result never sits in memory.
+// counted as they arrive: once a result is certainly larger than the response cap the caller is
+// answered at once, the statement cancelled and the rest of its rows dropped as they drain, so a
+// huge result never sits in memory.
 
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
@@ -51,6 +52,9 @@ class StatementSubmission extends EventEmitter {
   private readonly result: StatementResult = { fields: null, rows: [], rowCount: null, oversize: false };
   private rawChars = 0;
   private settled = false;
+  private endQuery!: () => void;
+  /** Settles when PostgreSQL has finished with the statement, whoever stopped waiting for it. */
+  readonly ended = new Promise<void>((resolve) => (this.endQuery = resolve));
 
   constructor(
     private readonly statement: BoundStatement,
@@ -92,6 +96,9 @@ class StatementSubmission extends EventEmitter {
       this.result.oversize = true;
       this.result.rows = [];
       this.session.cancel();
+      const { session, ended } = this;
+      session.drained = Promise.all([session.drained, ended]).then(() => undefined);
+      this.settle(() => this.resolve(this.result));
       return;
     }
     this.result.rows.push(msg.fields);
@@ -113,17 +120,19 @@ class StatementSubmission extends EventEmitter {
   handleCopyData(): void {}
 
   handleError(err: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    // Rows already dropped for size: the cancel error is ours, the size is the answer.
-    if (this.result.oversize) this.resolve(this.result);
-    else this.reject(err);
+    this.endQuery();
+    this.settle(() => this.reject(err));
   }
 
   handleReadyForQuery(): void {
+    this.endQuery();
+    this.settle(() => this.resolve(this.result));
+  }
+
+  private settle(answer: () => void): void {
     if (this.settled) return;
     this.settled = true;
-    this.resolve(this.result);
+    answer();
   }
 }
 

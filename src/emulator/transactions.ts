@@ -55,7 +55,7 @@ export class TransactionRegistry {
 
   /** The call is over; the idle clock starts again. */
   async release(tx: Transaction): Promise<void> {
-    await tx.session.pendingCancel;
+    await tx.session.drained;
     if (tx.session.broken) {
       await this.end(tx, 'Transaction has been aborted due to an error from a previous call');
       return;

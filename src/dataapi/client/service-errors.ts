@@ -7,8 +7,13 @@ import { parseDatabaseErrorText } from './error-text.js';
 
 export type Retry = 'never' | 'throttled' | 'resuming' | 'unreachable';
 
+/** A failed Data API call as the client will see it, with the outcome that explains it. */
+export class DataApiError extends ClientFacingError {
+  outcome = 'error';
+}
+
 export interface ClassifiedError {
-  error: ClientFacingError;
+  error: DataApiError;
   /** Whether the call certainly had no effect and may be sent again, and why. */
   retry: Retry;
   /** Short name for metrics' outcome label. */
@@ -24,20 +29,23 @@ interface SdkError {
 }
 
 const err = (code: string, message: string, hint?: string, detail?: string) =>
-  new ClientFacingError(code, message, { ...(hint ? { hint } : {}), ...(detail ? { detail } : {}) }, 'ERROR');
+  new DataApiError(code, message, { ...(hint ? { hint } : {}), ...(detail ? { detail } : {}) }, 'ERROR');
 
 export function classifyDataApiError(raw: unknown): ClassifiedError {
   const e = (raw ?? {}) as SdkError;
   const name = e.name ?? 'Error';
   const message = (e.message ?? String(raw)).trim();
-  const result = (error: ClientFacingError, outcome: string, retry: Retry = 'never'): ClassifiedError => ({ error, retry, outcome });
+  const result = (error: DataApiError, outcome: string, retry: Retry = 'never'): ClassifiedError => {
+    error.outcome = outcome;
+    return { error, retry, outcome };
+  };
 
   switch (name) {
     case 'DatabaseErrorException': {
       const parsed = parseDatabaseErrorText(message);
       if (parsed) {
         return result(
-          new ClientFacingError(
+          new DataApiError(
             parsed.code,
             parsed.message,
             { detail: parsed.detail, hint: parsed.hint, position: parsed.position, where: parsed.where },

@@ -31,7 +31,12 @@
 //   commandTag(statement, rowCount, { transactionFailed, prepared }): string   the exact tag
 //     PostgreSQL 15 sends ('INSERT 0 3', 'SELECT 2', 'CREATE TABLE', 'ROLLBACK' for a COMMIT of
 //     a failed transaction…)
-//   processCopyOptions / canonicalEncoding   COPY option defaults and checks (copy.c)
+//   canonicalEncoding(name)                PostgreSQL's canonical encoding name (COPY ENCODING)
+//
+// Known limits: PostgreSQL parses a whole multi-statement string before running any of it, so a
+// syntax error in a later statement stops the earlier ones too; only lexical errors (an
+// `incomplete` statement) are visible here. EXECUTE's tag needs the PREPAREd statement
+// ({ prepared }). U&'…' UESCAPE is not decoded.
 
 export { tokenize, stringValue, identifierValue, isTrivia, type Token, type TokenKind, type StringStyle } from './lexer.js';
 export { splitStatements, isEmptyQuery, type SqlStatement } from './splitter.js';

@@ -369,6 +369,8 @@ export function identifierValue(t: Token): string {
   return t.text;
 }
 
+const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
 function decodeBackslashEscapes(raw: string): string {
   let out = '';
   for (let i = 0; i < raw.length; i++) {
@@ -383,9 +385,8 @@ function decodeBackslashEscapes(raw: string): string {
       continue;
     }
     const e = raw[++i]!;
-    const simple: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-    if (simple[e] !== undefined) {
-      out += simple[e];
+    if (SIMPLE_ESCAPES[e] !== undefined) {
+      out += SIMPLE_ESCAPES[e];
     } else if (e >= '0' && e <= '7') {
       const m = /^[0-7]{1,3}/.exec(raw.slice(i))![0];
       out += String.fromCharCode(parseInt(m, 8) & 0xff);

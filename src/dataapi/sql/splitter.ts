@@ -5,11 +5,17 @@
 import { isTrivia, isUnterminated, tokenize, type Token } from './lexer.js';
 
 export interface SqlStatement {
-  /** The statement's source text, without the separating semicolon and surrounding whitespace. */
+  /**
+   * The statement's source text, without the separating semicolon and surrounding whitespace.
+   * It may end in a `--` comment, so append nothing to it without a newline first.
+   */
   text: string;
   /** Offset of `text` in the original string (UTF-16 code units); add it to map error positions. */
   offset: number;
-  /** Ends in an unterminated string, quoted identifier, dollar quote or comment. */
+  /**
+   * Ends in an unterminated string, quoted identifier, dollar quote or comment. PostgreSQL
+   * rejects such a query string before running any of its statements.
+   */
   incomplete: boolean;
 }
 

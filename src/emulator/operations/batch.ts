@@ -38,7 +38,7 @@ export async function batchExecuteStatement(ctx: EmulatorContext, body: Record<s
     } catch (err) {
       if (ownTransaction && !session.broken) {
         // A cancel still in flight must land before ROLLBACK, not on it.
-        await session.pendingCancel;
+        await session.drained;
         await session.client.query('ROLLBACK').catch(() => undefined);
       }
       throw err;

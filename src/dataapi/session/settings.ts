@@ -1,0 +1,208 @@
+// Session settings in Data API mode. Outside a transaction each call may land on another
+// database session, so a plain SET would have no lasting effect. The proxy therefore keeps the
+// session's settings itself:
+// - settings that only shape what the client receives (application_name, DateStyle...) are
+//   answered here, with ParameterStatus where PostgreSQL sends one;
+// - every other setting is remembered and applied at the start of each transaction the proxy
+//   runs (one set_config call), so it holds for every statement.
+import { quoteLiteral } from '../sql/index.js';
+import { SqlState } from '../../protocol/sqlstate.js';
+import { ClientFacingError } from '../../server/client-error.js';
+
+/** Reported to the client in ParameterStatus (PostgreSQL's GUC_REPORT settings we keep). */
+export const REPORTED = new Set(['application_name', 'client_encoding', 'datestyle', 'intervalstyle', 'timezone', 'standard_conforming_strings', 'integer_datetimes', 'is_superuser', 'session_authorization', 'server_version', 'server_encoding', 'in_hot_standby', 'default_transaction_read_only']);
+
+/** Canonical spellings of reported names, as PostgreSQL sends them. */
+const DISPLAY_NAME: Record<string, string> = {
+  datestyle: 'DateStyle',
+  intervalstyle: 'IntervalStyle',
+  timezone: 'TimeZone',
+};
+
+/** Settings the proxy answers itself. */
+const CLIENT_SIDE = new Set(['application_name', 'client_encoding', 'datestyle', 'intervalstyle', 'timezone', 'extra_float_digits', 'client_min_messages', 'standard_conforming_strings', 'integer_datetimes', 'server_version', 'server_version_num', 'server_encoding', 'is_superuser', 'session_authorization', 'in_hot_standby', 'default_transaction_read_only', 'bytea_output']);
+
+export function displayName(name: string): string {
+  return DISPLAY_NAME[name] ?? name;
+}
+
+export interface ServerFacts {
+  serverVersion: string;
+  serverVersionNum: string;
+  isSuperuser: string;
+  sessionAuthorization: string;
+}
+
+export class SessionSettings {
+  private readonly client = new Map<string, string>();
+  private readonly defaults = new Map<string, string>();
+  private readonly server = new Map<string, string>();
+
+  constructor(facts: ServerFacts, startup: Readonly<Record<string, string>>) {
+    const base: Record<string, string> = {
+      application_name: '',
+      client_encoding: 'UTF8',
+      datestyle: 'ISO, MDY',
+      intervalstyle: 'postgres',
+      timezone: 'UTC',
+      extra_float_digits: '1',
+      client_min_messages: 'notice',
+      standard_conforming_strings: 'on',
+      integer_datetimes: 'on',
+      server_version: facts.serverVersion,
+      server_version_num: facts.serverVersionNum,
+      server_encoding: 'UTF8',
+      is_superuser: facts.isSuperuser,
+      session_authorization: facts.sessionAuthorization,
+      in_hot_standby: 'off',
+      default_transaction_read_only: 'off',
+      bytea_output: 'hex',
+    };
+    for (const [k, v] of Object.entries(base)) {
+      this.defaults.set(k, v);
+      this.client.set(k, v);
+    }
+    for (const [rawName, value] of Object.entries(startup)) {
+      const name = rawName.toLowerCase();
+      if (name === 'user' || name === 'database' || name === 'options' || name === 'replication') continue;
+      if (CLIENT_SIDE.has(name)) {
+        // A startup value PostgreSQL would refuse is reported by the check below; the client
+        // connects either way, as it would have with a setting the server ignores.
+        try {
+          this.client.set(name, checkClientValue(name, value));
+        } catch {
+          /* keep the default */
+        }
+      } else {
+        this.server.set(name, value);
+      }
+    }
+    for (const [k, v] of parseOptions(startup.options ?? '')) {
+      if (CLIENT_SIDE.has(k)) this.client.set(k, v);
+      else this.server.set(k, v);
+    }
+  }
+
+  isClientSide(name: string): boolean {
+    return CLIENT_SIDE.has(name);
+  }
+
+  /** ParameterStatus pairs for the start of a session. */
+  reportedAtStartup(): [string, string][] {
+    return [...REPORTED].map((n) => [displayName(n), this.client.get(n) ?? '']);
+  }
+
+  clientValue(name: string): string | undefined {
+    return this.client.get(name);
+  }
+
+  /** Sets a client-side setting; returns the ParameterStatus pair to send, if any. */
+  setClient(name: string, value: string | null): [string, string] | null {
+    const v = value === null ? (this.defaults.get(name) ?? '') : checkClientValue(name, value);
+    if (READ_ONLY.has(name)) {
+      throw new ClientFacingError('55P02', `parameter "${name}" cannot be changed`, {}, 'ERROR');
+    }
+    this.client.set(name, v);
+    return REPORTED.has(name) ? [displayName(name), v] : null;
+  }
+
+  resetAllClient(): [string, string][] {
+    const changed: [string, string][] = [];
+    for (const [k, v] of this.defaults) {
+      if (READ_ONLY.has(k)) continue;
+      if (this.client.get(k) !== v) {
+        this.client.set(k, v);
+        if (REPORTED.has(k)) changed.push([displayName(k), v]);
+      }
+    }
+    return changed;
+  }
+
+  setServer(name: string, valueText: string): void {
+    this.server.set(name, valueText);
+  }
+
+  resetServer(name: string | null): void {
+    if (name === null) this.server.clear();
+    else this.server.delete(name);
+  }
+
+  get hasServerSettings(): boolean {
+    return this.server.size > 0;
+  }
+
+  /**
+   * One statement that applies every remembered setting for the current transaction, or null.
+   * Values are kept as the client wrote them and given to set_config as text, which is what
+   * SET does with them too.
+   */
+  applyStatement(): string | null {
+    if (this.server.size === 0) return null;
+    const calls = [...this.server].map(([k, v]) => `pg_catalog.set_config(${quoteLiteral(k)}, ${quoteLiteral(v)}, true)`);
+    return `SELECT ${calls.join(', ')}`;
+  }
+}
+
+const READ_ONLY = new Set(['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'is_superuser', 'in_hot_standby']);
+
+function checkClientValue(name: string, value: string): string {
+  const v = value.trim();
+  switch (name) {
+    case 'client_encoding': {
+      const norm = v.toUpperCase().replace(/[-_]/g, '');
+      if (norm === 'UTF8' || norm === 'UNICODE' || norm === 'AUTO') return 'UTF8';
+      throw new ClientFacingError(
+        SqlState.FEATURE_NOT_SUPPORTED,
+        `aurora-pg-proxy supports only client_encoding UTF8 in Data API mode (asked: ${value})`,
+        { hint: 'The Data API exchanges text as UTF-8.' },
+        'ERROR',
+      );
+    }
+    case 'datestyle': {
+      const parts = v.split(/[\s,]+/).map((p) => p.toUpperCase());
+      if (parts.some((p) => ['SQL', 'POSTGRES', 'GERMAN'].includes(p))) {
+        throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, `aurora-pg-proxy supports only DateStyle ISO in Data API mode`, {}, 'ERROR');
+      }
+      const order = parts.find((p) => ['MDY', 'DMY', 'YMD', 'US', 'EUROPEAN', 'NONEURO', 'NONEUROPEAN'].includes(p));
+      const o = order === 'DMY' || order === 'EUROPEAN' ? 'DMY' : order === 'YMD' ? 'YMD' : 'MDY';
+      return `ISO, ${o}`;
+    }
+    case 'intervalstyle':
+      if (!['postgres', 'postgres_verbose', 'sql_standard', 'iso_8601'].includes(v.toLowerCase())) {
+        throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `invalid value for parameter "IntervalStyle": "${value}"`, {}, 'ERROR');
+      }
+      return v.toLowerCase();
+    case 'extra_float_digits': {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < -15 || n > 3) {
+        throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `invalid value for parameter "extra_float_digits": "${value}"`, {}, 'ERROR');
+      }
+      return String(n);
+    }
+    case 'standard_conforming_strings':
+      if (!/^(on|true|yes|1)$/i.test(v)) {
+        throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, 'aurora-pg-proxy requires standard_conforming_strings on in Data API mode', {}, 'ERROR');
+      }
+      return 'on';
+    case 'timezone':
+      return v;
+    default:
+      return v;
+  }
+}
+
+/** `-c name=value` and `--name=value` pairs of the startup `options` parameter. */
+function parseOptions(options: string): [string, string][] {
+  const out: [string, string][] = [];
+  const words = options.match(/(?:\\.|[^\s\\])+/g) ?? [];
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i].replace(/\\(.)/g, '$1');
+    if (w === '-c' && i + 1 < words.length) w = words[++i].replace(/\\(.)/g, '$1');
+    else if (w.startsWith('--')) w = w.slice(2);
+    else if (w.startsWith('-c')) w = w.slice(2);
+    else continue;
+    const eq = w.indexOf('=');
+    if (eq > 0) out.push([w.slice(0, eq).toLowerCase().replace(/-/g, '_'), w.slice(eq + 1)]);
+  }
+  return out;
+}
