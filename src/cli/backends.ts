@@ -3,10 +3,11 @@ import { readFile } from 'node:fs/promises';
 import type { ListenerConfig } from '../config/types.js';
 import { ConfigError } from '../config/types.js';
 import { DsqlBackend, type DsqlObserver } from '../dsql/backend.js';
+import { DataApiBackend, type DataApiObserver } from '../dataapi/backend.js';
 import type { Backend } from '../server/types.js';
 
 /** Everything a backend may report; the metrics object of the listener implements all of it. */
-export type BackendObserver = DsqlObserver;
+export type BackendObserver = DsqlObserver & DataApiObserver;
 
 export async function createBackend(cfg: ListenerConfig, observer: BackendObserver = {}): Promise<Backend> {
   switch (cfg.mode) {
@@ -32,6 +33,16 @@ export async function createBackend(cfg: ListenerConfig, observer: BackendObserv
         tokenTtlSeconds: d.tokenTtlSeconds,
         lifetimeNoticeMinutes: d.lifetimeNoticeMinutes,
       }, observer);
+    }
+    case 'data-api': {
+      const d = cfg.dataApi;
+      return new DataApiBackend(
+        {
+          target: { resourceArn: d.resourceArn, secretArn: d.secretArn, database: d.database, region: d.region, endpoint: d.endpointUrl, profile: d.profile },
+          maxMessageBytes: cfg.maxMessageBytes,
+        },
+        observer,
+      );
     }
   }
 }

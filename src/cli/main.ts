@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { ConfigError, type ProxyConfig } from '../config/types.js';
 import { createLogger } from '../util/logger.js';
 import { MODES } from './modes.js';
+import { emulateCommand } from './emulate-command.js';
 import { configFromFile } from './config-file-command.js';
 import { envOption } from './common-options.js';
 import { DEFAULTS } from '../config/types.js';
@@ -35,10 +36,24 @@ export function buildProgram(): Command {
       await serve(configFromFile(opts.config, program));
     });
   for (const mode of MODES) program.addCommand(mode.command(serve));
+  program.addCommand(emulateCommand());
   return program;
 }
 
+/**
+ * The AWS SDK warns at start that later versions will need Node 22; on stderr that line would
+ * break JSON logs and says nothing an operator must act on today. Other warnings still print.
+ */
+function quietSdkNodeVersionWarning(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name === 'NodeVersionSupportWarning' || w.message.includes('NodeVersionSupportWarning')) return;
+    process.stderr.write(`(node:${process.pid}) ${w.name}: ${w.message}\n`);
+  });
+}
+
 async function main(): Promise<void> {
+  quietSdkNodeVersionWarning();
   const program = buildProgram();
   program.exitOverride();
   try {

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { ListenerConfig, ProxyConfig } from '../config/types.js';
 import { dsqlCommand, dsqlConfigFromFlags } from './dsql-command.js';
+import { dataApiCommand, dataApiConfigFromFlags } from './data-api-command.js';
 
 export interface ServingMode {
   name: string;
@@ -15,5 +16,10 @@ export const MODES: ServingMode[] = [
     name: 'dsql',
     command: dsqlCommand,
     listenerFromFlags: (flags) => dsqlConfigFromFlags(flags as never).listeners[0],
+  },
+  {
+    name: 'data-api',
+    command: dataApiCommand,
+    listenerFromFlags: (flags) => dataApiConfigFromFlags(flags as never).listeners[0],
   },
 ];

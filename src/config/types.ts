@@ -34,7 +34,21 @@ export interface DsqlListenerConfig extends CommonListenerConfig {
   dsql: DsqlSettings;
 }
 
-export type ListenerConfig = DsqlListenerConfig;
+export interface DataApiSettings {
+  resourceArn: string;
+  secretArn: string;
+  database?: string;
+  region: string;
+  endpointUrl?: string;
+  profile?: string;
+}
+
+export interface DataApiListenerConfig extends CommonListenerConfig {
+  mode: 'data-api';
+  dataApi: DataApiSettings;
+}
+
+export type ListenerConfig = DsqlListenerConfig | DataApiListenerConfig;
 
 export interface ProxyConfig {
   listeners: ListenerConfig[];

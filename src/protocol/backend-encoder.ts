@@ -75,22 +75,24 @@ export function encodeRowDescription(fields: FieldDescription[]): Buffer {
 
 /** Strings are sent as their UTF-8 bytes; null is SQL NULL (length -1). */
 export function encodeDataRow(values: (Buffer | string | null)[]): Buffer {
-  // Size the buffer exactly: rows can be large and are the hot path of every result.
+  // Rows are the hot path of every result: size the buffer exactly and write strings in place.
+  const lengths: number[] = new Array(values.length);
   let size = 1 + 4 + 2;
-  const encoded: (Buffer | null)[] = new Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-    encoded[i] = bytes;
-    size += 4 + (bytes === null ? 0 : bytes.length);
+    const length = value === null ? -1 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+    lengths[i] = length;
+    size += 4 + Math.max(length, 0);
   }
   return buildMessage(
     'D',
     (w) => {
-      w.uint16(encoded.length);
-      for (const bytes of encoded) {
-        if (bytes === null) w.int32(-1);
-        else w.int32(bytes.length).bytes(bytes);
+      w.uint16(values.length);
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i];
+        w.int32(lengths[i]);
+        if (typeof value === 'string') w.string(value);
+        else if (value !== null) w.bytes(value);
       }
     },
     size,

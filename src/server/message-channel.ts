@@ -56,6 +56,11 @@ export class MessageChannel {
     return this.next(() => this.frames.nextMessage());
   }
 
+  /** A message already buffered, without waiting for more input; null when none is complete. */
+  tryReadMessage(): { type: number; body: Buffer } | null {
+    return this.frames.nextMessage();
+  }
+
   /** Reads one message and insists on its type (as a character). */
   async expectMessage(type: string, what: string): Promise<Buffer> {
     const msg = await this.readMessage();

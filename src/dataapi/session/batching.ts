@@ -1,0 +1,100 @@
+// pgJDBC's executeBatch (and any client that pipelines the same INSERT) sends many
+// Bind/Execute rounds of one statement before a single Sync. Each such round of a single-row
+// INSERT ... VALUES affects exactly one row, so the answer every Execute must get is known in
+// advance ("INSERT 0 1"), and the rounds can travel as one BatchExecuteStatement call instead of
+// one ExecuteStatement each.
+import { tokenize, type Token } from '../sql/index.js';
+import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
+import type { FrontendMessage } from '../../protocol/messages.js';
+
+/** An INSERT that always writes exactly one row and returns none. */
+export function isSingleRowInsert(text: string): boolean {
+  const words: Token[] = tokenize(text).filter((t) => t.kind !== 'whitespace' && t.kind !== 'comment');
+  if (words[0]?.kind !== 'identifier' || words[0].word !== 'insert') return false;
+  let depth = 0;
+  let valuesAt = -1;
+  for (let i = 1; i < words.length && valuesAt < 0; i++) {
+    const t = words[i];
+    if (t.kind === 'punctuation' && t.text === '(') depth++;
+    else if (t.kind === 'punctuation' && t.text === ')') depth--;
+    else if (depth === 0 && t.kind === 'identifier') {
+      if (t.word === 'values') valuesAt = i;
+      else if (t.word === 'select' || t.word === 'default' || t.word === 'table') return false;
+    }
+  }
+  if (valuesAt < 0) return false;
+  // After VALUES: exactly one parenthesised row, then nothing but a semicolon.
+  const rest = words.slice(valuesAt + 1);
+  if (rest[0]?.kind !== 'punctuation' || rest[0].text !== '(') return false;
+  depth = 0;
+  let end = -1;
+  for (let i = 0; i < rest.length; i++) {
+    const t = rest[i];
+    if (t.kind === 'punctuation' && t.text === '(') depth++;
+    else if (t.kind === 'punctuation' && t.text === ')') {
+      depth--;
+      if (depth === 0) {
+        end = i;
+        break;
+      }
+    }
+  }
+  if (end < 0) return false;
+  const after = rest.slice(end + 1);
+  return after.every((t) => t.kind === 'punctuation' && t.text === ';');
+}
+
+export interface BatchRound {
+  bind: Extract<FrontendMessage, { type: 'Bind' }>;
+  /** Messages of the round in order, to answer each. */
+  messages: FrontendMessage['type'][];
+  /** How many queued frames the round used. */
+  frames: number;
+}
+
+/**
+ * Reads rounds of `[Parse same text]? Bind [Describe portal]? Execute` from frames already
+ * queued, stopping at anything else (Sync included, which stays queued).
+ */
+export function collectRounds(
+  queued: { type: number; body: Buffer }[],
+  statementName: string,
+  text: string,
+  portalName: string,
+): BatchRound[] {
+  const rounds: BatchRound[] = [];
+  let i = 0;
+  for (;;) {
+    const start = i;
+    const messages: FrontendMessage['type'][] = [];
+    let msg = decodeAt(queued, i);
+    if (msg?.type === 'Parse') {
+      if (msg.name !== statementName || msg.sql !== text) break;
+      messages.push('Parse');
+      msg = decodeAt(queued, ++i);
+    }
+    if (msg?.type !== 'Bind' || msg.statement !== statementName || msg.portal !== portalName) break;
+    const bind = msg;
+    messages.push('Bind');
+    msg = decodeAt(queued, ++i);
+    if (msg?.type === 'Describe' && msg.target === 'P' && msg.name === portalName) {
+      messages.push('Describe');
+      msg = decodeAt(queued, ++i);
+    }
+    if (msg?.type !== 'Execute' || msg.portal !== portalName) break;
+    messages.push('Execute');
+    i++;
+    rounds.push({ bind, messages, frames: i - start });
+  }
+  return rounds;
+}
+
+function decodeAt(queued: { type: number; body: Buffer }[], i: number): FrontendMessage | null {
+  const f = queued[i];
+  if (!f) return null;
+  try {
+    return decodeFrontendMessage(f.type, f.body);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,593 @@
+// One client in Data API mode: reads every frontend message and answers it as PostgreSQL would,
+// running statements through the Data API. Simple and extended protocol share the statement
+// runner; this file owns the protocol's own state: prepared statements, portals, the
+// skip-until-Sync rule after an error, ReadyForQuery, and the implicit transactions PostgreSQL
+// wraps around a multi-statement query or an extended-protocol pipeline.
+import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
+import {
+  encodeBackendKeyData,
+  encodeBindComplete,
+  encodeCloseComplete,
+  encodeCommandComplete,
+  encodeEmptyQueryResponse,
+  encodeErrorResponse,
+  encodeNoData,
+  encodeNoticeResponse,
+  encodeParameterDescription,
+  encodeParameterStatus,
+  encodeParseComplete,
+  encodePortalSuspended,
+  encodeReadyForQuery,
+} from '../../protocol/backend-encoder.js';
+import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
+import { ProtocolViolation } from '../../protocol/errors.js';
+import type { FormatCode, FrontendMessage, NoticeFields } from '../../protocol/messages.js';
+import { SqlState } from '../../protocol/sqlstate.js';
+import { errorFields } from '../../server/client-error.js';
+import { MessageChannel, StreamClosedError } from '../../server/message-channel.js';
+import type { ClientSession } from '../../server/types.js';
+import { classifyStatement, findPlaceholders, offsetToPosition, splitStatements, type ClassifiedStatement } from '../sql/index.js';
+import type { DataApiClient } from '../client/data-api-client.js';
+import { ClientWriter } from './client-writer.js';
+import { expandFormats, renderForBatch, renderStatement, type BoundValues } from './render.js';
+import { ResultShape } from './results.js';
+import type { RowSource } from './row-source.js';
+import { SessionSettings, type ServerFacts } from './settings.js';
+import { runStatement, StatementError, type RunnerContext, type StatementOutcome } from './statement-runner.js';
+import { Transaction, type TransactionEvents } from './transaction.js';
+import { describeStatement, type DescribeCache } from './describe.js';
+import { runCopy } from './copy.js';
+import { collectRounds, isSingleRowInsert } from './batching.js';
+import { abortedTransactionError } from './statement-runner.js';
+import type { SqlParameter } from '@aws-sdk/client-rds-data';
+
+export interface DataApiSessionObserver extends TransactionEvents {
+  queryFinished?(seconds: number): void;
+  queryError?(sqlstate: string): void;
+}
+
+export interface DataApiSessionDeps {
+  client: DataApiClient;
+  facts: ServerFacts;
+  describeCache: DescribeCache;
+  observer: DataApiSessionObserver;
+  maxMessageBytes: number;
+}
+
+interface PreparedStatement {
+  name: string;
+  text: string;
+  /** Whether rounds of it may be sent as one BatchExecuteStatement (see batching.ts). */
+  batchable: boolean;
+  classified: ClassifiedStatement;
+  /** Types declared in Parse, completed by a Describe when the client asked for one. */
+  paramTypes: number[];
+  paramCount: number;
+}
+
+interface Portal {
+  statement: PreparedStatement;
+  bound: BoundValues;
+  resultFormats: FormatCode[];
+  outcome: StatementOutcome | null;
+  shape: ResultShape | null;
+  rowsSent: number;
+  done: boolean;
+}
+
+/** Rows sent per read from a source when the client set no row limit. */
+const PAGE_ROWS = 1000;
+
+/** BatchExecuteStatement requests are capped at 4 MiB; leave room for the envelope. */
+const BATCH_REQUEST_BUDGET = 3 * 1024 * 1024;
+
+function chunkBySize(sets: SqlParameter[][], budget: number): SqlParameter[][][] {
+  const chunks: SqlParameter[][][] = [];
+  let current: SqlParameter[][] = [];
+  let size = 0;
+  for (const set of sets) {
+    const bytes = Buffer.byteLength(JSON.stringify(set)) + 2;
+    if (current.length > 0 && size + bytes > budget) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(set);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+export class DataApiSession {
+  private readonly out: ClientWriter;
+  private readonly channel: MessageChannel;
+  private readonly tx: Transaction;
+  private readonly settings: SessionSettings;
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, Portal>();
+  private readonly queued: { type: number; body: Buffer }[] = [];
+  private skipUntilSync = false;
+  private cancelRequested = false;
+  private readonly ctx: RunnerContext;
+
+  constructor(
+    private readonly session: ClientSession,
+    private readonly deps: DataApiSessionDeps,
+  ) {
+    this.out = new ClientWriter(session.stream);
+    this.channel = new MessageChannel(session.stream, deps.maxMessageBytes, session.pending);
+    this.tx = new Transaction(deps.client, deps.observer);
+    this.settings = new SessionSettings(deps.facts, session.parameters);
+    this.ctx = { tx: this.tx, settings: this.settings, onResuming: () => this.noticeResuming() };
+    session.onCancel(() => {
+      this.cancelRequested = true;
+    });
+  }
+
+  async run(): Promise<void> {
+    for (const [name, value] of this.settings.reportedAtStartup()) this.out.send(encodeParameterStatus(name, value));
+    this.out.send(encodeBackendKeyData(this.session.cancelKey.processId, this.session.cancelKey.secretKey));
+    this.out.send(encodeReadyForQuery('I'));
+    await this.out.flush();
+    const onShutdown = () => this.session.stream.destroy();
+    this.session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
+    try {
+      for (;;) {
+        const frame = await this.nextFrame();
+        const msg = decodeFrontendMessage(frame.type, frame.body);
+        this.session.counters.bytesFromClient += frame.body.length + 5;
+        if (msg.type === 'Terminate') return;
+        await this.dispatch(msg);
+      }
+    } catch (err) {
+      if (err instanceof StreamClosedError) return;
+      if (err instanceof ProtocolViolation) {
+        this.out.send(encodeErrorResponse({ severity: 'FATAL', code: err.sqlstate, message: err.message }));
+        await this.out.flush().catch(() => undefined);
+        this.session.stream.end();
+        return;
+      }
+      throw err;
+    } finally {
+      this.session.shutdownSignal.removeEventListener('abort', onShutdown);
+      this.session.counters.bytesToClient += this.out.bytesWritten;
+      await this.closeAllPortals();
+      await this.tx.abandon();
+    }
+  }
+
+  // ------------------------------------------------------------------ message loop
+
+  private async nextFrame(): Promise<{ type: number; body: Buffer }> {
+    const queued = this.queued.shift();
+    if (queued) return queued;
+    await this.out.flush();
+    return this.channel.readMessage();
+  }
+
+  /** Frames the client already sent after the current one (a pipeline), without waiting. */
+  private lookAhead(): { type: number; body: Buffer }[] {
+    for (;;) {
+      const f = this.channel.tryReadMessage();
+      if (!f) break;
+      this.queued.push(f);
+    }
+    return this.queued;
+  }
+
+  private async dispatch(msg: FrontendMessage): Promise<void> {
+    if (this.skipUntilSync && msg.type !== 'Sync') {
+      return; // after an error PostgreSQL discards everything up to Sync
+    }
+    try {
+      switch (msg.type) {
+        case 'Query':
+          return await this.simpleQuery(msg.sql);
+        case 'Parse':
+          return this.parse(msg.name, msg.sql, msg.paramTypes);
+        case 'Bind':
+          return this.bind(msg);
+        case 'Describe':
+          return await this.describe(msg.target, msg.name);
+        case 'Execute':
+          return await this.execute(msg.portal, msg.maxRows);
+        case 'Close':
+          return await this.close(msg.target, msg.name);
+        case 'Sync':
+          return await this.sync();
+        case 'Flush':
+          return await this.out.flush();
+        case 'CopyData':
+        case 'CopyDone':
+        case 'CopyFail':
+          return; // PostgreSQL ignores these outside COPY
+        case 'FunctionCall':
+          throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'the fast-path function call protocol is not supported in Data API mode');
+        case 'PasswordLike':
+          throw new ProtocolViolation('unexpected password message after authentication');
+      }
+    } catch (err) {
+      if (err instanceof ProtocolViolation || err instanceof StreamClosedError) throw err;
+      await this.extendedError(err);
+    }
+  }
+
+  // ------------------------------------------------------------------ simple query
+
+  private async simpleQuery(sql: string): Promise<void> {
+    const started = performance.now();
+    this.statements.delete('');
+    await this.dropPortal('');
+    const pieces = splitStatements(sql);
+    if (pieces.length === 0) {
+      this.out.send(encodeEmptyQueryResponse());
+      return this.readyForQuery(started);
+    }
+    const classified = pieces.map((p) => classifyStatement(p.text));
+    // PostgreSQL runs a multi-statement query as one transaction unless it manages its own.
+    const managesTransactions = classified.some((c) => ['begin', 'commit', 'rollback', 'savepoint', 'release-savepoint', 'rollback-to-savepoint'].includes(c.kind));
+    const implicitBlock = pieces.length > 1 && !this.tx.open && !managesTransactions;
+    let failedAt = 0;
+    try {
+      if (implicitBlock) {
+        await this.tx.begin(this.ctx.onResuming, true);
+        const apply = this.settings.applyStatement();
+        if (apply) await this.tx.execute({ sql: apply });
+      }
+      for (let i = 0; i < pieces.length; i++) {
+        failedAt = i;
+        this.session.counters.queries++;
+        this.cancelRequested = false;
+        const statement = classified[i];
+        if (statement.kind === 'copy') {
+          await runCopy(this.copyContext(), statement, pieces[i].text);
+          continue;
+        }
+        const outcome = await runStatement(this.ctx, statement, () => renderStatement(pieces[i].text, null));
+        await this.sendOutcome(outcome, [], true);
+        // A transaction opened just to apply remembered settings ends with its statement.
+        if (this.tx.implicit && !implicitBlock) await this.tx.commit();
+      }
+      if (this.tx.open && this.tx.implicit) await this.tx.commit();
+    } catch (err) {
+      await this.reportError(err, sql, pieces[failedAt].offset);
+      if (this.tx.open && this.tx.implicit) await this.tx.rollback().catch(() => undefined);
+      else this.tx.markFailed();
+    }
+    await this.readyForQuery(started);
+  }
+
+  // ------------------------------------------------------------------ extended query
+
+  private parse(name: string, sql: string, paramTypes: number[]): void {
+    if (name !== '' && this.statements.has(name)) {
+      throw new StatementError(SqlState.DUPLICATE_PREPARED_STATEMENT, `prepared statement "${name}" already exists`);
+    }
+    const pieces = splitStatements(sql);
+    if (pieces.length > 1) {
+      throw new StatementError(SqlState.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
+    }
+    const text = pieces[0]?.text ?? '';
+    const classified = classifyStatement(text);
+    const paramCount = Math.max(paramTypes.length, findPlaceholders(text).highest);
+    const batchable = classified.kind === 'generic' && classified.verb === 'INSERT' && isSingleRowInsert(text);
+    this.statements.set(name, { name, text, batchable, classified, paramTypes: [...paramTypes], paramCount });
+    this.out.send(encodeParseComplete());
+  }
+
+  private bind(msg: Extract<FrontendMessage, { type: 'Bind' }>): void {
+    const statement = this.statements.get(msg.statement);
+    if (!statement) {
+      throw new StatementError(SqlState.INVALID_SQL_STATEMENT_NAME, `prepared statement "${msg.statement}" does not exist`);
+    }
+    if (msg.params.length !== statement.paramCount) {
+      throw new StatementError(
+        SqlState.PROTOCOL_VIOLATION,
+        `bind message supplies ${msg.params.length} parameters, but prepared statement "${msg.statement}" requires ${statement.paramCount}`,
+      );
+    }
+    if (msg.portal !== '' && this.portals.has(msg.portal)) {
+      throw new StatementError(SqlState.DUPLICATE_CURSOR, `cursor "${msg.portal}" already exists`);
+    }
+    const formats = expandFormats(msg.paramFormats, msg.params.length, 'parameter');
+    const types = msg.params.map((_, i) => statement.paramTypes[i] ?? 0);
+    void this.dropPortal(msg.portal);
+    this.portals.set(msg.portal, {
+      statement,
+      bound: { values: msg.params, formats, types },
+      resultFormats: msg.resultFormats,
+      outcome: null,
+      shape: null,
+      rowsSent: 0,
+      done: false,
+    });
+    this.out.send(encodeBindComplete());
+  }
+
+  private async describe(target: 'S' | 'P', name: string): Promise<void> {
+    if (target === 'S') {
+      const statement = this.statements.get(name);
+      if (!statement) throw new StatementError(SqlState.INVALID_SQL_STATEMENT_NAME, `prepared statement "${name}" does not exist`);
+      this.lastExtendedText = statement.text;
+      const described = await describeStatement(this.deps.describeCache, this.deps.client, statement, this.ctx.onResuming);
+      statement.paramTypes = described.paramTypes;
+      this.out.send(encodeParameterDescription(described.paramTypes));
+      if (described.columns) this.out.send(new ResultShape(described.columns).rowDescription([]));
+      else this.out.send(encodeNoData());
+      return;
+    }
+    const portal = this.portals.get(name);
+    if (!portal) throw new StatementError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
+    const columns = await this.portalColumns(portal);
+    if (!columns) {
+      this.out.send(encodeNoData());
+      return;
+    }
+    const shape = new ResultShape(columns);
+    this.out.send(shape.rowDescription(expandFormats(portal.resultFormats, shape.width, 'result')));
+  }
+
+  /** The columns a portal will send. Statements with rows are run now to learn them. */
+  private async portalColumns(portal: Portal): Promise<ColumnMetadata[] | null> {
+    const s = portal.statement.classified;
+    if (s.kind === 'show' && portal.outcome === null && this.settings.isClientSide(s.name ?? '')) {
+      return [{ name: s.name ?? '', label: s.name ?? '', typeName: 'text' }];
+    }
+    if (s.returnsRows === false || s.kind === 'empty') return null;
+    await this.startPortal(portal);
+    return portal.outcome!.columns;
+  }
+
+  private async startPortal(portal: Portal): Promise<void> {
+    if (portal.outcome) return;
+    this.cancelRequested = false;
+    await this.beginPipelineTransaction();
+    const st = portal.statement;
+    this.lastExtendedText = st.text;
+    if (st.classified.kind === 'copy') {
+      throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY is supported through the simple query protocol only in Data API mode');
+    }
+    portal.outcome = await runStatement(this.ctx, st.classified, () => renderStatement(st.text, portal.bound));
+    portal.shape = portal.outcome.columns ? new ResultShape(portal.outcome.columns) : null;
+    this.sendSideEffects(portal.outcome);
+  }
+
+  private async execute(name: string, maxRows: number): Promise<void> {
+    const started = performance.now();
+    const portal = this.portals.get(name);
+    if (!portal) throw new StatementError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
+    if (portal.statement.classified.kind === 'empty') {
+      this.out.send(encodeEmptyQueryResponse());
+      return;
+    }
+    if (!portal.outcome) this.session.counters.queries++;
+    if (!portal.outcome && (await this.executeAsBatch(portal, name))) {
+      this.deps.observer.queryFinished?.((performance.now() - started) / 1000);
+      return;
+    }
+    await this.startPortal(portal);
+    const outcome = portal.outcome!;
+    if (portal.done) {
+      // PostgreSQL answers a finished portal with its tag and no rows.
+      this.out.send(encodeCommandComplete(outcome.tag(0)));
+      return;
+    }
+    const formats = portal.shape ? expandFormats(portal.resultFormats, portal.shape.width, 'result') : [];
+    const suspended = await this.streamRows(portal, formats, maxRows);
+    if (suspended) {
+      this.out.send(encodePortalSuspended());
+    } else {
+      portal.done = true;
+      this.out.send(encodeCommandComplete(outcome.tag(outcome.rows ? portal.rowsSent : outcome.affected)));
+      if (this.tx.implicit && !this.pipelineContinues()) await this.tx.commit();
+    }
+    this.deps.observer.queryFinished?.((performance.now() - started) / 1000);
+  }
+
+  /**
+   * Runs this Execute and the rounds of the same INSERT queued behind it as BatchExecuteStatement
+   * calls, answering every message of every round. False when there is nothing to batch.
+   */
+  private async executeAsBatch(portal: Portal, portalName: string): Promise<boolean> {
+    const st = portal.statement;
+    if (!st.batchable || st.paramCount === 0) return false;
+    const rounds = collectRounds(this.lookAhead(), st.name, st.text, portalName);
+    if (rounds.length === 0) return false;
+    const first = renderForBatch(st.text, portal.bound);
+    if (!first) return false;
+    const sets: SqlParameter[][] = [first.parameters];
+    for (const round of rounds) {
+      if (round.bind.params.length !== st.paramCount) return false;
+      const formats = expandFormats(round.bind.paramFormats, round.bind.params.length, 'parameter');
+      const rendered = renderForBatch(st.text, { values: round.bind.params, formats, types: portal.bound.types });
+      if (!rendered || rendered.sql !== first.sql) return false;
+      sets.push(rendered.parameters);
+    }
+    if (this.tx.status === 'E') throw abortedTransactionError();
+    this.queued.splice(0, rounds.reduce((n, r) => n + r.frames, 0));
+    this.session.counters.queries += rounds.length;
+
+    const chunks = chunkBySize(sets, BATCH_REQUEST_BUDGET);
+    if (!this.tx.open && (chunks.length > 1 || this.settings.hasServerSettings)) {
+      await this.tx.begin(this.ctx.onResuming, true);
+      const apply = this.settings.applyStatement();
+      if (apply) await this.tx.execute({ sql: apply });
+    }
+    for (const chunk of chunks) await this.tx.batchExecute(first.sql, chunk, this.ctx.onResuming);
+
+    portal.done = true;
+    this.out.send(encodeCommandComplete('INSERT 0 1'));
+    for (const round of rounds) {
+      for (const m of round.messages) {
+        if (m === 'Parse') this.out.send(encodeParseComplete());
+        else if (m === 'Bind') this.out.send(encodeBindComplete());
+        else if (m === 'Describe') this.out.send(encodeNoData());
+        else this.out.send(encodeCommandComplete('INSERT 0 1'));
+      }
+    }
+    if (this.tx.implicit && !this.pipelineContinues()) await this.tx.commit();
+    return true;
+  }
+
+  /** Sends up to maxRows (0: all) rows; true when rows remain. */
+  private async streamRows(portal: Portal, formats: FormatCode[], maxRows: number): Promise<boolean> {
+    const rows = portal.outcome!.rows;
+    const shape = portal.shape;
+    if (!rows || !shape) return false;
+    let sentNow = 0;
+    for (;;) {
+      if (this.cancelRequested) {
+        this.cancelRequested = false;
+        throw new StatementError(SqlState.QUERY_CANCELED, 'canceling statement due to user request');
+      }
+      const want = maxRows > 0 ? Math.min(PAGE_ROWS, maxRows - sentNow) : PAGE_ROWS;
+      if (want === 0) return !rows.exhausted;
+      const batch = await rows.next(want);
+      if (batch.length === 0) return false;
+      for (const record of batch) {
+        const p = this.out.send(shape.dataRow(record, formats));
+        if (p) await p;
+      }
+      sentNow += batch.length;
+      portal.rowsSent += batch.length;
+      if (rows.exhausted && maxRows === 0) return false;
+      if (maxRows > 0 && sentNow >= maxRows) return !rows.exhausted;
+    }
+  }
+
+  private async close(target: 'S' | 'P', name: string): Promise<void> {
+    if (target === 'S') this.statements.delete(name);
+    else await this.dropPortal(name);
+    this.out.send(encodeCloseComplete());
+  }
+
+  private async sync(): Promise<void> {
+    this.skipUntilSync = false;
+    if (this.tx.open && this.tx.implicit) {
+      if (this.tx.status === 'E') await this.tx.rollback().catch(() => undefined);
+      else await this.tx.commit();
+    }
+    if (!this.tx.open) await this.closeAllPortals();
+    await this.readyForQuery(null);
+  }
+
+  /**
+   * PostgreSQL runs the statements of one pipeline (up to Sync) in one implicit transaction.
+   * When more than one Execute is already waiting before the Sync, open a Data API transaction
+   * so that they commit or fail together; a lone statement runs in autocommit (one call).
+   */
+  private async beginPipelineTransaction(): Promise<void> {
+    if (this.tx.open) return;
+    const ahead = this.lookAhead();
+    let executes = 0;
+    for (const f of ahead) {
+      if (f.type === 0x53 /* S */) break;
+      if (f.type === 0x45 /* E */) executes++;
+    }
+    if (executes > 0) {
+      await this.tx.begin(this.ctx.onResuming, true);
+      const apply = this.settings.applyStatement();
+      if (apply) await this.tx.execute({ sql: apply });
+    }
+  }
+
+  private pipelineContinues(): boolean {
+    for (const f of this.lookAhead()) {
+      if (f.type === 0x53) return false;
+      if (f.type === 0x45) return true;
+    }
+    return false;
+  }
+
+  private async extendedError(err: unknown): Promise<void> {
+    await this.reportError(err, null, 0);
+    if (this.tx.open) this.tx.markFailed();
+    this.skipUntilSync = true;
+  }
+
+  // ------------------------------------------------------------------ output helpers
+
+  private async sendOutcome(outcome: StatementOutcome, formats: FormatCode[], describe: boolean): Promise<void> {
+    this.sendSideEffects(outcome);
+    if (outcome.columns && outcome.rows) {
+      const shape = new ResultShape(outcome.columns);
+      if (describe) this.out.send(shape.rowDescription(formats));
+      let sent = 0;
+      const rows: RowSource = outcome.rows;
+      for (;;) {
+        if (this.cancelRequested) {
+          this.cancelRequested = false;
+          await rows.close().catch(() => undefined);
+          throw new StatementError(SqlState.QUERY_CANCELED, 'canceling statement due to user request');
+        }
+        const batch = await rows.next(PAGE_ROWS);
+        if (batch.length === 0) break;
+        for (const record of batch) {
+          const p = this.out.send(shape.dataRow(record, formats));
+          if (p) await p;
+        }
+        sent += batch.length;
+      }
+      this.out.send(encodeCommandComplete(outcome.tag(sent)));
+      return;
+    }
+    const tag = outcome.tag(outcome.affected);
+    this.out.send(tag === '' ? encodeEmptyQueryResponse() : encodeCommandComplete(tag));
+  }
+
+  private sendSideEffects(outcome: StatementOutcome): void {
+    for (const n of outcome.notices) this.out.send(encodeNoticeResponse(n));
+    for (const [k, v] of outcome.parameterStatus) this.out.send(encodeParameterStatus(k, v));
+  }
+
+  private async reportError(err: unknown, query: string | null, statementOffset: number): Promise<void> {
+    const fields: NoticeFields = errorFields(err, 'ERROR');
+    if (err instanceof StatementError && err.statementOffset !== undefined && query !== null) {
+      fields.position = offsetToPosition(query, statementOffset + err.statementOffset);
+    } else if (err instanceof StatementError && err.statementOffset !== undefined && query === null) {
+      const text = this.lastExtendedText;
+      if (text !== null) fields.position = offsetToPosition(text, err.statementOffset);
+    }
+    if (fields.code === SqlState.INTERNAL_ERROR && !(err instanceof StatementError)) {
+      this.session.log.error({ err: (err as Error)?.message, stack: (err as Error)?.stack }, 'Data API session error');
+    }
+    this.deps.observer.queryError?.(fields.code);
+    this.out.send(encodeErrorResponse(fields));
+  }
+
+  private lastExtendedText: string | null = null;
+
+  private async readyForQuery(started: number | null): Promise<void> {
+    this.out.send(encodeReadyForQuery(this.tx.status));
+    await this.out.flush();
+    if (started !== null) this.deps.observer.queryFinished?.((performance.now() - started) / 1000);
+  }
+
+  private noticeResuming(): void {
+    this.out.send(
+      encodeNoticeResponse({
+        severity: 'NOTICE',
+        code: '57P03',
+        message: 'the Aurora cluster is resuming from a pause; aurora-pg-proxy waits for it (this takes up to about 30 seconds)',
+      }),
+    );
+    void this.out.flush();
+  }
+
+  private async dropPortal(name: string): Promise<void> {
+    const portal = this.portals.get(name);
+    if (!portal) return;
+    this.portals.delete(name);
+    await portal.outcome?.rows?.close().catch(() => undefined);
+  }
+
+  private async closeAllPortals(): Promise<void> {
+    for (const name of [...this.portals.keys()]) await this.dropPortal(name);
+  }
+
+  private copyContext() {
+    return { ctx: this.ctx, out: this.out, nextFrame: () => this.nextFrame(), settings: this.settings };
+  }
+}
+

@@ -1,0 +1,261 @@
+// Runs one classified statement for a session and says what the client must be told: the rows
+// (as a RowSource), the command tag, notices and changed parameters. Both the simple and the
+// extended protocol go through here, so a statement behaves the same whichever way it came.
+import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
+import type { NoticeFields } from '../../protocol/messages.js';
+import { SqlState } from '../../protocol/sqlstate.js';
+import { ClientFacingError } from '../../server/client-error.js';
+import { commandTag, positionToOffset, type ClassifiedStatement } from '../sql/index.js';
+import { DataApiError } from '../client/service-errors.js';
+import { BufferedRows, CursorRows, type RowSource } from './row-source.js';
+import type { RenderedStatement } from './render.js';
+import type { SessionSettings } from './settings.js';
+import { displayName } from './settings.js';
+import type { Transaction } from './transaction.js';
+
+export interface StatementOutcome {
+  /** The result set's columns; null when the statement sends no rows. */
+  columns: ColumnMetadata[] | null;
+  rows: RowSource | null;
+  /** The command tag once `rowCount` rows were sent (or affected). */
+  tag(rowCount: number): string;
+  /** Rows affected, for statements without a result set. */
+  affected: number;
+  notices: NoticeFields[];
+  parameterStatus: [string, string][];
+}
+
+export interface RunnerContext {
+  tx: Transaction;
+  settings: SessionSettings;
+  onResuming: () => void;
+}
+
+/** An error located in the client's statement text (an offset, not yet a Position). */
+export class StatementError extends ClientFacingError {
+  constructor(
+    code: string,
+    message: string,
+    readonly statementOffset?: number,
+    extra: ConstructorParameters<typeof ClientFacingError>[2] = {},
+  ) {
+    super(code, message, extra, 'ERROR');
+  }
+}
+
+/**
+ * Re-anchors the Position of a database error, which counts characters of the SQL that was
+ * sent, to the client's own statement text.
+ */
+export function locateError(err: unknown, sentSql: string, toOriginal: (offset: number) => number): unknown {
+  if (!(err instanceof ClientFacingError) || err.extra.position === undefined) return err;
+  const offset = toOriginal(positionToOffset(sentSql, err.extra.position));
+  const { position: _dropped, ...rest } = err.extra;
+  return new StatementError(err.sqlstate, err.message, offset, rest);
+}
+
+const ABORTED = 'current transaction is aborted, commands ignored until end of transaction block';
+
+export function abortedTransactionError(): ClientFacingError {
+  return new ClientFacingError(SqlState.IN_FAILED_SQL_TRANSACTION, ABORTED, {}, 'ERROR');
+}
+
+/** Statements PostgreSQL still accepts in a failed transaction. */
+export function allowedInFailedTransaction(s: ClassifiedStatement): boolean {
+  return s.kind === 'rollback' || s.kind === 'commit' || s.kind === 'rollback-to-savepoint' || s.kind === 'empty' || (s.kind === 'two-phase' && s.action === 'prepare');
+}
+
+const SELECT_LIKE = new Set(['SELECT', 'VALUES', 'TABLE']);
+
+function simple(tag: string, extra: Partial<StatementOutcome> = {}): StatementOutcome {
+  return { columns: null, rows: null, tag: () => tag, affected: 0, notices: [], parameterStatus: [], ...extra };
+}
+
+function warning(message: string, code = '25001'): NoticeFields {
+  return { severity: 'WARNING', code, message };
+}
+
+export async function runStatement(
+  ctx: RunnerContext,
+  statement: ClassifiedStatement,
+  render: () => RenderedStatement,
+): Promise<StatementOutcome> {
+  const { tx, settings } = ctx;
+  if (tx.status === 'E' && !allowedInFailedTransaction(statement)) throw abortedTransactionError();
+
+  switch (statement.kind) {
+    case 'empty':
+      return simple('');
+    case 'invalid':
+      throw new StatementError(statement.sqlState, statement.message, statement.offset ?? undefined);
+    case 'begin': {
+      if (tx.open && !tx.implicit) {
+        return simple(statement.form, { notices: [warning('there is already a transaction in progress', SqlState.ACTIVE_SQL_TRANSACTION)] });
+      }
+      if (tx.open) tx.implicit = false; // BEGIN inside an implicit block makes it a real one
+      else await beginWithSettings(ctx, false);
+      await applyModes(ctx, statement.modes);
+      return simple(statement.form);
+    }
+    case 'commit':
+    case 'rollback': {
+      if (!tx.open || tx.implicit) {
+        const tag = statement.kind === 'commit' ? 'COMMIT' : 'ROLLBACK';
+        if (tx.open) await tx.commit();
+        return simple(tag, { notices: [warning('there is no transaction in progress', SqlState.NO_ACTIVE_SQL_TRANSACTION)] });
+      }
+      const failed = tx.status === 'E';
+      if (statement.kind === 'commit' && !failed) await tx.commit();
+      else await tx.rollback();
+      if (statement.chain) await beginWithSettings(ctx, false);
+      return simple(commandTag(statement, 0, { transactionFailed: failed }));
+    }
+    case 'savepoint':
+    case 'release-savepoint':
+    case 'rollback-to-savepoint': {
+      if (!tx.open || tx.implicit) {
+        const word = statement.kind === 'savepoint' ? 'SAVEPOINT' : statement.kind === 'release-savepoint' ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT';
+        throw new ClientFacingError(SqlState.NO_ACTIVE_SQL_TRANSACTION, `${word} can only be used in transaction blocks`, {}, 'ERROR');
+      }
+      await passThrough(ctx, render);
+      if (statement.kind === 'rollback-to-savepoint') tx.markRecovered();
+      return simple(commandTag(statement));
+    }
+    case 'two-phase':
+      throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, 'two-phase commit is not available through the RDS Data API', {}, 'ERROR');
+    case 'set': {
+      if (settings.isClientSide(statement.name)) {
+        if (statement.value.type === 'expression' || statement.value.type === 'from-current') {
+          throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, `aurora-pg-proxy cannot evaluate this value for "${statement.name}"`, {}, 'ERROR');
+        }
+        const changed = settings.setClient(statement.name, statement.value.type === 'default' ? null : statement.value.value);
+        return simple('SET', { parameterStatus: changed ? [changed] : [] });
+      }
+      if (statement.local) {
+        if (!tx.open || tx.implicit) {
+          return simple('SET', { notices: [warning('SET LOCAL can only be used in transaction blocks')] });
+        }
+        await passThrough(ctx, render);
+        return simple('SET');
+      }
+      // Run it once so that a bad name or value fails as PostgreSQL would, then remember it.
+      await passThrough(ctx, render);
+      if (statement.value.type === 'default') settings.resetServer(statement.name);
+      else settings.setServer(statement.name, statement.value.type === 'value' ? statement.value.value : statement.valueText);
+      return simple('SET');
+    }
+    case 'reset': {
+      if (statement.name === null) {
+        settings.resetServer(null);
+        const changed = settings.resetAllClient();
+        if (tx.open) await passThrough(ctx, render);
+        return simple('RESET', { parameterStatus: changed });
+      }
+      if (settings.isClientSide(statement.name)) {
+        const changed = settings.setClient(statement.name, null);
+        return simple('RESET', { parameterStatus: changed ? [changed] : [] });
+      }
+      settings.resetServer(statement.name);
+      if (tx.open) await passThrough(ctx, render);
+      return simple('RESET');
+    }
+    case 'show': {
+      if (statement.name !== null && settings.isClientSide(statement.name)) {
+        const value = settings.clientValue(statement.name) ?? '';
+        const columns: ColumnMetadata[] = [{ name: displayName(statement.name), label: displayName(statement.name), typeName: 'text' }];
+        return { ...simple('SHOW'), columns, rows: new BufferedRows(columns, [[{ stringValue: value }]]) };
+      }
+      return runGeneric(ctx, statement, render);
+    }
+    case 'set-transaction':
+      if (statement.scope === 'session') {
+        await passThrough(ctx, render);
+        return simple('SET');
+      }
+      if (!tx.open || tx.implicit) {
+        return simple('SET', { notices: [warning('SET TRANSACTION can only be used in transaction blocks')] });
+      }
+      await passThrough(ctx, render);
+      return simple('SET');
+    case 'listen':
+      throw new ClientFacingError(
+        SqlState.FEATURE_NOT_SUPPORTED,
+        'LISTEN is not available through the RDS Data API',
+        { hint: 'The Data API holds no connection open between calls, so notifications cannot be delivered.' },
+        'ERROR',
+      );
+    case 'unlisten':
+      return simple('UNLISTEN');
+    case 'discard':
+      if (tx.open && !tx.implicit) {
+        throw new ClientFacingError(SqlState.ACTIVE_SQL_TRANSACTION, 'DISCARD ALL cannot run inside a transaction block', {}, 'ERROR');
+      }
+      if (statement.target === 'all') {
+        settings.resetServer(null);
+        return simple('DISCARD ALL', { parameterStatus: settings.resetAllClient() });
+      }
+      return simple(`DISCARD ${statement.target.toUpperCase()}`);
+    case 'copy':
+      throw new ClientFacingError(SqlState.INTERNAL_ERROR, 'COPY must be handled by the session', {}, 'ERROR');
+    default:
+      return runGeneric(ctx, statement, render);
+  }
+}
+
+/** Runs a statement through the Data API, falling back to a cursor when its result is too large. */
+async function runGeneric(ctx: RunnerContext, statement: ClassifiedStatement, render: () => RenderedStatement): Promise<StatementOutcome> {
+  const { tx } = ctx;
+  const rendered = render();
+  await ensureSettingsApplied(ctx);
+  const tagFor = (n: number) => commandTag(statement, n, { transactionFailed: tx.status === 'E' });
+  try {
+    const out = await tx
+      .execute({ sql: rendered.sql, parameters: rendered.parameters }, ctx.onResuming)
+      .catch((e: unknown) => {
+        throw locateError(e, rendered.sql, rendered.originalOffset);
+      });
+    const columns = out.columnMetadata && out.columnMetadata.length > 0 ? out.columnMetadata : null;
+    const affected = out.numberOfRecordsUpdated ?? 0;
+    if (columns) return { ...simple(''), columns, rows: new BufferedRows(columns, out.records ?? []), tag: tagFor, affected };
+    return { ...simple(''), tag: (n) => tagFor(n || affected), affected };
+  } catch (err) {
+    const tooLarge = err instanceof DataApiError && err.outcome === 'result_too_large';
+    const selectLike = statement.kind === 'generic' && SELECT_LIKE.has(statement.verb);
+    if (!tooLarge || !selectLike || (tx.open && !tx.implicit)) throw err;
+    const rows = await CursorRows.open(tx, rendered, ctx.onResuming).catch((e: unknown) => {
+      throw locateError(e, CursorRows.declarePrefix(rendered.sql), (o) => rendered.originalOffset(Math.max(0, o - CursorRows.prefixLength)));
+    });
+    return { ...simple(''), columns: rows.columns, rows, tag: tagFor, affected: 0 };
+  }
+}
+
+/** Runs the statement as written (SET, RESET...), in the transaction when there is one. */
+async function passThrough(ctx: RunnerContext, render: () => RenderedStatement): Promise<void> {
+  const rendered = render();
+  await ctx.tx.execute({ sql: rendered.sql, parameters: rendered.parameters }, ctx.onResuming).catch((e: unknown) => {
+    throw locateError(e, rendered.sql, rendered.originalOffset);
+  });
+}
+
+/**
+ * Outside a transaction, remembered settings only hold if the statement runs in a transaction
+ * that applies them first: open an implicit one (the session ends it after the statement).
+ */
+async function ensureSettingsApplied(ctx: RunnerContext): Promise<void> {
+  if (ctx.tx.open || !ctx.settings.hasServerSettings) return;
+  await beginWithSettings(ctx, true);
+}
+
+export async function beginWithSettings(ctx: RunnerContext, implicit: boolean): Promise<void> {
+  await ctx.tx.begin(ctx.onResuming, implicit);
+  const apply = ctx.settings.applyStatement();
+  if (apply) await ctx.tx.execute({ sql: apply }, ctx.onResuming);
+}
+
+async function applyModes(ctx: RunnerContext, modes: { isolationLevel?: string; readOnly?: boolean; deferrable?: boolean }): Promise<void> {
+  const parts: string[] = [];
+  if (modes.isolationLevel) parts.push(`ISOLATION LEVEL ${modes.isolationLevel.toUpperCase()}`);
+  if (modes.readOnly !== undefined) parts.push(modes.readOnly ? 'READ ONLY' : 'READ WRITE');
+  if (modes.deferrable !== undefined) parts.push(modes.deferrable ? 'DEFERRABLE' : 'NOT DEFERRABLE');
+  if (parts.length > 0) await ctx.tx.execute({ sql: `SET TRANSACTION ${parts.join(', ')}` }, ctx.onResuming);
+}
