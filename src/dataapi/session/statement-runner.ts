@@ -8,6 +8,7 @@ import { ClientFacingError } from '../../server/client-error.js';
 import { commandTag, positionToOffset, type ClassifiedStatement } from '../sql/index.js';
 import { DataApiError } from '../client/service-errors.js';
 import { BufferedRows, CursorRows, type RowSource } from './row-source.js';
+import { castStatement, planTextCasts } from './text-casts.js';
 import type { RenderedStatement } from './render.js';
 import type { SessionSettings } from './settings.js';
 import { displayName } from './settings.js';
@@ -219,14 +220,31 @@ async function runGeneric(ctx: RunnerContext, statement: ClassifiedStatement, re
     if (columns) return { ...simple(''), columns, rows: new BufferedRows(columns, out.records ?? []), tag: tagFor, affected };
     return { ...simple(''), tag: (n) => tagFor(n || affected), affected };
   } catch (err) {
-    const tooLarge = err instanceof DataApiError && err.outcome === 'result_too_large';
     const selectLike = statement.kind === 'generic' && SELECT_LIKE.has(statement.verb);
+    if (selectLike && err instanceof DataApiError && err.outcome === 'unsupported_result') {
+      return runWithTextCasts(ctx, rendered, /multidimensional/i.test(err.message), tagFor);
+    }
+    const tooLarge = err instanceof DataApiError && err.outcome === 'result_too_large';
     if (!tooLarge || !selectLike || (tx.open && !tx.implicit)) throw err;
     const rows = await CursorRows.open(tx, rendered, ctx.onResuming).catch((e: unknown) => {
       throw locateError(e, CursorRows.declarePrefix(rendered.sql), (o) => rendered.originalOffset(Math.max(0, o - CursorRows.prefixLength)));
     });
     return { ...simple(''), columns: rows.columns, rows, tag: tagFor, affected: 0 };
   }
+}
+
+/** Runs again with the columns the Data API cannot return fetched as text; keeps their real types. */
+async function runWithTextCasts(
+  ctx: RunnerContext,
+  rendered: RenderedStatement,
+  multidimensional: boolean,
+  tagFor: (n: number) => string,
+): Promise<StatementOutcome> {
+  const plan = await planTextCasts(ctx.tx, rendered, multidimensional, ctx.onResuming);
+  const casted = castStatement(rendered, plan);
+  const out = await ctx.tx.execute({ sql: casted.sql, parameters: casted.parameters }, ctx.onResuming);
+  const columns = plan.columns;
+  return { ...simple(''), columns, rows: new BufferedRows(columns, out.records ?? []), tag: tagFor, affected: 0 };
 }
 
 /** Runs the statement as written (SET, RESET...), in the transaction when there is one. */

@@ -1,0 +1,56 @@
+// The Data API refuses results with some column types (interval, "char", xml, money, reg*,
+// geometric, multidimensional arrays...) with UnsupportedResultException, and psql's own
+// catalogue queries (\d, \l) return several of them. PostgreSQL's text output of such a value
+// is exactly what the client would have received in text format, so the statement is run again
+// with those columns cast to text, and the RowDescription keeps their real types.
+import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
+import type { RenderedStatement } from './render.js';
+import type { Transaction } from './transaction.js';
+
+/** Types the Data API returns as they are (reference/data-api.md, "v2 supported"). */
+const SUPPORTED = new Set([
+  'bool', 'bytea', 'date', 'numeric', 'decimal', 'float4', 'float8', 'int2', 'int4', 'int8', 'serial', 'bigserial',
+  'smallserial', 'json', 'jsonb', 'text', 'varchar', 'bpchar', 'name', 'time', 'timestamp', 'timestamptz',
+  'uuid', 'oid', 'inet', 'cidr', 'vector',
+]);
+
+export interface CastPlan {
+  /** Column metadata as the statement itself describes it. */
+  columns: ColumnMetadata[];
+  /** Indexes of the columns to fetch as text. */
+  castToText: number[];
+}
+
+const WRAP = 'aurora_pg_proxy_q';
+
+/** Learns the statement's columns from a zero-row run and decides which to fetch as text. */
+export async function planTextCasts(
+  tx: Transaction,
+  rendered: RenderedStatement,
+  multidimensional: boolean,
+  onResuming: () => void,
+): Promise<CastPlan> {
+  const out = await tx.execute({ sql: `SELECT * FROM (${rendered.sql}) AS ${WRAP} LIMIT 0`, parameters: rendered.parameters }, onResuming);
+  const columns = out.columnMetadata ?? [];
+  const castToText: number[] = [];
+  columns.forEach((c, i) => {
+    const name = (c.typeName ?? '').toLowerCase();
+    const isArray = name.startsWith('_');
+    const base = isArray ? name.slice(1) : name;
+    const known = SUPPORTED.has(base) || (c.type === 12 && !isArray); // 12: enums and other text-like types
+    if (!known || (isArray && multidimensional)) castToText.push(i);
+  });
+  return { columns, castToText };
+}
+
+/** The statement with the planned columns cast to text, under positional aliases. */
+export function castStatement(rendered: RenderedStatement, plan: CastPlan): RenderedStatement {
+  const aliases = plan.columns.map((_, i) => `c${i + 1}`);
+  const cast = new Set(plan.castToText);
+  const list = aliases.map((a, i) => (cast.has(i) ? `${a}::text` : a)).join(', ');
+  return {
+    sql: `SELECT ${list} FROM (${rendered.sql}) AS ${WRAP}(${aliases.join(', ')})`,
+    parameters: rendered.parameters,
+    originalOffset: () => 0,
+  };
+}
