@@ -38,7 +38,7 @@ export async function createBackend(cfg: ListenerConfig, observer: BackendObserv
       const d = cfg.dataApi;
       return new DataApiBackend(
         {
-          target: { resourceArn: d.resourceArn, secretArn: d.secretArn, database: d.database, region: d.region, endpoint: d.endpointUrl, profile: d.profile },
+          target: { resourceArn: d.resourceArn, secretArn: d.secretArn, database: d.database, region: d.region, endpoint: d.endpointUrl, profile: d.profile, credentials: d.credentials },
           maxMessageBytes: cfg.maxMessageBytes,
         },
         observer,

@@ -5,6 +5,7 @@ import { ConfigError, type ProxyConfig } from '../config/types.js';
 import { createLogger } from '../util/logger.js';
 import { MODES } from './modes.js';
 import { emulateCommand } from './emulate-command.js';
+import { demoCommand } from './demo-command.js';
 import { configFromFile } from './config-file-command.js';
 import { envOption } from './common-options.js';
 import { DEFAULTS } from '../config/types.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     });
   for (const mode of MODES) program.addCommand(mode.command(serve));
   program.addCommand(emulateCommand());
+  program.addCommand(demoCommand());
   return program;
 }
 

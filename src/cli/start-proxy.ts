@@ -98,7 +98,7 @@ async function checkAllReady(backends: Backend[]): Promise<void> {
 }
 
 /** Wires SIGTERM and SIGINT to a clean shutdown and exit 0; a second signal exits at once. */
-export function exitOnSignals(proxy: RunningProxy): void {
+export function exitOnSignals(proxy: RunningProxy, afterShutdown: () => Promise<void> = async () => {}): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -108,7 +108,7 @@ export function exitOnSignals(proxy: RunningProxy): void {
     signalled = true;
     const active = proxy.listeners.reduce((n, l) => n + l.activeSessions, 0);
     proxy.log.info({ signal, activeSessions: active }, 'shutting down: no longer accepting connections');
-    void proxy.shutdown().then(
+    void proxy.shutdown().then(afterShutdown).then(
       () => {
         proxy.log.info('shutdown complete');
         process.exit(0);

@@ -41,6 +41,8 @@ export interface DataApiSettings {
   region: string;
   endpointUrl?: string;
   profile?: string;
+  /** Credentials given in code (the demo); the standard AWS chain otherwise. */
+  credentials?: import('@smithy/types').AwsCredentialIdentityProvider;
 }
 
 export interface DataApiListenerConfig extends CommonListenerConfig {

@@ -79,6 +79,7 @@ export class CopyLineReader {
   readLine(): CopyLine | null {
     const { csv, quote, escape } = this.options;
     for (;;) {
+      this.skipOrdinaryBytes();
       const start = this.pos;
       const c = this.byteAt(start);
       if (c === NEED_DATA) return null;
@@ -87,13 +88,7 @@ export class CopyLineReader {
       const savedInQuote = this.inQuote;
       const savedLastWasEscape = this.lastWasEscape;
       const savedNewlines = this.newlinesInLine;
-      const retryLater = (): null => {
-        this.pos = start;
-        this.inQuote = savedInQuote;
-        this.lastWasEscape = savedLastWasEscape;
-        this.newlinesInLine = savedNewlines;
-        return null;
-      };
+      const retryLater = (): null => this.rewind(start, savedInQuote, savedLastWasEscape, savedNewlines);
       let p = start + 1;
 
       if (csv) {
@@ -174,6 +169,43 @@ export class CopyLineReader {
       this.firstCharInLine = false;
       this.pos = p;
     }
+  }
+
+  /**
+   * Moves past bytes that cannot end a line or change the quoting state, which is most of them;
+   * in CSV such a byte only clears the escape state, as the byte-by-byte loop would.
+   */
+  private skipOrdinaryBytes(): void {
+    const { buf, verified } = this;
+    const { csv, quote, escape } = this.options;
+    let i = this.pos;
+    if (csv) {
+      while (i < verified) {
+        const b = buf[i];
+        if (b === LF || b === CR || b === BACKSLASH || b === quote || b === escape) break;
+        i++;
+      }
+      if (i > this.pos) this.lastWasEscape = false;
+    } else {
+      while (i < verified) {
+        const b = buf[i];
+        if (b === LF || b === CR || b === BACKSLASH) break;
+        i++;
+      }
+    }
+    if (i > this.pos) {
+      this.firstCharInLine = false;
+      this.pos = i;
+    }
+  }
+
+  /** Undoes a step that needs bytes that have not arrived yet. */
+  private rewind(start: number, inQuote: boolean, lastWasEscape: boolean, newlines: number): null {
+    this.pos = start;
+    this.inQuote = inQuote;
+    this.lastWasEscape = lastWasEscape;
+    this.newlinesInLine = newlines;
+    return null;
   }
 
   /**

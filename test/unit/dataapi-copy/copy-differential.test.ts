@@ -228,6 +228,7 @@ const cases: InCase[] = [
   { name: 'csv: FORCE_NULL and FORCE_NOT_NULL together', data: ',"",\n', with: '(FORMAT csv, FORCE_NULL (a, b), FORCE_NOT_NULL (a))' },
   { name: 'csv: FORCE_NULL with a NULL string', data: 'N,"N",N\n', with: "(FORMAT csv, NULL 'N', FORCE_NULL (b))" },
   { name: 'csv: custom escape', data: '"a\\"b","c\\\\d",e\\f\n"x\\y",\\,"q\\""\n', with: "(FORMAT csv, ESCAPE '\\')" },
+  { name: 'csv: custom escape before an ordinary character', data: '"a\\x",b,c\n"\\\\",\\"q"\n', with: "(FORMAT csv, ESCAPE '\\')" },
   { name: 'csv: custom escape does not escape outside quotes', data: '"a",b,e\\"f"\n', with: "(FORMAT csv, ESCAPE '\\')" },
   { name: 'csv: custom quote', data: "'x,y',b,'it''s'\n", with: "(FORMAT csv, QUOTE '''')" },
   { name: 'csv: quotes inside a field', data: 'ab"c,d"e,f,g\n', with: '(FORMAT csv)' },
