@@ -18,6 +18,7 @@ export interface CommonFlags {
   maxConnections: string;
   startupTimeout: string;
   maxMessageSize: string;
+  idleTimeout: string;
   logLevel: string;
   logFormat: string;
   maxSigtermDelay: string;
@@ -60,6 +61,7 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(
       envOption('--max-message-size <bytes>', 'largest protocol message accepted from a client', 'MAX_MESSAGE_SIZE', String(DEFAULTS.maxMessageBytes)),
     )
+    .addOption(envOption('--idle-timeout <seconds>', 'end client sessions with no traffic either way for this long (0: never)', 'IDLE_TIMEOUT', '0'))
     .addOption(envOption('--log-level <level>', 'trace, debug, info, warn, error or silent', 'LOG_LEVEL', 'info'))
     .addOption(envOption('--log-format <format>', 'auto (text on a terminal, else JSON), json or pretty', 'LOG_FORMAT', 'auto'))
     .addOption(
@@ -99,6 +101,7 @@ export function commonListenerConfig(flags: CommonFlags, defaultName: string): C
     maxConnections: positiveInt('--max-connections', flags.maxConnections),
     startupTimeoutSeconds: positiveInt('--startup-timeout', flags.startupTimeout),
     maxMessageBytes: positiveInt('--max-message-size', flags.maxMessageSize, { min: 1024, max: 1024 ** 3 }),
+    idleTimeoutSeconds: positiveInt('--idle-timeout', flags.idleTimeout ?? '0', { min: 0 }),
   };
 }
 

@@ -58,6 +58,7 @@ export async function startProxy(config: ProxyConfig, log: Logger = createLogger
           maxConnections: cfg.maxConnections,
           startupTimeoutMs: cfg.startupTimeoutSeconds * 1000,
           maxMessageBytes: cfg.maxMessageBytes,
+          idleTimeoutMs: cfg.idleTimeoutSeconds * 1000,
         },
         backend,
         log,

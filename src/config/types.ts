@@ -16,6 +16,8 @@ export interface CommonListenerConfig {
   maxConnections: number;
   startupTimeoutSeconds: number;
   maxMessageBytes: number;
+  /** 0: sessions may stay idle for ever. */
+  idleTimeoutSeconds: number;
 }
 
 export interface DsqlSettings {

@@ -57,6 +57,7 @@ export async function startDemo(opts: DemoOptions, log: Logger): Promise<Running
         maxConnections: 100,
         startupTimeoutSeconds: DEFAULTS.startupTimeoutSeconds,
         maxMessageBytes: DEFAULTS.maxMessageBytes,
+        idleTimeoutSeconds: 0,
         dataApi: {
           resourceArn: DEMO_RESOURCE_ARN,
           secretArn: DEMO_SECRET_ARN,

@@ -3,7 +3,7 @@
 // ours, then relay.
 import { encodeBackendKeyData, encodeNoticeResponse } from '../protocol/backend-encoder.js';
 import { SqlState } from '../protocol/sqlstate.js';
-import { ClientFacingError } from '../server/client-error.js';
+import { ClientFacingError, terminationFields } from '../server/client-error.js';
 import type { Backend, ClientSession } from '../server/types.js';
 import { DsqlTokenProvider, type TokenEvents } from './token-provider.js';
 import { cancelUpstream, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
@@ -66,8 +66,7 @@ export class DsqlBackend implements Backend {
     if (session.pending.length > 0) socket.write(session.pending);
 
     const relay = startRelay(client, socket, session.counters, this.observer);
-    const onShutdown = () =>
-      relay.terminate({ severity: 'FATAL', code: SqlState.ADMIN_SHUTDOWN, message: 'terminating connection due to administrator command' });
+    const onShutdown = () => relay.terminate(terminationFields(session.shutdownSignal.reason));
     session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
     const noticeTimer = this.scheduleLifetimeNotice(relay);
     client.resume();

@@ -40,3 +40,18 @@ export function sendFatalAndClose(stream: Duplex, err: unknown): void {
   // A client that never reads must not keep the socket open forever.
   setTimeout(() => stream.destroy(), 5000).unref();
 }
+
+/** Why the proxy ends a session on its own: given as the AbortSignal's reason. */
+export class SessionTermination extends Error {
+  constructor(readonly kind: 'shutdown' | 'idle') {
+    super(kind);
+  }
+}
+
+/** The FATAL a client gets when the proxy ends its session. */
+export function terminationFields(reason: unknown): NoticeFields {
+  if (reason instanceof SessionTermination && reason.kind === 'idle') {
+    return { severity: 'FATAL', code: '57P05', message: 'terminating connection due to idle-session timeout' };
+  }
+  return { severity: 'FATAL', code: SqlState.ADMIN_SHUTDOWN, message: 'terminating connection due to administrator command' };
+}

@@ -7,7 +7,7 @@ import { encodeAuthenticationOk } from '../protocol/backend-encoder.js';
 import { SqlState } from '../protocol/sqlstate.js';
 import type { Logger } from '../util/logger.js';
 import { CancelRegistry } from './cancel-registry.js';
-import { ClientFacingError, sendFatalAndClose } from './client-error.js';
+import { ClientFacingError, SessionTermination, sendFatalAndClose } from './client-error.js';
 import { ClientAuthenticator, type ClientAuthSettings } from './local-auth.js';
 import { StreamClosedError } from './message-channel.js';
 import { negotiateStartup } from './startup.js';
@@ -27,6 +27,8 @@ export interface ListenerSettings {
   maxConnections: number;
   startupTimeoutMs: number;
   maxMessageBytes: number;
+  /** End sessions with no traffic either way for this long; 0 never. */
+  idleTimeoutMs: number;
 }
 
 export interface ListenerObserver {
@@ -34,7 +36,7 @@ export interface ListenerObserver {
   connectionClosed?(listener: string, outcome: string, seconds: number, counters: SessionCounters): void;
 }
 
-export type CloseOutcome = 'ok' | 'auth_failed' | 'rejected' | 'protocol_error' | 'error' | 'cancel_request' | 'shutdown';
+export type CloseOutcome = 'ok' | 'auth_failed' | 'rejected' | 'protocol_error' | 'error' | 'cancel_request' | 'shutdown' | 'idle_timeout';
 
 export class Listener {
   private server: Server | null = null;
@@ -105,7 +107,7 @@ export class Listener {
     while (this.sessions.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    for (const controller of this.sessions.values()) controller.abort();
+    for (const controller of this.sessions.values()) controller.abort(new SessionTermination('shutdown'));
     const hardDeadline = Date.now() + 2000;
     while (this.sockets.size > 0 && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20));
     for (const socket of this.sockets) socket.destroy();
@@ -193,9 +195,16 @@ export class Listener {
         counters,
       };
       this.sessions.set(session, controller);
+      session.log.info({ database: session.database, tls: start.tls, application: params.application_name }, 'connection opened');
+      if (this.settings.idleTimeoutMs > 0) {
+        socket.setTimeout(this.settings.idleTimeoutMs, () => {
+          session.log.info({ idleSeconds: this.settings.idleTimeoutMs / 1000 }, 'idle timeout: ending session');
+          controller.abort(new SessionTermination('idle'));
+        });
+      }
       try {
         await this.backend.serve(session);
-        if (controller.signal.aborted) outcome = 'shutdown';
+        if (controller.signal.aborted) outcome = (controller.signal.reason as SessionTermination)?.kind === 'idle' ? 'idle_timeout' : 'shutdown';
       } finally {
         this.sessions.delete(session);
         this.cancels.release(cancelKey);

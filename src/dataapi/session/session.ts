@@ -23,7 +23,7 @@ import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
 import { ProtocolViolation } from '../../protocol/errors.js';
 import type { FormatCode, FrontendMessage, NoticeFields } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { errorFields } from '../../server/client-error.js';
+import { errorFields, terminationFields } from '../../server/client-error.js';
 import { MessageChannel, StreamClosedError } from '../../server/message-channel.js';
 import type { ClientSession } from '../../server/types.js';
 import { classifyStatement, findPlaceholders, offsetToPosition, splitStatements, type ClassifiedStatement } from '../sql/index.js';
@@ -130,7 +130,10 @@ export class DataApiSession {
     this.out.send(encodeBackendKeyData(this.session.cancelKey.processId, this.session.cancelKey.secretKey));
     this.out.send(encodeReadyForQuery('I'));
     await this.out.flush();
-    const onShutdown = () => this.session.stream.destroy();
+    const onShutdown = () => {
+      // Between statements the client is told at once; during one, after its answer.
+      if (this.waitingForClient) void this.terminate();
+    };
     this.session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
     try {
       for (;;) {
@@ -163,7 +166,28 @@ export class DataApiSession {
     const queued = this.queued.shift();
     if (queued) return queued;
     await this.out.flush();
-    return this.channel.readMessage();
+    if (this.session.shutdownSignal.aborted) {
+      await this.terminate();
+      throw new StreamClosedError('session ended by the proxy');
+    }
+    this.waitingForClient = true;
+    try {
+      return await this.channel.readMessage();
+    } finally {
+      this.waitingForClient = false;
+    }
+  }
+
+  private waitingForClient = false;
+  private terminated = false;
+
+  private async terminate(): Promise<void> {
+    if (this.terminated) return;
+    this.terminated = true;
+    this.out.send(encodeErrorResponse(terminationFields(this.session.shutdownSignal.reason)));
+    await this.out.flush().catch(() => undefined);
+    this.session.stream.end();
+    setTimeout(() => this.session.stream.destroy(), 2000).unref();
   }
 
   /** Frames the client already sent after the current one (a pipeline), without waiting. */

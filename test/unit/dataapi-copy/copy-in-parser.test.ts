@@ -99,9 +99,10 @@ describe('CopyInParser streaming', () => {
     // Random inputs over an alphabet of the bytes that matter, in both formats; the reference is
     // the whole input in one piece.
     const alphabet = ['a', 'é', '日', '\t', ',', '"', '\\', '.', 'N', '\n', '\r', '\r\n', '\\.', '\\N', '\\x4', '\\30', '""'];
+    const variants = [TEXT, CSV, { ...CSV, escape: '\\' }, { ...CSV, quote: '\\', escape: '\\' }];
     const random = mulberry32(42);
-    for (let round = 0; round < 300; round++) {
-      const options = round % 2 === 0 ? TEXT : CSV;
+    for (let round = 0; round < 400; round++) {
+      const options = variants[round % variants.length];
       let text = '';
       const length = 1 + Math.floor(random() * 40);
       for (let i = 0; i < length; i++) text += alphabet[Math.floor(random() * alphabet.length)];
