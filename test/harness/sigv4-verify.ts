@@ -8,7 +8,8 @@
 // puts the reason in HINT (observed: `Wrong user to action mapping. user: admin, action:
 // DbConnect`, `Signature expired: ...`). The other hints reuse the wording AWS uses for the same
 // SigV4 failures elsewhere; DSQL's exact text for them is not documented.
-import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { NodeSha256 } from '../../src/util/node-sha256.js';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 export interface AwsStaticCredentials {
@@ -204,35 +205,4 @@ function formatAmzDate(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
-/** SHA-256 / HMAC-SHA-256 over node:crypto, in the Checksum shape SignatureV4 expects. */
-export class NodeSha256 {
-  private hash: Hash | Hmac;
-
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-
-  update(data: Uint8Array): void {
-    this.hash.update(toBuffer(data));
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = this.fresh();
-  }
-
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(this.secret));
-  }
-}
+export { NodeSha256 };
