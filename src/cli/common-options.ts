@@ -23,6 +23,7 @@ export interface CommonFlags {
   logFormat: string;
   maxSigtermDelay: string;
   metricsListen?: string | boolean;
+  readinessCache?: string;
 }
 
 export const ENV_PREFIX = 'AURORA_PG_PROXY_';
@@ -73,6 +74,14 @@ export function addCommonOptions(cmd: Command): Command {
     )
     .addOption(
       envOption(
+        '--readiness-cache <seconds>',
+        'how long a /readiness answer is reused before the upstream is checked again',
+        'READINESS_CACHE',
+        String(DEFAULTS.readinessCacheSeconds),
+      ),
+    )
+    .addOption(
+      envOption(
         '--max-sigterm-delay <seconds>',
         'on SIGTERM/SIGINT, how long running sessions may go on before they are ended',
         'MAX_SIGTERM_DELAY',
@@ -113,6 +122,7 @@ export function processSettings(flags: CommonFlags): Omit<ProxyConfig, 'listener
     },
     shutdown: { maxSigtermDelaySeconds: positiveInt('--max-sigterm-delay', flags.maxSigtermDelay, { min: 0 }) },
     metrics: metricsAddress(flags.metricsListen),
+    readinessCacheSeconds: positiveInt('--readiness-cache', flags.readinessCache ?? String(DEFAULTS.readinessCacheSeconds), { min: 0, max: 3600 }),
   };
 }
 

@@ -24,11 +24,15 @@ export function buildProgram(): Command {
     .description('PostgreSQL wire-protocol proxy for AWS Aurora: DSQL with fresh IAM tokens, and the RDS Data API')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
+    // The process-wide flags below exist on the subcommands too; without this, commander would
+    // hand `dsql --log-level debug` to the top-level option and the subcommand would never see it.
+    .enablePositionalOptions()
     .addOption(envOption('--config <file>', 'YAML file describing one or more listeners (see config/)', 'CONFIG'))
     .addOption(envOption('--log-level <level>', 'with --config: trace, debug, info, warn, error or silent', 'LOG_LEVEL', 'info'))
     .addOption(envOption('--log-format <format>', 'with --config: auto, json or pretty', 'LOG_FORMAT', 'auto'))
     .addOption(envOption('--metrics-listen [addr]', `with --config: serve /metrics and health on HOST:PORT (default ${DEFAULTS.metricsListen.host}:${DEFAULTS.metricsListen.port})`, 'METRICS_LISTEN'))
     .addOption(envOption('--max-sigterm-delay <seconds>', 'with --config: grace period for sessions on SIGTERM/SIGINT', 'MAX_SIGTERM_DELAY', '0'))
+    .addOption(envOption('--readiness-cache <seconds>', 'with --config: how long a /readiness answer is reused', 'READINESS_CACHE', String(DEFAULTS.readinessCacheSeconds)))
     .action(async (opts: { config?: string }) => {
       if (!opts.config) {
         program.help();

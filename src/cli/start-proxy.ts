@@ -1,7 +1,7 @@
 // Starts every configured listener, reports where each one listens, and shuts down cleanly on
 // SIGTERM/SIGINT: stop accepting, let sessions finish for the configured delay, end the rest
 // with 57P01, exit 0.
-import type { ProxyConfig } from '../config/types.js';
+import { DEFAULTS, type ProxyConfig } from '../config/types.js';
 import { Listener } from '../server/listener.js';
 import { CancelRegistry } from '../server/cancel-registry.js';
 import { loadServerTls } from '../server/tls-context.js';
@@ -35,6 +35,7 @@ export async function startProxy(config: ProxyConfig, log: Logger = createLogger
         registry: metrics.registry,
         isStarted: () => started,
         checkReady: () => checkAllReady(backends),
+        readinessCacheMs: (config.readinessCacheSeconds ?? DEFAULTS.readinessCacheSeconds) * 1000,
         log,
       });
       log.info({ address: `${config.metrics.host}:${admin.port}` }, `metrics and health on http://${config.metrics.host}:${admin.port}/metrics`);
@@ -86,6 +87,8 @@ export async function startProxy(config: ProxyConfig, log: Logger = createLogger
       await Promise.all(listeners.map((l) => l.stopAccepting()));
       await Promise.all(listeners.map((l) => l.drain(graceSeconds * 1000)));
       await Promise.all(backends.map((b) => b.close?.()));
+      // Closing the backends ends what still waited on the upstream; let those sessions log.
+      await Promise.all(listeners.map((l) => l.settled(2000)));
       await admin?.close();
     })();
     return stopping;
@@ -108,8 +111,11 @@ export function exitOnSignals(proxy: RunningProxy, afterShutdown: () => Promise<
     }
     signalled = true;
     const active = proxy.listeners.reduce((n, l) => n + l.activeSessions, 0);
+    // shutdown() closes the listening sockets before its first await: the line below is true
+    // when it is written.
+    const stopped = proxy.shutdown();
     proxy.log.info({ signal, activeSessions: active }, 'shutting down: no longer accepting connections');
-    void proxy.shutdown().then(afterShutdown).then(
+    void stopped.then(afterShutdown).then(
       () => {
         proxy.log.info('shutdown complete');
         process.exit(0);

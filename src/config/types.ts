@@ -60,6 +60,8 @@ export interface ProxyConfig {
   shutdown: { maxSigtermDelaySeconds: number };
   /** Where /metrics and the health endpoints are served; none when absent. */
   metrics?: HostPort;
+  /** How long a /readiness answer is reused; DEFAULTS.readinessCacheSeconds when absent. */
+  readinessCacheSeconds?: number;
 }
 
 export const DEFAULTS = {
@@ -73,6 +75,7 @@ export const DEFAULTS = {
   lifetimeNoticeMinutes: 5,
   maxSigtermDelaySeconds: 0,
   metricsListen: { host: '127.0.0.1', port: 9090 },
+  readinessCacheSeconds: 5,
 } as const;
 
 /** An invalid setting: names the key and says what is wrong. */

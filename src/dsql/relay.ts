@@ -10,6 +10,11 @@ import type { SessionCounters } from '../server/types.js';
 export interface RelayObserver {
   queryFinished?(seconds: number): void;
   bytes?(direction: 'client_to_upstream' | 'upstream_to_client', n: number): void;
+  /** An ErrorResponse from the cluster, by SQLSTATE. */
+  queryError?(sqlstate: string): void;
+  /** ReadyForQuery moved from idle into a transaction, and back (or the session ended in one). */
+  transactionOpened?(): void;
+  transactionClosed?(): void;
 }
 
 const QUERY = 'Q'.charCodeAt(0);
@@ -17,6 +22,21 @@ const SYNC = 'S'.charCodeAt(0);
 const TERMINATE = 'X'.charCodeAt(0);
 const READY_FOR_QUERY = 'Z'.charCodeAt(0);
 const ERROR_RESPONSE = 'E'.charCodeAt(0);
+const TX_IN_BLOCK = 'T'.charCodeAt(0);
+const TX_FAILED = 'E'.charCodeAt(0);
+const CAPTURED_TYPES = new Set([READY_FOR_QUERY, ERROR_RESPONSE]);
+
+/** The `C` field of an ErrorResponse body (field-type byte, C string, ..., final zero byte). */
+function sqlstateOf(body: Buffer): string | undefined {
+  let i = 0;
+  while (i < body.length && body[i] !== 0) {
+    const end = body.indexOf(0, i + 1);
+    if (end === -1) return undefined;
+    if (body[i] === 0x43) return body.toString('latin1', i + 1, end);
+    i = end + 1;
+  }
+  return undefined;
+}
 
 /** Told to a client whose cluster connection ended without the cluster saying why. */
 const UPSTREAM_LOST: NoticeFields = {
@@ -53,13 +73,33 @@ export function startRelay(
     }
     if (type === TERMINATE) clientSaidGoodbye = true;
   });
-  const fromUpstream = new BoundaryScanner((type) => {
-    lastUpstreamType = type;
-    if (type === READY_FOR_QUERY) {
-      const t0 = started.shift();
-      if (t0 !== undefined) observer.queryFinished?.((performance.now() - t0) / 1000);
-    }
-  });
+  let inTransaction = false;
+  const fromUpstream = new BoundaryScanner(
+    (type) => {
+      lastUpstreamType = type;
+      if (type === READY_FOR_QUERY) {
+        const t0 = started.shift();
+        if (t0 !== undefined) observer.queryFinished?.((performance.now() - t0) / 1000);
+      }
+    },
+    {
+      types: CAPTURED_TYPES,
+      // PostgreSQL sends the SQLSTATE among the first fields; DSQL's are short too.
+      maxBytes: 256,
+      onBody: (type, body) => {
+        if (type === ERROR_RESPONSE) {
+          const code = sqlstateOf(body);
+          if (code) observer.queryError?.(code);
+          return;
+        }
+        const now = body[0] === TX_IN_BLOCK || body[0] === TX_FAILED;
+        if (now === inTransaction) return;
+        inTransaction = now;
+        if (now) observer.transactionOpened?.();
+        else observer.transactionClosed?.();
+      },
+    },
+  );
   let pendingNotice: Buffer | null = null;
 
   client.on('data', (chunk: Buffer) => {
@@ -88,6 +128,10 @@ export function startRelay(
   const teardown = () => {
     if (closed) return;
     closed = true;
+    if (inTransaction) {
+      inTransaction = false;
+      observer.transactionClosed?.();
+    }
     client.unpipe(upstream);
     upstream.unpipe(client);
     client.destroy();

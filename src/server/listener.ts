@@ -43,6 +43,8 @@ export class Listener {
   private readonly authenticator: ClientAuthenticator;
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Map<ClientSession, AbortController>();
+  /** Connection handlers still running, so shutdown can wait for their closing log lines. */
+  private readonly handlers = new Set<Promise<void>>();
   /**
    * Connections past the limit check: authenticating or in session. Counted at the check itself,
    * because authentication awaits the client and others would pass the check meanwhile.
@@ -97,8 +99,10 @@ export class Listener {
   async stopAccepting(): Promise<void> {
     this.accepting = false;
     const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!server?.listening) return;
+    // close() stops listening at once; its callback waits until every open connection has
+    // ended, and waiting for that here would keep drain() from ever ending them.
+    server.close();
   }
 
   /** Waits up to graceMs for sessions to end, then ends the rest with 57P01. */
@@ -111,6 +115,16 @@ export class Listener {
     const hardDeadline = Date.now() + 2000;
     while (this.sockets.size > 0 && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20));
     for (const socket of this.sockets) socket.destroy();
+  }
+
+  /**
+   * Waits up to timeoutMs for every connection handler to finish (its 'connection closed' line
+   * and metrics). A Data API call in flight keeps its session's handler running until the call
+   * returns or the backend is closed.
+   */
+  async settled(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.handlers.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   async close(graceMs = 0): Promise<void> {
@@ -127,7 +141,9 @@ export class Listener {
     socket.once('close', () => this.sockets.delete(socket));
     socket.setKeepAlive(true, 60_000);
     this.observer.connectionOpened?.(this.settings.name);
-    void this.handle(socket);
+    const handler = this.handle(socket);
+    this.handlers.add(handler);
+    void handler.finally(() => this.handlers.delete(handler));
   }
 
   private async handle(socket: Socket): Promise<void> {

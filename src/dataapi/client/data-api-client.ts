@@ -12,7 +12,7 @@ import {
   type ExecuteStatementCommandOutput,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ExactLongHttpHandler } from './exact-longs.js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { classifyDataApiError } from './service-errors.js';
@@ -63,7 +63,7 @@ export class DataApiClient {
       credentials: target.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
       maxAttempts: 1,
       // The service ends a call after 45 s; leave room for the response to arrive.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000 }),
+      requestHandler: new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000 }),
     });
   }
 

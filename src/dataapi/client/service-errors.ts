@@ -134,7 +134,14 @@ export function classifyDataApiError(raw: unknown): ClassifiedError {
       );
     case 'UnsupportedResultException':
       if (/size limit|exceed/i.test(message)) {
-        return result(err(SqlState.PROGRAM_LIMIT_EXCEEDED, `result too large for the Data API: ${message}`), 'result_too_large');
+        return result(
+          err(
+            SqlState.PROGRAM_LIMIT_EXCEEDED,
+            `result too large for the Data API: ${message}`,
+            'Inside a transaction the Data API ends the transaction when a result exceeds 1 MiB. Read large results with DECLARE ... CURSOR and FETCH, or with a fetch size (row limit), which aurora-pg-proxy pages through a cursor.',
+          ),
+          'result_too_large',
+        );
       }
       return result(
         err(SqlState.FEATURE_NOT_SUPPORTED, `the Data API cannot return this result: ${message}`, 'Cast the column to text, e.g. col::text.'),
@@ -156,7 +163,8 @@ export function classifyDataApiError(raw: unknown): ClassifiedError {
     case 'InternalFailure':
       return result(
         err(SqlState.CONNECTION_FAILURE, `the Data API failed (${name})${message ? `: ${message}` : ''}`, 'The statement may or may not have run.'),
-        'service_error',
+        // Told apart because the Data API also answers a result holding an `infinity` date so.
+        name === 'InternalFailure' ? 'internal_failure' : 'service_error',
       );
   }
   const code = e.code ?? (raw as NodeJS.ErrnoException)?.code;

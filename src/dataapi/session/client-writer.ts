@@ -9,7 +9,10 @@ export class ClientWriter {
   private size = 0;
   bytesWritten = 0;
 
-  constructor(private readonly stream: Duplex) {}
+  constructor(
+    private readonly stream: Duplex,
+    private readonly onWrite?: (bytes: number) => void,
+  ) {}
 
   /** Queues a message; returns a promise only when the queue was written out and must drain. */
   send(message: Buffer): Promise<void> | void {
@@ -25,6 +28,7 @@ export class ClientWriter {
     this.parts = [];
     this.size = 0;
     this.bytesWritten += data.length;
+    this.onWrite?.(data.length);
     if (this.stream.destroyed) return;
     if (!this.stream.write(data)) await waitDrain(this.stream);
   }

@@ -17,7 +17,7 @@ import { SqlState } from '../../protocol/sqlstate.js';
 import { classifyStatement, quoteIdentifier, quoteLiteral, type ClassifiedStatement } from '../sql/index.js';
 import { CopyInParser, CopyOutFormatter } from '../copy/index.js';
 import type { ClientWriter } from './client-writer.js';
-import { ResultShape } from './results.js';
+import { ResultShape, textStyleOf } from './results.js';
 import { renderStatement } from './render.js';
 import type { SessionSettings } from './settings.js';
 import { beginWithSettings, runStatement, StatementError, type RunnerContext } from './statement-runner.js';
@@ -160,7 +160,7 @@ async function copyTo(c: CopyContext, statement: CopyStatement): Promise<void> {
   if (!outcome.columns || !outcome.rows) {
     throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY query must have a RETURNING clause or return rows');
   }
-  const shape = new ResultShape(outcome.columns);
+  const shape = new ResultShape(outcome.columns, textStyleOf(c.settings));
   const formatter = new CopyOutFormatter(statement.options, shape.names);
   c.out.send(encodeCopyOutResponse(0, shape.columns.map(() => 0)));
   const header = formatter.header();

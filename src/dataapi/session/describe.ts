@@ -1,13 +1,20 @@
 // Describe of a prepared statement (ParameterDescription + RowDescription) before any values are
 // bound. The Data API has no such call, so the proxy asks PostgreSQL in a throwaway
-// transaction: PREPARE the statement, read the parameter types PostgreSQL inferred from
-// pg_prepared_statements, and for a statement with rows run it with NULL parameters under
-// LIMIT 0 (a SELECT) or as is (rolled back) to learn its columns. The answer is cached per
-// statement text and declared types, so only the first Describe costs calls.
-import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
+// transaction (or, inside the client's transaction, under a savepoint): PREPARE the statement,
+// read the parameter types PostgreSQL inferred from pg_prepared_statements, and for a statement
+// with rows run it with NULL parameters under LIMIT 0 (a SELECT) or as is (rolled back) to learn
+// its columns. Rolling back undoes the probe's changes, but not what is not transactional: an
+// INSERT ... RETURNING probed this way still takes values from its sequences. The answer is
+// cached per statement text and declared types, so only the first Describe costs calls.
+import type { ColumnMetadata, ExecuteStatementCommandOutput } from '@aws-sdk/client-rds-data';
 import type { DataApiClient } from '../client/data-api-client.js';
-import { renderPlaceholders, toDataApiSql, type ClassifiedStatement } from '../sql/index.js';
+import { offsetToPosition, renderPlaceholders, toDataApiSql, type ClassifiedStatement } from '../sql/index.js';
 import { typeByOid } from '../types/index.js';
+import { ClientFacingError } from '../../server/client-error.js';
+import { SqlState } from '../../protocol/sqlstate.js';
+import { abortedTransactionError, locateError, StatementError } from './statement-runner.js';
+import type { Transaction } from './transaction.js';
+import { insertParameterTypes } from './insert-param-types.js';
 
 export interface DescribedStatement {
   paramTypes: number[];
@@ -49,6 +56,8 @@ export async function describeStatement(
   client: DataApiClient,
   st: StatementToDescribe,
   onResuming: () => void,
+  /** The session's transaction: when one is open, the probe runs inside it (under a savepoint). */
+  tx?: Transaction,
 ): Promise<DescribedStatement> {
   const declared = Array.from({ length: st.paramCount }, (_, i) => st.paramTypes[i] ?? 0);
   const key = `${declared.join(',')}|${st.text}`;
@@ -62,19 +71,48 @@ export async function describeStatement(
     cache.set(key, result);
     return result;
   }
+  if (!needsColumns && tx?.status !== 'E') {
+    // A plain INSERT ... VALUES: one catalog read instead of the probe's five calls.
+    const read = (sql: string) => (tx?.open ? tx.execute({ sql }, onResuming) : client.execute({ sql }, onResuming));
+    const paramTypes = await insertParameterTypes(st.text, declared, read);
+    if (paramTypes) {
+      const result = { paramTypes, columns: null };
+      cache.set(key, result);
+      return result;
+    }
+  }
 
-  const txId = await client.begin(onResuming);
+  // Inside the client's transaction the statement may use what the transaction created, so the
+  // probe runs there, between a savepoint and a rollback to it; otherwise in a throwaway one.
+  const inClientTx = tx?.open === true;
+  if (inClientTx && tx.status === 'E') throw abortedTransactionError();
+  let run: (sql: string) => Promise<ExecuteStatementCommandOutput>;
+  let finish: () => Promise<void>;
+  if (inClientTx) {
+    run = (sql) => tx.execute({ sql }, onResuming);
+    await run(`SAVEPOINT ${PROBE}`);
+    finish = async () => {
+      await run(`ROLLBACK TO SAVEPOINT ${PROBE}`);
+      await run(`RELEASE SAVEPOINT ${PROBE}`);
+    };
+  } else {
+    const txId = await client.begin(onResuming);
+    run = (sql) => client.execute({ sql, transactionId: txId });
+    finish = () => client.rollback(txId);
+  }
   try {
     let paramTypes = declared;
     if (needsTypes) {
       const typeList = declared.map((oid) => (oid === 0 ? 'unknown' : (typeByOid(oid)?.castName ?? 'unknown')));
-      const prepared = toDataApiSql(st.text).sql;
+      const prepared = toDataApiSql(st.text);
       const head = typeList.length > 0 ? `PREPARE ${PROBE} (${typeList.join(', ')}) AS ` : `PREPARE ${PROBE} AS `;
-      await client.execute({ sql: head + prepared, transactionId: txId });
-      const out = await client.execute({
-        sql: `SELECT array_to_string(ARRAY(SELECT t::oid FROM unnest(parameter_types) AS t), ',') FROM pg_catalog.pg_prepared_statements WHERE name = '${PROBE}'`,
-        transactionId: txId,
+      await run(head + prepared.sql).catch((e: unknown) => {
+        throw locateError(e, head + prepared.sql, (o) => prepared.originalOffset(Math.max(0, o - head.length)));
       });
+      // A prepared statement outlives a rollback: drop it, or the backend keeps it.
+      const out = await run(
+        `SELECT array_to_string(ARRAY(SELECT t::oid FROM unnest(parameter_types) AS t), ',') FROM pg_catalog.pg_prepared_statements WHERE name = '${PROBE}'`,
+      ).finally(() => run(`DEALLOCATE ${PROBE}`).catch(() => undefined));
       const text = out.records?.[0]?.[0]?.stringValue ?? '';
       const inferred = text === '' ? [] : text.split(',').map(Number);
       paramTypes = declared.map((oid, i) => (oid !== 0 ? oid : (inferred[i] ?? 25)));
@@ -86,15 +124,27 @@ export async function describeStatement(
         return t ? `CAST(NULL AS ${t.castName})` : 'NULL';
       };
       const isSelect = st.classified.kind === 'generic' && SELECT_LIKE.has(st.classified.verb);
-      const body = toDataApiSql(renderPlaceholders(st.text, nulls).sql).sql;
-      const sql = isSelect ? `SELECT * FROM (${body}) AS ${PROBE} LIMIT 0` : body;
-      const out = await client.execute({ sql, transactionId: txId });
-      columns = out.columnMetadata && out.columnMetadata.length > 0 ? out.columnMetadata : null;
+      const withNulls = renderPlaceholders(st.text, nulls);
+      const body = toDataApiSql(withNulls.sql);
+      const head = isSelect ? 'SELECT * FROM (' : '';
+      // The newline ends a `--` comment the statement may end with.
+      const sql = isSelect ? `${head}${body.sql}\n) AS ${PROBE} LIMIT 0` : body.sql;
+      const closing = head.length + body.sql.length + 1;
+      const out = await run(sql).catch((e: unknown) => {
+        // The statement ended too early: PostgreSQL, reading it alone, reaches the end of input.
+        if (isSelect && e instanceof ClientFacingError && e.sqlstate === SqlState.SYNTAX_ERROR && e.extra.position === offsetToPosition(sql, closing)) {
+          throw new StatementError(SqlState.SYNTAX_ERROR, 'syntax error at end of input', st.text.length);
+        }
+        throw locateError(e, sql, (o) => withNulls.originalOffset(body.originalOffset(Math.max(0, o - head.length))));
+      });
+      // A SELECT of no columns (`SELECT FROM t`) still describes a row: with no columns.
+      const hasRows = out.columnMetadata !== undefined && (out.columnMetadata.length > 0 || (isSelect && out.records !== undefined));
+      columns = hasRows ? (out.columnMetadata ?? []) : null;
     }
     const result = { paramTypes, columns };
     cache.set(key, result);
     return result;
   } finally {
-    await client.rollback(txId).catch(() => undefined);
+    await finish().catch(() => undefined);
   }
 }

@@ -3,13 +3,27 @@
 import type { ColumnMetadata, Field } from '@aws-sdk/client-rds-data';
 import { encodeDataRow, encodeRowDescription } from '../../protocol/backend-encoder.js';
 import type { FieldDescription, FormatCode } from '../../protocol/messages.js';
-import { encodeField, resolveColumn, type ResolvedColumn } from '../types/index.js';
+import { DEFAULT_TEXT_STYLE, encodeField, resolveColumn, type ResolvedColumn, type TextStyle } from '../types/index.js';
+import type { SessionSettings } from './settings.js';
+
+/** How the session's settings (extra_float_digits, bytea_output) want values printed. */
+export function textStyleOf(settings: SessionSettings): TextStyle {
+  const digits = Number(settings.clientValue('extra_float_digits'));
+  return {
+    extraFloatDigits: Number.isInteger(digits) ? digits : DEFAULT_TEXT_STYLE.extraFloatDigits,
+    byteaOutput: settings.clientValue('bytea_output')?.toLowerCase() === 'escape' ? 'escape' : 'hex',
+  };
+}
 
 export class ResultShape {
   readonly columns: ResolvedColumn[];
   readonly names: string[];
 
-  constructor(metadata: ColumnMetadata[]) {
+  constructor(
+    metadata: ColumnMetadata[],
+    /** The settings in force when the statement ran; values are printed under them. */
+    private readonly style: TextStyle = DEFAULT_TEXT_STYLE,
+  ) {
     this.columns = metadata.map((m) => resolveColumn(m));
     this.names = metadata.map((m) => m.label ?? m.name ?? '?column?');
   }
@@ -32,14 +46,14 @@ export class ResultShape {
   }
 
   dataRow(record: Field[], formats: FormatCode[]): Buffer {
-    const values = this.columns.map((c, i) => encodeField(record[i] ?? { isNull: true }, c, formats[i] ?? 0));
+    const values = this.columns.map((c, i) => encodeField(record[i] ?? { isNull: true }, c, formats[i] ?? 0, this.style));
     return encodeDataRow(values);
   }
 
   /** Text values of a row (for COPY TO). */
   textValues(record: Field[]): (string | null)[] {
     return this.columns.map((c, i) => {
-      const b = encodeField(record[i] ?? { isNull: true }, c, 0);
+      const b = encodeField(record[i] ?? { isNull: true }, c, 0, this.style);
       return b === null ? null : b.toString('utf8');
     });
   }

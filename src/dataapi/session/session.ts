@@ -23,16 +23,16 @@ import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
 import { ProtocolViolation } from '../../protocol/errors.js';
 import type { FormatCode, FrontendMessage, NoticeFields } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { errorFields, terminationFields } from '../../server/client-error.js';
+import { ClientFacingError, errorFields, terminationFields } from '../../server/client-error.js';
 import { MessageChannel, StreamClosedError } from '../../server/message-channel.js';
 import type { ClientSession } from '../../server/types.js';
-import { classifyStatement, findPlaceholders, offsetToPosition, splitStatements, type ClassifiedStatement } from '../sql/index.js';
+import { classifyStatement, findPlaceholders, offsetToPosition, quoteIdentifier, splitStatements, type ClassifiedStatement } from '../sql/index.js';
 import type { DataApiClient } from '../client/data-api-client.js';
 import { ClientWriter } from './client-writer.js';
 import { expandFormats, renderForBatch, renderStatement, type BoundValues } from './render.js';
-import { ResultShape } from './results.js';
+import { ResultShape, textStyleOf } from './results.js';
 import type { RowSource } from './row-source.js';
-import { SessionSettings, type ServerFacts } from './settings.js';
+import { SessionSettings, displayName, type ServerFacts } from './settings.js';
 import { runStatement, StatementError, type RunnerContext, type StatementOutcome } from './statement-runner.js';
 import { Transaction, type TransactionEvents } from './transaction.js';
 import { describeStatement, type DescribeCache } from './describe.js';
@@ -44,6 +44,8 @@ import type { SqlParameter } from '@aws-sdk/client-rds-data';
 export interface DataApiSessionObserver extends TransactionEvents {
   queryFinished?(seconds: number): void;
   queryError?(sqlstate: string): void;
+  /** Bytes as they pass, for the metrics (the session's counters are for the closing log line). */
+  bytes?(direction: 'client_to_upstream' | 'upstream_to_client', n: number): void;
 }
 
 export interface DataApiSessionDeps {
@@ -81,6 +83,12 @@ const PAGE_ROWS = 1000;
 /** BatchExecuteStatement requests are capped at 4 MiB; leave room for the envelope. */
 const BATCH_REQUEST_BUDGET = 3 * 1024 * 1024;
 
+/** Bytes of a pipeline read ahead while gathering the rounds of a batch (bounds memory). */
+const PIPELINE_READ_LIMIT = 4 * 1024 * 1024;
+
+/** Frame types a round of a batch consists of: Parse, Bind, Describe, Execute. */
+const ROUND_FRAME_TYPES = new Set([0x50, 0x42, 0x44, 0x45]);
+
 function chunkBySize(sets: SqlParameter[][], budget: number): SqlParameter[][][] {
   const chunks: SqlParameter[][][] = [];
   let current: SqlParameter[][] = [];
@@ -115,10 +123,23 @@ export class DataApiSession {
     private readonly session: ClientSession,
     private readonly deps: DataApiSessionDeps,
   ) {
-    this.out = new ClientWriter(session.stream);
+    this.out = new ClientWriter(session.stream, (n) => deps.observer.bytes?.('upstream_to_client', n));
     this.channel = new MessageChannel(session.stream, deps.maxMessageBytes, session.pending);
-    this.tx = new Transaction(deps.client, deps.observer);
     this.settings = new SessionSettings(deps.facts, session.parameters);
+    this.tx = new Transaction(deps.client, {
+      transactionOpened: () => {
+        this.settings.transactionStarted();
+        deps.observer.transactionOpened?.();
+      },
+      transactionClosed: () => deps.observer.transactionClosed?.(),
+      transactionEnded: (committed) => {
+        // A rollback undoes the SETs made in the transaction, reported ones included.
+        for (const [k, v] of this.settings.transactionEnded(committed)) this.reportParameter(k, v);
+      },
+      transactionFailed: () => {
+        for (const [k, v] of this.settings.transactionFailed()) this.reportParameter(k, v);
+      },
+    });
     this.ctx = { tx: this.tx, settings: this.settings, onResuming: () => this.noticeResuming() };
     session.onCancel(() => {
       this.cancelRequested = true;
@@ -126,7 +147,10 @@ export class DataApiSession {
   }
 
   async run(): Promise<void> {
-    for (const [name, value] of this.settings.reportedAtStartup()) this.out.send(encodeParameterStatus(name, value));
+    for (const [name, value] of this.settings.reportedAtStartup()) {
+      this.out.send(encodeParameterStatus(name, value));
+      this.reportedParameters.set(name, value);
+    }
     this.out.send(encodeBackendKeyData(this.session.cancelKey.processId, this.session.cancelKey.secretKey));
     this.out.send(encodeReadyForQuery('I'));
     await this.out.flush();
@@ -140,6 +164,7 @@ export class DataApiSession {
         const frame = await this.nextFrame();
         const msg = decodeFrontendMessage(frame.type, frame.body);
         this.session.counters.bytesFromClient += frame.body.length + 5;
+        this.deps.observer.bytes?.('client_to_upstream', frame.body.length + 5);
         if (msg.type === 'Terminate') return;
         await this.dispatch(msg);
       }
@@ -258,6 +283,7 @@ export class DataApiSession {
         await this.tx.begin(this.ctx.onResuming, true);
         const apply = this.settings.applyStatement();
         if (apply) await this.tx.execute({ sql: apply });
+        this.tx.markSetupDone();
       }
       for (let i = 0; i < pieces.length; i++) {
         failedAt = i;
@@ -268,7 +294,7 @@ export class DataApiSession {
           await runCopy(this.copyContext(), statement, pieces[i].text);
           continue;
         }
-        const outcome = await runStatement(this.ctx, statement, () => renderStatement(pieces[i].text, null));
+        const outcome = this.deallocateLocally(statement) ?? (await runStatement(this.ctx, statement, () => renderStatement(pieces[i].text, null)));
         await this.sendOutcome(outcome, [], true);
         // A transaction opened just to apply remembered settings ends with its statement.
         if (this.tx.implicit && !implicitBlock) await this.tx.commit();
@@ -334,7 +360,7 @@ export class DataApiSession {
       const statement = this.statements.get(name);
       if (!statement) throw new StatementError(SqlState.INVALID_SQL_STATEMENT_NAME, `prepared statement "${name}" does not exist`);
       this.lastExtendedText = statement.text;
-      const described = await describeStatement(this.deps.describeCache, this.deps.client, statement, this.ctx.onResuming);
+      const described = await describeStatement(this.deps.describeCache, this.deps.client, statement, this.ctx.onResuming, this.tx);
       statement.paramTypes = described.paramTypes;
       this.out.send(encodeParameterDescription(described.paramTypes));
       if (described.columns) this.out.send(new ResultShape(described.columns).rowDescription([]));
@@ -342,8 +368,8 @@ export class DataApiSession {
       return;
     }
     const portal = this.portals.get(name);
-    if (!portal) throw new StatementError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
-    const columns = await this.portalColumns(portal);
+    if (!portal) return this.describeSqlCursor(name);
+    const columns = await this.portalColumns(portal, name);
     if (!columns) {
       this.out.send(encodeNoData());
       return;
@@ -352,28 +378,68 @@ export class DataApiSession {
     this.out.send(shape.rowDescription(expandFormats(portal.resultFormats, shape.width, 'result')));
   }
 
+  /**
+   * DEALLOCATE of a statement prepared with Parse. PostgreSQL keeps those with the ones made by
+   * PREPARE, but here they live in the proxy and the database session has never seen them
+   * (psycopg deallocates the statements it evicts this way). DEALLOCATE ALL drops the proxy's
+   * and still goes to the database for any made by PREPARE in the transaction.
+   */
+  private deallocateLocally(s: ClassifiedStatement): StatementOutcome | null {
+    if (s.kind !== 'deallocate' || this.tx.status === 'E') return null;
+    if (s.name === null) {
+      for (const name of [...this.statements.keys()]) if (name !== '') this.statements.delete(name);
+      return null;
+    }
+    if (!this.statements.delete(s.name)) return null;
+    return { columns: null, rows: null, tag: () => 'DEALLOCATE', affected: 0, notices: [], parameterStatus: [] };
+  }
+
+  /**
+   * Describe of a portal the client made with DECLARE ... CURSOR rather than Bind: PostgreSQL
+   * keeps both kinds together, and psycopg describes its named cursors this way. The cursor
+   * lives in the Data API transaction; FETCH FORWARD 0 reports its columns without moving it.
+   */
+  private async describeSqlCursor(name: string): Promise<void> {
+    const missing = () => new StatementError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
+    if (name === '' || !this.tx.open || this.tx.status === 'E') throw missing();
+    const out = await this.tx.execute({ sql: `FETCH FORWARD 0 FROM ${quoteIdentifier(name)}` }, this.ctx.onResuming).catch((err: unknown) => {
+      throw err instanceof ClientFacingError && err.sqlstate === SqlState.INVALID_CURSOR_NAME ? missing() : err;
+    });
+    const columns = out.columnMetadata ?? [];
+    if (columns.length === 0) this.out.send(encodeNoData());
+    else this.out.send(new ResultShape(columns).rowDescription([]));
+  }
+
   /** The columns a portal will send. Statements with rows are run now to learn them. */
-  private async portalColumns(portal: Portal): Promise<ColumnMetadata[] | null> {
+  private async portalColumns(portal: Portal, name: string): Promise<ColumnMetadata[] | null> {
     const s = portal.statement.classified;
     if (s.kind === 'show' && portal.outcome === null && this.settings.isClientSide(s.name ?? '')) {
-      return [{ name: s.name ?? '', label: s.name ?? '', typeName: 'text' }];
+      const column = displayName(s.name ?? '');
+      return [{ name: column, label: column, typeName: 'text' }];
     }
     if (s.returnsRows === false || s.kind === 'empty') return null;
-    await this.startPortal(portal);
+    const ownExecute = this.queuedExecuteRows(name);
+    await this.startPortal(portal, ownExecute ?? 0, ownExecute !== null);
     return portal.outcome!.columns;
   }
 
-  private async startPortal(portal: Portal): Promise<void> {
+  /**
+   * Runs the portal's statement. `maxRows` is the row limit of its Execute (0: none), and
+   * `ownExecuteQueued` says that Execute is still among the queued frames (a Describe came first).
+   */
+  private async startPortal(portal: Portal, maxRows: number, ownExecuteQueued: boolean): Promise<void> {
     if (portal.outcome) return;
     this.cancelRequested = false;
-    await this.beginPipelineTransaction();
+    await this.beginPipelineTransaction(ownExecuteQueued);
     const st = portal.statement;
     this.lastExtendedText = st.text;
     if (st.classified.kind === 'copy') {
       throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY is supported through the simple query protocol only in Data API mode');
     }
-    portal.outcome = await runStatement(this.ctx, st.classified, () => renderStatement(st.text, portal.bound));
-    portal.shape = portal.outcome.columns ? new ResultShape(portal.outcome.columns) : null;
+    portal.outcome =
+      this.deallocateLocally(st.classified) ??
+      (await runStatement(this.ctx, st.classified, () => renderStatement(st.text, portal.bound), { paged: maxRows > 0 }));
+    portal.shape = portal.outcome.columns ? new ResultShape(portal.outcome.columns, textStyleOf(this.settings)) : null;
     this.sendSideEffects(portal.outcome);
   }
 
@@ -390,7 +456,7 @@ export class DataApiSession {
       this.deps.observer.queryFinished?.((performance.now() - started) / 1000);
       return;
     }
-    await this.startPortal(portal);
+    await this.startPortal(portal, maxRows, false);
     const outcome = portal.outcome!;
     if (portal.done) {
       // PostgreSQL answers a finished portal with its tag and no rows.
@@ -416,6 +482,7 @@ export class DataApiSession {
   private async executeAsBatch(portal: Portal, portalName: string): Promise<boolean> {
     const st = portal.statement;
     if (!st.batchable || st.paramCount === 0) return false;
+    await this.readRestOfPipeline();
     const rounds = collectRounds(this.lookAhead(), st.name, st.text, portalName);
     if (rounds.length === 0) return false;
     const first = renderForBatch(st.text, portal.bound);
@@ -433,10 +500,14 @@ export class DataApiSession {
     this.session.counters.queries += rounds.length;
 
     const chunks = chunkBySize(sets, BATCH_REQUEST_BUDGET);
-    if (!this.tx.open && (chunks.length > 1 || this.settings.hasServerSettings)) {
+    // Everything up to Sync is one implicit transaction: when other statements follow the rounds
+    // (or may follow: the pipeline was not read to its end), they must commit or fail together.
+    const endsAtSync = this.pipelineEndsAtSync();
+    if (!this.tx.open && (chunks.length > 1 || this.settings.hasServerSettings || !endsAtSync)) {
       await this.tx.begin(this.ctx.onResuming, true);
       const apply = this.settings.applyStatement();
       if (apply) await this.tx.execute({ sql: apply });
+      this.tx.markSetupDone();
     }
     for (const chunk of chunks) await this.tx.batchExecute(first.sql, chunk, this.ctx.onResuming);
 
@@ -450,8 +521,38 @@ export class DataApiSession {
         else this.out.send(encodeCommandComplete('INSERT 0 1'));
       }
     }
-    if (this.tx.implicit && !this.pipelineContinues()) await this.tx.commit();
+    if (this.tx.implicit && endsAtSync) await this.tx.commit();
     return true;
+  }
+
+  /**
+   * Waits for the rest of a pipeline that so far holds only rounds (Parse, Bind, Describe,
+   * Execute), until a frame that is not part of one (Sync, Flush...) arrives or
+   * PIPELINE_READ_LIMIT bytes are queued. A batch written in many TCP segments (pgJDBC writes
+   * 8 KiB at a time) then travels in one BatchExecuteStatement instead of one per segment. The
+   * client expects no answer before its Sync or Flush, so the wait costs it nothing.
+   */
+  private async readRestOfPipeline(): Promise<void> {
+    let bytes = 0;
+    for (const f of this.lookAhead()) {
+      if (!ROUND_FRAME_TYPES.has(f.type)) return;
+      bytes += f.body.length + 5;
+    }
+    while (bytes < PIPELINE_READ_LIMIT) {
+      const f = await this.channel.readMessage();
+      this.queued.push(f);
+      if (!ROUND_FRAME_TYPES.has(f.type)) return;
+      bytes += f.body.length + 5;
+    }
+  }
+
+  /** True when the frames already queued reach a Sync before any other Execute. */
+  private pipelineEndsAtSync(): boolean {
+    for (const f of this.queued) {
+      if (f.type === 0x53) return true;
+      if (f.type === 0x45) return false;
+    }
+    return false;
   }
 
   /** Sends up to maxRows (0: all) rows; true when rows remain. */
@@ -501,7 +602,7 @@ export class DataApiSession {
    * When more than one Execute is already waiting before the Sync, open a Data API transaction
    * so that they commit or fail together; a lone statement runs in autocommit (one call).
    */
-  private async beginPipelineTransaction(): Promise<void> {
+  private async beginPipelineTransaction(ownExecuteQueued: boolean): Promise<void> {
     if (this.tx.open) return;
     const ahead = this.lookAhead();
     let executes = 0;
@@ -509,11 +610,26 @@ export class DataApiSession {
       if (f.type === 0x53 /* S */) break;
       if (f.type === 0x45 /* E */) executes++;
     }
+    // Called for a Describe, the statement's own Execute is still queued: it is not another one.
+    if (ownExecuteQueued && executes > 0) executes--;
     if (executes > 0) {
       await this.tx.begin(this.ctx.onResuming, true);
       const apply = this.settings.applyStatement();
       if (apply) await this.tx.execute({ sql: apply });
+      this.tx.markSetupDone();
     }
+  }
+
+  /** The row limit of the Execute queued next for this portal (before any Sync), or null. */
+  private queuedExecuteRows(portalName: string): number | null {
+    for (const f of this.lookAhead()) {
+      if (f.type === 0x53 /* S */) return null;
+      if (f.type === 0x45 /* E */) {
+        const msg = decodeFrontendMessage(f.type, f.body);
+        return msg.type === 'Execute' && msg.portal === portalName ? msg.maxRows : null;
+      }
+    }
+    return null;
   }
 
   private pipelineContinues(): boolean {
@@ -535,7 +651,7 @@ export class DataApiSession {
   private async sendOutcome(outcome: StatementOutcome, formats: FormatCode[], describe: boolean): Promise<void> {
     this.sendSideEffects(outcome);
     if (outcome.columns && outcome.rows) {
-      const shape = new ResultShape(outcome.columns);
+      const shape = new ResultShape(outcome.columns, textStyleOf(this.settings));
       if (describe) this.out.send(shape.rowDescription(formats));
       let sent = 0;
       const rows: RowSource = outcome.rows;
@@ -562,8 +678,19 @@ export class DataApiSession {
 
   private sendSideEffects(outcome: StatementOutcome): void {
     for (const n of outcome.notices) this.out.send(encodeNoticeResponse(n));
-    for (const [k, v] of outcome.parameterStatus) this.out.send(encodeParameterStatus(k, v));
+    for (const [k, v] of outcome.parameterStatus) this.reportParameter(k, v);
   }
+
+  /**
+   * PostgreSQL (14 and later) reports a changed setting once, just before the next
+   * ReadyForQuery, and only when its value differs from the one last reported.
+   */
+  private reportParameter(name: string, value: string): void {
+    this.pendingParameters.set(name, value);
+  }
+
+  private readonly pendingParameters = new Map<string, string>();
+  private readonly reportedParameters = new Map<string, string>();
 
   private async reportError(err: unknown, query: string | null, statementOffset: number): Promise<void> {
     const fields: NoticeFields = errorFields(err, 'ERROR');
@@ -583,6 +710,12 @@ export class DataApiSession {
   private lastExtendedText: string | null = null;
 
   private async readyForQuery(started: number | null): Promise<void> {
+    for (const [name, value] of this.pendingParameters) {
+      if (this.reportedParameters.get(name) === value) continue;
+      this.out.send(encodeParameterStatus(name, value));
+      this.reportedParameters.set(name, value);
+    }
+    this.pendingParameters.clear();
     this.out.send(encodeReadyForQuery(this.tx.status));
     await this.out.flush();
     if (started !== null) this.deps.observer.queryFinished?.((performance.now() - started) / 1000);

@@ -26,6 +26,11 @@ export function displayName(name: string): string {
   return DISPLAY_NAME[name] ?? name;
 }
 
+interface Snapshot {
+  client: Map<string, string>;
+  server: Map<string, string>;
+}
+
 export interface ServerFacts {
   serverVersion: string;
   serverVersionNum: string;
@@ -129,6 +134,66 @@ export class SessionSettings {
 
   get hasServerSettings(): boolean {
     return this.server.size > 0;
+  }
+
+  // A SET made in a transaction is undone when the transaction (or the savepoint it follows)
+  // rolls back, as on PostgreSQL: keep the values as they were at BEGIN and at each SAVEPOINT.
+  private atBegin: Snapshot | null = null;
+  private savepoints: (Snapshot & { name: string })[] = [];
+
+  private snapshot(): Snapshot {
+    return { client: new Map(this.client), server: new Map(this.server) };
+  }
+
+  /** Restores a snapshot; returns the ParameterStatus pairs of reported settings that changed. */
+  private restore(to: Snapshot): [string, string][] {
+    const changed: [string, string][] = [];
+    for (const [k, v] of to.client) {
+      if (this.client.get(k) !== v && REPORTED.has(k)) changed.push([displayName(k), v]);
+    }
+    this.client.clear();
+    for (const [k, v] of to.client) this.client.set(k, v);
+    this.server.clear();
+    for (const [k, v] of to.server) this.server.set(k, v);
+    return changed;
+  }
+
+  transactionStarted(): void {
+    this.atBegin = this.snapshot();
+    this.savepoints = [];
+  }
+
+  /** The transaction ended; after a rollback its settings are undone (the changed reported ones are returned). */
+  transactionEnded(committed: boolean): [string, string][] {
+    const start = this.atBegin;
+    this.atBegin = null;
+    this.savepoints = [];
+    return !committed && start ? this.restore(start) : [];
+  }
+
+  /**
+   * An error aborted the transaction: PostgreSQL undoes the settings of the aborted
+   * (sub)transaction at once, i.e. back to the latest savepoint or to BEGIN.
+   */
+  transactionFailed(): [string, string][] {
+    const to = this.savepoints.at(-1) ?? this.atBegin;
+    return to ? this.restore(to) : [];
+  }
+
+  savepoint(name: string): void {
+    if (this.atBegin) this.savepoints.push({ name, ...this.snapshot() });
+  }
+
+  releaseSavepoint(name: string): void {
+    const at = this.savepoints.map((p) => p.name).lastIndexOf(name);
+    if (at >= 0) this.savepoints.length = at;
+  }
+
+  rollbackToSavepoint(name: string): [string, string][] {
+    const at = this.savepoints.map((p) => p.name).lastIndexOf(name);
+    if (at < 0) return [];
+    this.savepoints.length = at + 1;
+    return this.restore(this.savepoints[at]);
   }
 
   /**

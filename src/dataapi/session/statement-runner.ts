@@ -76,10 +76,16 @@ function warning(message: string, code = '25001'): NoticeFields {
   return { severity: 'WARNING', code, message };
 }
 
+export interface RunOptions {
+  /** The client reads the rows with a row limit (Execute maxRows), i.e. in pages. */
+  paged?: boolean;
+}
+
 export async function runStatement(
   ctx: RunnerContext,
   statement: ClassifiedStatement,
   render: () => RenderedStatement,
+  options: RunOptions = {},
 ): Promise<StatementOutcome> {
   const { tx, settings } = ctx;
   if (tx.status === 'E' && !allowedInFailedTransaction(statement)) throw abortedTransactionError();
@@ -119,8 +125,12 @@ export async function runStatement(
         throw new ClientFacingError(SqlState.NO_ACTIVE_SQL_TRANSACTION, `${word} can only be used in transaction blocks`, {}, 'ERROR');
       }
       await passThrough(ctx, render);
+      let parameterStatus: [string, string][] = [];
+      if (statement.kind === 'savepoint') settings.savepoint(statement.name);
+      else if (statement.kind === 'release-savepoint') settings.releaseSavepoint(statement.name);
+      else parameterStatus = settings.rollbackToSavepoint(statement.name);
       if (statement.kind === 'rollback-to-savepoint') tx.markRecovered();
-      return simple(commandTag(statement));
+      return simple(commandTag(statement), { parameterStatus });
     }
     case 'two-phase':
       throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, 'two-phase commit is not available through the RDS Data API', {}, 'ERROR');
@@ -199,38 +209,73 @@ export async function runStatement(
     case 'copy':
       throw new ClientFacingError(SqlState.INTERNAL_ERROR, 'COPY must be handled by the session', {}, 'ERROR');
     default:
-      return runGeneric(ctx, statement, render);
+      return runGeneric(ctx, statement, render, options);
   }
 }
 
 /** Runs a statement through the Data API, falling back to a cursor when its result is too large. */
-async function runGeneric(ctx: RunnerContext, statement: ClassifiedStatement, render: () => RenderedStatement): Promise<StatementOutcome> {
+async function runGeneric(
+  ctx: RunnerContext,
+  statement: ClassifiedStatement,
+  render: () => RenderedStatement,
+  options: RunOptions = {},
+): Promise<StatementOutcome> {
   const { tx } = ctx;
   const rendered = render();
   await ensureSettingsApplied(ctx);
   const tagFor = (n: number) => commandTag(statement, n, { transactionFailed: tx.status === 'E' });
+  const selectLike = statement.kind === 'generic' && SELECT_LIKE.has(statement.verb);
+  // A client that reads in pages (pg-cursor, pgJDBC's fetch size) expects a result that may be
+  // large: read it through a cursor from the start, which works inside its own transaction too.
+  if (options.paged && selectLike) {
+    try {
+      return await openCursor(ctx, rendered, tagFor);
+    } catch (err) {
+      // Columns the Data API cannot return: the plain run below fetches them as text.
+      if (!(err instanceof DataApiError && err.outcome === 'unsupported_result')) throw err;
+    }
+  }
+  // The Data API ends a transaction in which a result exceeds 1 MiB. One the proxy opened and
+  // ran nothing of the client's in can be begun again; the client's own cannot.
+  const restartable = !tx.open || (tx.implicit && tx.untouched);
   try {
     const out = await tx
       .execute({ sql: rendered.sql, parameters: rendered.parameters }, ctx.onResuming)
       .catch((e: unknown) => {
         throw locateError(e, rendered.sql, rendered.originalOffset);
       });
-    const columns = out.columnMetadata && out.columnMetadata.length > 0 ? out.columnMetadata : null;
+    // A SELECT of no columns (`SELECT`, `SELECT FROM t`) has rows all the same: empty ones.
+    const zeroColumnRows = selectLike && out.columnMetadata?.length === 0 && out.records !== undefined;
+    const columns = out.columnMetadata && (out.columnMetadata.length > 0 || zeroColumnRows) ? out.columnMetadata : null;
     const affected = out.numberOfRecordsUpdated ?? 0;
     if (columns) return { ...simple(''), columns, rows: new BufferedRows(columns, out.records ?? []), tag: tagFor, affected };
     return { ...simple(''), tag: (n) => tagFor(n || affected), affected };
   } catch (err) {
-    const selectLike = statement.kind === 'generic' && SELECT_LIKE.has(statement.verb);
     if (selectLike && err instanceof DataApiError && err.outcome === 'unsupported_result') {
       return runWithTextCasts(ctx, rendered, /multidimensional/i.test(err.message), tagFor);
     }
+    if (selectLike && err instanceof DataApiError && err.outcome === 'internal_failure') {
+      // The Data API's answer to an `infinity` date or timestamp; read such columns as text.
+      const retried = await runWithTextCasts(ctx, rendered, false, tagFor, true).catch(() => null);
+      if (retried) return retried;
+      throw err;
+    }
     const tooLarge = err instanceof DataApiError && err.outcome === 'result_too_large';
-    if (!tooLarge || !selectLike || (tx.open && !tx.implicit)) throw err;
-    const rows = await CursorRows.open(tx, rendered, ctx.onResuming).catch((e: unknown) => {
-      throw locateError(e, CursorRows.declarePrefix(rendered.sql), (o) => rendered.originalOffset(Math.max(0, o - CursorRows.prefixLength)));
-    });
-    return { ...simple(''), columns: rows.columns, rows, tag: tagFor, affected: 0 };
+    if (!tooLarge || !selectLike || !restartable) throw err;
+    if (tx.open) {
+      await tx.rollback().catch(() => undefined);
+      await beginWithSettings(ctx, true);
+    }
+    return openCursor(ctx, rendered, tagFor);
   }
+}
+
+/** The statement's rows read through a server-side cursor, a page at a time. */
+async function openCursor(ctx: RunnerContext, rendered: RenderedStatement, tagFor: (n: number) => string): Promise<StatementOutcome> {
+  const rows = await CursorRows.open(ctx.tx, rendered, ctx.onResuming).catch((e: unknown) => {
+    throw locateError(e, CursorRows.declarePrefix(rendered.sql), (o) => rendered.originalOffset(Math.max(0, o - CursorRows.prefixLength)));
+  });
+  return { ...simple(''), columns: rows.columns, rows, tag: tagFor, affected: 0 };
 }
 
 /** Runs again with the columns the Data API cannot return fetched as text; keeps their real types. */
@@ -239,10 +284,17 @@ async function runWithTextCasts(
   rendered: RenderedStatement,
   multidimensional: boolean,
   tagFor: (n: number) => string,
+  datetimes = false,
 ): Promise<StatementOutcome> {
-  const plan = await planTextCasts(ctx.tx, rendered, multidimensional, ctx.onResuming);
+  const plan = await planTextCasts(ctx.tx, rendered, multidimensional, ctx.onResuming, datetimes);
+  if (datetimes && plan.castToText.length === 0) throw new Error('no date or timestamp column to read as text');
   const casted = castStatement(rendered, plan);
-  const out = await ctx.tx.execute({ sql: casted.sql, parameters: casted.parameters }, ctx.onResuming);
+  const out = await ctx.tx.execute({ sql: casted.sql, parameters: casted.parameters }, ctx.onResuming).catch((e: unknown) => {
+    if (!datetimes && e instanceof DataApiError && e.outcome === 'internal_failure') return null;
+    throw e;
+  });
+  // An `infinity` date or timestamp among the remaining columns: read those as text as well.
+  if (out === null) return runWithTextCasts(ctx, rendered, multidimensional, tagFor, true);
   const columns = plan.columns;
   return { ...simple(''), columns, rows: new BufferedRows(columns, out.records ?? []), tag: tagFor, affected: 0 };
 }
@@ -268,6 +320,7 @@ export async function beginWithSettings(ctx: RunnerContext, implicit: boolean): 
   await ctx.tx.begin(ctx.onResuming, implicit);
   const apply = ctx.settings.applyStatement();
   if (apply) await ctx.tx.execute({ sql: apply }, ctx.onResuming);
+  ctx.tx.markSetupDone();
 }
 
 async function applyModes(ctx: RunnerContext, modes: { isolationLevel?: string; readOnly?: boolean; deferrable?: boolean }): Promise<void> {

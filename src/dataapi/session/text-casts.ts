@@ -14,6 +14,16 @@ const SUPPORTED = new Set([
   'uuid', 'oid', 'inet', 'cidr', 'vector',
 ]);
 
+/**
+ * Element types of the arrays the Data API documents as returned (reference/data-api.md, "v2
+ * supported arrays"); an array of anything else (inet[], an enum's array...) may be refused as a
+ * whole. Casting one more column than needed costs nothing: its text is what PostgreSQL prints.
+ */
+const SUPPORTED_ARRAY_ELEMENTS = new Set([
+  'bool', 'bit', 'date', 'numeric', 'decimal', 'float4', 'float8', 'int2', 'int4', 'int8', 'json', 'text',
+  'varchar', 'bpchar', 'name', 'time', 'timestamp', 'uuid',
+]);
+
 export interface CastPlan {
   /** Column metadata as the statement itself describes it. */
   columns: ColumnMetadata[];
@@ -23,22 +33,28 @@ export interface CastPlan {
 
 const WRAP = 'aurora_pg_proxy_q';
 
+/** Types whose `infinity` values make the Data API fail with a bare InternalFailure. */
+const DATETIMES = new Set(['date', 'timestamp', 'timestamptz']);
+
 /** Learns the statement's columns from a zero-row run and decides which to fetch as text. */
 export async function planTextCasts(
   tx: Transaction,
   rendered: RenderedStatement,
   multidimensional: boolean,
   onResuming: () => void,
+  /** Also fetch date and timestamp columns as text (after an InternalFailure). */
+  datetimes = false,
 ): Promise<CastPlan> {
-  const out = await tx.execute({ sql: `SELECT * FROM (${rendered.sql}) AS ${WRAP} LIMIT 0`, parameters: rendered.parameters }, onResuming);
+  // The newline ends a `--` comment the statement may end with.
+  const out = await tx.execute({ sql: `SELECT * FROM (${rendered.sql}\n) AS ${WRAP} LIMIT 0`, parameters: rendered.parameters }, onResuming);
   const columns = out.columnMetadata ?? [];
   const castToText: number[] = [];
   columns.forEach((c, i) => {
     const name = (c.typeName ?? '').toLowerCase();
     const isArray = name.startsWith('_');
     const base = isArray ? name.slice(1) : name;
-    const known = SUPPORTED.has(base) || (c.type === 12 && !isArray); // 12: enums and other text-like types
-    if (!known || (isArray && multidimensional)) castToText.push(i);
+    const known = isArray ? SUPPORTED_ARRAY_ELEMENTS.has(base) : SUPPORTED.has(base) || c.type === 12; // 12: enums and other text-like types
+    if (!known || (isArray && multidimensional) || (datetimes && DATETIMES.has(base))) castToText.push(i);
   });
   return { columns, castToText };
 }
@@ -49,7 +65,7 @@ export function castStatement(rendered: RenderedStatement, plan: CastPlan): Rend
   const cast = new Set(plan.castToText);
   const list = aliases.map((a, i) => (cast.has(i) ? `${a}::text` : a)).join(', ');
   return {
-    sql: `SELECT ${list} FROM (${rendered.sql}) AS ${WRAP}(${aliases.join(', ')})`,
+    sql: `SELECT ${list} FROM (${rendered.sql}\n) AS ${WRAP}(${aliases.join(', ')})`,
     parameters: rendered.parameters,
     originalOffset: () => 0,
   };

@@ -5,11 +5,16 @@
 // queue. PostgreSQL's transaction status ('I', 'T', 'E') is kept here for ReadyForQuery.
 import type { TransactionStatus } from '../../protocol/messages.js';
 import type { DataApiClient, ExecuteRequest } from '../client/data-api-client.js';
+import { DataApiError } from '../client/service-errors.js';
 import type { ExecuteStatementCommandOutput } from '@aws-sdk/client-rds-data';
 
 export interface TransactionEvents {
   transactionOpened?(): void;
   transactionClosed?(): void;
+  /** The transaction ended: committed, or rolled back (settings made in it are then undone). */
+  transactionEnded?(committed: boolean): void;
+  /** An error aborted the transaction (or its innermost savepoint): its settings are undone already. */
+  transactionFailed?(): void;
 }
 
 /** Keep-alive interval: well inside the Data API's 3-minute idle limit. */
@@ -22,6 +27,9 @@ export class Transaction {
   private keepAlive: NodeJS.Timeout | null = null;
   /** Set when the proxy opened the transaction for its own needs (implicit block, cursor paging). */
   implicit = false;
+  /** Statements run since BEGIN, and how many of them were the proxy's own set-up. */
+  private calls = 0;
+  private setupCalls = 0;
 
   constructor(
     private readonly client: DataApiClient,
@@ -43,7 +51,9 @@ export class Transaction {
   }
 
   markFailed(): void {
-    if (this.id !== null) this.failed = true;
+    if (this.id === null || this.failed) return;
+    this.failed = true;
+    this.events.transactionFailed?.();
   }
 
   markRecovered(): void {
@@ -55,29 +65,59 @@ export class Transaction {
     this.id = await this.client.begin(onResuming);
     this.failed = false;
     this.implicit = implicit;
+    this.calls = 0;
+    this.setupCalls = 0;
     this.events.transactionOpened?.();
     this.armKeepAlive();
+  }
+
+  /** Marks the statements run so far (applying settings) as the proxy's own set-up. */
+  markSetupDone(): void {
+    this.setupCalls = this.calls;
+  }
+
+  /** Whether nothing but the proxy's set-up ran in this transaction, so it may be begun again. */
+  get untouched(): boolean {
+    return this.calls === this.setupCalls;
   }
 
   /** Runs a statement in this transaction (or autocommit when none is open). */
   execute(req: Omit<ExecuteRequest, 'transactionId'>, onResuming?: () => void): Promise<ExecuteStatementCommandOutput> {
     const transactionId = this.id ?? undefined;
+    if (transactionId) this.calls++;
     return this.serialized(() => this.client.execute({ ...req, transactionId }, onResuming));
   }
 
   batchExecute(sql: string, sets: Parameters<DataApiClient['batchExecute']>[1], onResuming?: () => void): Promise<number> {
     const transactionId = this.id ?? undefined;
+    if (transactionId) this.calls++;
     return this.serialized(() => this.client.batchExecute(sql, sets, transactionId, onResuming));
   }
 
   async commit(): Promise<void> {
     const id = this.take();
-    if (id) await this.serialized(() => this.client.commit(id));
+    if (!id) return;
+    try {
+      await this.serialized(() => this.client.commit(id));
+    } catch (err) {
+      this.events.transactionEnded?.(false);
+      throw err;
+    }
+    this.events.transactionEnded?.(true);
   }
 
   async rollback(): Promise<void> {
     const id = this.take();
-    if (id) await this.serialized(() => this.client.rollback(id));
+    if (!id) return;
+    this.events.transactionEnded?.(false);
+    try {
+      await this.serialized(() => this.client.rollback(id));
+    } catch (err) {
+      // The Data API already ended it (after an error that terminates a transaction, such as a
+      // result over 1 MiB): nothing of it was committed, which is all a rollback promises.
+      if (err instanceof DataApiError && err.outcome === 'transaction_not_found') return;
+      throw err;
+    }
   }
 
   /** The client left: roll back whatever is open, and never let that fail loudly. */

@@ -5,6 +5,7 @@ import type { Field } from '@aws-sdk/client-rds-data';
 import { parseDate, parseTime, parseTimestamp } from './datetime.js';
 import { TypeCodecError, SQLSTATE } from './errors.js';
 import { encodeNumericBinary } from './numeric.js';
+import { parseArrayText } from './array-parse.js';
 import type { ResolvedColumn } from './oid-from-metadata.js';
 import { OID, typeByOid, type PgType } from './pg-types.js';
 import { arrayScalars, fieldScalar, scalarToText, type ArrayScalars, type DataApiScalar } from './text-output.js';
@@ -51,6 +52,12 @@ export function fieldToBinary(field: Field, column: ResolvedColumn): Buffer | nu
   if (field.arrayValue !== undefined) {
     if (!column.elementType) throw mismatch('an array', column.type);
     return arrayToBinary(arrayScalars(field.arrayValue), column.elementType);
+  }
+  if (column.elementType && field.stringValue !== undefined) {
+    // An array the proxy fetched as text (see session/text-casts.ts): its array_out form.
+    const items = parseArrayText(field.stringValue, column.elementType.delimiter);
+    if (!items) throw mismatch('a string value instead of an array', column.type);
+    return arrayToBinary(items, column.elementType);
   }
   const scalar = fieldScalar(field);
   if (scalar === null) return null;

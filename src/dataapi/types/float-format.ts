@@ -1,4 +1,4 @@
-// float4out/float8out of PostgreSQL 15 with extra_float_digits = 1 (the default since 12):
+// float4out/float8out of PostgreSQL 15 with extra_float_digits > 0 (1 is the default since 12):
 // the shortest digit string that reads back as the same value (Ryu), laid out the way
 // PostgreSQL's own d2s.c/f2s.c do: fixed notation while the decimal exponent is in
 // [-4, 15) for float8 and [-4, 6) for float4, otherwise `d.ddde±XX` with at least two
@@ -11,19 +11,51 @@ interface Decimal {
   exponent: number;
 }
 
-/** Text PostgreSQL 15 sends for a float8 value. */
-export function formatFloat8(value: number): string {
+/** Text PostgreSQL 15 sends for a float8 value (under the session's extra_float_digits). */
+export function formatFloat8(value: number, extraFloatDigits = 1): string {
   const special = formatSpecial(value);
   if (special !== undefined) return special;
+  if (extraFloatDigits <= 0) return formatG(value, 15 + extraFloatDigits);
   return layout(value < 0, shortestFloat64(Math.abs(value)), 15);
 }
 
 /** Text PostgreSQL 15 sends for a float4 value; `value` is rounded to float32 first. */
-export function formatFloat4(value: number): string {
+export function formatFloat4(value: number, extraFloatDigits = 1): string {
   const f = Math.fround(value);
   const special = formatSpecial(f);
   if (special !== undefined) return special;
+  if (extraFloatDigits <= 0) return formatG(f, 6 + extraFloatDigits);
   return layout(f < 0, shortestFloat32(Math.abs(f)), 6);
+}
+
+/**
+ * C's `%.<precision>g`, which float8out/float4out use when extra_float_digits <= 0: rounded to
+ * `precision` significant digits (exact ties to even), trailing zeros dropped, exponent form
+ * below 1e-4 or from 10^precision on.
+ */
+function formatG(value: number, precision: number): string {
+  const p = Math.max(1, precision);
+  const abs = Math.abs(value);
+  let [mantissa, exp] = abs.toExponential(p - 1).split('e');
+  let digits = mantissa.replace('.', '');
+  // JavaScript rounds an exact tie up; C rounds it to even. A tie shows as 5 and zeros after.
+  const [longMantissa, longExp] = abs.toExponential(Math.min(100, p + 24)).split('e');
+  const longDigits = longMantissa.replace('.', '');
+  if (/^50*$/.test(longDigits.slice(p)) && Number(longDigits[p - 1]) % 2 === 0) {
+    digits = longDigits.slice(0, p);
+    exp = longExp;
+  }
+  const x = Number(exp);
+  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+  const trim = (s: string) => s.replace(/0+$/, '');
+  if (x < -4 || x >= p) {
+    const fraction = trim(digits.slice(1));
+    mantissa = fraction ? `${digits[0]}.${fraction}` : digits[0];
+    return `${sign}${mantissa}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`;
+  }
+  if (x < 0) return `${sign}0.${'0'.repeat(-x - 1)}${trim(digits)}`;
+  const fraction = trim(digits.slice(x + 1));
+  return `${sign}${digits.slice(0, x + 1)}${fraction ? `.${fraction}` : ''}`;
 }
 
 function formatSpecial(v: number): string | undefined {

@@ -18,20 +18,21 @@
  *   typmodFromMetadata(type, precision, scale) -> number
  *
  * DataRow values (text-output.ts, binary-output.ts, field-encoder.ts)
- *   fieldToText(field, column) -> string | null        PostgreSQL's text output (TimeZone UTC)
+ *   fieldToText(field, column, style?) -> string | null   PostgreSQL's text output (TimeZone UTC;
+ *                                      style: extra_float_digits and bytea_output)
  *   hasBinaryOutput(oid) -> boolean                    bool int2 int4 int8 oid float4 float8
  *                                                      text varchar bpchar name json jsonb
  *                                                      bytea uuid date time timestamp
  *                                                      timestamptz numeric void, and arrays of
  *                                                      these; send other types in text format
  *   fieldToBinary(field, column) -> Buffer | null      PostgreSQL's binary output
- *   encodeField(field, column, format 0|1) -> Buffer | null
+ *   encodeField(field, column, format 0|1, style?) -> Buffer | null
  *   scalarToText / scalarToBinary(DataApiScalar, type) for one element
  *
  * Formatting helpers
- *   formatFloat4(x), formatFloat8(x)    float4out/float8out with extra_float_digits = 1
+ *   formatFloat4(x, efd = 1), formatFloat8(x, efd = 1)   float4out/float8out
  *   quoteArrayElement(text), formatArrayLiteral(nested), formatArrayFromFlat(flat, dims, lbs)
- *   byteaHex(bytes)
+ *   byteaHex(bytes), byteaEscape(bytes)
  *
  * Bind parameters (param-input.ts)
  *   planParameter({ number, value: Buffer | null, format: 0 | 1, typeOid }) -> ParameterPlan
@@ -52,8 +53,8 @@ export { OID, allTypes, elementTypeOf, requireType, resolveTypeName, typeByName,
 export type { PgType, TypmodRule } from './pg-types.js';
 export { columnOfType, resolveColumn, typmodFromMetadata } from './oid-from-metadata.js';
 export type { ResolvedColumn } from './oid-from-metadata.js';
-export { byteaHex, fieldToText, scalarToText } from './text-output.js';
-export type { DataApiScalar } from './text-output.js';
+export { DEFAULT_TEXT_STYLE, byteaEscape, byteaHex, fieldToText, scalarToText } from './text-output.js';
+export type { DataApiScalar, TextStyle } from './text-output.js';
 export { fieldToBinary, hasBinaryOutput, scalarToBinary } from './binary-output.js';
 export { encodeField } from './field-encoder.js';
 export { formatFloat4, formatFloat8 } from './float-format.js';

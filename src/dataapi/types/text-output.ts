@@ -18,14 +18,23 @@ export type DataApiScalar =
   | { kind: 'string'; value: string }
   | { kind: 'blob'; value: Uint8Array };
 
+/** The session settings that change how PostgreSQL prints values the proxy formats itself. */
+export interface TextStyle {
+  /** extra_float_digits: above 0 the shortest exact digits, else 15 (float4: 6) plus it. */
+  extraFloatDigits: number;
+  byteaOutput: 'hex' | 'escape';
+}
+
+export const DEFAULT_TEXT_STYLE: TextStyle = { extraFloatDigits: 1, byteaOutput: 'hex' };
+
 /** The text of one DataRow column, or null for SQL NULL. */
-export function fieldToText(field: Field, column: ResolvedColumn): string | null {
+export function fieldToText(field: Field, column: ResolvedColumn, style: TextStyle = DEFAULT_TEXT_STYLE): string | null {
   if (field.arrayValue !== undefined) {
     const elementType = column.elementType ?? requireType(OID.text);
-    return formatArrayLiteral(arrayToTextElements(field.arrayValue, elementType), elementType.delimiter);
+    return formatArrayLiteral(arrayToTextElements(field.arrayValue, elementType, style), elementType.delimiter);
   }
   const scalar = fieldScalar(field);
-  return scalar === null ? null : scalarToText(scalar, column.type);
+  return scalar === null ? null : scalarToText(scalar, column.type, style);
 }
 
 /** The scalar inside a Field, null for SQL NULL; arrays are the caller's business. */
@@ -59,9 +68,9 @@ export function arrayScalars(array: ArrayValue): ArrayScalars {
   );
 }
 
-function arrayToTextElements(array: ArrayValue, elementType: PgType): ArrayTextElement[] {
+function arrayToTextElements(array: ArrayValue, elementType: PgType, style: TextStyle): ArrayTextElement[] {
   const convert = (items: ArrayScalars): ArrayTextElement[] =>
-    items.map((item) => (item === null ? null : Array.isArray(item) ? convert(item) : scalarToText(item, elementType)));
+    items.map((item) => (item === null ? null : Array.isArray(item) ? convert(item) : scalarToText(item, elementType, style)));
   return convert(arrayScalars(array));
 }
 
@@ -74,33 +83,44 @@ export function byteaHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** bytea's escape output (bytea_output = escape): printable ASCII as is, other bytes in octal. */
+export function byteaEscape(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) {
+    if (b === 0x5c) out += '\\\\';
+    else if (b < 0x20 || b > 0x7e) out += `\\${b.toString(8).padStart(3, '0')}`;
+    else out += String.fromCharCode(b);
+  }
+  return out;
+}
+
 /** One scalar in PostgreSQL's text output for `type` (a scalar, never an array type). */
-export function scalarToText(scalar: DataApiScalar, type: PgType): string {
+export function scalarToText(scalar: DataApiScalar, type: PgType, style: TextStyle = DEFAULT_TEXT_STYLE): string {
   switch (scalar.kind) {
     case 'boolean':
       return scalar.value ? 't' : 'f';
     case 'blob':
-      return byteaHex(scalar.value);
+      return style.byteaOutput === 'escape' ? byteaEscape(scalar.value) : byteaHex(scalar.value);
     case 'long':
       if (type.oid === OID.bool) return scalar.value !== 0 ? 't' : 'f';
-      if (type.oid === OID.float4) return formatFloat4(scalar.value);
-      if (type.oid === OID.float8) return formatFloat8(scalar.value);
+      if (type.oid === OID.float4) return formatFloat4(scalar.value, style.extraFloatDigits);
+      if (type.oid === OID.float8) return formatFloat8(scalar.value, style.extraFloatDigits);
       return String(scalar.value);
     case 'double':
-      return doubleText(scalar.value, type);
+      return doubleText(scalar.value, type, style);
     case 'string':
-      return stringText(scalar.value, type);
+      return stringText(scalar.value, type, style);
   }
 }
 
-function doubleText(value: number, type: PgType): string {
+function doubleText(value: number, type: PgType, style: TextStyle): string {
   switch (type.oid) {
     case OID.float4:
-      return formatFloat4(value);
+      return formatFloat4(value, style.extraFloatDigits);
     case OID.numeric:
       return normalizeNumericText(String(value)) ?? String(value);
     default:
-      return formatFloat8(value);
+      return formatFloat8(value, style.extraFloatDigits);
   }
 }
 
@@ -109,7 +129,7 @@ const BOOL_TEXT: ReadonlyMap<string, string> = new Map([
   ['f', 'f'], ['false', 'f'], ['n', 'f'], ['no', 'f'], ['off', 'f'], ['0', 'f'],
 ]);
 
-function stringText(value: string, type: PgType): string {
+function stringText(value: string, type: PgType, style: TextStyle): string {
   switch (type.oid) {
     case OID.bool:
       return BOOL_TEXT.get(value.trim().toLowerCase()) ?? value;
@@ -118,7 +138,7 @@ function stringText(value: string, type: PgType): string {
       // JSON has no NaN or Infinity, so such values can only come as strings.
       const n = parseFloatText(value);
       if (n === undefined) return value;
-      return type.oid === OID.float4 ? formatFloat4(n) : formatFloat8(n);
+      return type.oid === OID.float4 ? formatFloat4(n, style.extraFloatDigits) : formatFloat8(n, style.extraFloatDigits);
     }
     case OID.numeric:
       return normalizeNumericText(value) ?? value;

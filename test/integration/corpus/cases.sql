@@ -137,6 +137,7 @@ select '2024-01-31'::date + 1 as plus, '2024-03-01'::date - '2024-02-01'::date a
 select '00:00:00'::time as midnight, '23:59:59.999999'::time as max, '24:00:00'::time as end_of_day, '12:34:56.5'::time as half, '01:02:03.000001'::time as micro;
 
 -- case: time with precision
+-- accept: typmod
 select '12:34:56.789'::time(0) as p0, '12:34:56.789'::time(2) as p2, '12:34:56.123456'::time(6) as p6, null::time(3) as n;
 
 -- case: timestamp values
@@ -146,6 +147,7 @@ select '2024-02-29 13:45:30'::timestamp as whole, '2024-02-29 13:45:30.5'::times
 select '0001-01-01 00:00:00 BC'::timestamp as bc, '4713-01-01 00:00:00 BC'::timestamp as min, '294276-12-31 23:59:59.999999'::timestamp as max, '10000-01-01 00:00:00'::timestamp as y10000;
 
 -- case: timestamp with precision
+-- accept: typmod
 select '2024-01-01 12:00:00.987654'::timestamp(0) as p0, '2024-01-01 12:00:00.987654'::timestamp(3) as p3, '2024-01-01 12:00:00.987654'::timestamp(6) as p6;
 
 -- case: timestamptz zones in input
@@ -196,9 +198,11 @@ select id, ip, nw from diff_types order by id;
 select 1259::oid as pg_class, 4294967295::oid as max, 0::oid as zero, 'pg_type'::regclass::oid as via_regclass, null::oid as n;
 
 -- case: enum values
+-- accept: user-defined-type
 select 'happy'::diff_mood as happy, 'it''s "odd"'::diff_mood as odd, null::diff_mood as n;
 
 -- case: enum column
+-- accept: user-defined-type
 select id, m from diff_types order by id;
 
 -- ===================================================================== arrays
@@ -210,7 +214,7 @@ select '{1,NULL,3}'::int4[] as with_null, '{}'::int4[] as empty, array[214748364
 select '{32767,-32768,NULL}'::int2[] as i2, array[1::int8, null, 42] as i8, array[9007199254740993::int8] as i8_big;
 
 -- case: int8 array extremes
-select array[9223372036854775807::int8, -9223372036854775808::int8] as i8_extremes;
+select array[9223372036854775807::int8, (-9223372036854775808)::int8] as i8_extremes;
 
 -- case: float arrays
 select array[1.5::float4, null, 'NaN', '-Infinity', 0.1] as f4, array[0.1::float8, 1e-7, 'Infinity', '-0', 1e16] as f8;
@@ -249,12 +253,14 @@ select id, ia, ta, na, va from diff_types order by id;
 select array_agg(g order by g) as agg, array_length(array[1,2,3], 1) as len, string_to_array('a,b,,c', ',') as split, (array[10,20,30])[2] as elem from generate_series(1, 5) g;
 
 -- case: array with lower bound
+-- accept: array-bounds
 select '[0:2]={1,2,3}'::int4[] as zero_based;
 
 -- case: array of inet
 select array['10.0.0.1'::inet, '::1'] as inets;
 
 -- case: array of enum
+-- accept: user-defined-type
 select array['sad'::diff_mood, 'happy'] as moods;
 
 -- ===================================================================== types the Data API refuses (fetched as text)
@@ -269,7 +275,7 @@ select '2024-03-01'::timestamp - '2024-02-01'::timestamp as diff, age('2024-01-0
 select 'a'::"char" as c, ''::"char" as empty, relkind from pg_class where relname = 'pg_class';
 
 -- case: money
-select 12.34::money as m, -0.5::money as neg, null::money as n;
+select 12.34::money as m, (-0.5)::money as neg, null::money as n;
 
 -- case: xml
 select '<a x="1">text &amp; more</a>'::xml as doc, xmlelement(name b, 'v') as built;
@@ -302,10 +308,17 @@ select 'int4'::regtype as rt, 'pg_class'::regclass as rc, 'now'::regproc as rp;
 select row(1, 'a', null) as rec, (1, 2.5) as pair;
 
 -- case: composite row of a table
+-- accept: user-defined-type
 select d from diff_empty d union all select row(1, 'x')::diff_empty;
 
 -- case: interval array
 select array['1 day'::interval, '2 hours'] as intervals;
+
+-- case: refused type in a statement ending in a line comment
+select '1 day'::interval as i, 1 as n -- trailing comment
+
+-- case: statement ending in a line comment
+select 1 as one, 'two' as two -- trailing comment
 
 -- case: nulls of refused types
 select null::interval as i, null::"char" as c, null::money as m, null::xml as x, null::point as p, null::int4[][] as md;
@@ -322,15 +335,18 @@ select null::bool as b, null::int2 as i2, null::int4 as i4, null::int8 as i8, nu
 select null as nothing, 'literal' as unknown_literal, 1 as one;
 
 -- case: whole row of all types
+-- accept: user-defined-type
 select * from diff_types where id = 1;
 
 -- case: whole table of all types
+-- accept: user-defined-type
 table diff_types;
 
 -- case: view
 select * from diff_view order by id;
 
 -- case: rows with nulls in every column
+-- accept: user-defined-type
 select * from diff_types where id = 3;
 
 -- ===================================================================== result shapes
@@ -357,6 +373,7 @@ select 1 as a, 2 as a, 3 as "A", 4 as "with space", 5 as "Ünïcode ✓", 1 + 1,
 select 1, 'text', now() is not null, count(*) from diff_types;
 
 -- case: long column name
+-- accept: notices
 select 1 as a_very_long_column_name_that_goes_on_and_on_past_the_sixty_three_byte_limit_of_identifiers;
 
 -- case: thousand rows
@@ -418,10 +435,12 @@ insert into diff_dml (v, qty) select 'g' || g, g from generate_series(1, 100) g;
 insert into diff_dml (v) select 'x' where false;
 
 -- case: insert returning
+-- modes: simple extended binary
 -- before: truncate diff_dml restart identity
 insert into diff_dml (v, qty) values ('x', 10), ('y', 20) returning id, v, qty * 2 as doubled;
 
 -- case: insert default values returning
+-- modes: simple extended binary
 -- before: truncate diff_dml restart identity
 insert into diff_dml default values returning *;
 
@@ -562,6 +581,7 @@ insert into diff_check values (1, -1);
 selec 1;
 
 -- case: syntax error at end of input
+-- accept: statement-terminator
 select 1 +;
 
 -- case: syntax error after unicode
@@ -592,12 +612,14 @@ do $$ begin raise sqlstate '22023' using message = 'bad parameter value'; end $$
 select id from diff_types, diff_uniq;
 
 -- case: permission style error on system table
+-- accept: rows-before-error
 select pg_read_file('/nonexistent/aurora-pg-proxy');
 
 -- case: invalid regex
 select 'a' ~ '(';
 
 -- case: cast error in row
+-- accept: rows-before-error
 select g::text::int4 from (values ('1'), ('x')) v(g);
 
 -- ===================================================================== empty query, settings
@@ -636,3 +658,89 @@ set application_name = 'differential'; show application_name;
 
 -- case: show unknown setting
 show no_such_setting;
+
+-- ===================================================================== parameters (extended protocol only)
+
+-- case: untyped parameters inferred
+-- params: ["42", "text value", "2024-02-29"]
+select $1::int4 + 1 as plus, upper($2) as up, $3::date as d;
+
+-- case: parameter compared with integer column
+-- params: ["1"]
+select id, t from diff_types where id = $1;
+
+-- case: parameters of several types
+-- params: ["1.50", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "{\"k\": [1, 2]}", "2024-01-15 12:34:56+09", "t"]
+select $1::numeric as n, $2::uuid as u, $3::jsonb as j, $4::timestamptz as tz, $5::bool as b;
+
+-- case: null parameter
+-- params: [null, "x"]
+select coalesce($1::text, 'was null') as c, $2 || 'y' as cat;
+
+-- case: parameter in insert returning
+-- before: truncate diff_dml restart identity
+-- params: ["from param", "7"]
+-- modes: extended binary
+insert into diff_dml (v, qty) values ($1, $2) returning v, qty;
+
+-- case: parameter in update
+-- before: truncate diff_dml restart identity; insert into diff_dml (v, qty) values ('a', 1), ('b', 2)
+-- params: ["10", "a"]
+update diff_dml set qty = $1 where v = $2;
+
+-- case: parameter error position
+-- accept: parameter-conversion-error
+-- params: ["x"]
+select $1::int4 as bad;
+
+-- case: parameter text that looks like placeholders
+-- params: ["p"]
+select $1 as p, '$1 :name' as lit, $$ $2 :x $$ as dollar;
+
+-- ===================================================================== more transaction shapes
+
+-- case: describe sees objects created earlier in the transaction
+-- before: drop table if exists diff_ddl
+begin; create table diff_ddl (id int4, v text); insert into diff_ddl values (1, 'a'); select * from diff_ddl; rollback;
+
+-- case: describe with parameters inside a transaction
+-- before: drop table if exists diff_ddl
+-- params: ["1"]
+begin; create table diff_ddl (id int4, v text); insert into diff_ddl values (1, 'a'); select v from diff_ddl where id = $1; rollback;
+
+-- case: large result after another statement
+-- accept: result-over-1mib-in-transaction
+select 1 as first; select id, pad from diff_big order by id;
+
+-- case: large result inside a transaction
+-- accept: result-over-1mib-in-transaction
+begin; select id, pad from diff_big order by id; commit;
+
+-- ===================================================================== settings that shape values
+
+-- case: reported setting set twice in one query
+set application_name = 'x'; set application_name = '';
+
+-- case: reported setting set and rolled back in one query
+begin; set application_name = 'inside'; rollback;
+
+-- case: time zone set by the client
+-- accept: timezone-utc
+set timezone = 'Asia/Tokyo'; select '2024-01-15 12:34:56+00'::timestamptz as tz, '2024-01-15'::date as d;
+
+-- case: datestyle set by the client
+-- accept: datestyle-iso-only
+set datestyle = 'German'; select '2024-01-15'::date as d, '2024-01-15 12:34:56'::timestamp as ts;
+
+-- case: extra_float_digits zero
+set extra_float_digits = 0; select 0.1::float8 + 0.2 as f8, 1::float4 / 3 as f4, 1e-7::float8 as small;
+
+-- case: extra_float_digits three as pgJDBC sets it
+set extra_float_digits = 3; select 0.1::float8 + 0.2 as f8, 1::float4 / 3 as f4;
+
+-- case: bytea_output escape
+set bytea_output = 'escape'; select '\xdeadbeef00'::bytea as b, 'abc'::bytea as t;
+
+-- case: intervalstyle iso_8601
+-- accept: intervalstyle-postgres
+set intervalstyle = 'iso_8601'; select '1 day 02:03:04'::interval as i;

@@ -62,7 +62,7 @@ create table diff_nocols ();
 insert into diff_nocols default values;
 insert into diff_nocols default values;
 create table diff_big as select g as id, repeat('x', 1000) || g as pad from generate_series(1, 3000) g;
-create view diff_view as select id, t, i4 * 2 as doubled from diff_types;
+create view diff_view as select id, t, i2 * 2 as doubled from diff_types;
 create table diff_fk_parent (id int4 primary key);
 create table diff_fk_child (id int4 primary key, parent int4 references diff_fk_parent (id));
 create table diff_check (id int4 primary key, qty int4 check (qty > 0));

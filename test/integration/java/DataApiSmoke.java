@@ -63,10 +63,14 @@ public class DataApiSmoke {
 
   private static void run(String url, String binaryUrl) throws Exception {
     try (Connection conn = open(url); Statement st = conn.createStatement()) {
-      try (ResultSet rs = st.executeQuery("select current_user, current_setting('application_name')")) {
+      try (ResultSet rs = st.executeQuery("select current_user")) {
         rs.next();
         System.out.println("USER=" + rs.getString(1));
-        System.out.println("APPLICATION_NAME=" + rs.getString(2));
+      }
+      // The proxy keeps application_name for the session itself (see settings.ts), so SHOW it.
+      try (ResultSet rs = st.executeQuery("show application_name")) {
+        rs.next();
+        System.out.println("APPLICATION_NAME=" + rs.getString(1));
       }
       setUp(st);
       bindEveryType(conn);
@@ -84,7 +88,7 @@ public class DataApiSmoke {
   }
 
   private static void setUp(Statement st) throws SQLException {
-    st.execute("drop table if exists dapi_child, dapi_types, dapi_batch, dapi_tx, dapi_fetch");
+    st.execute("drop table if exists dapi_child, dapi_types, dapi_batch, dapi_batch_fail, dapi_tx, dapi_fetch");
     st.execute(
         "create table dapi_types (id integer primary key, i integer, l bigint not null, s text, ts timestamp,"
             + " tstz timestamptz, amount numeric(30,10), b bytea, u uuid, flag boolean, d date, n integer)");
@@ -215,25 +219,48 @@ public class DataApiSmoke {
     }
   }
 
+  /**
+   * Two executeBatch calls of 1000 inserts each. setTimestamp binds an untyped parameter, so the
+   * first makes pgJDBC Describe the statement; the second reuses what it learned.
+   */
   private static void batch(Connection conn, Statement st) throws Exception {
-    try (PreparedStatement ps = conn.prepareStatement("insert into dapi_batch (n, label, at) values (?, ?, ?)")) {
-      for (int i = 1; i <= 1000; i++) {
-        ps.setInt(1, i);
-        ps.setString(2, "row " + i);
-        ps.setTimestamp(3, Timestamp.valueOf(LocalDateTime.of(2024, 1, 1, 0, 0).plusSeconds(i)));
+    for (int b = 0; b < 2; b++) {
+      try (PreparedStatement ps = conn.prepareStatement("insert into dapi_batch (n, label, at) values (?, ?, ?)")) {
+        for (int i = 1 + 1000 * b; i <= 1000 * (b + 1); i++) {
+          ps.setInt(1, i);
+          ps.setString(2, "row " + i);
+          ps.setTimestamp(3, Timestamp.valueOf(LocalDateTime.of(2024, 1, 1, 0, 0).plusSeconds(i)));
+          ps.addBatch();
+        }
+        handshake("BATCH_READY");
+        int[] counts = ps.executeBatch();
+        handshake("BATCH_SENT");
+        int sum = 0;
+        for (int c : counts) sum += (c == Statement.SUCCESS_NO_INFO ? 1 : c);
+        System.out.println("BATCH_STATEMENTS=" + counts.length);
+        System.out.println("BATCH_ROWS=" + sum);
+      }
+      try (ResultSet rs = st.executeQuery("select count(*), sum(n), min(n), max(at) from dapi_batch")) {
+        rs.next();
+        System.out.println("BATCH_TABLE=" + rs.getLong(1) + "," + rs.getLong(2) + "," + rs.getInt(3) + "," + rs.getTimestamp(4));
+      }
+    }
+    // A duplicate key in row 200, within pgJDBC's first pipeline (which reaches the proxy in
+    // several TCP segments): PostgreSQL rolls back the whole pipeline, and pgJDBC sends no more.
+    st.execute("create table dapi_batch_fail (n integer primary key)");
+    try (PreparedStatement ps = conn.prepareStatement("insert into dapi_batch_fail values (?)")) {
+      for (int i = 1; i <= 300; i++) {
+        ps.setInt(1, i == 200 ? 1 : i);
         ps.addBatch();
       }
-      handshake("BATCH_READY");
-      int[] counts = ps.executeBatch();
-      handshake("BATCH_SENT");
-      int sum = 0;
-      for (int c : counts) sum += (c == Statement.SUCCESS_NO_INFO ? 1 : c);
-      System.out.println("BATCH_STATEMENTS=" + counts.length);
-      System.out.println("BATCH_ROWS=" + sum);
+      ps.executeBatch();
+      System.out.println("BATCH_FAIL=no error");
+    } catch (SQLException e) {
+      System.out.println("BATCH_FAIL=" + e.getSQLState());
     }
-    try (ResultSet rs = st.executeQuery("select count(*), sum(n), min(label), max(at) from dapi_batch")) {
+    try (ResultSet rs = st.executeQuery("select count(*), max(n) from dapi_batch_fail")) {
       rs.next();
-      System.out.println("BATCH_TABLE=" + rs.getLong(1) + "," + rs.getLong(2) + "," + rs.getString(3) + "," + rs.getTimestamp(4));
+      System.out.println("BATCH_FAIL_TABLE=" + rs.getLong(1) + "," + rs.getInt(2));
     }
   }
 
@@ -370,9 +397,10 @@ public class DataApiSmoke {
       }
       rs.next();
       StringBuilder values = new StringBuilder();
-      for (int c = 1; c <= 20; c++) {
+      for (int c = 1; c <= 24; c++) {
         if (c == 16) continue; // a random uuid
-        values.append(c > 1 ? "|" : "").append(rs.getString(c));
+        // timestamptz as an instant: the proxy prints it in UTC whatever the session TimeZone
+        values.append(c > 1 ? "|" : "").append(c == 14 ? rs.getTimestamp(c).toInstant().toString() : rs.getString(c));
       }
       System.out.println("RSMD_VALUES=" + values);
     }
