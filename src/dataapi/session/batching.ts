@@ -3,9 +3,39 @@
 // INSERT ... VALUES affects exactly one row, so the answer every Execute must get is known in
 // advance ("INSERT 0 1"), and the rounds can travel as one BatchExecuteStatement call instead of
 // one ExecuteStatement each.
+import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import { tokenize, type Token } from '../sql/index.js';
 import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
 import type { FrontendMessage } from '../../protocol/messages.js';
+import type { Frame } from './client-input.js';
+
+/** Frame types a round of a batch consists of: Parse, Bind, Describe, Execute. */
+export const ROUND_FRAME_TYPES: ReadonlySet<number> = new Set([0x50, 0x42, 0x44, 0x45]);
+
+/** BatchExecuteStatement requests are capped at 4 MiB; leave room for the envelope. */
+export const BATCH_REQUEST_BUDGET = 3 * 1024 * 1024;
+
+/** Bytes of a pipeline read ahead while gathering the rounds of a batch (bounds memory). */
+export const PIPELINE_READ_LIMIT = 4 * 1024 * 1024;
+
+/** Splits parameter sets into requests that each stay within `budget` bytes of JSON. */
+export function chunkBySize(sets: SqlParameter[][], budget: number): SqlParameter[][][] {
+  const chunks: SqlParameter[][][] = [];
+  let current: SqlParameter[][] = [];
+  let size = 0;
+  for (const set of sets) {
+    const bytes = Buffer.byteLength(JSON.stringify(set)) + 2;
+    if (current.length > 0 && size + bytes > budget) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(set);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
 
 /** An INSERT that always writes exactly one row and returns none. */
 export function isSingleRowInsert(text: string): boolean {
@@ -57,7 +87,7 @@ export interface BatchRound {
  * queued, stopping at anything else (Sync included, which stays queued).
  */
 export function collectRounds(
-  queued: { type: number; body: Buffer }[],
+  queued: readonly Frame[],
   statementName: string,
   text: string,
   portalName: string,
@@ -89,7 +119,7 @@ export function collectRounds(
   return rounds;
 }
 
-function decodeAt(queued: { type: number; body: Buffer }[], i: number): FrontendMessage | null {
+function decodeAt(queued: readonly Frame[], i: number): FrontendMessage | null {
   const f = queued[i];
   if (!f) return null;
   try {

@@ -14,7 +14,6 @@ import {
   encodeNoData,
   encodeNoticeResponse,
   encodeParameterDescription,
-  encodeParameterStatus,
   encodeParseComplete,
   encodePortalSuspended,
   encodeReadyForQuery,
@@ -37,9 +36,11 @@ import { runStatement, StatementError, type RunnerContext, type StatementOutcome
 import { Transaction, type TransactionEvents } from './transaction.js';
 import { describeStatement, type DescribeCache } from './describe.js';
 import { runCopy } from './copy.js';
-import { collectRounds, isSingleRowInsert } from './batching.js';
-import { abortedTransactionError } from './statement-runner.js';
+import { BATCH_REQUEST_BUDGET, PIPELINE_READ_LIMIT, ROUND_FRAME_TYPES, chunkBySize, collectRounds, isSingleRowInsert } from './batching.js';
+import { abortedTransactionError, beginWithSettings } from './statement-runner.js';
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
+import { ClientInput, type Frame } from './client-input.js';
+import { ParameterReports } from './parameter-reports.js';
 
 export interface DataApiSessionObserver extends TransactionEvents {
   queryFinished?(seconds: number): void;
@@ -80,41 +81,14 @@ interface Portal {
 /** Rows sent per read from a source when the client set no row limit. */
 const PAGE_ROWS = 1000;
 
-/** BatchExecuteStatement requests are capped at 4 MiB; leave room for the envelope. */
-const BATCH_REQUEST_BUDGET = 3 * 1024 * 1024;
-
-/** Bytes of a pipeline read ahead while gathering the rounds of a batch (bounds memory). */
-const PIPELINE_READ_LIMIT = 4 * 1024 * 1024;
-
-/** Frame types a round of a batch consists of: Parse, Bind, Describe, Execute. */
-const ROUND_FRAME_TYPES = new Set([0x50, 0x42, 0x44, 0x45]);
-
-function chunkBySize(sets: SqlParameter[][], budget: number): SqlParameter[][][] {
-  const chunks: SqlParameter[][][] = [];
-  let current: SqlParameter[][] = [];
-  let size = 0;
-  for (const set of sets) {
-    const bytes = Buffer.byteLength(JSON.stringify(set)) + 2;
-    if (current.length > 0 && size + bytes > budget) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(set);
-    size += bytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
 export class DataApiSession {
   private readonly out: ClientWriter;
-  private readonly channel: MessageChannel;
+  private readonly input: ClientInput;
   private readonly tx: Transaction;
   private readonly settings: SessionSettings;
   private readonly statements = new Map<string, PreparedStatement>();
   private readonly portals = new Map<string, Portal>();
-  private readonly queued: { type: number; body: Buffer }[] = [];
+  private readonly parameters = new ParameterReports();
   private skipUntilSync = false;
   private cancelRequested = false;
   private readonly ctx: RunnerContext;
@@ -124,7 +98,7 @@ export class DataApiSession {
     private readonly deps: DataApiSessionDeps,
   ) {
     this.out = new ClientWriter(session.stream, (n) => deps.observer.bytes?.('upstream_to_client', n));
-    this.channel = new MessageChannel(session.stream, deps.maxMessageBytes, session.pending);
+    this.input = new ClientInput(new MessageChannel(session.stream, deps.maxMessageBytes, session.pending));
     this.settings = new SessionSettings(deps.facts, session.parameters);
     this.tx = new Transaction(deps.client, {
       transactionOpened: () => {
@@ -147,10 +121,7 @@ export class DataApiSession {
   }
 
   async run(): Promise<void> {
-    for (const [name, value] of this.settings.reportedAtStartup()) {
-      this.out.send(encodeParameterStatus(name, value));
-      this.reportedParameters.set(name, value);
-    }
+    for (const m of this.parameters.atStartup(this.settings.reportedAtStartup())) this.out.send(m);
     this.out.send(encodeBackendKeyData(this.session.cancelKey.processId, this.session.cancelKey.secretKey));
     this.out.send(encodeReadyForQuery('I'));
     await this.out.flush();
@@ -187,9 +158,8 @@ export class DataApiSession {
 
   // ------------------------------------------------------------------ message loop
 
-  private async nextFrame(): Promise<{ type: number; body: Buffer }> {
-    const queued = this.queued.shift();
-    if (queued) return queued;
+  private async nextFrame(): Promise<Frame> {
+    if (this.input.hasQueued) return this.input.next();
     await this.out.flush();
     if (this.session.shutdownSignal.aborted) {
       await this.terminate();
@@ -197,7 +167,7 @@ export class DataApiSession {
     }
     this.waitingForClient = true;
     try {
-      return await this.channel.readMessage();
+      return await this.input.next();
     } finally {
       this.waitingForClient = false;
     }
@@ -213,16 +183,6 @@ export class DataApiSession {
     await this.out.flush().catch(() => undefined);
     this.session.stream.end();
     setTimeout(() => this.session.stream.destroy(), 2000).unref();
-  }
-
-  /** Frames the client already sent after the current one (a pipeline), without waiting. */
-  private lookAhead(): { type: number; body: Buffer }[] {
-    for (;;) {
-      const f = this.channel.tryReadMessage();
-      if (!f) break;
-      this.queued.push(f);
-    }
-    return this.queued;
   }
 
   private async dispatch(msg: FrontendMessage): Promise<void> {
@@ -279,12 +239,7 @@ export class DataApiSession {
     const implicitBlock = pieces.length > 1 && !this.tx.open && !managesTransactions;
     let failedAt = 0;
     try {
-      if (implicitBlock) {
-        await this.tx.begin(this.ctx.onResuming, true);
-        const apply = this.settings.applyStatement();
-        if (apply) await this.tx.execute({ sql: apply });
-        this.tx.markSetupDone();
-      }
+      if (implicitBlock) await beginWithSettings(this.ctx, true);
       for (let i = 0; i < pieces.length; i++) {
         failedAt = i;
         this.session.counters.queries++;
@@ -418,7 +373,7 @@ export class DataApiSession {
       return [{ name: column, label: column, typeName: 'text' }];
     }
     if (s.returnsRows === false || s.kind === 'empty') return null;
-    const ownExecute = this.queuedExecuteRows(name);
+    const ownExecute = this.input.nextExecuteRows(name);
     await this.startPortal(portal, ownExecute ?? 0, ownExecute !== null);
     return portal.outcome!.columns;
   }
@@ -482,8 +437,9 @@ export class DataApiSession {
   private async executeAsBatch(portal: Portal, portalName: string): Promise<boolean> {
     const st = portal.statement;
     if (!st.batchable || st.paramCount === 0) return false;
-    await this.readRestOfPipeline();
-    const rounds = collectRounds(this.lookAhead(), st.name, st.text, portalName);
+    // pgJDBC writes a batch 8 KiB at a time: gather the whole pipeline so it travels in few calls.
+    await this.input.readWhile(ROUND_FRAME_TYPES, PIPELINE_READ_LIMIT);
+    const rounds = collectRounds(this.input.ahead(), st.name, st.text, portalName);
     if (rounds.length === 0) return false;
     const first = renderForBatch(st.text, portal.bound);
     if (!first) return false;
@@ -496,18 +452,15 @@ export class DataApiSession {
       sets.push(rendered.parameters);
     }
     if (this.tx.status === 'E') throw abortedTransactionError();
-    this.queued.splice(0, rounds.reduce((n, r) => n + r.frames, 0));
+    this.input.consume(rounds.reduce((n, r) => n + r.frames, 0));
     this.session.counters.queries += rounds.length;
 
     const chunks = chunkBySize(sets, BATCH_REQUEST_BUDGET);
     // Everything up to Sync is one implicit transaction: when other statements follow the rounds
     // (or may follow: the pipeline was not read to its end), they must commit or fail together.
-    const endsAtSync = this.pipelineEndsAtSync();
+    const endsAtSync = this.input.reachesSyncFirst();
     if (!this.tx.open && (chunks.length > 1 || this.settings.hasServerSettings || !endsAtSync)) {
-      await this.tx.begin(this.ctx.onResuming, true);
-      const apply = this.settings.applyStatement();
-      if (apply) await this.tx.execute({ sql: apply });
-      this.tx.markSetupDone();
+      await beginWithSettings(this.ctx, true);
     }
     for (const chunk of chunks) await this.tx.batchExecute(first.sql, chunk, this.ctx.onResuming);
 
@@ -523,36 +476,6 @@ export class DataApiSession {
     }
     if (this.tx.implicit && endsAtSync) await this.tx.commit();
     return true;
-  }
-
-  /**
-   * Waits for the rest of a pipeline that so far holds only rounds (Parse, Bind, Describe,
-   * Execute), until a frame that is not part of one (Sync, Flush...) arrives or
-   * PIPELINE_READ_LIMIT bytes are queued. A batch written in many TCP segments (pgJDBC writes
-   * 8 KiB at a time) then travels in one BatchExecuteStatement instead of one per segment. The
-   * client expects no answer before its Sync or Flush, so the wait costs it nothing.
-   */
-  private async readRestOfPipeline(): Promise<void> {
-    let bytes = 0;
-    for (const f of this.lookAhead()) {
-      if (!ROUND_FRAME_TYPES.has(f.type)) return;
-      bytes += f.body.length + 5;
-    }
-    while (bytes < PIPELINE_READ_LIMIT) {
-      const f = await this.channel.readMessage();
-      this.queued.push(f);
-      if (!ROUND_FRAME_TYPES.has(f.type)) return;
-      bytes += f.body.length + 5;
-    }
-  }
-
-  /** True when the frames already queued reach a Sync before any other Execute. */
-  private pipelineEndsAtSync(): boolean {
-    for (const f of this.queued) {
-      if (f.type === 0x53) return true;
-      if (f.type === 0x45) return false;
-    }
-    return false;
   }
 
   /** Sends up to maxRows (0: all) rows; true when rows remain. */
@@ -604,40 +527,14 @@ export class DataApiSession {
    */
   private async beginPipelineTransaction(ownExecuteQueued: boolean): Promise<void> {
     if (this.tx.open) return;
-    const ahead = this.lookAhead();
-    let executes = 0;
-    for (const f of ahead) {
-      if (f.type === 0x53 /* S */) break;
-      if (f.type === 0x45 /* E */) executes++;
-    }
+    let executes = this.input.executesBeforeSync();
     // Called for a Describe, the statement's own Execute is still queued: it is not another one.
     if (ownExecuteQueued && executes > 0) executes--;
-    if (executes > 0) {
-      await this.tx.begin(this.ctx.onResuming, true);
-      const apply = this.settings.applyStatement();
-      if (apply) await this.tx.execute({ sql: apply });
-      this.tx.markSetupDone();
-    }
-  }
-
-  /** The row limit of the Execute queued next for this portal (before any Sync), or null. */
-  private queuedExecuteRows(portalName: string): number | null {
-    for (const f of this.lookAhead()) {
-      if (f.type === 0x53 /* S */) return null;
-      if (f.type === 0x45 /* E */) {
-        const msg = decodeFrontendMessage(f.type, f.body);
-        return msg.type === 'Execute' && msg.portal === portalName ? msg.maxRows : null;
-      }
-    }
-    return null;
+    if (executes > 0) await beginWithSettings(this.ctx, true);
   }
 
   private pipelineContinues(): boolean {
-    for (const f of this.lookAhead()) {
-      if (f.type === 0x53) return false;
-      if (f.type === 0x45) return true;
-    }
-    return false;
+    return this.input.executesBeforeSync() > 0;
   }
 
   private async extendedError(err: unknown): Promise<void> {
@@ -681,16 +578,9 @@ export class DataApiSession {
     for (const [k, v] of outcome.parameterStatus) this.reportParameter(k, v);
   }
 
-  /**
-   * PostgreSQL (14 and later) reports a changed setting once, just before the next
-   * ReadyForQuery, and only when its value differs from the one last reported.
-   */
   private reportParameter(name: string, value: string): void {
-    this.pendingParameters.set(name, value);
+    this.parameters.changed(name, value);
   }
-
-  private readonly pendingParameters = new Map<string, string>();
-  private readonly reportedParameters = new Map<string, string>();
 
   private async reportError(err: unknown, query: string | null, statementOffset: number): Promise<void> {
     const fields: NoticeFields = errorFields(err, 'ERROR');
@@ -710,12 +600,7 @@ export class DataApiSession {
   private lastExtendedText: string | null = null;
 
   private async readyForQuery(started: number | null): Promise<void> {
-    for (const [name, value] of this.pendingParameters) {
-      if (this.reportedParameters.get(name) === value) continue;
-      this.out.send(encodeParameterStatus(name, value));
-      this.reportedParameters.set(name, value);
-    }
-    this.pendingParameters.clear();
+    for (const m of this.parameters.beforeReadyForQuery()) this.out.send(m);
     this.out.send(encodeReadyForQuery(this.tx.status));
     await this.out.flush();
     if (started !== null) this.deps.observer.queryFinished?.((performance.now() - started) / 1000);
