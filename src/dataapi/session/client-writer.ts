@@ -7,6 +7,7 @@ const FLUSH_THRESHOLD = 64 * 1024;
 export class ClientWriter {
   private parts: Buffer[] = [];
   private size = 0;
+  private closed = false;
   bytesWritten = 0;
 
   constructor(
@@ -16,6 +17,7 @@ export class ClientWriter {
 
   /** Queues a message; returns a promise only when the queue was written out and must drain. */
   send(message: Buffer): Promise<void> | void {
+    if (this.closed) return;
     this.parts.push(message);
     this.size += message.length;
     if (this.size >= FLUSH_THRESHOLD) return this.flush();
@@ -29,8 +31,20 @@ export class ClientWriter {
     this.size = 0;
     this.bytesWritten += data.length;
     this.onWrite?.(data.length);
-    if (this.stream.destroyed) return;
+    if (this.stream.destroyed || this.stream.writableEnded) return;
     if (!this.stream.write(data)) await waitDrain(this.stream);
+  }
+
+  /** Drops queued messages not yet written (the session is being ended). */
+  discardQueued(): void {
+    this.parts = [];
+    this.size = 0;
+  }
+
+  /** Nothing more is written after this; later sends are dropped. */
+  close(): void {
+    this.discardQueued();
+    this.closed = true;
   }
 }
 

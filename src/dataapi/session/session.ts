@@ -125,10 +125,10 @@ export class DataApiSession {
     this.out.send(encodeBackendKeyData(this.session.cancelKey.processId, this.session.cancelKey.secretKey));
     this.out.send(encodeReadyForQuery('I'));
     await this.out.flush();
-    const onShutdown = () => {
-      // Between statements the client is told at once; during one, after its answer.
-      if (this.waitingForClient) void this.terminate();
-    };
+    // The listener aborts a session once its grace period is over (SIGTERM) or it sat idle: the
+    // client is told at once, as PostgreSQL tells it, even while a call is running; that call's
+    // answer is dropped and its transaction rolled back when the loop ends.
+    const onShutdown = () => void this.terminate();
     this.session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
     try {
       for (;;) {
@@ -165,22 +165,18 @@ export class DataApiSession {
       await this.terminate();
       throw new StreamClosedError('session ended by the proxy');
     }
-    this.waitingForClient = true;
-    try {
-      return await this.input.next();
-    } finally {
-      this.waitingForClient = false;
-    }
+    return this.input.next();
   }
 
-  private waitingForClient = false;
   private terminated = false;
 
   private async terminate(): Promise<void> {
     if (this.terminated) return;
     this.terminated = true;
+    this.out.discardQueued();
     this.out.send(encodeErrorResponse(terminationFields(this.session.shutdownSignal.reason)));
     await this.out.flush().catch(() => undefined);
+    this.out.close();
     this.session.stream.end();
     setTimeout(() => this.session.stream.destroy(), 2000).unref();
   }
