@@ -18,6 +18,8 @@ export interface DsqlBackendOptions {
   credentials?: import('@smithy/types').AwsCredentialIdentityProvider;
   /** Minutes before DSQL's 60-minute connection limit at which the client gets a NOTICE. */
   lifetimeNoticeMinutes?: number;
+  /** How long the cluster keeps a connection; DSQL's quota unless told otherwise. */
+  connectionLifetimeMs?: number;
 }
 
 export interface DsqlObserver extends RelayObserver, TokenEvents {
@@ -97,7 +99,7 @@ export class DsqlBackend implements Backend {
         },
         encodeNoticeResponse,
       );
-    }, DSQL_MAX_CONNECTION_MS - minutes * 60_000);
+    }, Math.max(0, (this.opts.connectionLifetimeMs ?? DSQL_MAX_CONNECTION_MS) - minutes * 60_000));
     timer.unref();
     return timer;
   }

@@ -36,3 +36,23 @@ describe('BoundaryScanner', () => {
     expect(scanner.atBoundary).toBe(true);
   });
 });
+
+describe('BoundaryScanner body capture', () => {
+  const rfq = (status: string) => msg('Z', Buffer.from(status));
+  const error = Buffer.concat([Buffer.from('SERROR\0C42P01\0M'), Buffer.alloc(600, 0x61), Buffer.from('\0\0')]);
+  const stream = Buffer.concat([msg('T', Buffer.alloc(300, 7)), msg('E', error), rfq('T'), msg('D', Buffer.alloc(50)), rfq('I')]);
+
+  it('hands over the bodies of the chosen types, cut at the cap, whatever the chunking', () => {
+    for (const size of [1, 3, 5, 17, 256, stream.length]) {
+      const bodies: string[] = [];
+      const scanner = new BoundaryScanner(() => {}, {
+        types: new Set(['Z'.charCodeAt(0), 'E'.charCodeAt(0)]),
+        maxBytes: 16,
+        onBody: (type, body) => bodies.push(`${String.fromCharCode(type)}:${body.toString('latin1')}`),
+      });
+      for (let i = 0; i < stream.length; i += size) scanner.scan(stream.subarray(i, i + size));
+      expect(bodies).toEqual([`E:${error.subarray(0, 16).toString('latin1')}`, 'Z:T', 'Z:I']);
+      expect(scanner.atBoundary).toBe(true);
+    }
+  });
+});
