@@ -74,7 +74,7 @@ describe('DSQL connection lifetime notice', () => {
   it('tells the client before the cluster would close the connection, without disturbing a running query', async () => {
     const client = new pg.Client({ host: '127.0.0.1', port: listener.address!.port, user: 'admin', database: 'postgres' });
     const notices: { severity?: string; message: string; hint?: string }[] = [];
-    client.on('notice', (n) => notices.push({ severity: n.severity, message: n.message, hint: n.hint }));
+    client.on('notice', (n) => notices.push({ severity: n.severity, message: n.message ?? '', hint: n.hint }));
     await client.connect();
     try {
       // The notice falls due while this query runs: it must arrive between whole messages.
