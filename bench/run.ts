@@ -11,6 +11,7 @@ import { createTestPki } from '../test/harness/pki.js';
 import { startDsqlStandIn } from '../test/harness/dsql-standin.js';
 import { TEST_CREDENTIALS, credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT } from '../test/harness/proxy-process.js';
 import { startEmulator } from '../src/emulator/index.js';
+import { DsqlSigner } from '@aws-sdk/dsql-signer';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -46,15 +47,28 @@ async function dsqlRelay(): Promise<void> {
     tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem },
     upstream: { host: db.host, port: db.port },
   });
-  const proxy = await startProxyProcess(['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${standIn.port}`, '--upstream-ca', pki.caPath, '--log-level', 'warn'], {
+  const proxy = await startProxyProcess(['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${standIn.port}`, '--upstream-ca', pki.caPath], {
     env: isolatedAwsEnv(credentialEnv()),
   });
   try {
     await run(join(PG_BIN, 'pgbench'), ['-i', '-s', '2', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
-    const common = ['-S', '-c', '8', '-j', '2', '-M', 'prepared', '-U', 'postgres', 'postgres'];
-    const direct = await pgbench(['-h', db.host, '-p', String(db.port), ...common]);
-    const proxied = await pgbench(['-h', proxy.host, '-p', String(proxy.port), ...common], { ...process.env, PGUSER: 'admin' });
-    record('dsql-relay-select-only', { direct, throughProxy: proxied, overheadLatencyMs: +(proxied.latencyMs - direct.latencyMs).toFixed(3) });
+    const common = ['-S', '-c', '8', '-j', '2', '-M', 'prepared', 'postgres'];
+    const direct = await pgbench(['-h', db.host, '-p', String(db.port), '-U', 'postgres', ...common]);
+    // The stand-in as a client would reach DSQL without the proxy: TLS with SNI and a token.
+    const token = await new DsqlSigner({ hostname: HOST, region: 'us-east-1', credentials: TEST_CREDENTIALS, expiresIn: 3600 }).getDbConnectAdminAuthToken();
+    const viaStandIn = await pgbench(['-h', HOST, '-p', String(standIn.port), '-U', 'admin', ...common], {
+      ...process.env,
+      PGHOSTADDR: '127.0.0.1',
+      PGSSLMODE: 'require',
+      PGPASSWORD: token,
+    });
+    const proxied = await pgbench(['-h', proxy.host, '-p', String(proxy.port), '-U', 'admin', ...common]);
+    record('dsql-relay-select-only', {
+      postgresDirect: direct,
+      standInWithToken: viaStandIn,
+      throughProxy: proxied,
+      proxyOverheadLatencyMs: +(proxied.latencyMs - viaStandIn.latencyMs).toFixed(3),
+    });
   } finally {
     await proxy.stop();
     await standIn.stop();
@@ -75,8 +89,6 @@ async function dataApi(): Promise<void> {
       'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
       '--endpoint-url',
       emulator.url,
-      '--log-level',
-      'warn',
     ],
     { env: isolatedAwsEnv(credentialEnv()) },
   );
