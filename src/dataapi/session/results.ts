@@ -12,6 +12,7 @@ export function textStyleOf(settings: SessionSettings): TextStyle {
   return {
     extraFloatDigits: Number.isInteger(digits) ? digits : DEFAULT_TEXT_STYLE.extraFloatDigits,
     byteaOutput: settings.clientValue('bytea_output')?.toLowerCase() === 'escape' ? 'escape' : 'hex',
+    timeZone: settings.clientValue('timezone'),
   };
 }
 

@@ -6,6 +6,7 @@
 // - every other setting is remembered and applied at the start of each transaction the proxy
 //   runs (one set_config call), so it holds for every statement.
 import { quoteLiteral } from '../sql/index.js';
+import { isKnownTimeZone } from '../types/time-zone.js';
 import { SqlState } from '../../protocol/sqlstate.js';
 import { ClientFacingError } from '../../server/client-error.js';
 
@@ -250,6 +251,11 @@ function checkClientValue(name: string, value: string): string {
       }
       return 'on';
     case 'timezone':
+      // Zone names the runtime knows are applied to timestamptz output; numeric and POSIX-style
+      // offsets are accepted as PostgreSQL accepts them, and values then stay in UTC.
+      if (!isKnownTimeZone(v) && !/^(?:[+-]?\d|[a-z]{3,}[+-]?\d)/i.test(v)) {
+        throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `invalid value for parameter "TimeZone": "${value}"`, {}, 'ERROR');
+      }
       return v;
     default:
       return v;

@@ -9,6 +9,7 @@ import { formatFloat4, formatFloat8 } from './float-format.js';
 import { normalizeNumericText } from './numeric.js';
 import type { ResolvedColumn } from './oid-from-metadata.js';
 import { OID, requireType, type PgType } from './pg-types.js';
+import { utcWallToZone } from './time-zone.js';
 
 /** One scalar as the Data API delivers it, tagged with the Field member it came in. */
 export type DataApiScalar =
@@ -23,6 +24,8 @@ export interface TextStyle {
   /** extra_float_digits: above 0 the shortest exact digits, else 15 (float4: 6) plus it. */
   extraFloatDigits: number;
   byteaOutput: 'hex' | 'escape';
+  /** The session's TimeZone; timestamptz values are shown in it (UTC when absent). */
+  timeZone?: string;
 }
 
 export const DEFAULT_TEXT_STYLE: TextStyle = { extraFloatDigits: 1, byteaOutput: 'hex' };
@@ -142,8 +145,10 @@ function stringText(value: string, type: PgType, style: TextStyle): string {
     }
     case OID.numeric:
       return normalizeNumericText(value) ?? value;
-    case OID.timestamptz:
-      return withUtcOffset(trimFractionZeros(isoSpace(value)));
+    case OID.timestamptz: {
+      const utc = trimFractionZeros(isoSpace(value));
+      return (style.timeZone && utcWallToZone(utc, style.timeZone)) || withUtcOffset(utc);
+    }
     case OID.timestamp:
       return trimFractionZeros(isoSpace(value));
     case OID.time:

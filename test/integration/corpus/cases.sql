@@ -725,8 +725,11 @@ set application_name = 'x'; set application_name = '';
 begin; set application_name = 'inside'; rollback;
 
 -- case: time zone set by the client
+set timezone = 'Asia/Tokyo'; select '2024-01-15 12:34:56+00'::timestamptz as tz, '2024-01-15'::date as d, array['2024-06-01 00:00:00.25+00'::timestamptz] as tza;
+
+-- case: time zone in server-side conversions
 -- accept: timezone-utc
-set timezone = 'Asia/Tokyo'; select '2024-01-15 12:34:56+00'::timestamptz as tz, '2024-01-15'::date as d;
+set timezone = 'Asia/Tokyo'; select ('2024-01-15 20:00:00+00'::timestamptz)::date as d;
 
 -- case: datestyle set by the client
 -- accept: datestyle-iso-only
