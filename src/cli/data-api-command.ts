@@ -2,7 +2,7 @@
 // PostgreSQL cluster.
 import { Command } from 'commander';
 import { ConfigError, type DataApiListenerConfig, type ProxyConfig } from '../config/types.js';
-import { nonEmpty } from '../config/validate.js';
+import { nonEmpty, oneOf } from '../config/validate.js';
 import { addCommonOptions, commonListenerConfig, envOption, processSettings, type CommonFlags } from './common-options.js';
 
 interface DataApiFlags extends CommonFlags {
@@ -12,6 +12,7 @@ interface DataApiFlags extends CommonFlags {
   region?: string;
   endpointUrl?: string;
   profile?: string;
+  readinessCheck: string;
 }
 
 const ARN = /^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:(.+)$/;
@@ -24,7 +25,15 @@ export function dataApiCommand(run: (config: ProxyConfig) => Promise<void>): Com
     .addOption(envOption('--database <name>', 'database to run statements in (default: the secret\'s / cluster\'s default)', 'DATABASE'))
     .addOption(envOption('--region <region>', 'AWS region (default: taken from --resource-arn)', 'REGION'))
     .addOption(envOption('--endpoint-url <url>', 'Data API endpoint, e.g. the local emulator http://127.0.0.1:8080', 'ENDPOINT_URL'))
-    .addOption(envOption('--profile <name>', 'AWS shared-config profile for credentials (default: the standard chain)', 'PROFILE'));
+    .addOption(envOption('--profile <name>', 'AWS shared-config profile for credentials (default: the standard chain)', 'PROFILE'))
+    .addOption(
+      envOption(
+        '--readiness-check <kind>',
+        'statement (SELECT 1) or endpoint (reach the service without running SQL, so probes never wake a cluster that pauses when idle)',
+        'READINESS_CHECK',
+        'statement',
+      ),
+    );
   addCommonOptions(cmd);
   cmd.action(async (flags: DataApiFlags) => run(dataApiConfigFromFlags(flags)));
   return cmd;
@@ -49,7 +58,15 @@ export function dataApiConfigFromFlags(flags: DataApiFlags): ProxyConfig {
   const listener: DataApiListenerConfig = {
     ...commonListenerConfig(flags, 'data-api'),
     mode: 'data-api',
-    dataApi: { resourceArn, secretArn, database: flags.database, region, endpointUrl: flags.endpointUrl, profile: flags.profile },
+    dataApi: {
+      resourceArn,
+      secretArn,
+      database: flags.database,
+      region,
+      endpointUrl: flags.endpointUrl,
+      profile: flags.profile,
+      readinessCheck: oneOf('--readiness-check', flags.readinessCheck ?? 'statement', ['statement', 'endpoint'] as const),
+    },
   };
   return { ...processSettings(flags), listeners: [listener] };
 }

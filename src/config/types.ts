@@ -43,6 +43,7 @@ export interface DataApiSettings {
   region: string;
   endpointUrl?: string;
   profile?: string;
+  readinessCheck: 'statement' | 'endpoint';
   /** Credentials given in code (the demo); the standard AWS chain otherwise. */
   credentials?: import('@smithy/types').AwsCredentialIdentityProvider;
 }

@@ -63,6 +63,7 @@ export async function startDemo(opts: DemoOptions, log: Logger): Promise<Running
           secretArn: DEMO_SECRET_ARN,
           region: 'us-east-1',
           endpointUrl: emulator.url,
+          readinessCheck: 'statement',
           credentials: async () => DEMO_CREDENTIALS,
         },
       },

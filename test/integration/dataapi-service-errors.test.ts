@@ -10,6 +10,7 @@ import { startPostgres, type ThrowawayPostgres } from '../harness/postgres.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { TEST_CREDENTIALS, credentialEnv, isolatedAwsEnv, startProxyProcess, type ProxyProcess } from '../harness/proxy-process.js';
 import { RESOURCE_ARN, SECRET_ARN } from './dataapi-fixture.js';
+import { freePort } from '../harness/ports.js';
 
 interface ScriptedFailure {
   status: number;
@@ -160,6 +161,54 @@ describe('Data API service errors', () => {
         expect((await c.query('select 2 as two')).rows[0].two).toBe(2);
       } finally {
         await c.end();
+      }
+    });
+  });
+
+  describe('readiness', () => {
+    const readiness = async (port: number) => {
+      const res = await fetch(`http://127.0.0.1:${port}/readiness`);
+      return { status: res.status, body: await res.text() };
+    };
+    const startWith = async (check: string) => {
+      const metrics = await freePort();
+      const proxy = await startProxyProcess(
+        [
+          'data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', url,
+          '--metrics-listen', `127.0.0.1:${metrics}`, '--readiness-cache', '0', '--readiness-check', check,
+        ],
+        { env: isolatedAwsEnv(credentialEnv()) },
+      );
+      return { proxy, metrics };
+    };
+
+    it('endpoint: reaches the service without running SQL', async () => {
+      const { proxy, metrics } = await startWith('endpoint');
+      try {
+        emulator.resetStats();
+        expect(await readiness(metrics)).toEqual({ status: 200, body: 'ok\n' });
+        const calls = emulator.stats().calls;
+        expect(calls.ExecuteStatement).toBe(0);
+        expect(calls.RollbackTransaction).toBe(1);
+        script.push({ status: 403, type: 'AccessDeniedException', message: 'not authorized' });
+        const denied = await readiness(metrics);
+        expect(denied.status).toBe(503);
+        expect(denied.body).toMatch(/refused the call/);
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    it('statement: a resuming cluster counts as ready, without waiting for it', async () => {
+      const { proxy, metrics } = await startWith('statement');
+      try {
+        script.push({ status: 400, type: 'DatabaseResumingException', message: 'The database is resuming' });
+        expect(await readiness(metrics)).toEqual({ status: 200, body: 'ok\n' });
+        expect(script).toHaveLength(0);
+        script.push({ status: 400, type: 'HttpEndpointNotEnabledException', message: 'not enabled' });
+        expect((await readiness(metrics)).status).toBe(503);
+      } finally {
+        await proxy.stop();
       }
     });
   });
