@@ -47,7 +47,6 @@ export function emulateCommand(): Command {
         statementTimeoutMs: positiveInt('--statement-timeout', flags.statementTimeout) * 1000,
         logger: log,
       });
-      log.info({ url: emulator.url }, `Data API emulator listening on ${emulator.url}`);
       const stop = () => {
         void emulator.stop().then(() => process.exit(0));
       };
