@@ -2,7 +2,6 @@
 // throwaway PostgreSQL, with no password on the client side. Wherever it can, a test runs the
 // same psql command once through the proxy and once straight against PostgreSQL and expects
 // the same output.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,17 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { useDataApiStack } from './dataapi-fixture.js';
+import { runPsql, type RunResult } from '../harness/clients.js';
 
-const PSQL = '/usr/bin/psql';
 const stack = useDataApiStack();
 
 type Target = 'proxy' | 'postgres';
 
-interface PsqlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let workDir = '';
 beforeAll(() => {
@@ -35,31 +29,8 @@ function conninfo(target: Target, sslmode = 'prefer'): string {
   return `host=${host} port=${port} user=postgres dbname=postgres sslmode=${sslmode}`;
 }
 
-function psql(
-  target: Target,
-  args: string[],
-  opts: { sslmode?: string; onErrorStop?: boolean } = {},
-): Promise<PsqlResult> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: 'C.UTF-8',
-    PGCONNECT_TIMEOUT: '10',
-    PGPASSFILE: '/nonexistent/aurora-pg-proxy-test/pgpass',
-    PSQLRC: '/nonexistent/aurora-pg-proxy-test/psqlrc',
-  };
-  const stopOnError = opts.onErrorStop === false ? [] : ['-v', 'ON_ERROR_STOP=1'];
-  return new Promise((resolve) => {
-    execFile(
-      PSQL,
-      ['-X', '-w', ...stopOnError, '-d', conninfo(target, opts.sslmode), ...args],
-      { env, cwd: workDir, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function psql(target: Target, args: string[], opts: { sslmode?: string; onErrorStop?: boolean } = {}): Promise<RunResult> {
+  return runPsql(conninfo(target, opts.sslmode), args, { onErrorStop: opts.onErrorStop, cwd: workDir });
 }
 
 /** Runs psql and insists it succeeded without a word on stderr. */
@@ -263,7 +234,7 @@ describe('psql through the Data API proxy', () => {
 
   it('reports an error in the middle of a transaction, refuses what follows and rolls back at COMMIT', async () => {
     await psqlOk('proxy', ['-c', 'create table tx_proxy (id int); create table tx_postgres (id int)']);
-    const results: Record<Target, PsqlResult> = {} as never;
+    const results: Record<Target, RunResult> = {} as never;
     for (const target of ['proxy', 'postgres'] as const) {
       const script = join(workDir, `tx_${target}.sql`);
       writeFileSync(
@@ -302,7 +273,7 @@ describe('psql through the Data API proxy', () => {
       'select 1;   selec 2',
     ];
     for (const sql of cases) {
-      const results: Record<Target, PsqlResult> = {} as never;
+      const results: Record<Target, RunResult> = {} as never;
       for (const target of ['proxy', 'postgres'] as const) {
         results[target] = await psql(target, ['-c', '\\set VERBOSITY verbose', '-c', sql]);
         expect(results[target].code).toBe(1);

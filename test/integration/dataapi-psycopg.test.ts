@@ -1,45 +1,18 @@
 // psycopg 3 (Debian's python3-psycopg, on libpq) through the real proxy process in Data API mode,
 // against the emulator over a throwaway PostgreSQL. One Python script does the work and prints
 // JSON; it runs through the proxy and straight against PostgreSQL, and both must print the same.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { requirePsycopg, runPython } from '../harness/clients.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useDataApiStack } from './dataapi-fixture.js';
 import { REPO_ROOT } from '../harness/proxy-process.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(REPO_ROOT, 'test', 'integration', 'python', 'dataapi_smoke.py');
 const stack = useDataApiStack();
 
 type Output = Record<string, unknown>;
 
-function runPython(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      PYTHON,
-      args,
-      {
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          LANG: 'C.UTF-8',
-          PGPASSFILE: '/nonexistent/aurora-pg-proxy-test/pgpass',
-        },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
 
-async function requirePsycopg(): Promise<void> {
-  const probe = await runPython(['-c', 'import psycopg; print(psycopg.__version__)']);
-  if (probe.code !== 0 || !/^3\./.test(probe.stdout.trim())) {
-    throw new Error(
-      `psycopg 3 is not importable by ${PYTHON} (install it with \`apt-get install -y python3-psycopg\`): ${probe.stderr || probe.stdout}`,
-    );
-  }
-}
 
 async function runSmoke(conninfo: string): Promise<Output> {
   const r = await runPython([SCRIPT, conninfo]);

@@ -1,48 +1,23 @@
 // psql 15 (libpq) through the real proxy process and the DSQL stand-in: no password and no
 // token on the client side; the proxy signs one for each login.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useDsqlStack } from './dsql-fixture.js';
 import type { ProxyProcess } from '../harness/proxy-process.js';
+import { runPsql, type RunResult } from '../harness/clients.js';
 
-const PSQL = '/usr/bin/psql';
 const stack = useDsqlStack();
 
-interface PsqlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 function psql(
   proxy: ProxyProcess,
   args: string[],
   opts: { sslmode?: string; password?: string; user?: string } = {},
-): Promise<PsqlResult> {
+): Promise<RunResult> {
   const conninfo = `host=127.0.0.1 port=${proxy.port} user=${opts.user ?? 'admin'} dbname=postgres sslmode=${opts.sslmode ?? 'prefer'}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: 'C.UTF-8',
-    PGCONNECT_TIMEOUT: '10',
-    PGPASSFILE: '/nonexistent/aurora-pg-proxy-test/pgpass',
-    PSQLRC: '/nonexistent/aurora-pg-proxy-test/psqlrc',
-  };
-  if (opts.password !== undefined) env.PGPASSWORD = opts.password;
-  return new Promise((resolve) => {
-    execFile(
-      PSQL,
-      ['-X', '-w', '-v', 'ON_ERROR_STOP=1', '-d', conninfo, ...args],
-      { env, timeout: 20_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runPsql(conninfo, args, { password: opts.password, timeoutMs: 20_000 });
 }
 
 /** Unaligned, tuples-only output lines. */
