@@ -10,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { useDataApiStack } from './dataapi-fixture.js';
+import { clientEnv } from '../harness/clients.js';
 
 // pg-cursor ships no type declarations; this is the part of it the test uses.
 interface PgCursor extends pg.Submittable {
@@ -233,18 +234,12 @@ describe('a 20 MiB result through the Data API proxy', () => {
           '/bin/sh',
           ['-c', `/usr/bin/psql -X -v ON_ERROR_STOP=1 -c "\\\\copy (${BIG_QUERY}) to stdout" | wc -c`],
           {
-            env: {
-              PATH: process.env.PATH,
-              HOME: process.env.HOME,
-              LANG: 'C.UTF-8',
+            env: clientEnv({
               PGHOST: '127.0.0.1',
               PGPORT: String(port),
               PGUSER: 'postgres',
               PGDATABASE: 'postgres',
-              PGCONNECT_TIMEOUT: '10',
-              PGPASSFILE: '/nonexistent/aurora-pg-proxy-test/pgpass',
-              PSQLRC: '/nonexistent/aurora-pg-proxy-test/psqlrc',
-            },
+            }),
             timeout: 60_000,
           },
           (err, stdout, stderr) => (err || stderr ? reject(err ?? new Error(stderr)) : resolve(stdout.trim())),

@@ -1,36 +1,22 @@
 // pgbench (libpq) through the real proxy process in Data API mode, against the emulator over a
 // throwaway PostgreSQL: the TPC-B-like script in the simple, extended and prepared query modes,
 // and `pgbench -i` (DDL, COPY FROM STDIN, VACUUM) through the proxy too.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { useDataApiStack } from './dataapi-fixture.js';
 import { PG_BIN } from '../harness/postgres.js';
+import { run, type RunResult } from '../harness/clients.js';
 
 const PGBENCH = join(PG_BIN, 'pgbench');
 const stack = useDataApiStack();
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = RunResult;
 
 function pgbench(port: number, args: string[]): Promise<Run> {
   if (!existsSync(PGBENCH)) throw new Error(`${PGBENCH} is missing: install postgresql-15 (or set PG_BIN)`);
-  return new Promise((resolve) => {
-    execFile(
-      PGBENCH,
-      [...args, '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres'],
-      {
-        timeout: 120_000,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', PGPASSFILE: '/nonexistent/aurora-pg-proxy-test/pgpass', PGCONNECT_TIMEOUT: '10' },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
+  return run(PGBENCH, [...args, '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres'], { timeoutMs: 120_000 });
 }
 
 /** Row counts and balance sums, read straight from PostgreSQL. */
