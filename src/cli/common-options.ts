@@ -2,7 +2,7 @@
 // their translation into the validated listener settings.
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { parseHostPort } from '../server/addresses.js';
+import { isLoopbackHost, parseHostPort } from '../server/addresses.js';
 import { ConfigError, DEFAULTS, type CommonListenerConfig, type ProxyConfig } from '../config/types.js';
 import { oneOf, positiveInt } from '../config/validate.js';
 
@@ -98,6 +98,12 @@ export function commonListenerConfig(flags: CommonFlags, defaultName: string): C
     : password
       ? 'scram-sha-256'
       : 'trust';
+  if (method === 'trust' && !isLoopbackHost(listen.host) && !flags.allowUnauthenticatedRemote) {
+    throw new ConfigError(
+      '--listen',
+      `${listen.host} is reachable from other machines, so clients must give a password: set AURORA_PG_PROXY_CLIENT_PASSWORD or --client-password-file (or, knowingly, --allow-unauthenticated-remote)`,
+    );
+  }
   if (method !== 'trust' && !password) {
     throw new ConfigError('--client-auth', `${method} needs a password: set AURORA_PG_PROXY_CLIENT_PASSWORD or --client-password-file`);
   }

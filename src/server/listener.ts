@@ -62,7 +62,7 @@ export class Listener {
     if (settings.auth.method === 'trust' && !isLoopbackHost(settings.host) && !settings.allowUnauthenticatedRemote) {
       throw new Error(
         `listener ${settings.name}: refusing to listen on ${settings.host} without client authentication; ` +
-          'set a client password (--client-password / auth.password) or pass --allow-unauthenticated-remote',
+          'set a client password (AURORA_PG_PROXY_CLIENT_PASSWORD or --client-password-file) or pass --allow-unauthenticated-remote',
       );
     }
     this.authenticator = new ClientAuthenticator(settings.auth);
