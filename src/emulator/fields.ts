@@ -78,6 +78,9 @@ const ARRAY_ELEMENTS = new Set([
 export function columnKind(type: PgType | undefined, element: PgType | undefined): ColumnKind {
   if (!type) return { kind: 'unsupported', typeName: 'unknown' };
   if (type.typtype === 'e') return { kind: 'scalar', scalar: 'string' };
+  // Arrays to PostgreSQL that print as `1 2`, not `{1,2}` (pg_index.indkey): not among the
+  // service's types.
+  if (type.typname === 'int2vector' || type.typname === 'oidvector') return { kind: 'unsupported', typeName: type.typname };
   if (type.typcategory === 'A' && type.typelem !== 0) {
     if (element && ARRAY_ELEMENTS.has(element.typname)) {
       return { kind: 'array', element: SCALARS[element.typname] };

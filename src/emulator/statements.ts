@@ -1,6 +1,7 @@
 // Counts the statements in a SQL string the way PostgreSQL's lexer would split them, so that
 // "SELECT 1;" is one statement and "SELECT 1; SELECT 2" is two. Semicolons inside quotes,
 // dollar quotes and comments do not count, and empty statements (";;") are not statements.
+// Neither do those of a `BEGIN ATOMIC … END` routine body, which pgJDBC keeps whole as well.
 
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 const TAG_START = /[A-Za-z_\u0080-\uffff]/;
@@ -11,12 +12,14 @@ export function countStatements(sql: string): number {
   let hasContent = false;
   let i = 0;
   const n = sql.length;
+  const body = new AtomicBody();
   while (i < n) {
     const c = sql[i];
     const next = sql[i + 1];
-    if (c === ';') {
+    if (c === ';' && !body.inside) {
       if (hasContent) count++;
       hasContent = false;
+      body.reset();
       i++;
     } else if (c === '-' && next === '-') {
       i = skipLineComment(sql, i);
@@ -33,6 +36,11 @@ export function countStatements(sql: string): number {
       } else if (c === '$') {
         const tag = dollarTagAt(sql, i);
         i = tag === null ? i + 1 : skipDollarQuoted(sql, i, tag);
+      } else if (TAG_START.test(c) && !IDENT_CHAR.test(sql[i - 1] ?? ' ')) {
+        let j = i + 1;
+        while (j < n && IDENT_CHAR.test(sql[j])) j++;
+        body.see(sql.slice(i, j).toLowerCase());
+        i = j;
       } else {
         i++;
       }
@@ -40,6 +48,34 @@ export function countStatements(sql: string): number {
   }
   if (hasContent) count++;
   return count;
+}
+
+/** Where a `BEGIN ATOMIC` body (BEGIN not the statement's first word) is open; CASE … END nests in it. */
+class AtomicBody {
+  private depth = 0;
+  private words = 0;
+  private previous = '';
+
+  get inside(): boolean {
+    return this.depth > 0;
+  }
+
+  see(word: string): void {
+    if (this.depth > 0) {
+      if (word === 'case') this.depth++;
+      else if (word === 'end' && this.previous !== 'as') this.depth--;
+    } else if (word === 'atomic' && this.previous === 'begin' && this.words > 1) {
+      this.depth = 1;
+    }
+    this.previous = word;
+    this.words++;
+  }
+
+  reset(): void {
+    this.depth = 0;
+    this.words = 0;
+    this.previous = '';
+  }
 }
 
 function skipLineComment(sql: string, i: number): number {

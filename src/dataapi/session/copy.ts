@@ -83,11 +83,18 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
   const { tx } = c.ctx;
   const { table, columns } = await targetColumns(c, statement);
   const names = columns.map((col) => col.name);
+  // COPY writes identity columns as given, GENERATED ALWAYS ones too (pg_dump's data does).
   const insert =
-    `INSERT INTO ${table} (${names.map(quoteIdentifier).join(', ')}) VALUES (` +
+    `INSERT INTO ${table} (${names.map(quoteIdentifier).join(', ')}) OVERRIDING SYSTEM VALUE VALUES (` +
     columns.map((col, i) => `CAST(:c${i + 1} AS ${col.type})`).join(', ') +
     ')';
   const parser = new CopyInParser(statement.options, names, statement.source.type === 'table' ? statement.source.table.parts.at(-1)! : '');
+  // A table of no columns (CREATE TABLE t ()) takes rows with nothing in them, which no INSERT
+  // ... VALUES can write: insert as many empty rows from a SELECT of no columns.
+  const insertRows = async (sets: SqlParameter[][]): Promise<unknown> =>
+    names.length === 0
+      ? tx.execute({ sql: `INSERT INTO ${table} SELECT FROM pg_catalog.generate_series(1, ${sets.length})` }, c.ctx.onResuming)
+      : tx.batchExecute(insert, sets, c.ctx.onResuming);
 
   c.out.send(encodeCopyInResponse(0, names.map(() => 0)));
   await c.out.flush();
@@ -101,7 +108,7 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
   const sendBatch = async () => {
     if (batch.length === 0) return;
     if (!tx.open) await beginWithSettings(c.ctx, true);
-    await tx.batchExecute(insert, batch, c.ctx.onResuming);
+    await insertRows(batch);
     inserted += batch.length;
     sentBatches++;
     batch = [];
@@ -136,7 +143,7 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
     }
     // A single batch outside a transaction is atomic on its own: no transaction needed.
     if (sentBatches === 0 && ownTransaction && !c.settings.hasServerSettings && batch.length > 0) {
-      await tx.batchExecute(insert, batch, c.ctx.onResuming);
+      await insertRows(batch);
       inserted += batch.length;
       batch = [];
     } else {

@@ -15,6 +15,7 @@ import { SqlState } from '../../protocol/sqlstate.js';
 import { abortedTransactionError, locateError, StatementError } from './statement-runner.js';
 import type { Transaction } from './transaction.js';
 import { insertParameterTypes } from './insert-param-types.js';
+import { bareTargetParameters } from '../sql/bare-targets.js';
 
 export interface DescribedStatement {
   paramTypes: number[];
@@ -119,9 +120,13 @@ export async function describeStatement(
     }
     let columns: ColumnMetadata[] | null = null;
     if (needsColumns) {
+      // `SELECT $1` names its column ?column?; a CAST would name it after the type.
+      const bare = bareTargetParameters(st.text);
+      let occurrence = 0;
       const nulls = (n: number) => {
         const t = typeByOid(paramTypes[n - 1] ?? 0);
-        return t ? `CAST(NULL AS ${t.castName})` : 'NULL';
+        const alias = bare[occurrence++] === true ? ' AS "?column?"' : '';
+        return t ? `CAST(NULL AS ${t.castName})${alias}` : 'NULL';
       };
       const isSelect = st.classified.kind === 'generic' && SELECT_LIKE.has(st.classified.verb);
       const withNulls = renderPlaceholders(st.text, nulls);

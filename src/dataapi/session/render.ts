@@ -9,7 +9,8 @@
 // PostgreSQL infers exactly as it infers an untyped parameter's.
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import { planParameter, type ParameterPlan } from '../types/index.js';
-import { quoteLiteral, toDataApiSql, type RewrittenSql } from '../sql/index.js';
+import { isTrivia, quoteLiteral, toDataApiSql, tokenize, type RewrittenSql } from '../sql/index.js';
+import { bareTargetParameters } from '../sql/bare-targets.js';
 import type { FormatCode } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
 import { ClientFacingError } from '../../server/client-error.js';
@@ -54,10 +55,16 @@ export function renderStatement(text: string, bound: BoundValues | null): Render
     }
     return `:p${n}`;
   };
+  const keepParameters = bound === null && definesOwnParameters(text);
+  // `SELECT $1` names its column ?column?; a CAST would name it after the type.
+  const bare = bareTargetParameters(text);
+  let occurrence = 0;
   const rewritten: RewrittenSql = toDataApiSql(text, {
     renderParameter: (n) => {
+      const alias = bare[occurrence++] === true ? ' AS "?column?"' : '';
+      if (keepParameters) return `$${n}`;
       const plan = planFor(n);
-      if (plan.sqlType) return `CAST(${asParameter(n, plan)} AS ${plan.sqlType})`;
+      if (plan.sqlType) return `CAST(${asParameter(n, plan)} AS ${plan.sqlType})${alias}`;
       const v = plan.value;
       if (v.isNull) return 'NULL';
       if (v.stringValue !== undefined && v.stringValue.length <= MAX_INLINE_LITERAL) return quoteLiteral(v.stringValue);
@@ -65,6 +72,16 @@ export function renderStatement(text: string, bound: BoundValues | null): Render
     },
   });
   return { sql: rewritten.sql, parameters, originalOffset: (o) => rewritten.originalOffset(o) };
+}
+
+/**
+ * PREPARE ... AS and CREATE FUNCTION / PROCEDURE (a `RETURN` or `BEGIN ATOMIC` body) hold `$n`
+ * that belong to the statement they define, not to this one: pg_dump sends both. Sent without
+ * Bind values, such text keeps its `$n` for PostgreSQL to read.
+ */
+function definesOwnParameters(text: string): boolean {
+  const first = tokenize(text).find((t) => !isTrivia(t));
+  return first?.kind === 'identifier' && (first.word === 'prepare' || first.word === 'create');
 }
 
 /** Expands Bind's format codes (none = all text, one = for all, else one each). */

@@ -11,6 +11,7 @@ import {
   encodeCommandComplete,
   encodeEmptyQueryResponse,
   encodeErrorResponse,
+  encodeFunctionCallResponse,
   encodeNoData,
   encodeNoticeResponse,
   encodeParameterDescription,
@@ -41,6 +42,7 @@ import { abortedTransactionError, beginWithSettings } from './statement-runner.j
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import { ClientInput, type Frame } from './client-input.js';
 import { ParameterReports } from './parameter-reports.js';
+import { parseFunctionCall, runFunctionCall } from './function-call.js';
 
 export interface DataApiSessionObserver extends TransactionEvents {
   queryFinished?(seconds: number): void;
@@ -114,7 +116,7 @@ export class DataApiSession {
         for (const [k, v] of this.settings.transactionFailed()) this.reportParameter(k, v);
       },
     });
-    this.ctx = { tx: this.tx, settings: this.settings, onResuming: () => this.noticeResuming() };
+    this.ctx = { tx: this.tx, settings: this.settings, onResuming: () => this.noticeResuming(), cursorColumns: new Map() };
     session.onCancel(() => {
       this.cancelRequested = true;
     });
@@ -208,7 +210,7 @@ export class DataApiSession {
         case 'CopyFail':
           return; // PostgreSQL ignores these outside COPY
         case 'FunctionCall':
-          throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'the fast-path function call protocol is not supported in Data API mode');
+          return await this.functionCall(msg.body);
         case 'PasswordLike':
           throw new ProtocolViolation('unexpected password message after authentication');
       }
@@ -246,6 +248,7 @@ export class DataApiSession {
           continue;
         }
         const outcome = this.deallocateLocally(statement) ?? (await runStatement(this.ctx, statement, () => renderStatement(pieces[i].text, null)));
+        await this.failIfCancelledInTransaction(outcome);
         await this.sendOutcome(outcome, [], true);
         // A transaction opened just to apply remembered settings ends with its statement.
         if (this.tx.implicit && !implicitBlock) await this.tx.commit();
@@ -253,6 +256,24 @@ export class DataApiSession {
       if (this.tx.open && this.tx.implicit) await this.tx.commit();
     } catch (err) {
       await this.reportError(err, sql, pieces[failedAt].offset);
+      if (this.tx.open && this.tx.implicit) await this.tx.rollback().catch(() => undefined);
+      else this.tx.markFailed();
+    }
+    await this.readyForQuery(started);
+  }
+
+  /** A fast-path function call (libpq's lo_* functions) ends with ReadyForQuery, like a simple query. */
+  private async functionCall(body: Buffer): Promise<void> {
+    const started = performance.now();
+    this.session.counters.queries++;
+    this.lastExtendedText = null; // the SQL run is the proxy's: an error has no position for the client
+    try {
+      const value = await runFunctionCall(this.ctx, parseFunctionCall(body), textStyleOf(this.settings));
+      this.out.send(encodeFunctionCallResponse(value));
+      if (this.tx.open && this.tx.implicit) await this.tx.commit();
+    } catch (err) {
+      if (err instanceof ProtocolViolation) throw err;
+      await this.reportError(err, null, 0);
       if (this.tx.open && this.tx.implicit) await this.tx.rollback().catch(() => undefined);
       else this.tx.markFailed();
     }
@@ -356,7 +377,7 @@ export class DataApiSession {
     const out = await this.tx.execute({ sql: `FETCH FORWARD 0 FROM ${quoteIdentifier(name)}` }, this.ctx.onResuming).catch((err: unknown) => {
       throw err instanceof ClientFacingError && err.sqlstate === SqlState.INVALID_CURSOR_NAME ? missing() : err;
     });
-    const columns = out.columnMetadata ?? [];
+    const columns = this.ctx.cursorColumns.get(name) ?? out.columnMetadata ?? [];
     if (columns.length === 0) this.out.send(encodeNoData());
     else this.out.send(new ResultShape(columns).rowDescription([]));
   }
@@ -387,11 +408,26 @@ export class DataApiSession {
     if (st.classified.kind === 'copy') {
       throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY is supported through the simple query protocol only in Data API mode');
     }
-    portal.outcome =
+    const outcome =
       this.deallocateLocally(st.classified) ??
       (await runStatement(this.ctx, st.classified, () => renderStatement(st.text, portal.bound), { paged: maxRows > 0 }));
+    await this.failIfCancelledInTransaction(outcome);
+    portal.outcome = outcome;
     portal.shape = portal.outcome.columns ? new ResultShape(portal.outcome.columns, textStyleOf(this.settings)) : null;
     this.sendSideEffects(portal.outcome);
+  }
+
+  /**
+   * A cancel request that came while the statement's call ran. The Data API cannot stop a call,
+   * but inside a transaction the statement can still fail as PostgreSQL's does: the transaction
+   * is then aborted, and its rollback undoes what the statement did. Outside one the statement
+   * has committed, and saying it was cancelled would be untrue (rows still are not sent).
+   */
+  private async failIfCancelledInTransaction(outcome: StatementOutcome): Promise<void> {
+    if (!this.cancelRequested || !this.tx.open) return;
+    this.cancelRequested = false;
+    await outcome.rows?.close().catch(() => undefined);
+    throw new StatementError(SqlState.QUERY_CANCELED, 'canceling statement due to user request');
   }
 
   private async execute(name: string, maxRows: number): Promise<void> {

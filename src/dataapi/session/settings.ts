@@ -133,8 +133,14 @@ export class SessionSettings {
     else this.server.delete(name);
   }
 
+  /** Whether statements need a transaction that applies the session's settings first. */
   get hasServerSettings(): boolean {
-    return this.server.size > 0;
+    return this.server.size > 0 || this.readOnlyByDefault;
+  }
+
+  /** default_transaction_read_only (kept here, being reported) asks for read-only transactions. */
+  private get readOnlyByDefault(): boolean {
+    return BOOLEAN_WORDS.get(unquote(this.client.get('default_transaction_read_only')) ?? '') === true;
   }
 
   // A SET made in a transaction is undone when the transaction (or the savepoint it follows)
@@ -198,6 +204,22 @@ export class SessionSettings {
   }
 
   /**
+   * PostgreSQL gives a transaction the session's default_transaction_isolation (and _read_only,
+   * _deferrable) as it starts. Through the Data API that takes a SET TRANSACTION as the
+   * transaction's first statement: applyStatement's SELECT comes too late, having taken the
+   * snapshot. Null when no such default was set.
+   */
+  transactionDefaults(): string | null {
+    const parts: string[] = [];
+    const level = unquote(this.server.get('default_transaction_isolation'));
+    if (level !== undefined && ISOLATION_LEVELS.has(level)) parts.push(`ISOLATION LEVEL ${level.toUpperCase()}`);
+    if (this.readOnlyByDefault) parts.push('READ ONLY');
+    const deferrable = unquote(this.server.get('default_transaction_deferrable'));
+    if (deferrable !== undefined && BOOLEAN_WORDS.has(deferrable)) parts.push(BOOLEAN_WORDS.get(deferrable) ? 'DEFERRABLE' : 'NOT DEFERRABLE');
+    return parts.length > 0 ? `SET TRANSACTION ${parts.join(', ')}` : null;
+  }
+
+  /**
    * One statement that applies every remembered setting for the current transaction, or null.
    * Values are kept as the client wrote them and given to set_config as text, which is what
    * SET does with them too.
@@ -207,6 +229,17 @@ export class SessionSettings {
     const calls = [...this.server].map(([k, v]) => `pg_catalog.set_config(${quoteLiteral(k)}, ${quoteLiteral(v)}, true)`);
     return `SELECT ${calls.join(', ')}`;
   }
+}
+
+const ISOLATION_LEVELS = new Set(['serializable', 'repeatable read', 'read committed', 'read uncommitted']);
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ['on', true], ['true', true], ['yes', true], ['1', true],
+  ['off', false], ['false', false], ['no', false], ['0', false],
+]);
+
+/** A remembered value as PostgreSQL reads it: quotes dropped, case and spacing folded. */
+function unquote(value: string | undefined): string | undefined {
+  return value?.trim().replace(/^'(.*)'$/s, '$1').trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
 const READ_ONLY = new Set(['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'is_superuser', 'in_hot_standby']);

@@ -9,6 +9,9 @@ import { commandTag, positionToOffset, type ClassifiedStatement } from '../sql/i
 import { DataApiError } from '../client/service-errors.js';
 import { BufferedRows, CursorRows, type RowSource } from './row-source.js';
 import { castStatement, planTextCasts } from './text-casts.js';
+import { expandExecute } from './prepared-query.js';
+import { castCursorColumns, type CursorColumns } from './cursor-casts.js';
+import { parseSetConfigCall, type SetConfigCall } from '../sql/set-config-call.js';
 import type { RenderedStatement } from './render.js';
 import type { SessionSettings } from './settings.js';
 import { displayName } from './settings.js';
@@ -30,6 +33,8 @@ export interface RunnerContext {
   tx: Transaction;
   settings: SessionSettings;
   onResuming: () => void;
+  /** Cursors declared again with text casts (see cursor-casts.ts). */
+  cursorColumns: CursorColumns;
 }
 
 /** An error located in the client's statement text (an offset, not yet a Position). */
@@ -99,9 +104,15 @@ export async function runStatement(
       if (tx.open && !tx.implicit) {
         return simple(statement.form, { notices: [warning('there is already a transaction in progress', SqlState.ACTIVE_SQL_TRANSACTION)] });
       }
-      if (tx.open) tx.implicit = false; // BEGIN inside an implicit block makes it a real one
-      else await beginWithSettings(ctx, false);
-      await applyModes(ctx, statement.modes);
+      if (tx.open) {
+        tx.implicit = false; // BEGIN inside an implicit block makes it a real one
+        await applyModes(ctx, statement.modes);
+      } else {
+        // The modes go first: the remembered settings' SELECT takes a snapshot, after which
+        // PostgreSQL refuses to change the isolation level.
+        const modes = modesStatement(statement.modes);
+        await beginWithSettings(ctx, false, modes ? [modes] : []);
+      }
       return simple(statement.form);
     }
     case 'commit':
@@ -181,10 +192,24 @@ export async function runStatement(
     case 'set-transaction':
       if (statement.scope === 'session') {
         await passThrough(ctx, render);
-        return simple('SET');
+        // SET SESSION CHARACTERISTICS sets these defaults: remembered as a SET of them is.
+        const { isolationLevel, readOnly, deferrable } = statement.modes;
+        if (isolationLevel) settings.setServer('default_transaction_isolation', isolationLevel);
+        if (deferrable !== undefined) settings.setServer('default_transaction_deferrable', deferrable ? 'on' : 'off');
+        const changed = readOnly === undefined ? null : settings.setClient('default_transaction_read_only', readOnly ? 'on' : 'off');
+        return simple('SET', { parameterStatus: changed ? [changed] : [] });
       }
       if (!tx.open || tx.implicit) {
         return simple('SET', { notices: [warning('SET TRANSACTION can only be used in transaction blocks')] });
+      }
+      if (tx.untouched && tx.setupRan) {
+        // Only the proxy's own set_config SELECT ran, and it took the snapshot that makes
+        // PostgreSQL refuse SET TRANSACTION (BEGIN; SET TRANSACTION ... as pg_dump sends it):
+        // begin again with the client's SET TRANSACTIONs first.
+        const leading = [...tx.leadingStatements, render().sql];
+        await tx.rollback();
+        await beginWithSettings(ctx, false, leading);
+        return simple('SET');
       }
       await passThrough(ctx, render);
       return simple('SET');
@@ -208,9 +233,43 @@ export async function runStatement(
       return simple(`DISCARD ${statement.target.toUpperCase()}`);
     case 'copy':
       throw new ClientFacingError(SqlState.INTERNAL_ERROR, 'COPY must be handled by the session', {}, 'ERROR');
-    default:
+    case 'declare-cursor': {
+      ctx.cursorColumns.delete(statement.name);
+      const outcome = await runGeneric(ctx, statement, render, options);
+      if (tx.open && !statement.binary) await castCursorColumns(tx, ctx.cursorColumns, statement, render(), ctx.onResuming);
+      return outcome;
+    }
+    case 'fetch': {
+      const outcome = await runGeneric(ctx, statement, render, options);
+      const real = ctx.cursorColumns.get(statement.cursor);
+      return real && outcome.columns ? { ...outcome, columns: real } : outcome;
+    }
+    case 'close-cursor': {
+      const outcome = await runGeneric(ctx, statement, render, options);
+      if (statement.name === null) ctx.cursorColumns.clear();
+      else ctx.cursorColumns.delete(statement.name);
+      return outcome;
+    }
+    default: {
+      const setConfig = statement.kind === 'generic' && statement.verb === 'SELECT' ? parseSetConfigCall(render().sql) : null;
+      if (setConfig && !setConfig.local) return runSetConfig(ctx, statement, render, setConfig);
       return runGeneric(ctx, statement, render, options);
+    }
   }
+}
+
+/** `SELECT set_config(name, value, false)` is a SET written as a query: remembered as SET is. */
+async function runSetConfig(ctx: RunnerContext, statement: ClassifiedStatement, render: () => RenderedStatement, call: SetConfigCall): Promise<StatementOutcome> {
+  const { settings } = ctx;
+  if (settings.isClientSide(call.name)) {
+    const changed = settings.setClient(call.name, call.value);
+    const columns: ColumnMetadata[] = [{ name: 'set_config', label: 'set_config', typeName: 'text' }];
+    const rows = new BufferedRows(columns, [[{ stringValue: settings.clientValue(call.name) ?? '' }]]);
+    return { ...simple(''), columns, rows, tag: (n) => commandTag(statement, n), parameterStatus: changed ? [changed] : [] };
+  }
+  const outcome = await runGeneric(ctx, statement, render);
+  settings.setServer(call.name, call.value);
+  return outcome;
 }
 
 /** Runs a statement through the Data API, falling back to a cursor when its result is too large. */
@@ -231,8 +290,9 @@ async function runGeneric(
     try {
       return await openCursor(ctx, rendered, tagFor);
     } catch (err) {
-      // Columns the Data API cannot return: the plain run below fetches them as text.
       if (!(err instanceof DataApiError && err.outcome === 'unsupported_result')) throw err;
+      // Columns the Data API cannot return: page through the statement with them cast to text.
+      return runWithTextCasts(ctx, rendered, /multidimensional/i.test(err.message), tagFor, false, { paged: true });
     }
   }
   // The Data API ends a transaction in which a result exceeds 1 MiB. One the proxy opened and
@@ -252,11 +312,18 @@ async function runGeneric(
     return { ...simple(''), tag: (n) => tagFor(n || affected), affected };
   } catch (err) {
     if (selectLike && err instanceof DataApiError && err.outcome === 'unsupported_result') {
-      return runWithTextCasts(ctx, rendered, /multidimensional/i.test(err.message), tagFor);
+      return runWithTextCasts(ctx, rendered, /multidimensional/i.test(err.message), tagFor, false, { restartable });
+    }
+    if (statement.kind === 'execute' && err instanceof DataApiError && (err.outcome === 'unsupported_result' || err.outcome === 'internal_failure')) {
+      const expanded = await expandExecute(tx, statement, ctx.onResuming);
+      if (!expanded) throw err;
+      const tagOfQuery = (n: number) => commandTag(expanded.prepared, n);
+      if (err.outcome === 'internal_failure') return runWithTextCasts(ctx, expanded.rendered, false, tagOfQuery, true);
+      return runWithTextCasts(ctx, expanded.rendered, /multidimensional/i.test(err.message), tagOfQuery);
     }
     if (selectLike && err instanceof DataApiError && err.outcome === 'internal_failure') {
       // The Data API's answer to an `infinity` date or timestamp; read such columns as text.
-      const retried = await runWithTextCasts(ctx, rendered, false, tagFor, true).catch(() => null);
+      const retried = await runWithTextCasts(ctx, rendered, false, tagFor, true, { restartable }).catch(() => null);
       if (retried) return retried;
       throw err;
     }
@@ -278,6 +345,14 @@ async function openCursor(ctx: RunnerContext, rendered: RenderedStatement, tagFo
   return { ...simple(''), columns: rows.columns, rows, tag: tagFor, affected: 0 };
 }
 
+/** How runWithTextCasts may read a result too large for one Data API response. */
+interface TextCastReading {
+  /** The client reads in pages: read through a cursor from the start. */
+  paged?: boolean;
+  /** A result over 1 MiB may be read again through a cursor (see runGeneric's `restartable`). */
+  restartable?: boolean;
+}
+
 /** Runs again with the columns the Data API cannot return fetched as text; keeps their real types. */
 async function runWithTextCasts(
   ctx: RunnerContext,
@@ -285,17 +360,41 @@ async function runWithTextCasts(
   multidimensional: boolean,
   tagFor: (n: number) => string,
   datetimes = false,
+  reading: TextCastReading = {},
 ): Promise<StatementOutcome> {
   const plan = await planTextCasts(ctx.tx, rendered, multidimensional, ctx.onResuming, datetimes);
   if (datetimes && plan.castToText.length === 0) throw new Error('no date or timestamp column to read as text');
   const casted = castStatement(rendered, plan);
+  const columns = plan.columns;
+  const infinityFailure = (e: unknown) => !datetimes && e instanceof DataApiError && e.outcome === 'internal_failure';
+  // The first refusal named another type; a multidimensional array turned up only now.
+  const arrayFailure = (e: unknown) =>
+    !multidimensional && e instanceof DataApiError && e.outcome === 'unsupported_result' && /multidimensional/i.test(e.message);
+  const throughCursor = async (): Promise<StatementOutcome> => ({ ...(await openCursor(ctx, casted, tagFor)), columns });
+  if (reading.paged) {
+    return throughCursor().catch((e: unknown) => {
+      if (infinityFailure(e)) return runWithTextCasts(ctx, rendered, multidimensional, tagFor, true, reading);
+      if (arrayFailure(e)) return runWithTextCasts(ctx, rendered, true, tagFor, datetimes, reading);
+      throw e;
+    });
+  }
   const out = await ctx.tx.execute({ sql: casted.sql, parameters: casted.parameters }, ctx.onResuming).catch((e: unknown) => {
-    if (!datetimes && e instanceof DataApiError && e.outcome === 'internal_failure') return null;
+    if (infinityFailure(e)) return null;
+    if (arrayFailure(e)) return 'multidimensional' as const;
+    if (reading.restartable && e instanceof DataApiError && e.outcome === 'result_too_large') return 'too large' as const;
     throw e;
   });
   // An `infinity` date or timestamp among the remaining columns: read those as text as well.
-  if (out === null) return runWithTextCasts(ctx, rendered, multidimensional, tagFor, true);
-  const columns = plan.columns;
+  if (out === null) return runWithTextCasts(ctx, rendered, multidimensional, tagFor, true, reading);
+  if (out === 'multidimensional') return runWithTextCasts(ctx, rendered, true, tagFor, datetimes, reading);
+  if (out === 'too large') {
+    // As runGeneric does for a large result: the Data API ended the transaction, so begin again.
+    if (ctx.tx.open) {
+      await ctx.tx.rollback().catch(() => undefined);
+      await beginWithSettings(ctx, true);
+    }
+    return throughCursor();
+  }
   return { ...simple(''), columns, rows: new BufferedRows(columns, out.records ?? []), tag: tagFor, affected: 0 };
 }
 
@@ -316,17 +415,27 @@ async function ensureSettingsApplied(ctx: RunnerContext): Promise<void> {
   await beginWithSettings(ctx, true);
 }
 
-export async function beginWithSettings(ctx: RunnerContext, implicit: boolean): Promise<void> {
+/** `leading` (the client's SET TRANSACTIONs) runs before the settings: it must precede any query. */
+export async function beginWithSettings(ctx: RunnerContext, implicit: boolean, leading: string[] = []): Promise<void> {
   await ctx.tx.begin(ctx.onResuming, implicit);
+  const defaults = ctx.settings.transactionDefaults();
+  for (const sql of defaults ? [defaults, ...leading] : leading) await ctx.tx.execute({ sql }, ctx.onResuming);
   const apply = ctx.settings.applyStatement();
   if (apply) await ctx.tx.execute({ sql: apply }, ctx.onResuming);
-  ctx.tx.markSetupDone();
+  ctx.tx.markSetupDone(leading);
 }
 
-async function applyModes(ctx: RunnerContext, modes: { isolationLevel?: string; readOnly?: boolean; deferrable?: boolean }): Promise<void> {
+type TransactionModes = { isolationLevel?: string; readOnly?: boolean; deferrable?: boolean };
+
+async function applyModes(ctx: RunnerContext, modes: TransactionModes): Promise<void> {
+  const sql = modesStatement(modes);
+  if (sql) await ctx.tx.execute({ sql }, ctx.onResuming);
+}
+
+function modesStatement(modes: TransactionModes): string | null {
   const parts: string[] = [];
   if (modes.isolationLevel) parts.push(`ISOLATION LEVEL ${modes.isolationLevel.toUpperCase()}`);
   if (modes.readOnly !== undefined) parts.push(modes.readOnly ? 'READ ONLY' : 'READ WRITE');
   if (modes.deferrable !== undefined) parts.push(modes.deferrable ? 'DEFERRABLE' : 'NOT DEFERRABLE');
-  if (parts.length > 0) await ctx.tx.execute({ sql: `SET TRANSACTION ${parts.join(', ')}` }, ctx.onResuming);
+  return parts.length > 0 ? `SET TRANSACTION ${parts.join(', ')}` : null;
 }

@@ -48,6 +48,11 @@ export async function planTextCasts(
   // The newline ends a `--` comment the statement may end with.
   const out = await tx.execute({ sql: `SELECT * FROM (${rendered.sql}\n) AS ${WRAP} LIMIT 0`, parameters: rendered.parameters }, onResuming);
   const columns = out.columnMetadata ?? [];
+  return { columns, castToText: columnsToCast(columns, multidimensional, datetimes) };
+}
+
+/** Indexes of the columns to fetch as text: those of types the Data API may refuse. */
+export function columnsToCast(columns: ColumnMetadata[], multidimensional = false, datetimes = false): number[] {
   const castToText: number[] = [];
   columns.forEach((c, i) => {
     const name = (c.typeName ?? '').toLowerCase();
@@ -56,14 +61,18 @@ export async function planTextCasts(
     const known = isArray ? SUPPORTED_ARRAY_ELEMENTS.has(base) : SUPPORTED.has(base) || c.type === 12; // 12: enums and other text-like types
     if (!known || (isArray && multidimensional) || (datetimes && DATETIMES.has(base))) castToText.push(i);
   });
-  return { columns, castToText };
+  return castToText;
 }
 
 /** The statement with the planned columns cast to text, under positional aliases. */
 export function castStatement(rendered: RenderedStatement, plan: CastPlan): RenderedStatement {
   const aliases = plan.columns.map((_, i) => `c${i + 1}`);
   const cast = new Set(plan.castToText);
-  const list = aliases.map((a, i) => (cast.has(i) ? `${a}::text` : a)).join(', ');
+  // A timestamptz read as text comes as UTC wall time, as the Data API sends one, so that it is
+  // shown in the client's TimeZone like any other (`::text` would print the database session's).
+  const asText = (a: string, i: number) =>
+    plan.columns[i]?.typeName?.toLowerCase() === 'timestamptz' ? `(${a} AT TIME ZONE 'UTC')::text` : `${a}::text`;
+  const list = aliases.map((a, i) => (cast.has(i) ? asText(a, i) : a)).join(', ');
   return {
     sql: `SELECT ${list} FROM (${rendered.sql}\n) AS ${WRAP}(${aliases.join(', ')})`,
     parameters: rendered.parameters,

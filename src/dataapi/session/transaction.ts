@@ -30,6 +30,7 @@ export class Transaction {
   /** Statements run since BEGIN, and how many of them were the proxy's own set-up. */
   private calls = 0;
   private setupCalls = 0;
+  private leading: string[] = [];
 
   constructor(
     private readonly client: DataApiClient,
@@ -67,13 +68,28 @@ export class Transaction {
     this.implicit = implicit;
     this.calls = 0;
     this.setupCalls = 0;
+    this.leading = [];
     this.events.transactionOpened?.();
     this.armKeepAlive();
   }
 
-  /** Marks the statements run so far (applying settings) as the proxy's own set-up. */
-  markSetupDone(): void {
+  /**
+   * Marks the statements run so far as the transaction's set-up: the client's `leading` SET
+   * TRANSACTION statements (which must precede any query), then the proxy's settings.
+   */
+  markSetupDone(leading: string[] = []): void {
     this.setupCalls = this.calls;
+    this.leading = leading;
+  }
+
+  /** The client's SET TRANSACTION statements that began this transaction. */
+  get leadingStatements(): readonly string[] {
+    return this.leading;
+  }
+
+  /** Whether the proxy ran statements of its own (applying settings) in the set-up. */
+  get setupRan(): boolean {
+    return this.setupCalls > this.leading.length;
   }
 
   /** Whether nothing but the proxy's set-up ran in this transaction, so it may be begun again. */

@@ -32,6 +32,10 @@ const BINARY_SCALARS: ReadonlySet<number> = new Set([
   OID.timestamptz,
   OID.numeric,
   OID.void,
+  // pgJDBC asks for these in binary too once a statement is server-prepared.
+  OID.timetz,
+  OID.point,
+  OID.box,
 ]);
 
 /** Whether fieldToBinary can encode values of this type (a listed scalar or a 1-D+ array of one). */
@@ -159,6 +163,21 @@ export function scalarToBinary(scalar: DataApiScalar, type: PgType): Buffer {
       if (micros === undefined) throw unreadable(scalar, type);
       return int64(BigInt(micros));
     }
+    case OID.timetz: {
+      const parsed = scalar.kind === 'string' ? parseTimetz(scalar.value) : undefined;
+      if (parsed === undefined) throw unreadable(scalar, type);
+      // timetz_send: the time, then the zone in seconds west of UTC.
+      return Buffer.concat([int64(BigInt(parsed.micros)), int32(-parsed.secondsEast)]);
+    }
+    case OID.point:
+    case OID.box: {
+      // point_send: x, y; box_send: high x, high y, low x, low y, the order box_out prints them in.
+      const coordinates = scalar.kind === 'string' ? scalar.value.replace(/[()\s]/g, '').split(',') : [];
+      if (coordinates.length !== (type.oid === OID.point ? 2 : 4)) throw unreadable(scalar, type);
+      const b = Buffer.alloc(8 * coordinates.length);
+      coordinates.forEach((c, i) => b.writeDoubleBE(floatOf({ kind: 'string', value: c }, type), 8 * i));
+      return b;
+    }
     case OID.timestamp:
     case OID.timestamptz: {
       // timestamptz arrives as UTC wall time, so both read the same way.
@@ -180,6 +199,15 @@ export function scalarToBinary(scalar: DataApiScalar, type: PgType): Buffer {
       // text, varchar, bpchar, name, json: the text in the client encoding (UTF-8).
       return Buffer.from(textOf(scalar, type), 'utf8');
   }
+}
+
+/** timetz_out's `HH:MM:SS[.f]±HH[:MM[:SS]]`. */
+function parseTimetz(text: string): { micros: number; secondsEast: number } | undefined {
+  const match = /^(.+?)([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(text.trim());
+  const micros = match ? parseTime(match[1]) : undefined;
+  if (!match || micros === undefined) return undefined;
+  const seconds = Number(match[3]) * 3600 + Number(match[4] ?? 0) * 60 + Number(match[5] ?? 0);
+  return { micros, secondsEast: match[2] === '-' ? -seconds : seconds };
 }
 
 function byteaBytes(scalar: DataApiScalar, type: PgType): Buffer {

@@ -288,6 +288,14 @@ const BINARY_DECODERS: ReadonlyMap<number, BinaryDecoder> = new Map<number, Bina
     if (Math.abs(zoneWest) > 15 * 3600 + 59 * 60) throw fail(ctx, SQLSTATE.invalidBinaryRepresentation, 'time zone displacement out of range');
     return { text: formatTime(micros) + formatOffset(-zoneWest) };
   })],
+  // pgJDBC sends PGpoint and PGbox in binary: point_recv's x, y; box_recv's high x, high y,
+  // low x, low y (corners put in order, as box_recv does).
+  [OID.point, fixed(16, (b) => ({ text: `(${formatFloat8(b.readDoubleBE(0))},${formatFloat8(b.readDoubleBE(8))})` }))],
+  [OID.box, fixed(32, (b) => {
+    const [x1, y1, x2, y2] = [0, 8, 16, 24].map((at) => b.readDoubleBE(at));
+    const corner = (x: number, y: number) => `(${formatFloat8(x)},${formatFloat8(y)})`;
+    return { text: `${corner(Math.max(x1, x2), Math.max(y1, y2))},${corner(Math.min(x1, x2), Math.min(y1, y2))}` };
+  })],
   [OID.timestamp, fixed(8, (b) => ({ text: formatTimestamp(b.readBigInt64BE(0), false) }))],
   [OID.timestamptz, fixed(8, (b) => ({ text: formatTimestamp(b.readBigInt64BE(0), true) }))],
   [OID.numeric, (b, ctx) => {

@@ -163,6 +163,7 @@ export const OID = {
   json: 114,
   xml: 142,
   point: 600,
+  box: 603,
   cidr: 650,
   float4: 700,
   float8: 701,
