@@ -130,7 +130,9 @@ describe('pg_dump through the Data API proxy', () => {
     expect(copyRows(expected, 'audit."Odd Table"')).toBe(40);
     expect(copyRows(expected, 'audit.no_columns')).toBe(2);
 
+    stack().emulator.resetStats();
     const throughProxy = await dumpPlain(conninfo(sourceProxy, SOURCE_DB));
+    console.log(`pg_dump -Fp through the proxy: Data API calls ${JSON.stringify(stack().emulator.stats().calls)}`);
     // pg_dump empties search_path with `SELECT pg_catalog.set_config('search_path', '', false)`;
     // the dump records the search_path it saw, and the catalogue text depends on it.
     expect(throughProxy).toContain("SELECT pg_catalog.set_config('search_path', '', false);");
