@@ -5,6 +5,8 @@ import type { Backend, ClientSession } from '../server/types.js';
 import { DataApiClient, type DataApiCallObserver, type DataApiTarget } from './client/data-api-client.js';
 import { DescribeCache } from './session/describe.js';
 import { DataApiError } from './client/service-errors.js';
+import { ClientFacingError } from '../server/client-error.js';
+import { SqlState } from '../protocol/sqlstate.js';
 import { DataApiSession, type DataApiSessionObserver } from './session/session.js';
 import type { ServerFacts } from './session/settings.js';
 
@@ -30,9 +32,9 @@ const FACTS_TTL_MS = 10 * 60 * 1000;
 export class DataApiBackend implements Backend {
   readonly mode = 'data-api';
   readonly client: DataApiClient;
-  private readonly describeCache = new DescribeCache();
-  private facts: { value: ServerFacts; at: number } | null = null;
-  private factsInflight: Promise<ServerFacts> | null = null;
+  /** Per database: what the server told us, and the statements described there. */
+  private readonly databases = new Map<string, { facts: ServerFacts; at: number; describeCache: DescribeCache }>();
+  private readonly factsInflight = new Map<string, Promise<ServerFacts>>();
 
   constructor(
     private readonly opts: DataApiBackendOptions,
@@ -46,11 +48,14 @@ export class DataApiBackend implements Backend {
   private readonly probe: DataApiClient;
 
   async serve(session: ClientSession): Promise<void> {
-    const facts = await this.serverFacts();
+    const database = this.databaseFor(session);
+    const client = this.client.withDatabase(database);
+    // Also checks, as PostgreSQL does at connect, that the database exists.
+    const facts = await this.serverFacts(client);
     const s = new DataApiSession(session, {
-      client: this.client,
+      client,
       facts,
-      describeCache: this.describeCache,
+      describeCache: this.databases.get(database ?? '')!.describeCache,
       observer: this.observer,
       maxMessageBytes: this.opts.maxMessageBytes,
     });
@@ -75,22 +80,45 @@ export class DataApiBackend implements Backend {
     this.probe.destroy();
   }
 
-  private async serverFacts(): Promise<ServerFacts> {
-    if (this.facts && Date.now() - this.facts.at < FACTS_TTL_MS) return this.facts.value;
-    this.factsInflight ??= (async () => {
-      const out = await this.client.execute({
-        sql: "SELECT current_setting('server_version'), current_setting('server_version_num'), current_setting('is_superuser'), session_user",
+  /**
+   * The database a session runs in: the one the client asked for, unless the listener is fixed
+   * to one with --database, in which case asking for another is refused (as PostgreSQL refuses
+   * a database that does not exist) rather than silently served from the wrong one.
+   */
+  private databaseFor(session: ClientSession): string | undefined {
+    const asked = session.parameters.database;
+    const fixed = this.opts.target.database;
+    if (fixed === undefined) return asked;
+    if (asked !== undefined && asked !== fixed) {
+      throw new ClientFacingError(SqlState.INVALID_CATALOG_NAME, `database "${asked}" is not served by this listener`, {
+        hint: `aurora-pg-proxy serves database "${fixed}" here (--database); connect with dbname=${fixed}, or start the proxy without --database to use the one the client names.`,
       });
-      const r = out.records?.[0] ?? [];
-      const value: ServerFacts = {
-        serverVersion: r[0]?.stringValue ?? '15.0',
-        serverVersionNum: r[1]?.stringValue ?? '150000',
-        isSuperuser: r[2]?.stringValue ?? 'off',
-        sessionAuthorization: r[3]?.stringValue ?? '',
-      };
-      this.facts = { value, at: Date.now() };
-      return value;
-    })().finally(() => (this.factsInflight = null));
-    return this.factsInflight;
+    }
+    return fixed;
+  }
+
+  private async serverFacts(client: DataApiClient): Promise<ServerFacts> {
+    const key = client.target.database ?? '';
+    const known = this.databases.get(key);
+    if (known && Date.now() - known.at < FACTS_TTL_MS) return known.facts;
+    let pending = this.factsInflight.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const out = await client.execute({
+          sql: "SELECT current_setting('server_version'), current_setting('server_version_num'), current_setting('is_superuser'), session_user",
+        });
+        const r = out.records?.[0] ?? [];
+        const facts: ServerFacts = {
+          serverVersion: r[0]?.stringValue ?? '15.0',
+          serverVersionNum: r[1]?.stringValue ?? '150000',
+          isSuperuser: r[2]?.stringValue ?? 'off',
+          sessionAuthorization: r[3]?.stringValue ?? '',
+        };
+        this.databases.set(key, { facts, at: Date.now(), describeCache: known?.describeCache ?? new DescribeCache() });
+        return facts;
+      })().finally(() => this.factsInflight.delete(key));
+      this.factsInflight.set(key, pending);
+    }
+    return pending;
   }
 }

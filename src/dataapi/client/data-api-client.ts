@@ -56,15 +56,27 @@ export class DataApiClient {
     readonly target: DataApiTarget,
     private readonly observer: DataApiCallObserver = {},
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    shared?: RDSDataClient,
   ) {
-    this.sdk = new RDSDataClient({
-      region: target.region,
-      endpoint: target.endpoint,
-      credentials: target.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
-      maxAttempts: 1,
-      // The service ends a call after 45 s; leave room for the response to arrive.
-      requestHandler: new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000 }),
-    });
+    this.ownsSdk = shared === undefined;
+    this.sdk =
+      shared ??
+      new RDSDataClient({
+        region: target.region,
+        endpoint: target.endpoint,
+        credentials: target.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
+        maxAttempts: 1,
+        // The service ends a call after 45 s; leave room for the response to arrive.
+        requestHandler: new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000 }),
+      });
+  }
+
+  private readonly ownsSdk: boolean;
+
+  /** The same client (connections, credentials, metrics) for calls in another database. */
+  withDatabase(database: string | undefined): DataApiClient {
+    if (database === this.target.database) return this;
+    return new DataApiClient({ ...this.target, database }, this.observer, this.retry, this.sdk);
   }
 
   /** Runs one statement; `onResuming` is told (once) when the call waits for a paused cluster. */
@@ -116,7 +128,7 @@ export class DataApiClient {
   }
 
   destroy(): void {
-    this.sdk.destroy();
+    if (this.ownsSdk) this.sdk.destroy();
   }
 
   private common() {
