@@ -627,6 +627,9 @@ export class DataApiSession {
     }
     this.deps.observer.queryError?.(fields.code);
     this.out.send(encodeErrorResponse(fields));
+    // PostgreSQL sends an error at once rather than with the rest of the answer; clients that
+    // act on it as it arrives (node-postgres rejects the query then) see the same order.
+    await this.out.flush();
   }
 
   private lastExtendedText: string | null = null;
