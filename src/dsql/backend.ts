@@ -2,7 +2,6 @@
 // client's startup parameters, show the client what the cluster said, swap the cancel key for
 // ours, then relay.
 import { encodeBackendKeyData, encodeNoticeResponse } from '../protocol/backend-encoder.js';
-import { SqlState } from '../protocol/sqlstate.js';
 import { ClientFacingError, terminationFields } from '../server/client-error.js';
 import type { Backend, ClientSession } from '../server/types.js';
 import { DsqlTokenProvider, type TokenEvents } from './token-provider.js';

@@ -543,15 +543,6 @@ const KNOWN_DIFFERENCES: Record<string, Normalizer> = {
   },
 };
 
-/** Applies `change` to the text values of the columns of one type. */
-function mapTextColumns(run: Wire[], typeOid: number, change: (v: string) => string): void {
-  let columns: ColumnInfo[] = [];
-  for (const m of run) {
-    if (m.t === 'RowDescription') columns = m.columns;
-    if (m.t === 'DataRow') m.values = m.values.map((v, i) => (v !== null && columns[i]?.typeOid === typeOid && !v.startsWith('hex:') ? change(v) : v));
-  }
-}
-
 /** OIDs from here on belong to objects created after initdb (pg_type's user-defined types). */
 const FIRST_NORMAL_OBJECT_ID = 16384;
 

@@ -5,7 +5,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT, isolatedAwsEnv } from '../harness/proxy-process.js';
 import { freePort } from '../harness/ports.js';
 
-const PSQL = '/usr/bin/psql';
 const running: ChildProcess[] = [];
 
 afterAll(() => {
