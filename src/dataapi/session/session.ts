@@ -29,7 +29,7 @@ import type { ClientSession } from '../../server/types.js';
 import { classifyStatement, findPlaceholders, offsetToPosition, quoteIdentifier, splitStatements, type ClassifiedStatement } from '../sql/index.js';
 import type { DataApiClient } from '../client/data-api-client.js';
 import { ClientWriter } from './client-writer.js';
-import { expandFormats, renderForBatch, renderStatement, type BoundValues } from './render.js';
+import { expandFormats, renderStatement, type BoundValues } from './render.js';
 import { ResultShape, textStyleOf } from './results.js';
 import type { RowSource } from './row-source.js';
 import { SessionSettings, displayName, type ServerFacts } from './settings.js';
@@ -37,9 +37,9 @@ import { runStatement, StatementError, type RunnerContext, type StatementOutcome
 import { Transaction, type TransactionEvents } from './transaction.js';
 import { describeStatement, type DescribeCache } from './describe.js';
 import { runCopy } from './copy.js';
-import { BATCH_REQUEST_BUDGET, PIPELINE_READ_LIMIT, ROUND_FRAME_TYPES, chunkBySize, collectRounds, isSingleRowInsert } from './batching.js';
-import { abortedTransactionError, beginWithSettings } from './statement-runner.js';
-import type { SqlParameter } from '@aws-sdk/client-rds-data';
+import { isSingleRowInsert } from './batching.js';
+import { executeRounds } from './batch-execution.js';
+import { beginWithSettings } from './statement-runner.js';
 import { ClientInput, type Frame } from './client-input.js';
 import { ParameterReports } from './parameter-reports.js';
 import { parseFunctionCall, runFunctionCall } from './function-call.js';
@@ -464,49 +464,15 @@ export class DataApiSession {
 
   /**
    * Runs this Execute and the rounds of the same INSERT queued behind it as BatchExecuteStatement
-   * calls, answering every message of every round. False when there is nothing to batch.
+   * calls (batch-execution.ts). False when there is nothing to batch.
    */
   private async executeAsBatch(portal: Portal, portalName: string): Promise<boolean> {
     const st = portal.statement;
     if (!st.batchable || st.paramCount === 0) return false;
-    // pgJDBC writes a batch 8 KiB at a time: gather the whole pipeline so it travels in few calls.
-    await this.input.readWhile(ROUND_FRAME_TYPES, PIPELINE_READ_LIMIT);
-    const rounds = collectRounds(this.input.ahead(), st.name, st.text, portalName);
-    if (rounds.length === 0) return false;
-    const first = renderForBatch(st.text, portal.bound);
-    if (!first) return false;
-    const sets: SqlParameter[][] = [first.parameters];
-    for (const round of rounds) {
-      if (round.bind.params.length !== st.paramCount) return false;
-      const formats = expandFormats(round.bind.paramFormats, round.bind.params.length, 'parameter');
-      const rendered = renderForBatch(st.text, { values: round.bind.params, formats, types: portal.bound.types });
-      if (!rendered || rendered.sql !== first.sql) return false;
-      sets.push(rendered.parameters);
-    }
-    if (this.tx.status === 'E') throw abortedTransactionError();
-    this.input.consume(rounds.reduce((n, r) => n + r.frames, 0));
-    this.session.counters.queries += rounds.length;
-
-    const chunks = chunkBySize(sets, BATCH_REQUEST_BUDGET);
-    // Everything up to Sync is one implicit transaction: when other statements follow the rounds
-    // (or may follow: the pipeline was not read to its end), they must commit or fail together.
-    const endsAtSync = this.input.reachesSyncFirst();
-    if (!this.tx.open && (chunks.length > 1 || this.settings.hasServerSettings || !endsAtSync)) {
-      await beginWithSettings(this.ctx, true);
-    }
-    for (const chunk of chunks) await this.tx.batchExecute(first.sql, chunk, this.ctx.onResuming);
-
+    const more = await executeRounds(this.ctx, this.input, this.out, st, portalName, portal.bound);
+    if (more === null) return false;
     portal.done = true;
-    this.out.send(encodeCommandComplete('INSERT 0 1'));
-    for (const round of rounds) {
-      for (const m of round.messages) {
-        if (m === 'Parse') this.out.send(encodeParseComplete());
-        else if (m === 'Bind') this.out.send(encodeBindComplete());
-        else if (m === 'Describe') this.out.send(encodeNoData());
-        else this.out.send(encodeCommandComplete('INSERT 0 1'));
-      }
-    }
-    if (this.tx.implicit && endsAtSync) await this.tx.commit();
+    this.session.counters.queries += more;
     return true;
   }
 
