@@ -58,8 +58,20 @@ function quietSdkNodeVersionWarning(): void {
   });
 }
 
+/**
+ * A promise rejected with nobody to handle it is a bug in one session; it must not end every
+ * other session by ending the process (Node's default). It is logged for the bug report.
+ */
+function survivePromiseRejections(): void {
+  process.on('unhandledRejection', (reason) => {
+    const err = reason instanceof Error ? { message: reason.message, stack: reason.stack } : { message: String(reason) };
+    process.stderr.write(JSON.stringify({ level: 50, time: new Date().toISOString(), err, msg: 'unhandled promise rejection (bug in aurora-pg-proxy)' }) + '\n');
+  });
+}
+
 async function main(): Promise<void> {
   quietSdkNodeVersionWarning();
+  survivePromiseRejections();
   const program = buildProgram();
   program.exitOverride();
   try {

@@ -110,7 +110,9 @@ export async function probeUpstream(target: UpstreamTarget): Promise<void> {
 
 /** Sends a CancelRequest for a running query, over TLS as DSQL requires for every connection. */
 export async function cancelUpstream(target: UpstreamTarget, key: CancelKey): Promise<void> {
-  const tcp = await dial(target);
+  // A cancel is best effort, as in PostgreSQL: an unreachable endpoint just means no cancel.
+  const tcp = await dial(target).catch(() => null);
+  if (!tcp) return;
   try {
     const tls = await negotiateTls(tcp, target);
     await new Promise<void>((resolve) => tls.end(encodeCancelRequest(key.processId, key.secretKey), () => resolve()));

@@ -37,7 +37,7 @@ export class TransactionRegistry {
     // The service's ids are long base64 strings (up to 192 characters).
     const tx: Transaction = { id: randomBytes(120).toString('base64'), session, busy: false };
     this.open.set(tx.id, tx);
-    tx.lifetimeTimer = setTimeout(() => void this.expire(tx), this.maxLifetimeMs);
+    tx.lifetimeTimer = setTimeout(() => void this.expire(tx).catch(() => undefined), this.maxLifetimeMs);
     tx.lifetimeTimer.unref();
     this.armIdleTimer(tx);
     return tx;
@@ -84,7 +84,7 @@ export class TransactionRegistry {
 
   private armIdleTimer(tx: Transaction): void {
     clearTimeout(tx.idleTimer);
-    tx.idleTimer = setTimeout(() => void this.expire(tx), this.idleTimeoutMs);
+    tx.idleTimer = setTimeout(() => void this.expire(tx).catch(() => undefined), this.idleTimeoutMs);
     tx.idleTimer.unref();
   }
 

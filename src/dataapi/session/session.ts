@@ -615,7 +615,7 @@ export class DataApiSession {
         message: 'the Aurora cluster is resuming from a pause; aurora-pg-proxy waits for it (this takes up to about 30 seconds)',
       }),
     );
-    void this.out.flush();
+    void this.out.flush().catch(() => undefined);
   }
 
   private async dropPortal(name: string): Promise<void> {
