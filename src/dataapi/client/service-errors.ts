@@ -169,7 +169,15 @@ export function classifyDataApiError(raw: unknown): ClassifiedError {
   }
   const code = e.code ?? (raw as NodeJS.ErrnoException)?.code;
   if (code === 'ECONNREFUSED') {
-    return result(err(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION, `could not reach the Data API endpoint: connection refused`), 'unreachable', 'unreachable');
+    return result(
+      err(
+        SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+        'could not reach the Data API endpoint: connection refused',
+        'Check --endpoint-url (or --region for the regional endpoint); an emulator must be running there.',
+      ),
+      'unreachable',
+      'unreachable',
+    );
   }
   if (code && /^(ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) {
     return result(
