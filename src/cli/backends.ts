@@ -41,6 +41,7 @@ export async function createBackend(cfg: ListenerConfig, observer: BackendObserv
           target: { resourceArn: d.resourceArn, secretArn: d.secretArn, database: d.database, region: d.region, endpoint: d.endpointUrl, profile: d.profile, credentials: d.credentials },
           maxMessageBytes: cfg.maxMessageBytes,
           readinessCheck: d.readinessCheck,
+          pageInTransactions: d.pageInTransactions,
         },
         observer,
       );

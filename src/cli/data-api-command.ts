@@ -13,6 +13,7 @@ interface DataApiFlags extends CommonFlags {
   endpointUrl?: string;
   profile?: string;
   readinessCheck: string;
+  pageInTransactions?: boolean;
 }
 
 const ARN = /^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:(.+)$/;
@@ -26,6 +27,13 @@ export function dataApiCommand(run: (config: ProxyConfig) => Promise<void>): Com
     .addOption(envOption('--region <region>', 'AWS region (default: taken from --resource-arn)', 'REGION'))
     .addOption(envOption('--endpoint-url <url>', 'Data API endpoint, e.g. the local emulator http://127.0.0.1:8080', 'ENDPOINT_URL'))
     .addOption(envOption('--profile <name>', 'AWS shared-config profile for credentials (default: the standard chain)', 'PROFILE'))
+    .addOption(
+      envOption(
+        '--page-in-transactions',
+        'read every SELECT inside a client transaction through a cursor, so results over the 1 MiB cap work there too (one or two calls more per SELECT)',
+        'PAGE_IN_TRANSACTIONS',
+      ),
+    )
     .addOption(
       envOption(
         '--readiness-check <kind>',
@@ -65,6 +73,7 @@ export function dataApiConfigFromFlags(flags: DataApiFlags): ProxyConfig {
       region,
       endpointUrl: flags.endpointUrl,
       profile: flags.profile,
+      pageInTransactions: Boolean(flags.pageInTransactions),
       readinessCheck: oneOf('--readiness-check', flags.readinessCheck ?? 'statement', ['statement', 'endpoint'] as const),
     },
   };

@@ -44,6 +44,7 @@ export interface DataApiSettings {
   endpointUrl?: string;
   profile?: string;
   readinessCheck: 'statement' | 'endpoint';
+  pageInTransactions: boolean;
   /** Credentials given in code (the demo); the standard AWS chain otherwise. */
   credentials?: import('@smithy/types').AwsCredentialIdentityProvider;
 }

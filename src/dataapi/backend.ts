@@ -21,6 +21,8 @@ export interface DataApiBackendOptions {
    * pauses when idle.
    */
   readinessCheck?: 'statement' | 'endpoint';
+  /** Read every SELECT inside a client's transaction through a cursor (one or two calls more). */
+  pageInTransactions?: boolean;
 }
 
 /** A well-formed transaction id that no transaction has: the `endpoint` readiness probe. */
@@ -58,6 +60,7 @@ export class DataApiBackend implements Backend {
       describeCache: this.databases.get(database ?? '')!.describeCache,
       observer: this.observer,
       maxMessageBytes: this.opts.maxMessageBytes,
+      pageInTransactions: this.opts.pageInTransactions,
     });
     await s.run();
   }

@@ -64,6 +64,7 @@ export async function startDemo(opts: DemoOptions, log: Logger): Promise<Running
           region: 'us-east-1',
           endpointUrl: emulator.url,
           readinessCheck: 'statement',
+          pageInTransactions: false,
           credentials: async () => DEMO_CREDENTIALS,
         },
       },

@@ -138,7 +138,7 @@ export function classifyDataApiError(raw: unknown): ClassifiedError {
           err(
             SqlState.PROGRAM_LIMIT_EXCEEDED,
             `result too large for the Data API: ${message}`,
-            'Inside a transaction the Data API ends the transaction when a result exceeds 1 MiB. Read large results with DECLARE ... CURSOR and FETCH, or with a fetch size (row limit), which aurora-pg-proxy pages through a cursor.',
+            'Inside a transaction the Data API ends the transaction when a result exceeds 1 MiB. Read large results with DECLARE ... CURSOR and FETCH, or with a fetch size (row limit), which aurora-pg-proxy pages through a cursor; or start the proxy with --page-in-transactions.',
           ),
           'result_too_large',
         );

@@ -39,7 +39,10 @@ export async function runGeneric(
   const selectLike = statement.kind === 'generic' && SELECT_LIKE.has(statement.verb);
   // A client that reads in pages (pg-cursor, pgJDBC's fetch size) expects a result that may be
   // large: read it through a cursor from the start, which works inside its own transaction too.
-  if (options.paged && selectLike) {
+  // In a client's transaction a result over 1 MiB cannot be retried (the Data API ends the
+  // transaction), so with --page-in-transactions every SELECT there goes through a cursor.
+  const pageAnyway = ctx.pageInTransactions && tx.open && !tx.implicit && tx.status === 'T';
+  if ((options.paged || pageAnyway) && selectLike) {
     try {
       return await openCursor(ctx, rendered, tagFor);
     } catch (err) {

@@ -28,6 +28,8 @@ export interface RunnerContext {
   onResuming: () => void;
   /** Cursors declared again with text casts (see cursor-casts.ts). */
   cursorColumns: CursorColumns;
+  /** Read every SELECT of a client's transaction through a cursor (--page-in-transactions). */
+  pageInTransactions: boolean;
 }
 
 /** An error located in the client's statement text (an offset, not yet a Position). */

@@ -57,6 +57,7 @@ export interface DataApiSessionDeps {
   describeCache: DescribeCache;
   observer: DataApiSessionObserver;
   maxMessageBytes: number;
+  pageInTransactions?: boolean;
 }
 
 interface PreparedStatement {
@@ -116,7 +117,13 @@ export class DataApiSession {
         for (const [k, v] of this.settings.transactionFailed()) this.reportParameter(k, v);
       },
     });
-    this.ctx = { tx: this.tx, settings: this.settings, onResuming: () => this.noticeResuming(), cursorColumns: new Map() };
+    this.ctx = {
+      tx: this.tx,
+      settings: this.settings,
+      onResuming: () => this.noticeResuming(),
+      cursorColumns: new Map(),
+      pageInTransactions: deps.pageInTransactions ?? false,
+    };
     session.onCancel(() => {
       this.cancelRequested = true;
     });
