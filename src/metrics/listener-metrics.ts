@@ -58,7 +58,7 @@ export class ListenerMetrics implements Required<ListenerObserver>, Required<Dsq
     this.transactions.set(0);
   }
 
-  // Arrow properties, so that the lead may hand single methods around without binding them.
+  // Arrow properties, so that single methods can be handed around as callbacks without binding.
 
   connectionOpened = (listener: string): void => {
     if (listener === this.listener) this.open.inc();
