@@ -109,6 +109,23 @@ async function startMetricsProxy(start: (args: string[]) => Promise<ProxyProcess
   return { proxy, metricsPort };
 }
 
+/**
+ * The traffic both modes are measured under: a query, a parameterised one, a failing one. The
+ * client stays connected (its port must not show up in any label).
+ */
+async function probeTraffic(cfg: pg.ClientConfig): Promise<{ client: pg.Client; clientPort: number }> {
+  const client = newClient(cfg);
+  await client.connect();
+  const clientPort = (client as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort;
+  await client.query(`select '${PROBE_SQL}' as v`);
+  await client.query('select $1::int + 1 as n', [41]);
+  await expect(client.query('select 1/0')).rejects.toMatchObject({ code: '22012' });
+  // node-postgres rejects on the ErrorResponse, before its ReadyForQuery: one more round trip
+  // makes sure the failed one has completed in the proxy too.
+  await client.query('select 1');
+  return { client, clientPort };
+}
+
 describe('metrics in dsql mode', () => {
   const stack = useDsqlStack();
   let proxy: ProxyProcess;
@@ -131,15 +148,7 @@ describe('metrics in dsql mode', () => {
     expect(before.value(`${PREFIX}transactions_open`, L)).toBe(0);
     const tokensBefore = before.value(`${PREFIX}token_generations_total`, { ...L, result: 'success' });
 
-    const client = newClient(stack().pgConfig(proxy, { user: PROBE_USER }));
-    await client.connect();
-    const clientPort = (client as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort;
-    await client.query(`select '${PROBE_SQL}' as v`);
-    await client.query('select $1::int + 1 as n', [41]);
-    await expect(client.query('select 1/0')).rejects.toMatchObject({ code: '22012' });
-    // node-postgres rejects on the ErrorResponse, before its ReadyForQuery: one more round trip
-    // makes sure the failed one has completed in the proxy too.
-    await client.query('select 1');
+    const { client, clientPort } = await probeTraffic(stack().pgConfig(proxy, { user: PROBE_USER }));
 
     const during = await scrape(metricsPort);
     expect(during.value(`${PREFIX}client_connections_open`, { ...L, mode: 'dsql' })).toBe(1);
@@ -216,15 +225,7 @@ describe('metrics in data-api mode', () => {
     expect(before.value(`${PREFIX}client_connections_open`, { ...L, mode: 'data-api' })).toBe(0);
     const okBefore = before.value(`${PREFIX}data_api_calls_total`, { ...L, operation: 'ExecuteStatement', outcome: 'success' });
 
-    const client = newClient(config());
-    await client.connect();
-    const clientPort = (client as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort;
-    await client.query(`select '${PROBE_SQL}' as v`);
-    await client.query('select $1::int + 1 as n', [41]);
-    await expect(client.query('select 1/0')).rejects.toMatchObject({ code: '22012' });
-    // node-postgres rejects on the ErrorResponse, before its ReadyForQuery: one more round trip
-    // makes sure the failed one has completed in the proxy too.
-    await client.query('select 1');
+    const { client, clientPort } = await probeTraffic(config());
 
     const during = await scrape(metricsPort);
     expect(during.value(`${PREFIX}client_connections_open`, { ...L, mode: 'data-api' })).toBe(1);

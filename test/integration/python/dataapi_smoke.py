@@ -7,13 +7,13 @@ Prints one JSON object that test/integration/dataapi-psycopg.test.ts checks. A f
 """
 import datetime
 import decimal
-import json
-import sys
 import uuid
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Json, Jsonb
+
+from smoke_main import smoke_main
 
 UTC = datetime.timezone.utc
 BERLIN = datetime.timezone(datetime.timedelta(hours=1))
@@ -213,17 +213,5 @@ def run(conninfo):
     return out
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(json.dumps({"error": "usage: dataapi_smoke.py <conninfo>"}))
-        sys.exit(2)
-    try:
-        result = run(sys.argv[1])
-    except Exception as e:  # the test reads the JSON, so every failure must become JSON too
-        print(json.dumps({"error": f"{type(e).__name__}: {e}", "sqlstate": getattr(e, "sqlstate", None)}))
-        sys.exit(1)
-    print(json.dumps(result))
-
-
 if __name__ == "__main__":
-    main()
+    smoke_main(run, "dataapi_smoke.py")

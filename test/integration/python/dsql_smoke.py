@@ -6,10 +6,10 @@ test/integration/dsql-psycopg.test.ts checks. A failure prints {"error": ...} an
 """
 import datetime
 import decimal
-import json
-import sys
 
 import psycopg
+
+from smoke_main import smoke_main
 
 
 def run(conninfo):
@@ -74,17 +74,5 @@ def run(conninfo):
     return out
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(json.dumps({"error": "usage: dsql_smoke.py <conninfo>"}))
-        sys.exit(2)
-    try:
-        result = run(sys.argv[1])
-    except Exception as e:  # the test reads the JSON, so every failure must become JSON too
-        print(json.dumps({"error": f"{type(e).__name__}: {e}", "sqlstate": getattr(e, "sqlstate", None)}))
-        sys.exit(1)
-    print(json.dumps(result))
-
-
 if __name__ == "__main__":
-    main()
+    smoke_main(run, "dsql_smoke.py")

@@ -2,22 +2,11 @@
 // agreement with PostgreSQL's COPY TO is in copy-differential.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { CopyOptions } from '../../../src/dataapi/sql/statement-types.js';
+import { CSV_COPY, TEXT_COPY } from '../copy-option-defaults.js';
 import { CopyFormatError, CopyOutFormatter } from '../../../src/dataapi/copy/index.js';
 
-const TEXT: CopyOptions = {
-  format: 'text',
-  delimiter: '\t',
-  null: '\\N',
-  header: false,
-  quote: null,
-  escape: null,
-  forceQuote: [],
-  forceNotNull: [],
-  forceNull: [],
-  encoding: null,
-  freeze: false,
-};
-const CSV: CopyOptions = { ...TEXT, format: 'csv', delimiter: ',', null: '', quote: '"', escape: '"' };
+const TEXT = TEXT_COPY;
+const CSV = CSV_COPY;
 
 function line(options: CopyOptions, columns: string[], values: (string | null)[]): string {
   return new CopyOutFormatter(options, columns).row(values).toString('utf8');
