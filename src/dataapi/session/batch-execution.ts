@@ -8,10 +8,11 @@ import type { ClientWriter } from './client-writer.js';
 import { abortedTransactionError, type RunnerContext } from './outcome.js';
 import { expandFormats, renderForBatch, type BoundValues } from './render.js';
 import { beginWithSettings } from './generic-statement.js';
+import type { ParsedStatement } from '../sql/index.js';
 
 export interface BatchableStatement {
   name: string;
-  text: string;
+  statement: ParsedStatement;
   paramCount: number;
 }
 
@@ -31,15 +32,15 @@ export async function executeRounds(
   const { tx, settings } = ctx;
   // pgJDBC writes a batch 8 KiB at a time: gather the whole pipeline so it travels in few calls.
   await input.readWhile(ROUND_FRAME_TYPES, PIPELINE_READ_LIMIT);
-  const rounds = collectRounds(input.ahead(), st.name, st.text, portalName);
+  const rounds = collectRounds(input.ahead(), st.name, st.statement.text, portalName);
   if (rounds.length === 0) return null;
-  const first = renderForBatch(st.text, bound);
+  const first = renderForBatch(st.statement, bound);
   if (!first) return null;
   const sets: SqlParameter[][] = [first.parameters];
   for (const round of rounds) {
     if (round.bind.params.length !== st.paramCount) return null;
     const formats = expandFormats(round.bind.paramFormats, round.bind.params.length, 'parameter');
-    const rendered = renderForBatch(st.text, { values: round.bind.params, formats, types: bound.types });
+    const rendered = renderForBatch(st.statement, { values: round.bind.params, formats, types: bound.types });
     if (!rendered || rendered.sql !== first.sql) return null;
     sets.push(rendered.parameters);
   }

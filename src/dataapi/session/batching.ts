@@ -37,9 +37,9 @@ export function chunkBySize(sets: SqlParameter[][], budget: number): SqlParamete
   return chunks;
 }
 
-/** An INSERT that always writes exactly one row and returns none. */
-export function isSingleRowInsert(text: string): boolean {
-  const words: Token[] = tokenize(text).filter((t) => t.kind !== 'whitespace' && t.kind !== 'comment');
+/** An INSERT that always writes exactly one row and returns none (`tokens`: the text's, when already lexed). */
+export function isSingleRowInsert(text: string, tokens: readonly Token[] = tokenize(text)): boolean {
+  const words: Token[] = tokens.filter((t) => t.kind !== 'whitespace' && t.kind !== 'comment');
   if (words[0]?.kind !== 'identifier' || words[0].word !== 'insert') return false;
   let depth = 0;
   let valuesAt = -1;

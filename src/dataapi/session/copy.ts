@@ -14,11 +14,10 @@ import {
 import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
 import { ProtocolViolation } from '../../protocol/errors.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { classifyStatement, quoteIdentifier, quoteLiteral, type ClassifiedStatement } from '../sql/index.js';
+import { parseStatement, quoteIdentifier, quoteLiteral, type ClassifiedStatement, type ParsedStatement } from '../sql/index.js';
 import { CopyInParser, CopyOutFormatter } from '../copy/index.js';
 import type { ClientWriter } from './client-writer.js';
 import { ResultShape, textStyleOf } from './results.js';
-import { renderStatement } from './render.js';
 import type { SessionSettings } from './settings.js';
 import { beginWithSettings, runStatement, StatementError, type RunnerContext } from './statement-runner.js';
 
@@ -37,10 +36,12 @@ const MAX_BATCH_ROWS = 5000;
 const PARAMETER_OVERHEAD_BYTES = 48;
 const PAGE_ROWS = 1000;
 
-export async function runCopy(c: CopyContext, statement: CopyStatement, text: string): Promise<void> {
+export async function runCopy(c: CopyContext, parsed: ParsedStatement): Promise<void> {
+  const statement = parsed.classified;
+  if (statement.kind !== 'copy') throw new StatementError(SqlState.INTERNAL_ERROR, 'not a COPY statement');
   if (statement.endpoint.type !== 'client') {
     // A server-side file or program: the database decides (Aurora refuses both).
-    const outcome = await runStatement(c.ctx, classifyStatement(text), () => renderStatement(text, null));
+    const outcome = await runStatement(c.ctx, parsed, null);
     c.out.send(encodeCommandComplete(outcome.tag(outcome.affected)));
     return;
   }
@@ -163,7 +164,7 @@ async function copyTo(c: CopyContext, statement: CopyStatement): Promise<void> {
     source.type === 'query'
       ? source.query
       : `SELECT ${source.columns ? source.columns.map(quoteIdentifier).join(', ') : '*'} FROM ${source.table.text}`;
-  const outcome = await runStatement(c.ctx, classifyStatement(query), () => renderStatement(query, null));
+  const outcome = await runStatement(c.ctx, parseStatement(query), null);
   if (!outcome.columns || !outcome.rows) {
     throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY query must have a RETURNING clause or return rows');
   }

@@ -8,7 +8,7 @@
 // cached per statement text and declared types, so only the first Describe costs calls.
 import type { ColumnMetadata, ExecuteStatementCommandOutput } from '@aws-sdk/client-rds-data';
 import type { DataApiClient } from '../client/data-api-client.js';
-import { offsetToPosition, renderPlaceholders, toDataApiSql, type ClassifiedStatement } from '../sql/index.js';
+import { offsetToPosition, renderPlaceholders, toDataApiSql, type ParsedStatement } from '../sql/index.js';
 import { typeByOid } from '../types/index.js';
 import { ClientFacingError } from '../../server/client-error.js';
 import { SqlState } from '../../protocol/sqlstate.js';
@@ -42,12 +42,11 @@ export class DescribeCache {
   }
 }
 
-interface StatementToDescribe {
-  text: string;
-  classified: ClassifiedStatement;
+/** The statement as parsed once (its tokens are read, not lexed again), with the types known so far. */
+type StatementToDescribe = ParsedStatement & {
   paramTypes: number[];
   paramCount: number;
-}
+};
 
 const PROBE = 'aurora_pg_proxy_describe';
 const SELECT_LIKE = new Set(['SELECT', 'VALUES', 'TABLE']);
@@ -75,7 +74,7 @@ export async function describeStatement(
   if (!needsColumns && tx?.status !== 'E') {
     // A plain INSERT ... VALUES: one catalog read instead of the probe's five calls.
     const read = (sql: string) => (tx?.open ? tx.execute({ sql }, onResuming) : client.execute({ sql }, onResuming));
-    const paramTypes = await insertParameterTypes(st.text, declared, read);
+    const paramTypes = await insertParameterTypes(st.text, declared, read, st.tokens);
     if (paramTypes) {
       const result = { paramTypes, columns: null };
       cache.set(key, result);
@@ -105,7 +104,7 @@ export async function describeStatement(
     let paramTypes = declared;
     if (needsTypes) {
       const typeList = declared.map((oid) => (oid === 0 ? 'unknown' : (typeByOid(oid)?.castName ?? 'unknown')));
-      const prepared = toDataApiSql(st.text);
+      const prepared = toDataApiSql(st.text, {}, st.tokens);
       const head = typeList.length > 0 ? `PREPARE ${PROBE} (${typeList.join(', ')}) AS ` : `PREPARE ${PROBE} AS `;
       await run(head + prepared.sql).catch((e: unknown) => {
         throw locateError(e, head + prepared.sql, (o) => prepared.originalOffset(Math.max(0, o - head.length)));
@@ -121,7 +120,7 @@ export async function describeStatement(
     let columns: ColumnMetadata[] | null = null;
     if (needsColumns) {
       // `SELECT $1` names its column ?column?; a CAST would name it after the type.
-      const bare = bareTargetParameters(st.text);
+      const bare = bareTargetParameters(st.text, st.tokens);
       let occurrence = 0;
       const nulls = (n: number) => {
         const t = typeByOid(paramTypes[n - 1] ?? 0);
@@ -129,7 +128,7 @@ export async function describeStatement(
         return t ? `CAST(NULL AS ${t.castName})${alias}` : 'NULL';
       };
       const isSelect = st.classified.kind === 'generic' && SELECT_LIKE.has(st.classified.verb);
-      const withNulls = renderPlaceholders(st.text, nulls);
+      const withNulls = renderPlaceholders(st.text, nulls, st.tokens);
       const body = toDataApiSql(withNulls.sql);
       const head = isSelect ? 'SELECT * FROM (' : '';
       // The newline ends a `--` comment the statement may end with.

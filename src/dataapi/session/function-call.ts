@@ -7,9 +7,8 @@ import { ProtocolViolation } from '../../protocol/errors.js';
 import type { FormatCode } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
 import { ClientFacingError } from '../../server/client-error.js';
-import { classifyStatement } from '../sql/index.js';
+import { parseStatement } from '../sql/index.js';
 import { encodeField, type TextStyle } from '../types/index.js';
-import { renderStatement } from './render.js';
 import { ResultShape } from './results.js';
 import { runStatement, type RunnerContext } from './statement-runner.js';
 
@@ -69,7 +68,7 @@ export async function runFunctionCall(ctx: RunnerContext, call: FunctionCallMess
     'SELECT pg_catalog.quote_ident(n.nspname) || \'.\' || pg_catalog.quote_ident(p.proname), ' +
     'ARRAY(SELECT a.t::pg_catalog.int8 FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) ORDER BY a.i) ' +
     `FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = ${call.functionOid}`;
-  const found = await runStatement(ctx, classifyStatement(lookup), () => renderStatement(lookup, null));
+  const found = await runStatement(ctx, parseStatement(lookup), null);
   const row = (await found.rows?.next(2))?.[0];
   const name = row?.[0]?.stringValue;
   if (name === undefined) {
@@ -86,7 +85,7 @@ export async function runFunctionCall(ctx: RunnerContext, call: FunctionCallMess
   }
   const sql = `SELECT ${name}(${argTypes.map((_, i) => `$${i + 1}`).join(', ')})`;
   const bound = { values: call.args, formats: call.argFormats, types: argTypes };
-  const outcome = await runStatement(ctx, classifyStatement(sql), () => renderStatement(sql, bound));
+  const outcome = await runStatement(ctx, parseStatement(sql), bound);
   if (!outcome.columns || !outcome.rows) return null;
   const record = (await outcome.rows.next(2))[0];
   const column = new ResultShape(outcome.columns, style).columns[0];

@@ -23,8 +23,8 @@ const isName = (t: Token | undefined) => t?.kind === 'identifier' || (t?.kind ==
 const isPunct = (t: Token | undefined, p: string) => t?.kind === 'punctuation' && t.text === p;
 const isWord = (t: Token | undefined, w: string) => t?.kind === 'identifier' && t.word === w;
 
-export function parseInsertShape(text: string): InsertShape | null {
-  const t = tokenize(text).filter((x) => !isTrivia(x));
+export function parseInsertShape(text: string, tokens: readonly Token[] = tokenize(text)): InsertShape | null {
+  const t = tokens.filter((x) => !isTrivia(x));
   let i = 0;
   if (!isWord(t[i++], 'insert') || !isWord(t[i++], 'into') || !isName(t[i])) return null;
   const tableStart = t[i]!.start;
@@ -92,8 +92,9 @@ export async function insertParameterTypes(
   text: string,
   declared: number[],
   run: (sql: string) => Promise<ExecuteStatementCommandOutput>,
+  tokens?: readonly Token[],
 ): Promise<number[] | null> {
-  const shape = parseInsertShape(text);
+  const shape = parseInsertShape(text, tokens);
   if (!shape) return null;
   const { items, columns, otherParameters } = shape;
   const targetOf = new Map<number, number>();

@@ -9,7 +9,7 @@
 // PostgreSQL infers exactly as it infers an untyped parameter's.
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import { planParameter, type ParameterPlan } from '../types/index.js';
-import { isTrivia, quoteLiteral, toDataApiSql, tokenize, type RewrittenSql } from '../sql/index.js';
+import { isTrivia, quoteLiteral, toDataApiSql, type ParsedStatement, type RewrittenSql } from '../sql/index.js';
 import { bareTargetParameters } from '../sql/bare-targets.js';
 import type { FormatCode } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
@@ -33,7 +33,9 @@ export interface RenderedStatement {
 /** Literals longer than this travel as parameters, so the statement stays far below 64 KiB. */
 const MAX_INLINE_LITERAL = 8 * 1024;
 
-export function renderStatement(text: string, bound: BoundValues | null): RenderedStatement {
+/** Renders from the statement's own tokens: the text is not lexed again. */
+export function renderStatement(statement: ParsedStatement, bound: BoundValues | null): RenderedStatement {
+  const { text, tokens } = statement;
   const parameters: SqlParameter[] = [];
   const plans = new Map<number, ParameterPlan>();
   const planFor = (n: number): ParameterPlan => {
@@ -55,9 +57,9 @@ export function renderStatement(text: string, bound: BoundValues | null): Render
     }
     return `:p${n}`;
   };
-  const keepParameters = bound === null && definesOwnParameters(text);
+  const keepParameters = bound === null && definesOwnParameters(statement);
   // `SELECT $1` names its column ?column?; a CAST would name it after the type.
-  const bare = bareTargetParameters(text);
+  const bare = bareTargetParameters(text, tokens);
   let occurrence = 0;
   const rewritten: RewrittenSql = toDataApiSql(text, {
     renderParameter: (n) => {
@@ -70,7 +72,7 @@ export function renderStatement(text: string, bound: BoundValues | null): Render
       if (v.stringValue !== undefined && v.stringValue.length <= MAX_INLINE_LITERAL) return quoteLiteral(v.stringValue);
       return asParameter(n, plan);
     },
-  });
+  }, tokens);
   return { sql: rewritten.sql, parameters, originalOffset: (o) => rewritten.originalOffset(o) };
 }
 
@@ -79,8 +81,8 @@ export function renderStatement(text: string, bound: BoundValues | null): Render
  * that belong to the statement they define, not to this one: pg_dump sends both. Sent without
  * Bind values, such text keeps its `$n` for PostgreSQL to read.
  */
-function definesOwnParameters(text: string): boolean {
-  const first = tokenize(text).find((t) => !isTrivia(t));
+function definesOwnParameters(statement: ParsedStatement): boolean {
+  const first = statement.tokens.find((t) => !isTrivia(t));
   return first?.kind === 'identifier' && (first.word === 'prepare' || first.word === 'create');
 }
 
@@ -99,10 +101,10 @@ export function expandFormats(codes: FormatCode[], count: number, what: string):
  * needs one SQL text for all rows). Null when a parameter has no type to cast it to, since an
  * uncast string would bind as text.
  */
-export function renderForBatch(text: string, bound: BoundValues): RenderedStatement | null {
+export function renderForBatch(statement: ParsedStatement, bound: BoundValues): RenderedStatement | null {
   const parameters: SqlParameter[] = [];
   let typed = true;
-  const rewritten = toDataApiSql(text, {
+  const rewritten = toDataApiSql(statement.text, {
     renderParameter: (n) => {
       const plan = planParameter({ number: n, value: bound.values[n - 1] ?? null, format: bound.formats[n - 1] ?? 0, typeOid: bound.types[n - 1] ?? 0 });
       if (!plan.sqlType) typed = false;
@@ -111,7 +113,7 @@ export function renderForBatch(text: string, bound: BoundValues): RenderedStatem
       }
       return `CAST(:p${n} AS ${plan.sqlType ?? 'text'})`;
     },
-  });
+  }, statement.tokens);
   if (!typed) return null;
   return { sql: rewritten.sql, parameters, originalOffset: (o) => rewritten.originalOffset(o) };
 }

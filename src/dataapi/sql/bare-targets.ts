@@ -23,8 +23,8 @@ function wordOf(t: Token | undefined): string | undefined {
  * For each `$n` token of `sql`, in order: whether it is a whole, unaliased target-list item
  * (`SELECT $1, $2 FROM t`, `RETURNING $1`), so that PostgreSQL would name its column `?column?`.
  */
-export function bareTargetParameters(sql: string): boolean[] {
-  const tokens = tokenize(sql).filter((t) => !isTrivia(t));
+export function bareTargetParameters(sql: string, lexed: readonly Token[] = tokenize(sql)): boolean[] {
+  const tokens = lexed.filter((t) => !isTrivia(t));
   // Per parenthesis depth: whether a target list is open there.
   const inTargets: boolean[] = [false];
   const result: boolean[] = [];

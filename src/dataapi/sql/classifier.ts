@@ -3,7 +3,7 @@
 // LISTEN/NOTIFY, DISCARD) are parsed in full; everything else gets its verb and command tag.
 
 import { isTrivia, isUnterminated, tokenize, type Token } from './lexer.js';
-import { splitStatements } from './splitter.js';
+import { splitLexed } from './splitter.js';
 import { StatementError, StatementReader } from './statement-reader.js';
 import type { ClassifiedStatement } from './statement-types.js';
 import { parseTransactionStatement } from './transaction.js';
@@ -19,10 +19,15 @@ import { classifyGeneric } from './generic.js';
  * Never throws.
  */
 export function classifyStatement(sql: string): ClassifiedStatement {
-  const statement = splitStatements(sql)[0];
+  return classifyLexed(sql, tokenize(sql));
+}
+
+/** classifyStatement() over tokens already made by tokenize(sql): the text is not lexed again. */
+export function classifyLexed(sql: string, lexed: readonly Token[]): ClassifiedStatement {
+  const statement = splitLexed(sql, lexed)[0];
   if (!statement) return { kind: 'empty', returnsRows: false };
   const end = statement.offset + statement.text.length;
-  const all = tokenize(sql).filter((t) => t.start >= statement.offset && t.end <= end);
+  const all = lexed.filter((t) => t.start >= statement.offset && t.end <= end);
 
   const unterminated = all.find(isUnterminated);
   if (unterminated) return unterminatedError(unterminated, sql);

@@ -28,10 +28,10 @@ export interface DataApiTextOptions {
  *   (a literal backslash before a quote) becomes E'…' with doubled backslashes;
  * - delimiters of nested block comments are defused so that a non-nesting scanner ends the
  *   comment where PostgreSQL does; a `--` comment ended by a lone CR is ended by LF instead.
- * Text PostgreSQL would reject (unterminated quotes) is left alone.
+ * Text PostgreSQL would reject (unterminated quotes) is left alone. `tokens`, when given, are
+ * tokenize(sql)'s, already made (a ParsedStatement's).
  */
-export function toDataApiSql(sql: string, options: DataApiTextOptions = {}): RewrittenSql {
-  const tokens = tokenize(sql);
+export function toDataApiSql(sql: string, options: DataApiTextOptions = {}, tokens: readonly Token[] = tokenize(sql)): RewrittenSql {
   const out = new SqlRewriter(sql);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;

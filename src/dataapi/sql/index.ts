@@ -21,6 +21,12 @@
 //   quoteLiteral(value) (throws NulCharacterError, SQLSTATE 22021, for U+0000), quoteIdentifier(name)
 //   offsetToPosition(text, offset) / positionToOffset(text, position)  UTF-16 <-> PG Position
 //
+// One parse per statement
+//   parseStatements(sql): ParsedStatement[]   the statements of a Query/Parse text, lexed once:
+//                                          { text, offset, incomplete, tokens, classified,
+//                                          placeholders }; later steps take its tokens
+//   parseStatement(text), emptyStatement()
+//
 // Classifying one statement
 //   classifyStatement(sql): ClassifiedStatement   discriminated union on `kind`: empty, begin,
 //     commit, rollback, savepoint, release-savepoint, rollback-to-savepoint, two-phase, set,
@@ -40,12 +46,13 @@
 
 export { tokenize, stringValue, identifierValue, isTrivia, type Token, type TokenKind, type StringStyle } from './lexer.js';
 export { splitStatements, isEmptyQuery, type SqlStatement } from './splitter.js';
-export { findPlaceholders, renderPlaceholders, type PlaceholderUse, type PlaceholderOccurrence } from './placeholders.js';
+export { findPlaceholders, placeholdersOf, renderPlaceholders, type PlaceholderUse, type PlaceholderOccurrence } from './placeholders.js';
 export { toDataApiSql, type DataApiTextOptions } from './data-api-text.js';
 export type { RewrittenSql } from './text-edit.js';
 export { quoteLiteral, quoteIdentifier, NulCharacterError } from './literal.js';
 export { offsetToPosition, positionToOffset } from './positions.js';
-export { classifyStatement } from './classifier.js';
+export { classifyStatement, classifyLexed } from './classifier.js';
+export { parseStatements, parseStatement, emptyStatement, type ParsedStatement } from './parsed-statement.js';
 export { commandTag, type CommandTagContext } from './command-tag.js';
 export { canonicalEncoding } from './copy-options.js';
 export type * from './statement-types.js';

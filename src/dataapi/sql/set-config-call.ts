@@ -13,7 +13,21 @@ export interface SetConfigCall {
 }
 
 export function parseSetConfigCall(sql: string): SetConfigCall | null {
-  const tokens = tokenize(sql).filter((t) => !isTrivia(t));
+  return setConfigCallOf(tokenize(sql));
+}
+
+/**
+ * Whether the statement's words may make a set_config call at all: `SELECT [pg_catalog.]set_config (`.
+ * Cheap on tokens already lexed, so that only such statements have their rendered text read.
+ */
+export function mayCallSetConfig(lexed: readonly Token[]): boolean {
+  const words = lexed.filter((t) => !isTrivia(t)).slice(0, 4);
+  const isWord = (t: Token | undefined, w: string) => t?.kind === 'identifier' && t.word === w;
+  return isWord(words[0], 'select') && (isWord(words[1], 'set_config') || (isWord(words[1], 'pg_catalog') && isWord(words[3], 'set_config')));
+}
+
+function setConfigCallOf(lexed: readonly Token[]): SetConfigCall | null {
+  const tokens = lexed.filter((t) => !isTrivia(t));
   let i = 0;
   const accept = (test: (t: Token) => boolean): boolean => {
     const t = tokens[i];

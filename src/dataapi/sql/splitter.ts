@@ -24,8 +24,19 @@ export interface SqlStatement {
  * EmptyQueryResponse (the string held only whitespace, comments and semicolons).
  */
 export function splitStatements(sql: string): SqlStatement[] {
-  const tokens = tokenize(sql);
-  const statements: SqlStatement[] = [];
+  return splitLexed(sql, tokenize(sql)).map(({ text, offset, incomplete }) => ({ text, offset, incomplete }));
+}
+
+/** A statement of a split string, with the token range it covers (indexes into the string's tokens). */
+export interface LexedPiece extends SqlStatement {
+  firstToken: number;
+  /** One past the last token of the piece. */
+  endToken: number;
+}
+
+/** splitStatements() over tokens already made by tokenize(sql): the string is not lexed again. */
+export function splitLexed(sql: string, tokens: readonly Token[]): LexedPiece[] {
+  const statements: LexedPiece[] = [];
   let pieceStart = 0; // token index where the current piece begins
   let parenDepth = 0;
   const atomic = new AtomicBodyTracker();
@@ -39,7 +50,7 @@ export function splitStatements(sql: string): SqlStatement[] {
     if (piece.some((t) => !isTrivia(t) || isUnterminated(t))) {
       const start = piece[0]!.start;
       const end = piece[piece.length - 1]!.end;
-      statements.push({ text: sql.slice(start, end), offset: start, incomplete: piece.some(isUnterminated) });
+      statements.push({ text: sql.slice(start, end), offset: start, incomplete: piece.some(isUnterminated), firstToken: first, endToken: last + 1 });
     }
   };
 

@@ -1,0 +1,167 @@
+// PostgreSQL's frontend/backend protocol after startup, as a state machine independent of how
+// statements run: simple Query split into statements, prepared statements and portals of the
+// extended protocol, the skip-until-Sync rule after an error, ReadyForQuery. Running,
+// describing and the transaction belong to the handler (protocol-handler.ts).
+import {
+  encodeBindComplete,
+  encodeCloseComplete,
+  encodeEmptyQueryResponse,
+  encodeParseComplete,
+} from '../../protocol/backend-encoder.js';
+import { ProtocolViolation } from '../../protocol/errors.js';
+import type { FrontendMessage } from '../../protocol/messages.js';
+import { SqlState } from '../../protocol/sqlstate.js';
+import { StreamClosedError } from '../../server/message-channel.js';
+import { emptyStatement, parseStatements } from '../sql/index.js';
+import type { ClientWriter } from '../session/client-writer.js';
+import { StatementError } from '../session/outcome.js';
+import { expandFormats } from '../session/render.js';
+import type { ProtocolHandler } from './protocol-handler.js';
+import type { StatementRegistry } from './statement-registry.js';
+
+type Message<T extends FrontendMessage['type']> = Extract<FrontendMessage, { type: T }>;
+
+export class ProtocolMachine {
+  private skipUntilSync = false;
+
+  constructor(
+    private readonly out: ClientWriter,
+    private readonly registry: StatementRegistry,
+    private readonly handler: ProtocolHandler,
+  ) {}
+
+  /** Answers one frontend message (Terminate is the caller's: it ends the session). */
+  async dispatch(msg: FrontendMessage): Promise<void> {
+    if (this.skipUntilSync && msg.type !== 'Sync') {
+      return; // after an error PostgreSQL discards everything up to Sync
+    }
+    try {
+      switch (msg.type) {
+        case 'Query':
+          return await this.query(msg.sql);
+        case 'Parse':
+          return this.parse(msg);
+        case 'Bind':
+          return this.bind(msg);
+        case 'Describe':
+          return await this.describe(msg.target, msg.name);
+        case 'Execute':
+          return await this.execute(msg.portal, msg.maxRows);
+        case 'Close':
+          return await this.close(msg.target, msg.name);
+        case 'Sync':
+          return await this.sync();
+        case 'Flush':
+          return await this.out.flush();
+        case 'CopyData':
+        case 'CopyDone':
+        case 'CopyFail':
+          return; // PostgreSQL ignores these outside COPY
+        case 'FunctionCall':
+          return await this.functionCall(msg.body);
+        case 'PasswordLike':
+          throw new ProtocolViolation('unexpected password message after authentication');
+        case 'Terminate':
+          return;
+      }
+    } catch (err) {
+      if (err instanceof ProtocolViolation || err instanceof StreamClosedError) throw err;
+      await this.handler.extendedError(err);
+      this.skipUntilSync = true;
+    }
+  }
+
+  private async query(sql: string): Promise<void> {
+    const started = performance.now();
+    this.registry.statements.delete('');
+    await this.registry.dropPortal('');
+    const statements = parseStatements(sql);
+    if (statements.length === 0) this.out.send(encodeEmptyQueryResponse());
+    else await this.handler.simpleQuery({ sql, statements });
+    await this.handler.readyForQuery(started);
+  }
+
+  private async functionCall(body: Buffer): Promise<void> {
+    const started = performance.now();
+    await this.handler.functionCall(body);
+    await this.handler.readyForQuery(started);
+  }
+
+  private parse(msg: Message<'Parse'>): void {
+    const { name, sql, paramTypes } = msg;
+    if (name !== '' && this.registry.statements.has(name)) {
+      throw new StatementError(SqlState.DUPLICATE_PREPARED_STATEMENT, `prepared statement "${name}" already exists`);
+    }
+    const pieces = parseStatements(sql);
+    if (pieces.length > 1) {
+      throw new StatementError(SqlState.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
+    }
+    const statement = pieces[0] ?? emptyStatement();
+    const paramCount = Math.max(paramTypes.length, statement.placeholders.highest);
+    const batchable = this.handler.canBatch(statement);
+    this.registry.statements.set(name, { name, statement, batchable, paramTypes: [...paramTypes], paramCount });
+    this.out.send(encodeParseComplete());
+  }
+
+  private bind(msg: Message<'Bind'>): void {
+    const statement = this.registry.statements.get(msg.statement);
+    if (!statement) {
+      throw new StatementError(SqlState.INVALID_SQL_STATEMENT_NAME, `prepared statement "${msg.statement}" does not exist`);
+    }
+    if (msg.params.length !== statement.paramCount) {
+      throw new StatementError(
+        SqlState.PROTOCOL_VIOLATION,
+        `bind message supplies ${msg.params.length} parameters, but prepared statement "${msg.statement}" requires ${statement.paramCount}`,
+      );
+    }
+    if (msg.portal !== '' && this.registry.portals.has(msg.portal)) {
+      throw new StatementError(SqlState.DUPLICATE_CURSOR, `cursor "${msg.portal}" already exists`);
+    }
+    const formats = expandFormats(msg.paramFormats, msg.params.length, 'parameter');
+    const types = msg.params.map((_, i) => statement.paramTypes[i] ?? 0);
+    void this.registry.dropPortal(msg.portal);
+    this.registry.portals.set(msg.portal, {
+      name: msg.portal,
+      statement,
+      bound: { values: msg.params, formats, types },
+      resultFormats: msg.resultFormats,
+      outcome: null,
+      shape: null,
+      rowsSent: 0,
+      done: false,
+    });
+    this.out.send(encodeBindComplete());
+  }
+
+  private async describe(target: 'S' | 'P', name: string): Promise<void> {
+    if (target === 'S') {
+      const statement = this.registry.statements.get(name);
+      if (!statement) throw new StatementError(SqlState.INVALID_SQL_STATEMENT_NAME, `prepared statement "${name}" does not exist`);
+      return this.handler.describeStatement(statement);
+    }
+    return this.handler.describePortal(this.registry.portals.get(name), name);
+  }
+
+  private async execute(name: string, maxRows: number): Promise<void> {
+    const portal = this.registry.portals.get(name);
+    if (!portal) throw new StatementError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
+    if (portal.statement.statement.classified.kind === 'empty') {
+      this.out.send(encodeEmptyQueryResponse());
+      return;
+    }
+    await this.handler.executePortal(portal, maxRows);
+  }
+
+  private async close(target: 'S' | 'P', name: string): Promise<void> {
+    if (target === 'S') this.registry.statements.delete(name);
+    else await this.registry.dropPortal(name);
+    this.out.send(encodeCloseComplete());
+  }
+
+  private async sync(): Promise<void> {
+    this.skipUntilSync = false;
+    const { transactionOpen } = await this.handler.sync();
+    if (!transactionOpen) await this.registry.closeAllPortals();
+    await this.handler.readyForQuery(null);
+  }
+}

@@ -1,0 +1,72 @@
+// Describe of a prepared statement or a portal. A statement is described by describe.ts without
+// binding values; a portal's columns are those of its result, so a portal whose statement
+// returns rows is run now (its Execute then sends the rows already read).
+import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
+import { encodeNoData, encodeParameterDescription } from '../../protocol/backend-encoder.js';
+import { SqlState } from '../../protocol/sqlstate.js';
+import { ClientFacingError } from '../../server/client-error.js';
+import type { Portal, PreparedStatement } from '../protocol/statement-registry.js';
+import { quoteIdentifier } from '../sql/index.js';
+import { describeStatement } from './describe.js';
+import { startPortal } from './portal-execution.js';
+import { expandFormats } from './render.js';
+import { ResultShape } from './results.js';
+import type { SessionContext } from './session-context.js';
+import { displayName } from './settings.js';
+import { StatementError } from './statement-runner.js';
+
+export async function describePreparedStatement(sc: SessionContext, prepared: PreparedStatement): Promise<void> {
+  sc.lastExtendedText = prepared.statement.text;
+  const described = await describeStatement(
+    sc.describeCache,
+    sc.client,
+    { ...prepared.statement, paramTypes: prepared.paramTypes, paramCount: prepared.paramCount },
+    sc.runner.onResuming,
+    sc.tx,
+  );
+  prepared.paramTypes = described.paramTypes;
+  sc.out.send(encodeParameterDescription(described.paramTypes));
+  if (described.columns) sc.out.send(new ResultShape(described.columns).rowDescription([]));
+  else sc.out.send(encodeNoData());
+}
+
+export async function describePortal(sc: SessionContext, portal: Portal | undefined, name: string): Promise<void> {
+  if (!portal) return describeSqlCursor(sc, name);
+  const columns = await portalColumns(sc, portal);
+  if (!columns) {
+    sc.out.send(encodeNoData());
+    return;
+  }
+  const shape = new ResultShape(columns);
+  sc.out.send(shape.rowDescription(expandFormats(portal.resultFormats, shape.width, 'result')));
+}
+
+/**
+ * Describe of a portal the client made with DECLARE ... CURSOR rather than Bind: PostgreSQL
+ * keeps both kinds together, and psycopg describes its named cursors this way. The cursor
+ * lives in the Data API transaction; FETCH FORWARD 0 reports its columns without moving it.
+ */
+async function describeSqlCursor(sc: SessionContext, name: string): Promise<void> {
+  const { tx } = sc;
+  const missing = () => new StatementError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
+  if (name === '' || !tx.open || tx.status === 'E') throw missing();
+  const out = await tx.execute({ sql: `FETCH FORWARD 0 FROM ${quoteIdentifier(name)}` }, sc.runner.onResuming).catch((err: unknown) => {
+    throw err instanceof ClientFacingError && err.sqlstate === SqlState.INVALID_CURSOR_NAME ? missing() : err;
+  });
+  const columns = sc.runner.cursorColumns.get(name) ?? out.columnMetadata ?? [];
+  if (columns.length === 0) sc.out.send(encodeNoData());
+  else sc.out.send(new ResultShape(columns).rowDescription([]));
+}
+
+/** The columns a portal will send. Statements with rows are run now to learn them. */
+async function portalColumns(sc: SessionContext, portal: Portal): Promise<ColumnMetadata[] | null> {
+  const s = portal.statement.statement.classified;
+  if (s.kind === 'show' && portal.outcome === null && sc.settings.isClientSide(s.name ?? '')) {
+    const column = displayName(s.name ?? '');
+    return [{ name: column, label: column, typeName: 'text' }];
+  }
+  if (s.returnsRows === false || s.kind === 'empty') return null;
+  const ownExecute = sc.input.nextExecuteRows(portal.name);
+  await startPortal(sc, portal, ownExecute ?? 0, ownExecute !== null);
+  return portal.outcome!.columns;
+}
