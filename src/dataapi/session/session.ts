@@ -23,7 +23,7 @@ import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
 import { ProtocolViolation } from '../../protocol/errors.js';
 import type { FormatCode, FrontendMessage, NoticeFields } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { ClientFacingError, errorFields, terminationFields } from '../../server/client-error.js';
+import { ClientFacingError, errorFields, terminationFields } from '../../protocol/client-error.js';
 import { MessageChannel, StreamClosedError } from '../../server/message-channel.js';
 import type { ClientSession } from '../../server/types.js';
 import { classifyStatement, findPlaceholders, offsetToPosition, quoteIdentifier, splitStatements, type ClassifiedStatement } from '../sql/index.js';

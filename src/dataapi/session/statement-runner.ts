@@ -5,7 +5,7 @@
 // generic statement (generic-statement.ts).
 import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { ClientFacingError } from '../../server/client-error.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
 import { commandTag, type ClassifiedStatement } from '../sql/index.js';
 import { BufferedRows } from './row-source.js';
 import { parseSetConfigCall } from '../sql/set-config-call.js';
