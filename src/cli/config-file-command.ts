@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { PROCESS_KEYS, readConfigFile, type FlagValues } from '../config/file.js';
 import { ConfigError, type ListenerConfig, type ProxyConfig } from '../config/types.js';
 import { processSettings, type CommonFlags } from './common-options.js';
-import { MODES } from './modes.js';
+import { findMode, modeNames } from './modes.js';
 
 export function configFromFile(path: string, program: Command): ProxyConfig {
   const file = readConfigFile(path);
@@ -12,8 +12,8 @@ export function configFromFile(path: string, program: Command): ProxyConfig {
   const names = new Set<string>();
   for (const entry of file.listeners) {
     const where = `listeners[${entry.index}]`;
-    const mode = MODES.find((m) => m.name === entry.mode);
-    if (!mode) throw new ConfigError(`${where}.mode`, `unknown mode "${entry.mode}"; expected ${MODES.map((m) => m.name).join(' or ')}`);
+    const mode = findMode(entry.mode);
+    if (!mode) throw new ConfigError(`${where}.mode`, `unknown mode "${entry.mode}"; expected one of ${modeNames().join(', ')}`);
     const command = mode.command(async () => {});
     const flags = defaultsOf(command);
     for (const [key, value] of Object.entries(entry.values)) {

@@ -6,7 +6,7 @@ import { Listener } from '../server/listener.js';
 import { CancelRegistry } from '../server/cancel-registry.js';
 import { loadServerTls } from '../server/tls-context.js';
 import { createLogger, type Logger } from '../util/logger.js';
-import { createBackend } from './backends.js';
+import { createBackend, tokenExpiryOf } from './backends.js';
 import type { Backend } from '../server/types.js';
 import { createProxyMetrics, startAdminServer, type ProxyMetrics } from '../metrics/index.js';
 
@@ -44,8 +44,8 @@ export async function startProxy(config: ProxyConfig, log: Logger = createLogger
       const observer = metrics.forListener(cfg.name, cfg.mode);
       const backend = await createBackend(cfg, observer);
       backends.push(backend);
-      const tokens = (backend as { tokens?: { secondsUntilExpiry(): number | undefined } }).tokens;
-      if (tokens) metrics.registerTokenExpiry(cfg.name, () => tokens.secondsUntilExpiry());
+      const tokenExpiry = tokenExpiryOf(cfg, backend);
+      if (tokenExpiry) metrics.registerTokenExpiry(cfg.name, tokenExpiry);
       const tls = await loadServerTls(cfg.tls, [cfg.listen.host]);
       const listener = new Listener(
         {

@@ -54,7 +54,7 @@ export function readConfigFile(path: string): RawConfigFile {
     const where = `listeners[${index}]`;
     if (!isRecord(entry)) throw new ConfigError(where, 'expected a mapping');
     const mode = entry.mode;
-    if (typeof mode !== 'string') throw new ConfigError(`${where}.mode`, 'is required (dsql or data-api)');
+    if (typeof mode !== 'string') throw new ConfigError(`${where}.mode`, 'is required (the name of a mode, as its subcommand: dsql, rds-iam, data-api)');
     const values: FlagValues = {};
     for (const [key, value] of Object.entries(entry)) {
       if (key !== 'mode') values[key] = scalar(`${where}.${key}`, value);

@@ -20,41 +20,19 @@ export interface CommonListenerConfig {
   idleTimeoutSeconds: number;
 }
 
-export interface DsqlSettings {
-  host: string;
-  region: string;
-  profile?: string;
-  tokenTtlSeconds: number;
-  connectTo?: HostPort;
-  upstreamCaFile?: string;
-  connectTimeoutSeconds: number;
-  lifetimeNoticeMinutes: number;
-}
+/**
+ * The settings of each mode, by mode name. Each mode folder adds its entry by declaration merging
+ * (`declare module '../config/types.js' { interface ModeSettings { dsql: DsqlSettings } }` in its
+ * config.ts), so this file never changes when a mode is added.
+ */
+export interface ModeSettings {}
 
-export interface DsqlListenerConfig extends CommonListenerConfig {
-  mode: 'dsql';
-  dsql: DsqlSettings;
-}
+export type ModeName = keyof ModeSettings & string;
 
-export interface DataApiSettings {
-  resourceArn: string;
-  secretArn: string;
-  database?: string;
-  region: string;
-  endpointUrl?: string;
-  profile?: string;
-  readinessCheck: 'statement' | 'endpoint';
-  pageInTransactions: boolean;
-  /** Credentials given in code (the demo); the standard AWS chain otherwise. */
-  credentials?: import('@smithy/types').AwsCredentialIdentityProvider;
-}
+/** A listener of one mode: the shared client side plus that mode's settings. */
+export type ListenerConfigOf<M extends ModeName> = CommonListenerConfig & { mode: M; settings: ModeSettings[M] };
 
-export interface DataApiListenerConfig extends CommonListenerConfig {
-  mode: 'data-api';
-  dataApi: DataApiSettings;
-}
-
-export type ListenerConfig = DsqlListenerConfig | DataApiListenerConfig;
+export type ListenerConfig = { [M in ModeName]: ListenerConfigOf<M> }[ModeName];
 
 export interface ProxyConfig {
   listeners: ListenerConfig[];
@@ -74,6 +52,8 @@ export const DEFAULTS = {
   maxMessageBytes: 16 * 1024 * 1024,
   tokenTtlSeconds: 900,
   connectTimeoutSeconds: 10,
+  /** PostgreSQL's port, the default of RDS and Aurora PostgreSQL endpoints. */
+  postgresPort: 5432,
   lifetimeNoticeMinutes: 5,
   maxSigtermDelaySeconds: 0,
   metricsListen: { host: '127.0.0.1', port: 9090 },

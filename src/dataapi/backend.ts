@@ -5,7 +5,7 @@ import type { Backend, ClientSession } from '../server/types.js';
 import { DataApiClient, type DataApiCallObserver, type DataApiTarget } from './client/data-api-client.js';
 import { DescribeCache } from './session/describe.js';
 import { DataApiError } from './client/service-errors.js';
-import { ClientFacingError } from '../server/client-error.js';
+import { ClientFacingError } from '../protocol/client-error.js';
 import { SqlState } from '../protocol/sqlstate.js';
 import { DataApiSession, type DataApiSessionObserver } from './session/session.js';
 import type { ServerFacts } from './session/settings.js';

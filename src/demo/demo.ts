@@ -58,7 +58,7 @@ export async function startDemo(opts: DemoOptions, log: Logger): Promise<Running
         startupTimeoutSeconds: DEFAULTS.startupTimeoutSeconds,
         maxMessageBytes: DEFAULTS.maxMessageBytes,
         idleTimeoutSeconds: 0,
-        dataApi: {
+        settings: {
           resourceArn: DEMO_RESOURCE_ARN,
           secretArn: DEMO_SECRET_ARN,
           region: 'us-east-1',

@@ -6,7 +6,7 @@ export {
   type ProxyMetricsOptions,
   type TokenExpiryReader,
 } from './proxy-metrics.js';
-export { ListenerMetrics, sqlstateClass, type ByteDirection, type CallResult } from './listener-metrics.js';
+export { createListenerMetrics, sqlstateClass, type ListenerMetrics, type ByteDirection, type CallResult } from './listener-metrics.js';
 export {
   startAdminServer,
   DEFAULT_READINESS_CACHE_MS,

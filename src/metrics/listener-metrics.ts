@@ -1,11 +1,15 @@
-// The metrics observer of one listener: the listener, the DSQL backend (relay, token provider,
-// upstream connector) and the Data API backend call these methods. The labelled children are bound
-// once here, because bytes() and queryFinished() run for every network chunk and round trip.
+// The metrics observer of one listener: the listener and its backend call these methods. The
+// methods every mode shares (connections, bytes, queries, errors, transactions) are here; each
+// registered mode adds its own (src/<mode>/.../metrics.ts through its descriptor). The labelled
+// children are bound once, because bytes() and queryFinished() run for every network chunk and
+// round trip.
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { ListenerObserver } from '../server/listener.js';
-import type { DsqlObserver } from '../dsql/backend.js';
+import type { RelayObserver } from '../iam-relay/relay.js';
 import type { SessionCounters } from '../server/types.js';
 import type { MetricSet } from './proxy-metrics.js';
+import { MODES, type AllModeObservers } from '../modes/registry.js';
+import { cached } from './cached-child.js';
 
 type CounterChild = ReturnType<Counter['labels']>;
 type GaugeChild = ReturnType<Gauge['labels']>;
@@ -20,22 +24,17 @@ export function sqlstateClass(sqlstate: string): string {
   return /^[0-9A-Z]{2}$/.test(cls) ? cls : 'unknown';
 }
 
-export class ListenerMetrics implements Required<ListenerObserver>, Required<DsqlObserver> {
+class SharedListenerMetrics implements Required<ListenerObserver>, Required<RelayObserver> {
   private readonly open: GaugeChild;
   private readonly sessionSeconds: HistogramChild;
   private readonly bytesIn: CounterChild;
   private readonly bytesOut: CounterChild;
   private readonly queryCount: CounterChild;
   private readonly querySeconds: HistogramChild;
-  private readonly tokenSeconds: HistogramChild;
   private readonly transactions: GaugeChild;
   private openTransactions = 0;
   private readonly closedByOutcome = new Map<string, CounterChild>();
-  private readonly connectByResult = new Map<string, HistogramChild>();
-  private readonly tokensByResult = new Map<string, CounterChild>();
   private readonly errorsByClass = new Map<string, CounterChild>();
-  private readonly callsByKey = new Map<string, CounterChild>();
-  private readonly callSecondsByOperation = new Map<string, HistogramChild>();
 
   constructor(
     private readonly set: MetricSet,
@@ -48,7 +47,6 @@ export class ListenerMetrics implements Required<ListenerObserver>, Required<Dsq
     this.bytesOut = set.bytes.labels(listener, 'upstream_to_client');
     this.queryCount = set.queries.labels(listener, mode);
     this.querySeconds = set.queryDuration.labels(listener, mode);
-    this.tokenSeconds = set.tokenGenerationDuration.labels(listener);
     this.transactions = set.transactionsOpen.labels(listener);
     // Zero-valued series from the start, so rate() and alerts see the first increment.
     this.open.set(0);
@@ -81,15 +79,6 @@ export class ListenerMetrics implements Required<ListenerObserver>, Required<Dsq
     if (outcome !== 'cancel_request') this.set.sessionDuration.labels(name, this.mode).observe(seconds);
   };
 
-  upstreamConnected = (result: CallResult, seconds: number): void => {
-    cached(this.connectByResult, result, () => this.set.upstreamConnectDuration.labels(this.listener, result)).observe(seconds);
-  };
-
-  generated = (result: CallResult, seconds: number): void => {
-    cached(this.tokensByResult, result, () => this.set.tokenGenerations.labels(this.listener, result)).inc();
-    this.tokenSeconds.observe(seconds);
-  };
-
   queryFinished = (seconds: number): void => {
     this.queryCount.inc();
     this.querySeconds.observe(seconds);
@@ -98,15 +87,6 @@ export class ListenerMetrics implements Required<ListenerObserver>, Required<Dsq
   bytes = (direction: ByteDirection, n: number): void => {
     if (n <= 0) return;
     (direction === 'client_to_upstream' ? this.bytesIn : this.bytesOut).inc(n);
-  };
-
-  dataApiCall = (operation: string, outcome: string, seconds: number): void => {
-    cached(this.callsByKey, `${operation}\u0000${outcome}`, () =>
-      this.set.dataApiCalls.labels(this.listener, operation, outcome),
-    ).inc();
-    cached(this.callSecondsByOperation, operation, () => this.set.dataApiCallDuration.labels(this.listener, operation)).observe(
-      seconds,
-    );
   };
 
   queryError = (sqlstate: string): void => {
@@ -127,11 +107,14 @@ export class ListenerMetrics implements Required<ListenerObserver>, Required<Dsq
   };
 }
 
-function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
-  let child = map.get(key);
-  if (child === undefined) {
-    child = make();
-    map.set(key, child);
-  }
-  return child;
+/**
+ * Every registered mode's methods, whatever the listener's mode: a backend calls only its own,
+ * and a series appears only once something is counted in it.
+ */
+export type ListenerMetrics = SharedListenerMetrics & Required<AllModeObservers>;
+
+export function createListenerMetrics(set: MetricSet, listener: string, mode: string): ListenerMetrics {
+  const metrics = new SharedListenerMetrics(set, listener, mode);
+  for (const m of MODES) Object.assign(metrics, m.metrics(set, listener));
+  return metrics as ListenerMetrics;
 }

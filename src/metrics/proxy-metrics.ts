@@ -4,7 +4,7 @@
 // user names, client addresses, SQL text or tokens.
 import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ListenerMetrics } from './listener-metrics.js';
+import { createListenerMetrics, type ListenerMetrics } from './listener-metrics.js';
 
 export const METRIC_PREFIX = 'aurora_pg_proxy_';
 
@@ -68,7 +68,7 @@ export function createProxyMetrics(opts: ProxyMetricsOptions = {}): ProxyMetrics
       const key = `${listener}\u0000${mode}`;
       let observer = observers.get(key);
       if (!observer) {
-        observer = new ListenerMetrics(set, listener, mode);
+        observer = createListenerMetrics(set, listener, mode);
         observers.set(key, observer);
       }
       return observer;

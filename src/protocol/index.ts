@@ -9,3 +9,4 @@ export * from './frontend-decoder.js';
 export * from './frontend-encoder.js';
 export * from './backend-encoder.js';
 export * from './backend-decoder.js';
+export * from './client-error.js';

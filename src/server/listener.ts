@@ -7,7 +7,7 @@ import { encodeAuthenticationOk } from '../protocol/backend-encoder.js';
 import { SqlState } from '../protocol/sqlstate.js';
 import type { Logger } from '../util/logger.js';
 import { CancelRegistry } from './cancel-registry.js';
-import { ClientFacingError, SessionTermination, sendFatalAndClose } from './client-error.js';
+import { ClientFacingError, SessionTermination, sendFatalAndClose } from '../protocol/client-error.js';
 import { ClientAuthenticator, type ClientAuthSettings } from './local-auth.js';
 import { StreamClosedError } from './message-channel.js';
 import { negotiateStartup } from './startup.js';

@@ -7,7 +7,7 @@ import { startPostgres, type ThrowawayPostgres } from '../harness/postgres.js';
 import { createTestPki, type TestPki } from '../harness/pki.js';
 import { startDsqlStandIn, type DsqlStandIn } from '../harness/dsql-standin.js';
 import { TEST_CREDENTIALS } from '../harness/proxy-process.js';
-import { DsqlBackend } from '../../src/dsql/backend.js';
+import { DsqlBackend } from '../../src/dsql/dsql-backend.js';
 import { Listener } from '../../src/server/listener.js';
 import { createLogger } from '../../src/util/logger.js';
 import { DSQL_HOSTNAME, DSQL_REGION } from './dsql-fixture.js';

@@ -2,7 +2,7 @@
 // understands: the database's own error with its SQLSTATE and position when there is one, and
 // otherwise a SQLSTATE chosen for the situation with a message that says what to do.
 import { SqlState } from '../../protocol/sqlstate.js';
-import { ClientFacingError } from '../../server/client-error.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
 import { parseDatabaseErrorText } from './error-text.js';
 
 export type Retry = 'never' | 'throttled' | 'resuming' | 'unreachable';

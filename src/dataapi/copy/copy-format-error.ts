@@ -1,7 +1,7 @@
 // The error a COPY data stream raises, shaped like PostgreSQL's: the message, SQLSTATE, hint and
 // CONTEXT line are what copyfromparse.c and CopyFromErrorCallback() would have reported, so a
 // client sees the same ErrorResponse whether the COPY ran on PostgreSQL or through the proxy.
-import { ClientFacingError } from '../../server/client-error.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
 
 export const COPY_SQLSTATE = {
   badCopyFileFormat: '22P04',

@@ -9,7 +9,7 @@ import {
 } from '../../protocol/backend-encoder.js';
 import type { FormatCode, NoticeFields } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { errorFields } from '../../server/client-error.js';
+import { errorFields } from '../../protocol/client-error.js';
 import { offsetToPosition } from '../sql/index.js';
 import { StatementError, type StatementOutcome } from './outcome.js';
 import { ResultShape, textStyleOf } from './results.js';

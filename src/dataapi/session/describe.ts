@@ -10,7 +10,7 @@ import type { ColumnMetadata, ExecuteStatementCommandOutput } from '@aws-sdk/cli
 import type { DataApiClient } from '../client/data-api-client.js';
 import { offsetToPosition, renderPlaceholders, toDataApiSql, type ParsedStatement } from '../sql/index.js';
 import { typeByOid } from '../types/index.js';
-import { ClientFacingError } from '../../server/client-error.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
 import { SqlState } from '../../protocol/sqlstate.js';
 import { abortedTransactionError, locateError, StatementError } from './statement-runner.js';
 import type { Transaction } from './transaction.js';

@@ -6,7 +6,7 @@
 import { ProtocolViolation } from '../../protocol/errors.js';
 import type { FormatCode } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { ClientFacingError } from '../../server/client-error.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
 import { parseStatement } from '../sql/index.js';
 import { encodeField, type TextStyle } from '../types/index.js';
 import { ResultShape } from './results.js';

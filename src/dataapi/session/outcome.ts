@@ -3,7 +3,7 @@
 import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
 import type { NoticeFields } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { ClientFacingError } from '../../server/client-error.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
 import { positionToOffset, type ClassifiedStatement } from '../sql/index.js';
 import type { RowSource } from './row-source.js';
 import type { SessionSettings } from './settings.js';

@@ -4,7 +4,7 @@
 import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
 import { encodeNoData, encodeParameterDescription } from '../../protocol/backend-encoder.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { ClientFacingError } from '../../server/client-error.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
 import type { Portal, PreparedStatement } from '../protocol/statement-registry.js';
 import { quoteIdentifier } from '../sql/index.js';
 import { describeStatement } from './describe.js';

@@ -13,7 +13,7 @@ import { isTrivia, quoteLiteral, toDataApiSql, type ParsedStatement, type Rewrit
 import { bareTargetParameters } from '../sql/bare-targets.js';
 import type { FormatCode } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { ClientFacingError } from '../../server/client-error.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
 
 export interface BoundValues {
   values: (Buffer | null)[];

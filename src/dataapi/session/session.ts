@@ -9,7 +9,7 @@ import {
 } from '../../protocol/backend-encoder.js';
 import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
 import { ProtocolViolation } from '../../protocol/errors.js';
-import { terminationFields } from '../../server/client-error.js';
+import { terminationFields } from '../../protocol/client-error.js';
 import { MessageChannel, StreamClosedError } from '../../server/message-channel.js';
 import type { ClientSession } from '../../server/types.js';
 import type { DataApiClient } from '../client/data-api-client.js';

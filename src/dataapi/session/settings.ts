@@ -8,7 +8,7 @@
 import { quoteLiteral } from '../sql/index.js';
 import { isKnownTimeZone } from '../types/time-zone.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { ClientFacingError } from '../../server/client-error.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
 
 /** Reported to the client in ParameterStatus (PostgreSQL's GUC_REPORT settings we keep). */
 export const REPORTED = new Set(['application_name', 'client_encoding', 'datestyle', 'intervalstyle', 'timezone', 'standard_conforming_strings', 'integer_datetimes', 'is_superuser', 'session_authorization', 'server_version', 'server_encoding', 'in_hot_standby', 'default_transaction_read_only']);

@@ -1,6 +1,6 @@
 // The simple query protocol of a Data API session, against a scripted Data API.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClientFacingError } from '../../../src/server/client-error.js';
+import { ClientFacingError } from '../../../src/protocol/client-error.js';
 import { FakeDataApi, affected, intRows, type Script } from './fake-data-api.js';
 import { SessionDriver, serialize, summary } from './session-driver.js';
 

@@ -1,7 +1,7 @@
 // Statements about the session rather than data: LISTEN/UNLISTEN, DISCARD, and the kinds that
 // never reach the Data API (empty, invalid, COPY, which the session runs itself).
 import { SqlState } from '../../../protocol/sqlstate.js';
-import { ClientFacingError } from '../../../server/client-error.js';
+import { ClientFacingError } from '../../../protocol/client-error.js';
 import { StatementError, simple } from '../outcome.js';
 import type { StatementHandler, StatementHandlerTable, StatementOf } from './statement-run.js';
 

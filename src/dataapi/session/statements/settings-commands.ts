@@ -1,7 +1,7 @@
 // SET, RESET, SHOW and SET TRANSACTION: settings the client side keeps (reported ones, client
 // defaults) are answered here; server settings run once and are remembered for later calls.
 import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
-import { ClientFacingError } from '../../../server/client-error.js';
+import { ClientFacingError } from '../../../protocol/client-error.js';
 import { SqlState } from '../../../protocol/sqlstate.js';
 import { BufferedRows } from '../row-source.js';
 import { displayName } from '../settings.js';

@@ -1,7 +1,7 @@
 // BEGIN, COMMIT/ROLLBACK, savepoints and two-phase commit: transaction control the proxy keeps
 // in step with the Data API transaction it holds for the client.
 import { SqlState } from '../../../protocol/sqlstate.js';
-import { ClientFacingError } from '../../../server/client-error.js';
+import { ClientFacingError } from '../../../protocol/client-error.js';
 import { commandTag } from '../../sql/index.js';
 import { simple, warning } from '../outcome.js';
 import { applyModes, beginWithSettings, modesStatement, passThrough } from '../generic-statement.js';

@@ -1,12 +1,12 @@
 // `aurora-pg-proxy dsql`: serve PostgreSQL clients in front of an Aurora DSQL cluster.
 import { Command } from 'commander';
 import { parseHostPort } from '../server/addresses.js';
-import { ConfigError, DEFAULTS, type DsqlListenerConfig, type ProxyConfig } from '../config/types.js';
+import { ConfigError, DEFAULTS, type ListenerConfigOf, type ProxyConfig } from '../config/types.js';
 import { positiveInt } from '../config/validate.js';
-import { regionFromEndpoint } from '../dsql/endpoint.js';
-import { addCommonOptions, commonListenerConfig, envOption, processSettings, wrap, type CommonFlags } from './common-options.js';
+import { regionFromEndpoint } from './endpoint.js';
+import { addCommonOptions, commonListenerConfig, envOption, processSettings, wrap, type CommonFlags } from '../cli/common-options.js';
 
-interface DsqlFlags extends CommonFlags {
+export interface DsqlFlags extends CommonFlags {
   host: string;
   region?: string;
   profile?: string;
@@ -46,15 +46,19 @@ export function dsqlCommand(run: (config: ProxyConfig) => Promise<void>): Comman
 }
 
 export function dsqlConfigFromFlags(flags: DsqlFlags): ProxyConfig {
+  return { ...processSettings(flags), listeners: [dsqlListenerFromFlags(flags)] };
+}
+
+export function dsqlListenerFromFlags(flags: DsqlFlags): ListenerConfigOf<'dsql'> {
   const host = flags.host.trim().replace(/\.$/, '');
   const region = flags.region ?? regionFromEndpoint(host);
   if (!region) {
     throw new ConfigError('--region', `cannot tell the region from "${host}"; pass --region (for example --region us-east-1)`);
   }
-  const listener: DsqlListenerConfig = {
+  return {
     ...commonListenerConfig(flags, 'dsql'),
     mode: 'dsql',
-    dsql: {
+    settings: {
       host,
       region,
       profile: flags.profile,
@@ -65,5 +69,4 @@ export function dsqlConfigFromFlags(flags: DsqlFlags): ProxyConfig {
       lifetimeNoticeMinutes: positiveInt('--lifetime-notice', flags.lifetimeNotice, { min: 0, max: 59 }),
     },
   };
-  return { ...processSettings(flags), listeners: [listener] };
 }

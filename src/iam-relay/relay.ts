@@ -1,4 +1,4 @@
-// Moves bytes between a client and its DSQL connection once both are logged in. Backpressure is
+// Moves bytes between a client and its upstream connection (DSQL, RDS) once both are logged in. Backpressure is
 // the streams' own (pipe pauses a writer whose reader is slow); the only per-chunk work is a
 // header scan that counts queries and times them, with no copy of any payload.
 import type { Duplex } from 'node:stream';
@@ -38,13 +38,15 @@ function sqlstateOf(body: Buffer): string | undefined {
   return undefined;
 }
 
-/** Told to a client whose cluster connection ended without the cluster saying why. */
-const UPSTREAM_LOST: NoticeFields = {
-  severity: 'FATAL',
-  code: '08006',
-  message: 'aurora-pg-proxy lost its connection to the DSQL cluster',
-  hint: 'The cluster closed the connection or the network failed. Reconnect; the proxy signs a fresh token for the new connection.',
-};
+/** Told to a client whose upstream connection ended without the server saying why. */
+function upstreamLost(upstreamName: string): NoticeFields {
+  return {
+    severity: 'FATAL',
+    code: '08006',
+    message: `aurora-pg-proxy lost its connection to ${upstreamName}`,
+    hint: 'The server closed the connection or the network failed. Reconnect; the proxy signs a fresh token for the new connection.',
+  };
+}
 
 export interface RelayHandle {
   /** Resolves when either side has closed and both are torn down. */
@@ -60,6 +62,8 @@ export function startRelay(
   upstream: Duplex,
   counters: SessionCounters,
   observer: RelayObserver = {},
+  /** How the lost-connection error names the server: 'the DSQL cluster', 'the RDS database'. */
+  upstreamName = 'the DSQL cluster',
 ): RelayHandle {
   // Each Query or Sync opens a round trip that ReadyForQuery closes; their start times queue up
   // because clients may pipeline several before the first answer.
@@ -166,7 +170,7 @@ export function startRelay(
   const upstreamGone = () => {
     if (closed || ending) return;
     const explain = !clientSaidGoodbye && lastUpstreamType !== ERROR_RESPONSE && fromUpstream.atBoundary;
-    endClient(explain ? encodeErrorResponse(UPSTREAM_LOST) : undefined);
+    endClient(explain ? encodeErrorResponse(upstreamLost(upstreamName)) : undefined);
   };
   upstream.once('end', upstreamGone);
   upstream.once('close', upstreamGone);

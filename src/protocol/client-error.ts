@@ -1,8 +1,8 @@
 // An error meant for the client: it carries what an ErrorResponse needs. Anything else that
 // escapes a session is reported as an internal error without its stack or details.
-import type { NoticeFields } from '../protocol/messages.js';
-import { encodeErrorResponse } from '../protocol/backend-encoder.js';
-import { SqlState } from '../protocol/sqlstate.js';
+import type { NoticeFields } from './messages.js';
+import { encodeErrorResponse } from './backend-encoder.js';
+import { SqlState } from './sqlstate.js';
 import type { Duplex } from 'node:stream';
 
 export class ClientFacingError extends Error {

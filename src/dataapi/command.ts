@@ -1,11 +1,11 @@
 // `aurora-pg-proxy data-api`: serve PostgreSQL clients through the RDS Data API of an Aurora
 // PostgreSQL cluster.
 import { Command } from 'commander';
-import { ConfigError, type DataApiListenerConfig, type ProxyConfig } from '../config/types.js';
+import { ConfigError, type ListenerConfigOf, type ProxyConfig } from '../config/types.js';
 import { nonEmpty, oneOf } from '../config/validate.js';
-import { addCommonOptions, commonListenerConfig, envOption, processSettings, type CommonFlags } from './common-options.js';
+import { addCommonOptions, commonListenerConfig, envOption, processSettings, type CommonFlags } from '../cli/common-options.js';
 
-interface DataApiFlags extends CommonFlags {
+export interface DataApiFlags extends CommonFlags {
   resourceArn: string;
   secretArn: string;
   database?: string;
@@ -48,6 +48,10 @@ export function dataApiCommand(run: (config: ProxyConfig) => Promise<void>): Com
 }
 
 export function dataApiConfigFromFlags(flags: DataApiFlags): ProxyConfig {
+  return { ...processSettings(flags), listeners: [dataApiListenerFromFlags(flags)] };
+}
+
+export function dataApiListenerFromFlags(flags: DataApiFlags): ListenerConfigOf<'data-api'> {
   const resourceArn = nonEmpty('--resource-arn', flags.resourceArn);
   const secretArn = nonEmpty('--secret-arn', flags.secretArn);
   const resource = ARN.exec(resourceArn);
@@ -63,10 +67,10 @@ export function dataApiConfigFromFlags(flags: DataApiFlags): ProxyConfig {
   if (flags.endpointUrl && !/^https?:\/\/[^\s]+$/.test(flags.endpointUrl)) {
     throw new ConfigError('--endpoint-url', `expected an http:// or https:// URL, got "${flags.endpointUrl}"`);
   }
-  const listener: DataApiListenerConfig = {
+  return {
     ...commonListenerConfig(flags, 'data-api'),
     mode: 'data-api',
-    dataApi: {
+    settings: {
       resourceArn,
       secretArn,
       database: flags.database,
@@ -77,5 +81,4 @@ export function dataApiConfigFromFlags(flags: DataApiFlags): ProxyConfig {
       readinessCheck: oneOf('--readiness-check', flags.readinessCheck ?? 'statement', ['statement', 'endpoint'] as const),
     },
   };
-  return { ...processSettings(flags), listeners: [listener] };
 }

@@ -1,27 +1,47 @@
-// Opens an authenticated connection to a DSQL cluster: TCP to the endpoint (or --connect-to),
-// SSLRequest, TLS with SNI and certificate verification against the endpoint name, then the
-// client's StartupMessage and the IAM token as the cleartext password. Returns once the cluster
-// has sent ReadyForQuery, with what it said during login for the client to see.
+// Opens an authenticated connection to an IAM-authenticated endpoint (a DSQL cluster, an RDS or
+// Aurora PostgreSQL database): TCP to the endpoint (or --connect-to), SSLRequest, TLS with SNI and
+// certificate verification against the endpoint name, then the client's StartupMessage and the IAM
+// token as the cleartext password. Returns once the server has sent ReadyForQuery, with what it
+// said during login for the client to see. The service's wording and trust are in `service`.
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from 'node:tls';
 import { encodeCancelRequest, encodePasswordMessage, encodeSSLRequest, encodeStartupMessage } from '../protocol/frontend-encoder.js';
 import { decodeBackendMessage } from '../protocol/backend-decoder.js';
 import type { NoticeFields } from '../protocol/messages.js';
 import { SqlState } from '../protocol/sqlstate.js';
-import { ClientFacingError } from '../server/client-error.js';
+import { ClientFacingError } from '../protocol/client-error.js';
 import { MessageChannel, StreamClosedError } from '../server/message-channel.js';
 import type { CancelKey } from '../server/types.js';
 
 export interface UpstreamTarget {
   /** The cluster endpoint: SNI, certificate name and token all use it. */
   hostname: string;
-  /** Where to dial; defaults to hostname:5432. */
+  /** The endpoint's own port (the token is signed for it); 5432 when absent. */
+  port?: number;
+  /** Where to dial; defaults to hostname:port. */
   connectHost: string;
   connectPort: number;
   /** Extra trusted CA certificates (PEM), added to the default roots. */
   extraCa?: string;
   connectTimeoutMs: number;
   maxMessageBytes: number;
+  service: UpstreamService;
+}
+
+/** What differs between the services behind the relay: names, trusted CAs and advice. */
+export interface UpstreamService {
+  /** 'Aurora DSQL', 'RDS' */
+  name: string;
+  /** 'DSQL endpoint', 'RDS endpoint' */
+  endpointKind: string;
+  /** PEM CA certificates trusted besides the system roots (the RDS CA bundle); none for DSQL. */
+  bundledCa?: readonly string[];
+  /** Names the certificates trusted, for certificate errors. */
+  trustDescription: string;
+  /** Advice when the endpoint cannot be reached. */
+  unreachableHint: string;
+  /** Message and advice when the server asks for an authentication method other than a password. */
+  unsupportedAuth(code: number): { message: string; hint: string };
 }
 
 export interface UpstreamConnection {
@@ -162,7 +182,7 @@ async function negotiateTls(tcp: Socket, target: UpstreamTarget): Promise<TLSSoc
   if (answer !== 'S') {
     throw new ClientFacingError(
       SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
-      `${target.hostname} refused TLS (answered '${answer}' to SSLRequest); DSQL always offers TLS, so this is not a DSQL endpoint`,
+      `${target.hostname} refused TLS (answered '${answer}' to SSLRequest); ${target.service.name} always offers TLS, so this is not a ${target.service.endpointKind}`,
       { hint: 'Check --host and --connect-to.' },
     );
   }
@@ -198,10 +218,12 @@ async function negotiateTls(tcp: Socket, target: UpstreamTarget): Promise<TLSSoc
  */
 const secureContexts = new WeakMap<UpstreamTarget, SecureContext>();
 function trustedRoots(target: UpstreamTarget): SecureContext | undefined {
-  if (!target.extraCa) return undefined; // Node's default context already holds the system roots
+  const bundled = target.service.bundledCa ?? [];
+  if (!target.extraCa && bundled.length === 0) return undefined; // Node's default context already holds the system roots
   let context = secureContexts.get(target);
   if (!context) {
-    context = createSecureContext({ ca: [...rootCertificates, target.extraCa], minVersion: 'TLSv1.2' });
+    const extra = target.extraCa ? [target.extraCa] : [];
+    context = createSecureContext({ ca: [...rootCertificates, ...bundled, ...extra], minVersion: 'TLSv1.2' });
     secureContexts.set(target, context);
   }
   return context;
@@ -258,11 +280,11 @@ function describeNetError(err: NodeJS.ErrnoException): string {
 
 function unreachable(target: UpstreamTarget, why: string): ClientFacingError {
   const where = `${target.connectHost}:${target.connectPort}`;
-  const via = where === `${target.hostname}:5432` ? '' : ` (dialled for ${target.hostname})`;
+  const via = where === `${target.hostname}:${target.port ?? 5432}` ? '' : ` (dialled for ${target.hostname})`;
   return new ClientFacingError(
     SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
-    `could not connect to DSQL endpoint ${where}${via}: ${why}`,
-    { hint: 'Check the cluster endpoint, that the cluster is active, and that this machine reaches it on port 5432.' },
+    `could not connect to ${target.service.endpointKind} ${where}${via}: ${why}`,
+    { hint: target.service.unreachableHint },
   );
 }
 
@@ -276,8 +298,9 @@ function tlsFailure(target: UpstreamTarget, err: NodeJS.ErrnoException): ClientF
       : `TLS handshake with ${target.hostname} failed: ${err.message}`,
     {
       hint: isCert
-        ? 'The proxy verifies the cluster certificate against the system roots; add a private CA with --upstream-ca FILE.'
-        : 'Check that the endpoint is a DSQL cluster and that nothing between intercepts TLS.',
+        ? `The proxy verifies the certificate against ${target.service.trustDescription}${target.extraCa ? ' and --upstream-ca' : ''}, ` +
+          `for the name ${target.hostname}; add a private CA with --upstream-ca FILE.`
+        : `Check that the endpoint is a ${target.service.endpointKind} and that nothing between intercepts TLS.`,
     },
   );
 }
@@ -290,9 +313,6 @@ function closedDuringLogin(target: UpstreamTarget): ClientFacingError {
 }
 
 function unsupportedAuth(target: UpstreamTarget, code: number): ClientFacingError {
-  return new ClientFacingError(
-    SqlState.FEATURE_NOT_SUPPORTED,
-    `${target.hostname} asked for authentication method ${code}; DSQL asks for a cleartext password (the IAM token)`,
-    { hint: 'Is --host a DSQL cluster endpoint?' },
-  );
+  const { message, hint } = target.service.unsupportedAuth(code);
+  return new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, `${target.hostname} ${message}`, { hint });
 }

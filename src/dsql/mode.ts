@@ -1,0 +1,36 @@
+// The dsql mode: `aurora-pg-proxy dsql`, in front of an Aurora DSQL cluster.
+import type { ModeDescriptor } from '../modes/descriptor.js';
+import { iamRelayMetrics } from '../iam-relay/metrics.js';
+import { readUpstreamCa } from '../iam-relay/upstream-ca.js';
+import { IamRelayBackend } from '../iam-relay/backend.js';
+import { dsqlCommand, dsqlListenerFromFlags, type DsqlFlags } from './command.js';
+import { DsqlBackend, type DsqlObserver } from './dsql-backend.js';
+import './config.js';
+
+export const dsqlMode: ModeDescriptor<'dsql', DsqlObserver> = {
+  name: 'dsql',
+  command: dsqlCommand,
+  listenerFromFlags: (flags) => dsqlListenerFromFlags(flags as unknown as DsqlFlags),
+  async createBackend(cfg, observer) {
+    const d = cfg.settings;
+    return new DsqlBackend(
+      {
+        target: {
+          hostname: d.host,
+          connectHost: d.connectTo?.host ?? d.host,
+          connectPort: d.connectTo?.port ?? 5432,
+          extraCa: await readUpstreamCa(cfg.name, 'dsql', d.upstreamCaFile),
+          connectTimeoutMs: d.connectTimeoutSeconds * 1000,
+          maxMessageBytes: cfg.maxMessageBytes,
+        },
+        region: d.region,
+        profile: d.profile,
+        tokenTtlSeconds: d.tokenTtlSeconds,
+        lifetimeNoticeMinutes: d.lifetimeNoticeMinutes,
+      },
+      observer,
+    );
+  },
+  metrics: iamRelayMetrics,
+  tokenExpiry: (backend) => (backend instanceof IamRelayBackend ? () => backend.tokens.secondsUntilExpiry() : undefined),
+};

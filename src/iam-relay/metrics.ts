@@ -1,0 +1,23 @@
+// The metrics the IAM relay modes (dsql, rds-iam) add to a listener's: upstream logins and token
+// signing.
+import type { Histogram, Counter } from 'prom-client';
+import type { MetricSet } from '../metrics/proxy-metrics.js';
+import { cached } from '../metrics/cached-child.js';
+import type { IamRelayObserver } from './backend.js';
+
+export type IamRelayMetrics = Required<Pick<IamRelayObserver, 'upstreamConnected' | 'generated'>>;
+
+export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetrics {
+  const connectByResult = new Map<string, ReturnType<Histogram['labels']>>();
+  const tokensByResult = new Map<string, ReturnType<Counter['labels']>>();
+  const tokenSeconds = set.tokenGenerationDuration.labels(listener);
+  return {
+    upstreamConnected: (result, seconds) => {
+      cached(connectByResult, result, () => set.upstreamConnectDuration.labels(listener, result)).observe(seconds);
+    },
+    generated: (result, seconds) => {
+      cached(tokensByResult, result, () => set.tokenGenerations.labels(listener, result)).inc();
+      tokenSeconds.observe(seconds);
+    },
+  };
+}
