@@ -109,6 +109,10 @@ export class ListenerMetrics implements Required<ListenerObserver>, Required<Dsq
     );
   };
 
+  dataApiTransportFailure = (operation: string, failure: { code: string }, retried: boolean): void => {
+    this.set.dataApiTransportFailures.labels(this.listener, operation, failure.code, String(retried)).inc();
+  };
+
   queryError = (sqlstate: string): void => {
     const cls = sqlstateClass(sqlstate);
     cached(this.errorsByClass, cls, () => this.set.errors.labels(this.listener, this.mode, cls)).inc();
