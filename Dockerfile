@@ -4,14 +4,14 @@
 # Configuration comes from AURORA_PG_PROXY_* variables (every flag has one) or a mounted
 # --config file. Credentials come from the standard AWS chain (task role, IRSA, env).
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     AURORA_PG_PROXY_LOG_FORMAT=json \
     AURORA_PG_PROXY_LISTEN=127.0.0.1:5432 \

@@ -51,7 +51,12 @@ export class DataApiBackend implements Backend {
 
   async serve(session: ClientSession): Promise<void> {
     const database = this.databaseFor(session);
-    const client = this.client.withDatabase(database);
+    const client = this.client.withDatabase(database).withObserver({
+      dataApiTransportFailure: (operation, failure, retried) => {
+        session.log.warn({ operation, code: failure.code, delivery: failure.delivery, retried }, 'connection to the Data API failed');
+        if (!retried) session.counters.upstreamFailures = (session.counters.upstreamFailures ?? 0) + 1;
+      },
+    });
     // Also checks, as PostgreSQL does at connect, that the database exists.
     const facts = await this.serverFacts(client);
     const s = new DataApiSession(session, {

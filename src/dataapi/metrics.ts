@@ -14,5 +14,8 @@ export function dataApiMetrics(set: MetricSet, listener: string): DataApiMetrics
       cached(callsByKey, `${operation}\u0000${outcome}`, () => set.dataApiCalls.labels(listener, operation, outcome)).inc();
       cached(callSecondsByOperation, operation, () => set.dataApiCallDuration.labels(listener, operation)).observe(seconds);
     },
+    dataApiTransportFailure: (operation, failure, retried) => {
+      set.dataApiTransportFailures.labels(listener, operation, failure.code, String(retried)).inc();
+    },
   };
 }

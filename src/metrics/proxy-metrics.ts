@@ -40,6 +40,7 @@ export interface MetricSet {
   queryDuration: Histogram<'listener' | 'mode'>;
   dataApiCalls: Counter<'listener' | 'operation' | 'outcome'>;
   dataApiCallDuration: Histogram<'listener' | 'operation'>;
+  dataApiTransportFailures: Counter<'listener' | 'operation' | 'code' | 'retried'>;
   errors: Counter<'listener' | 'mode' | 'sqlstate_class'>;
   transactionsOpen: Gauge<'listener'>;
   buildInfo: Gauge<'version'>;
@@ -167,6 +168,12 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
       name: `${METRIC_PREFIX}data_api_calls_total`,
       help: 'RDS Data API calls, by operation and outcome.',
       labelNames: ['listener', 'operation', 'outcome'],
+      registers,
+    }),
+    dataApiTransportFailures: new Counter({
+      name: `${METRIC_PREFIX}data_api_transport_failures_total`,
+      help: 'Broken or refused connections to the RDS Data API, by operation, error code and whether the call was retried.',
+      labelNames: ['listener', 'operation', 'code', 'retried'],
       registers,
     }),
     dataApiCallDuration: new Histogram({

@@ -36,7 +36,7 @@ export interface ListenerObserver {
   connectionClosed?(listener: string, outcome: string, seconds: number, counters: SessionCounters): void;
 }
 
-export type CloseOutcome = 'ok' | 'auth_failed' | 'rejected' | 'protocol_error' | 'error' | 'cancel_request' | 'shutdown' | 'idle_timeout';
+export type CloseOutcome = 'ok' | 'auth_failed' | 'rejected' | 'protocol_error' | 'error' | 'cancel_request' | 'shutdown' | 'idle_timeout' | 'upstream_failure';
 
 export class Listener {
   private server: Server | null = null;
@@ -221,6 +221,8 @@ export class Listener {
       try {
         await this.backend.serve(session);
         if (controller.signal.aborted) outcome = (controller.signal.reason as SessionTermination)?.kind === 'idle' ? 'idle_timeout' : 'shutdown';
+        // The client left on its own, but after an error from a broken upstream: not "ok".
+        else if (counters.upstreamFailures) outcome = 'upstream_failure';
       } finally {
         this.sessions.delete(session);
         this.cancels.release(cancelKey);
@@ -248,6 +250,7 @@ export class Listener {
             bytesFromClient: counters.bytesFromClient,
             bytesToClient: counters.bytesToClient,
             queries: counters.queries,
+            ...(counters.upstreamFailures ? { upstreamFailures: counters.upstreamFailures } : {}),
             outcome,
           },
           'connection closed',

@@ -35,6 +35,8 @@ export interface SessionCounters {
   bytesFromClient: number;
   bytesToClient: number;
   queries: number;
+  /** Errors the client was sent because the way to the upstream failed (counted by the backend). */
+  upstreamFailures?: number;
 }
 
 export interface Backend {

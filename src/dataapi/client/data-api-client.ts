@@ -1,7 +1,9 @@
 // The proxy's only door to the RDS Data API. It calls the five operations through the AWS SDK,
-// measures each call, and retries only where the call certainly had no effect: throttling, a
-// cluster still resuming from a pause, or an endpoint that refused the connection. The SDK's
-// own retries are off because they would also repeat calls that may have run.
+// measures each call, and retries only where the call certainly had no effect (throttling, a
+// cluster still resuming from a pause, a request that never reached the service) or is safe to
+// repeat after a broken connection (BeginTransaction, RollbackTransaction, a statement that
+// cannot write). The SDK's own retries are off because they would also repeat calls that may
+// have run. A broken connection that may have run a write or a commit is reported as such.
 import {
   BatchExecuteStatementCommand,
   BeginTransactionCommand,
@@ -16,6 +18,9 @@ import { ExactLongHttpHandler } from './exact-longs.js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { classifyDataApiError } from './service-errors.js';
+import { dataApiAgents, transportFailureOf, type TransportFailure } from './transport.js';
+import { transportError } from './transport-errors.js';
+import { isCertainlyReadOnly } from './read-only.js';
 
 export interface DataApiTarget {
   resourceArn: string;
@@ -31,6 +36,24 @@ export type DataApiOperation = 'ExecuteStatement' | 'BatchExecuteStatement' | 'B
 
 export interface DataApiCallObserver {
   dataApiCall?(operation: DataApiOperation, outcome: string, seconds: number): void;
+  /** The connection to the Data API failed; `retried` tells whether the call is sent again. */
+  dataApiTransportFailure?(operation: DataApiOperation, failure: TransportFailure, retried: boolean): void;
+}
+
+export type { TransportFailure } from './transport.js';
+
+/** Both observers hear every event. */
+function bothObservers(a: DataApiCallObserver, b: DataApiCallObserver): DataApiCallObserver {
+  return {
+    dataApiCall: (...args) => {
+      a.dataApiCall?.(...args);
+      b.dataApiCall?.(...args);
+    },
+    dataApiTransportFailure: (...args) => {
+      a.dataApiTransportFailure?.(...args);
+      b.dataApiTransportFailure?.(...args);
+    },
+  };
 }
 
 export interface ExecuteRequest {
@@ -67,7 +90,8 @@ export class DataApiClient {
         credentials: target.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
         maxAttempts: 1,
         // The service ends a call after 45 s; leave room for the response to arrive.
-        requestHandler: new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000 }),
+        // Its agents close keep-alive sockets before the endpoint would (transport.ts).
+        requestHandler: new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000, socketTimeout: 60_000, ...dataApiAgents() }),
       });
   }
 
@@ -77,6 +101,11 @@ export class DataApiClient {
   withDatabase(database: string | undefined): DataApiClient {
     if (database === this.target.database) return this;
     return new DataApiClient({ ...this.target, database }, this.observer, this.retry, this.sdk);
+  }
+
+  /** The same client, with one more observer (a session's own logging). */
+  withObserver(extra: DataApiCallObserver): DataApiClient {
+    return new DataApiClient(this.target, bothObservers(this.observer, extra), this.retry, this.sdk);
   }
 
   /** Runs one statement; `onResuming` is told (once) when the call waits for a paused cluster. */
@@ -97,6 +126,7 @@ export class DataApiClient {
           }),
         ),
       onResuming,
+      () => isCertainlyReadOnly(req.sql),
     );
   }
 
@@ -135,8 +165,13 @@ export class DataApiClient {
     return { resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, database: this.target.database };
   }
 
-  private async call<T>(operation: DataApiOperation, send: () => Promise<T>, onResuming?: () => void): Promise<T> {
+  /**
+   * Sends one call, retrying what may be retried. `readOnly` says (lazily: only asked after a
+   * broken connection) whether the call cannot write.
+   */
+  private async call<T>(operation: DataApiOperation, send: () => Promise<T>, onResuming?: () => void, readOnly?: () => boolean): Promise<T> {
     let throttled = 0;
+    let transportFailures = 0;
     let resumingSince: number | null = null;
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now();
@@ -145,6 +180,18 @@ export class DataApiClient {
         this.observer.dataApiCall?.(operation, 'success', (performance.now() - t0) / 1000);
         return out;
       } catch (raw) {
+        const failure = transportFailureOf(raw);
+        if (failure) {
+          this.observer.dataApiCall?.(operation, failure.delivery === 'not-sent' ? 'unreachable' : 'connection_lost', (performance.now() - t0) / 1000);
+          const repeatable = failure.delivery === 'not-sent' || operation === 'BeginTransaction' || operation === 'RollbackTransaction' || (readOnly?.() ?? false);
+          const retried = repeatable && ++transportFailures < this.retry.throttleAttempts;
+          this.observer.dataApiTransportFailure?.(operation, failure, retried);
+          if (!retried) throw transportError(operation, failure, repeatable);
+          // Reconnecting at once usually works (the failed socket is gone); back off a little
+          // in case the endpoint itself is down.
+          await new Promise((r) => setTimeout(r, transportFailures === 1 ? 0 : this.retry.baseDelayMs * 2 ** (transportFailures - 2) * (0.75 + Math.random() / 2)));
+          continue;
+        }
         const classified = classifyDataApiError(raw);
         this.observer.dataApiCall?.(operation, classified.outcome, (performance.now() - t0) / 1000);
         let delay: number | null = null;
@@ -154,7 +201,7 @@ export class DataApiClient {
             onResuming?.();
           }
           if (Date.now() - resumingSince < this.retry.resumeWaitMs) delay = Math.min(5000, this.retry.baseDelayMs * 2 ** attempt);
-        } else if (classified.retry === 'throttled' || classified.retry === 'unreachable') {
+        } else if (classified.retry === 'throttled') {
           if (++throttled < this.retry.throttleAttempts) delay = this.retry.baseDelayMs * 2 ** (throttled - 1) * (0.75 + Math.random() / 2);
         }
         if (delay === null) throw classified.error;
