@@ -22,6 +22,7 @@ import {
   type RunnerContext,
   type StatementOutcome,
 } from './outcome.js';
+import { runClientSet } from './client-settings.js';
 import { applyModes, beginWithSettings, modesStatement, passThrough, runGeneric, runSetConfig } from './generic-statement.js';
 
 export { StatementError, abortedTransactionError, locateError, type RunnerContext, type StatementOutcome } from './outcome.js';
@@ -87,13 +88,7 @@ export async function runStatement(
     case 'two-phase':
       throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, 'two-phase commit is not available through the RDS Data API', {}, 'ERROR');
     case 'set': {
-      if (settings.isClientSide(statement.name)) {
-        if (statement.value.type === 'expression' || statement.value.type === 'from-current') {
-          throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, `aurora-pg-proxy cannot evaluate this value for "${statement.name}"`, {}, 'ERROR');
-        }
-        const changed = settings.setClient(statement.name, statement.value.type === 'default' ? null : statement.value.value);
-        return simple('SET', { parameterStatus: changed ? [changed] : [] });
-      }
+      if (settings.isClientSide(statement.name)) return runClientSet(ctx, statement);
       if (statement.local) {
         if (!tx.open || tx.implicit) {
           return simple('SET', { notices: [warning('SET LOCAL can only be used in transaction blocks')] });
@@ -193,7 +188,7 @@ export async function runStatement(
     }
     default: {
       const setConfig = statement.kind === 'generic' && statement.verb === 'SELECT' ? parseSetConfigCall(render().sql) : null;
-      if (setConfig && !setConfig.local) return runSetConfig(ctx, statement, render, setConfig);
+      if (setConfig && (!setConfig.local || settings.isClientSide(setConfig.name))) return runSetConfig(ctx, statement, render, setConfig);
       return runGeneric(ctx, statement, render, options);
     }
   }

@@ -104,6 +104,11 @@ export class Transaction {
     return this.serialized(() => this.client.execute({ ...req, transactionId }, onResuming));
   }
 
+  /** Runs a statement on its own, outside this transaction (autocommit), e.g. to ask the database something. */
+  executeAlone(req: Omit<ExecuteRequest, 'transactionId'>, onResuming?: () => void): Promise<ExecuteStatementCommandOutput> {
+    return this.client.execute(req, onResuming);
+  }
+
   batchExecute(sql: string, sets: Parameters<DataApiClient['batchExecute']>[1], onResuming?: () => void): Promise<number> {
     const transactionId = this.id ?? undefined;
     if (transactionId) this.calls++;
