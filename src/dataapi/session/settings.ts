@@ -79,7 +79,7 @@ export class SessionSettings {
         // A startup value PostgreSQL would refuse is reported by the check below; the client
         // connects either way, as it would have with a setting the server ignores.
         try {
-          this.setStartupValue(name, checkClientValue(name, value));
+          this.setStartupValue(name, name === 'timezone' ? startupTimeZone(value) : checkClientValue(name, value));
         } catch {
           /* keep the default */
         }
@@ -90,7 +90,7 @@ export class SessionSettings {
     for (const [k, v] of parseOptions(startup.options ?? '')) {
       if (CLIENT_SIDE.has(k)) {
         try {
-          this.setStartupValue(k, checkClientValue(k, v));
+          this.setStartupValue(k, k === 'timezone' ? startupTimeZone(v) : checkClientValue(k, v));
         } catch {
           /* keep the default */
         }
@@ -362,15 +362,20 @@ function checkClientValue(name: string, value: string): string {
       return 'on';
     case 'timezone':
       // SET and set_config spell the value as the database does before it gets here
-      // (client-settings.ts); a startup value is taken as the client wrote it, offsets in
-      // hours excepted.
-      if (!isKnownTimeZone(v) && !/^(?:[+-]?\d|[a-z]{3,}[+-]?\d)/i.test(v)) {
-        throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `invalid value for parameter "TimeZone": "${value}"`, {}, 'ERROR');
-      }
-      return hoursZoneName(v) ?? v;
+      // (client-settings.ts).
+      return v;
     default:
       return v;
   }
+}
+
+/** A TimeZone from the startup packet: taken as the client wrote it, offsets in hours excepted. */
+function startupTimeZone(value: string): string {
+  const v = value.trim();
+  if (!isKnownTimeZone(v) && !/^(?:[+-]?\d|[a-z]{3,}[+-]?\d)/i.test(v)) {
+    throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `invalid value for parameter "TimeZone": "${value}"`, {}, 'ERROR');
+  }
+  return hoursZoneName(v) ?? v;
 }
 
 /** `-c name=value` and `--name=value` pairs of the startup `options` parameter. */

@@ -56,7 +56,7 @@ export function intervalZoneName(literal: string, qualifier: string): string | n
  * inverted), `-05:30`. Null for zone names and for POSIX strings with a DST part.
  */
 export function posixFixedOffset(zone: string): number | null {
-  const m = /^(?:<[+-]?[A-Za-z0-9]+>|[A-Za-z]{3,})?([+-]?)(\d{1,3})(?::(\d{1,2})(?::(\d{1,2}))?)?$/.exec(zone.trim());
+  const m = /^(?:<[+-]?[A-Za-z0-9:]+>|[A-Za-z]{3,})?([+-]?)(\d{1,3})(?::(\d{1,2})(?::(\d{1,2}))?)?$/.exec(zone.trim());
   if (!m) return null;
   const magnitude = Number(m[2]) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0);
   return m[1] === '-' ? magnitude : -magnitude;
