@@ -33,6 +33,7 @@ import { expandFormats, renderStatement, type BoundValues } from './render.js';
 import { ResultShape, textStyleOf } from './results.js';
 import type { RowSource } from './row-source.js';
 import { SessionSettings, displayName, type ServerFacts } from './settings.js';
+import { completeErrorFields } from './error-fields.js';
 import { runStatement, StatementError, type RunnerContext, type StatementOutcome } from './statement-runner.js';
 import { Transaction, type TransactionEvents } from './transaction.js';
 import { describeStatement, type DescribeCache } from './describe.js';
@@ -589,6 +590,7 @@ export class DataApiSession {
 
   private async reportError(err: unknown, query: string | null, statementOffset: number): Promise<void> {
     const fields: NoticeFields = errorFields(err, 'ERROR');
+    await completeErrorFields(this.ctx, fields, query ?? this.lastExtendedText);
     if (err instanceof StatementError && err.statementOffset !== undefined && query !== null) {
       fields.position = offsetToPosition(query, statementOffset + err.statementOffset);
     } else if (err instanceof StatementError && err.statementOffset !== undefined && query === null) {

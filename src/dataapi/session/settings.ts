@@ -158,6 +158,11 @@ export class SessionSettings {
     return changed;
   }
 
+  /** A remembered setting the database applies (search_path...), as the client wrote it. */
+  serverValue(name: string): string | undefined {
+    return this.server.get(name);
+  }
+
   setServer(name: string, valueText: string): void {
     this.server.set(name, valueText);
   }
