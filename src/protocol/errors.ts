@@ -17,3 +17,14 @@ export class ProtocolViolation extends Error {
     this.sqlstate = sqlstate;
   }
 }
+
+/**
+ * A startup-phase packet whose length is impossible. PostgreSQL reports it only in its own log
+ * (COMMERROR) and closes the connection without a word to the client, which is also what a
+ * client that sends Terminate before its startup packet (node-postgres ending at once) meets.
+ */
+export class InvalidStartupLength extends ProtocolViolation {
+  constructor() {
+    super('invalid length of startup packet');
+  }
+}

@@ -1,4 +1,4 @@
-import { ProtocolViolation } from './errors.js';
+import { InvalidStartupLength, ProtocolViolation } from './errors.js';
 import { MAX_STARTUP_PACKET_LENGTH } from './messages.js';
 
 // Splits a byte stream into startup packets and regular messages. Bytes are kept as the list of
@@ -51,7 +51,7 @@ export class FrameReader {
     if (this.total < LENGTH_FIELD) return null;
     const length = this.peekInt32(0);
     if (length < MIN_STARTUP_PACKET_LENGTH || length > MAX_STARTUP_PACKET_LENGTH) {
-      throw new ProtocolViolation('invalid length of startup packet');
+      throw new InvalidStartupLength();
     }
     if (this.total < length) return null;
     return this.take(length).subarray(LENGTH_FIELD);

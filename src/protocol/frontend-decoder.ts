@@ -1,4 +1,4 @@
-import { ProtocolViolation } from './errors.js';
+import { InvalidStartupLength, ProtocolViolation } from './errors.js';
 import {
   CANCEL_REQUEST_CODE,
   GSSENC_REQUEST_CODE,
@@ -24,7 +24,7 @@ const PROTOCOL_OPTION_PREFIX = '_pq_.';
 /** Decodes a startup-phase packet body (everything after its int32 length). */
 export function decodeStartupPacket(body: Buffer): StartupPacket {
   if (body.length < 4 || body.length + 4 > MAX_STARTUP_PACKET_LENGTH) {
-    throw new ProtocolViolation('invalid length of startup packet');
+    throw new InvalidStartupLength();
   }
   const code = body.readUInt32BE(0);
   switch (code) {
@@ -44,7 +44,7 @@ export function decodeStartupPacket(body: Buffer): StartupPacket {
 }
 
 function requireBodyLength(body: Buffer, expected: number): void {
-  if (body.length !== expected) throw new ProtocolViolation('invalid length of startup packet');
+  if (body.length !== expected) throw new InvalidStartupLength();
 }
 
 function decodeStartupMessage(protocolVersion: number, body: Buffer): StartupPacket {

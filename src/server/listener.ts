@@ -6,6 +6,7 @@ import type { SecureContext } from 'node:tls';
 import { encodeAuthenticationOk } from '../protocol/backend-encoder.js';
 import { SqlState } from '../protocol/sqlstate.js';
 import type { Logger } from '../util/logger.js';
+import { StartupAbandoned } from './startup-abandoned.js';
 import { CancelRegistry } from './cancel-registry.js';
 import { ClientFacingError, SessionTermination, sendFatalAndClose } from '../protocol/client-error.js';
 import { ClientAuthenticator, type ClientAuthSettings } from './local-auth.js';
@@ -36,7 +37,17 @@ export interface ListenerObserver {
   connectionClosed?(listener: string, outcome: string, seconds: number, counters: SessionCounters): void;
 }
 
-export type CloseOutcome = 'ok' | 'auth_failed' | 'rejected' | 'protocol_error' | 'error' | 'cancel_request' | 'shutdown' | 'idle_timeout' | 'upstream_failure';
+export type CloseOutcome =
+  | 'ok'
+  | 'auth_failed'
+  | 'rejected'
+  | 'protocol_error'
+  | 'error'
+  | 'cancel_request'
+  | 'shutdown'
+  | 'idle_timeout'
+  | 'upstream_failure'
+  | 'closed_before_startup';
 
 export class Listener {
   private server: Server | null = null;
@@ -229,6 +240,13 @@ export class Listener {
       }
     } catch (err) {
       clearTimeout(startupTimer);
+      if (err instanceof StartupAbandoned) {
+        // As PostgreSQL: no reply, and only a quiet log line (startup-abandoned.ts).
+        outcome = err.benign ? 'closed_before_startup' : 'protocol_error';
+        this.log[err.benign ? 'debug' : 'info']({ client: remoteAddress, reason: err.message }, 'connection closed without a reply');
+        stream.destroy();
+        return;
+      }
       outcome = classify(err);
       if (outcome === 'error') {
         this.log.error({ client: remoteAddress, user, err: (err as Error).message, stack: (err as Error).stack }, 'session failed');

@@ -10,6 +10,7 @@ import { ProtocolViolation } from '../protocol/errors.js';
 import { SqlState } from '../protocol/sqlstate.js';
 import { PROTOCOL_3_0, type StartupPacket } from '../protocol/messages.js';
 import { MessageChannel } from './message-channel.js';
+import { StartupAbandoned, readStartupOrAbandon, startsWithTerminate } from './startup-abandoned.js';
 
 type StartupMessage = Extract<StartupPacket, { kind: 'StartupMessage' }>;
 
@@ -28,6 +29,7 @@ export async function negotiateStartup(
 
   // Direct TLS (sslnegotiation=direct): the first byte is a TLS handshake record, not a length.
   const first = await peekFirstChunk(socket);
+  if (startsWithTerminate(first)) throw new StartupAbandoned('terminate');
   if (first[0] === TLS_HANDSHAKE_RECORD) {
     if (!opts.tls) throw new ProtocolViolation('direct TLS connection refused: TLS is not enabled on this listener');
     stream = await upgradeToTls(withPrefix(socket, first), opts.tls, true);
@@ -38,7 +40,7 @@ export async function negotiateStartup(
 
   let channel = new MessageChannel(stream, opts.maxMessageLength);
   for (;;) {
-    const packet = decodeStartupPacket(await channel.readStartupPacket());
+    const packet = await readStartupOrAbandon(async () => decodeStartupPacket(await channel.readStartupPacket()));
     switch (packet.kind) {
       case 'CancelRequest':
         channel.detach();
@@ -82,7 +84,7 @@ function peekFirstChunk(socket: Socket): Promise<Buffer> {
     };
     const onEnd = () => {
       cleanup();
-      reject(new ProtocolViolation('connection closed before the startup packet', SqlState.CONNECTION_FAILURE));
+      reject(new StartupAbandoned('no-data'));
     };
     const onError = (err: Error) => {
       cleanup();

@@ -280,7 +280,7 @@ describe('DSQL proxy failures', () => {
     expect(err.hint).toContain('the database role "app_reader" must exist and be linked to that identity');
   });
 
-  it('answers an oversized startup packet with FATAL 08P01 and closes only that connection', async () => {
+  it('closes a connection with an oversized startup packet without a reply, as PostgreSQL does, and only that one', async () => {
     const bystander = await connected();
     const raw = new RawConnection(stack().proxy.port);
     const header = Buffer.alloc(8);
@@ -294,13 +294,8 @@ describe('DSQL proxy failures', () => {
     await raw.waitClosed();
     await bystanderRuns;
 
-    const messages = splitMessages(raw.received);
-    expect(messages.map(([type]) => type)).toEqual(['E']);
-    expect(parseErrorFields(messages[0][1])).toEqual({
-      severity: 'FATAL',
-      code: '08P01',
-      message: 'invalid length of startup packet',
-    });
+    // PostgreSQL reports an impossible startup length only in its own log (COMMERROR).
+    expect(raw.received.length).toBe(0);
     expect(proxy().child.exitCode).toBeNull();
     expect((await (await connected()).query('select 1 as one')).rows).toEqual([{ one: 1 }]);
   });

@@ -11,6 +11,12 @@ export interface ParsedDatabaseError {
   hint?: string;
   position?: number;
   where?: string;
+  /** Present only if the service ever passes them on (error-names.ts recovers them otherwise). */
+  schema?: string;
+  table?: string;
+  column?: string;
+  dataType?: string;
+  constraint?: string;
 }
 
 const TRAILING_FIELD = /(?:;|\n) +(Detail|Hint|Position|Where|Internal Query|Internal Position|Routine|File|Line|Schema|Table|Column|Datatype|Constraint): ((?:(?!(?:;|\n) +(?:Detail|Hint|Position|Where|SQLState|Internal Query|Internal Position|Routine|File|Line|Schema|Table|Column|Datatype|Constraint): )[\s\S])*)$/;
@@ -38,5 +44,10 @@ export function parseDatabaseErrorText(text: string): ParsedDatabaseError | null
     hint: fields.Hint,
     position: position !== undefined && Number.isInteger(position) ? position : undefined,
     where: fields.Where,
+    ...(fields.Schema !== undefined ? { schema: fields.Schema } : {}),
+    ...(fields.Table !== undefined ? { table: fields.Table } : {}),
+    ...(fields.Column !== undefined ? { column: fields.Column } : {}),
+    ...(fields.Datatype !== undefined ? { dataType: fields.Datatype } : {}),
+    ...(fields.Constraint !== undefined ? { constraint: fields.Constraint } : {}),
   };
 }

@@ -48,7 +48,17 @@ export function classifyDataApiError(raw: unknown): ClassifiedError {
           new DataApiError(
             parsed.code,
             parsed.message,
-            { detail: parsed.detail, hint: parsed.hint, position: parsed.position, where: parsed.where },
+            {
+              detail: parsed.detail,
+              hint: parsed.hint,
+              position: parsed.position,
+              where: parsed.where,
+              schema: parsed.schema,
+              table: parsed.table,
+              column: parsed.column,
+              dataType: parsed.dataType,
+              constraint: parsed.constraint,
+            },
             'ERROR',
           ),
           'database_error',

@@ -10,6 +10,7 @@ import {
 import type { FormatCode, NoticeFields } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
 import { errorFields } from '../../protocol/client-error.js';
+import { completeErrorFields } from './error-fields.js';
 import { offsetToPosition } from '../sql/index.js';
 import { StatementError, type StatementOutcome } from './outcome.js';
 import { ResultShape, textStyleOf } from './results.js';
@@ -61,6 +62,7 @@ export function sendSideEffects(sc: SessionContext, outcome: StatementOutcome): 
  */
 export async function reportError(sc: SessionContext, err: unknown, query: string | null, statementOffset: number): Promise<void> {
   const fields: NoticeFields = errorFields(err, 'ERROR');
+  await completeErrorFields(sc.runner, fields, query ?? sc.lastExtendedText);
   if (err instanceof StatementError && err.statementOffset !== undefined && query !== null) {
     fields.position = offsetToPosition(query, statementOffset + err.statementOffset);
   } else if (err instanceof StatementError && err.statementOffset !== undefined && query === null) {

@@ -1,25 +1,20 @@
 // Statements the proxy does not answer itself go to the Data API as they are. Around that call:
 // remembered settings applied in a transaction, results over 1 MiB read through a cursor,
 // column types the Data API refuses fetched as text, SQL-level EXECUTE expanded when needed.
-import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
 import { commandTag, type ClassifiedStatement } from '../sql/index.js';
 import { DataApiError } from '../client/service-errors.js';
 import { BufferedRows, CursorRows } from './row-source.js';
 import { castStatement, planTextCasts } from './text-casts.js';
 import { expandExecute } from './prepared-query.js';
 import type { SetConfigCall } from '../sql/set-config-call.js';
+import { runClientSetConfig } from './client-settings.js';
 import type { RenderedStatement } from './render.js';
 import { SELECT_LIKE, locateError, simple, type RunOptions, type RunnerContext, type StatementOutcome } from './outcome.js';
 
 /** `SELECT set_config(name, value, false)` is a SET written as a query: remembered as SET is. */
 export async function runSetConfig(ctx: RunnerContext, statement: ClassifiedStatement, render: () => RenderedStatement, call: SetConfigCall): Promise<StatementOutcome> {
   const { settings } = ctx;
-  if (settings.isClientSide(call.name)) {
-    const changed = settings.setClient(call.name, call.value);
-    const columns: ColumnMetadata[] = [{ name: 'set_config', label: 'set_config', typeName: 'text' }];
-    const rows = new BufferedRows(columns, [[{ stringValue: settings.clientValue(call.name) ?? '' }]]);
-    return { ...simple(''), columns, rows, tag: (n) => commandTag(statement, n), parameterStatus: changed ? [changed] : [] };
-  }
+  if (settings.isClientSide(call.name)) return runClientSetConfig(ctx, statement, call);
   const outcome = await runGeneric(ctx, statement, render);
   settings.setServer(call.name, call.value);
   return outcome;

@@ -7,6 +7,7 @@
 //   runs (one set_config call), so it holds for every statement.
 import { quoteLiteral } from '../sql/index.js';
 import { isKnownTimeZone } from '../types/time-zone.js';
+import { hoursZoneName } from '../types/time-zone-name.js';
 import { SqlState } from '../../protocol/sqlstate.js';
 import { ClientFacingError } from '../../protocol/client-error.js';
 
@@ -30,6 +31,7 @@ export function displayName(name: string): string {
 interface Snapshot {
   client: Map<string, string>;
   server: Map<string, string>;
+  locals: Map<string, string>;
 }
 
 export interface ServerFacts {
@@ -43,6 +45,8 @@ export class SessionSettings {
   private readonly client = new Map<string, string>();
   private readonly defaults = new Map<string, string>();
   private readonly server = new Map<string, string>();
+  /** Client-side settings made with SET LOCAL: the session value each returns to at COMMIT. */
+  private readonly locals = new Map<string, string>();
 
   constructor(facts: ServerFacts, startup: Readonly<Record<string, string>>) {
     const base: Record<string, string> = {
@@ -75,7 +79,7 @@ export class SessionSettings {
         // A startup value PostgreSQL would refuse is reported by the check below; the client
         // connects either way, as it would have with a setting the server ignores.
         try {
-          this.client.set(name, checkClientValue(name, value));
+          this.setStartupValue(name, name === 'timezone' ? startupTimeZone(value) : checkClientValue(name, value));
         } catch {
           /* keep the default */
         }
@@ -84,9 +88,20 @@ export class SessionSettings {
       }
     }
     for (const [k, v] of parseOptions(startup.options ?? '')) {
-      if (CLIENT_SIDE.has(k)) this.client.set(k, v);
-      else this.server.set(k, v);
+      if (CLIENT_SIDE.has(k)) {
+        try {
+          this.setStartupValue(k, k === 'timezone' ? startupTimeZone(v) : checkClientValue(k, v));
+        } catch {
+          /* keep the default */
+        }
+      } else this.server.set(k, v);
     }
+  }
+
+  /** A value from the startup packet is also what RESET returns to, as on PostgreSQL. */
+  private setStartupValue(name: string, value: string): void {
+    this.client.set(name, value);
+    if (!READ_ONLY.has(name)) this.defaults.set(name, value);
   }
 
   isClientSide(name: string): boolean {
@@ -102,26 +117,50 @@ export class SessionSettings {
     return this.client.get(name);
   }
 
-  /** Sets a client-side setting; returns the ParameterStatus pair to send, if any. */
+  /**
+   * Sets a client-side setting (null: its default); returns the ParameterStatus pair to send,
+   * if any. A TimeZone value must already be in PostgreSQL's spelling (client-settings.ts).
+   */
   setClient(name: string, value: string | null): [string, string] | null {
-    const v = value === null ? (this.defaults.get(name) ?? '') : checkClientValue(name, value);
+    const v = this.checked(name, value);
+    this.client.set(name, v);
+    // A SET after a SET LOCAL in the same transaction is what remains after COMMIT.
+    if (this.locals.has(name)) this.locals.set(name, v);
+    return REPORTED.has(name) ? [displayName(name), v] : null;
+  }
+
+  /** SET LOCAL / set_config(…, true) inside a transaction: undone when the transaction ends. */
+  setClientLocal(name: string, value: string | null): [string, string] | null {
+    const v = this.checked(name, value);
+    if (!this.locals.has(name)) this.locals.set(name, this.client.get(name) ?? '');
+    this.client.set(name, v);
+    return REPORTED.has(name) ? [displayName(name), v] : null;
+  }
+
+  /** The value a client-side setting would take (its canonical spelling), or its error. */
+  checked(name: string, value: string | null): string {
     if (READ_ONLY.has(name)) {
       throw new ClientFacingError('55P02', `parameter "${name}" cannot be changed`, {}, 'ERROR');
     }
-    this.client.set(name, v);
-    return REPORTED.has(name) ? [displayName(name), v] : null;
+    return value === null ? (this.defaults.get(name) ?? '') : checkClientValue(name, value);
   }
 
   resetAllClient(): [string, string][] {
     const changed: [string, string][] = [];
     for (const [k, v] of this.defaults) {
       if (READ_ONLY.has(k)) continue;
+      if (this.locals.has(k)) this.locals.set(k, v);
       if (this.client.get(k) !== v) {
         this.client.set(k, v);
         if (REPORTED.has(k)) changed.push([displayName(k), v]);
       }
     }
     return changed;
+  }
+
+  /** A remembered setting the database applies (search_path...), as the client wrote it. */
+  serverValue(name: string): string | undefined {
+    return this.server.get(name);
   }
 
   setServer(name: string, valueText: string): void {
@@ -149,7 +188,7 @@ export class SessionSettings {
   private savepoints: (Snapshot & { name: string })[] = [];
 
   private snapshot(): Snapshot {
-    return { client: new Map(this.client), server: new Map(this.server) };
+    return { client: new Map(this.client), server: new Map(this.server), locals: new Map(this.locals) };
   }
 
   /** Restores a snapshot; returns the ParameterStatus pairs of reported settings that changed. */
@@ -162,6 +201,8 @@ export class SessionSettings {
     for (const [k, v] of to.client) this.client.set(k, v);
     this.server.clear();
     for (const [k, v] of to.server) this.server.set(k, v);
+    this.locals.clear();
+    for (const [k, v] of to.locals) this.locals.set(k, v);
     return changed;
   }
 
@@ -175,7 +216,18 @@ export class SessionSettings {
     const start = this.atBegin;
     this.atBegin = null;
     this.savepoints = [];
-    return !committed && start ? this.restore(start) : [];
+    if (!committed && start) {
+      const changed = this.restore(start);
+      this.locals.clear();
+      return changed;
+    }
+    const changed: [string, string][] = [];
+    for (const [k, v] of this.locals) {
+      if (this.client.get(k) !== v && REPORTED.has(k)) changed.push([displayName(k), v]);
+      this.client.set(k, v);
+    }
+    this.locals.clear();
+    return changed;
   }
 
   /**
@@ -242,6 +294,16 @@ function unquote(value: string | undefined): string | undefined {
   return value?.trim().replace(/^'(.*)'$/s, '$1').trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
+const ENUM_VALUES: Record<string, string[]> = {
+  client_min_messages: ['debug5', 'debug4', 'debug3', 'debug2', 'debug1', 'debug', 'log', 'notice', 'warning', 'error'],
+  bytea_output: ['hex', 'escape'],
+};
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 const READ_ONLY = new Set(['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'is_superuser', 'in_hot_standby']);
 
 function checkClientValue(name: string, value: string): string {
@@ -272,11 +334,31 @@ function checkClientValue(name: string, value: string): string {
       }
       return v.toLowerCase();
     case 'extra_float_digits': {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < -15 || n > 3) {
+      // parse_int(): a decimal number is rounded to the nearest integer (rint: half to even).
+      const x = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+      if (!Number.isFinite(x)) {
         throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `invalid value for parameter "extra_float_digits": "${value}"`, {}, 'ERROR');
       }
+      const n = roundHalfEven(x);
+      if (n < -15 || n > 3) {
+        throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `${n} is outside the valid range for parameter "extra_float_digits" (-15 .. 3)`, {}, 'ERROR');
+      }
       return String(n);
+    }
+    case 'client_min_messages':
+    case 'bytea_output': {
+      const lower = v.toLowerCase();
+      if (!ENUM_VALUES[name]!.includes(lower)) {
+        throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `invalid value for parameter "${name}": "${value}"`, {}, 'ERROR');
+      }
+      return lower === 'debug' ? 'debug2' : lower;
+    }
+    case 'default_transaction_read_only': {
+      const b = BOOLEAN_WORDS.get(v.toLowerCase());
+      if (b === undefined) {
+        throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `parameter "${name}" requires a Boolean value`, {}, 'ERROR');
+      }
+      return b ? 'on' : 'off';
     }
     case 'standard_conforming_strings':
       if (!/^(on|true|yes|1)$/i.test(v)) {
@@ -284,15 +366,21 @@ function checkClientValue(name: string, value: string): string {
       }
       return 'on';
     case 'timezone':
-      // Zone names the runtime knows are applied to timestamptz output; numeric and POSIX-style
-      // offsets are accepted as PostgreSQL accepts them, and values then stay in UTC.
-      if (!isKnownTimeZone(v) && !/^(?:[+-]?\d|[a-z]{3,}[+-]?\d)/i.test(v)) {
-        throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `invalid value for parameter "TimeZone": "${value}"`, {}, 'ERROR');
-      }
+      // SET and set_config spell the value as the database does before it gets here
+      // (client-settings.ts).
       return v;
     default:
       return v;
   }
+}
+
+/** A TimeZone from the startup packet: taken as the client wrote it, offsets in hours excepted. */
+function startupTimeZone(value: string): string {
+  const v = value.trim();
+  if (!isKnownTimeZone(v) && !/^(?:[+-]?\d|[a-z]{3,}[+-]?\d)/i.test(v)) {
+    throw new ClientFacingError(SqlState.INVALID_PARAMETER_VALUE, `invalid value for parameter "TimeZone": "${value}"`, {}, 'ERROR');
+  }
+  return hoursZoneName(v) ?? v;
 }
 
 /** `-c name=value` and `--name=value` pairs of the startup `options` parameter. */

@@ -104,6 +104,16 @@ export class Transaction {
     return this.serialized(() => this.client.execute({ ...req, transactionId }, onResuming));
   }
 
+  /** Which database the calls go to: catalogue answers are cached under it. */
+  get catalogueKey(): string {
+    return `${this.client.target.resourceArn}\u0000${this.client.target.database ?? ''}`;
+  }
+
+  /** Runs a statement on its own, outside this transaction (autocommit), e.g. to ask the database something. */
+  executeAlone(req: Omit<ExecuteRequest, 'transactionId'>, onResuming?: () => void): Promise<ExecuteStatementCommandOutput> {
+    return this.client.execute(req, onResuming);
+  }
+
   batchExecute(sql: string, sets: Parameters<DataApiClient['batchExecute']>[1], onResuming?: () => void): Promise<number> {
     const transactionId = this.id ?? undefined;
     if (transactionId) this.calls++;

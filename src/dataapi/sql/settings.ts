@@ -166,10 +166,7 @@ function tryNumericOnly(r: StatementReader): string | null {
 /** zone_value: Sconst | IDENT | NumericOnly | INTERVAL … | DEFAULT | LOCAL. */
 function parseZoneValue(r: StatementReader): SetValue {
   if (r.acceptWords('default') || r.acceptWords('local')) return { type: 'default' };
-  if (r.isWord('interval')) {
-    r.pos = r.tokens.length; // ConstInterval forms: leave the details to the server
-    return { type: 'expression' };
-  }
+  if (r.acceptWords('interval')) return parseZoneInterval(r);
   if (r.isStringConst()) return { type: 'value', value: r.stringConst() };
   const numeric = tryNumericOnly(r);
   if (numeric !== null) return { type: 'value', value: numeric };
@@ -180,4 +177,39 @@ function parseZoneValue(r: StatementReader): SetValue {
     return { type: 'value', value: identifierValue(t) };
   }
   r.fail();
+}
+
+/**
+ * ConstInterval Sconst opt_interval | ConstInterval '(' Iconst ')' Sconst (INTERVAL already
+ * consumed). gram.y allows only HOUR and MINUTE fields in a time zone interval.
+ */
+function parseZoneInterval(r: StatementReader): SetValue {
+  let precision: number | null = null;
+  if (r.acceptPunct('(')) {
+    const t = r.peek();
+    if (t?.kind !== 'number' || !/^\d+$/.test(t.text)) r.fail();
+    precision = Number(t.text);
+    r.pos++;
+    if (!r.acceptPunct(')')) r.fail();
+  }
+  const literal = r.stringConst();
+  if (precision !== null) {
+    r.expectEnd();
+    return { type: 'interval', literal, qualifier: '', precision };
+  }
+  const qualifierAt = r.offset();
+  const words: string[] = [];
+  while (!r.atEnd() && words.length < 4) {
+    const w = r.word();
+    if (w === null) r.fail();
+    words.push(w);
+    r.pos++;
+  }
+  r.expectEnd();
+  const qualifier = words.join(' ');
+  if (qualifier === '' || qualifier === 'hour' || qualifier === 'minute' || qualifier === 'hour to minute') {
+    return { type: 'interval', literal, qualifier, precision: null };
+  }
+  if (!/^(year|month|day|hour|minute|second)( to (month|hour|minute|second))?$/.test(qualifier) && !/^second\s*\(/.test(qualifier)) r.fail();
+  throw new StatementError('42601', 'time zone interval must be HOUR or HOUR TO MINUTE', qualifierAt);
 }

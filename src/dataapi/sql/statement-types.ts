@@ -69,8 +69,11 @@ export type SetValue =
   /** The value as PostgreSQL would store it: 'a b' -> a b, Foo -> foo, 007 -> 7, lists joined by ', '. */
   | { type: 'value'; value: string }
   | { type: 'from-current' }
-  /** A form we do not reduce to text, such as SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE. */
-  | { type: 'expression' };
+  /**
+   * SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE: the interval literal and its field
+   * qualifier ('' | 'hour' | 'minute' | 'hour to minute'), or its precision for INTERVAL(p) '…'.
+   */
+  | { type: 'interval'; literal: string; qualifier: string; precision: number | null };
 
 /** SET [SESSION|LOCAL] …, including SET TIME ZONE/NAMES/SCHEMA/ROLE/SESSION AUTHORIZATION/XML OPTION. */
 export interface SetStatement extends Base {

@@ -4,6 +4,8 @@
 // Zone rules come from Node's ICU copy of the tz database; for dates before 1970 it can fold a
 // zone's history differently from the server's copy.
 
+import { posixFixedOffset } from './time-zone-name.js';
+
 const UTC_NAMES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'z', 'zulu', 'universal', 'etc/universal', 'uct', 'etc/uct', 'gmt0', 'greenwich']);
 
 const formatters = new Map<string, Intl.DateTimeFormat | null>();
@@ -36,7 +38,7 @@ function formatterFor(zone: string): Intl.DateTimeFormat | null {
 
 /** Whether values can be shown in this zone (else they stay in UTC). */
 export function isKnownTimeZone(zone: string): boolean {
-  return UTC_NAMES.has(zone.trim().toLowerCase()) || formatterFor(zone) !== null;
+  return posixFixedOffset(zone) !== null || UTC_NAMES.has(zone.trim().toLowerCase()) || formatterFor(zone) !== null;
 }
 
 const UTC_WALL = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
@@ -47,6 +49,8 @@ const UTC_WALL = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
  * the UTC form).
  */
 export function utcWallToZone(utcWall: string, zone: string): string | null {
+  const fixed = posixFixedOffset(zone);
+  if (fixed !== null) return shiftByOffset(utcWall, fixed);
   const f = formatterFor(zone);
   const m = UTC_WALL.exec(utcWall);
   if (!f || !m) return null;
@@ -77,4 +81,17 @@ function formatOffsetSeconds(total: number): string {
   if (mi !== 0 || s !== 0) out += `:${String(mi).padStart(2, '0')}`;
   if (s !== 0) out += `:${String(s).padStart(2, '0')}`;
   return out;
+}
+
+/** A UTC wall time moved by a fixed offset (a POSIX-style zone such as `<+05:30>-05:30` or `UTC+3`). */
+function shiftByOffset(utcWall: string, secondsEast: number): string | null {
+  const m = UTC_WALL.exec(utcWall);
+  if (!m) return null;
+  const date = new Date(0);
+  date.setUTCFullYear(+m[1], +m[2] - 1, +m[3]);
+  date.setUTCHours(+m[4], +m[5], +m[6] + secondsEast, 0);
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1) return null;
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const wall = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${m[7] ?? ''}`;
+  return wall + formatOffsetSeconds(secondsEast);
 }

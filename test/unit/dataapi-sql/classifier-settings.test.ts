@@ -57,9 +57,14 @@ describe('SET', () => {
     expect(set('SET TIME ZONE DEFAULT')).toMatchObject({ name: 'timezone', value: { type: 'default' } });
     expect(set("SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE")).toMatchObject({
       name: 'timezone',
-      value: { type: 'expression' },
+      value: { type: 'interval', literal: '+02:00', qualifier: 'hour to minute', precision: null },
       valueText: "INTERVAL '+02:00' HOUR TO MINUTE",
     });
+    expect(set("SET TIME ZONE INTERVAL '-08:00'")).toMatchObject({ value: { type: 'interval', literal: '-08:00', qualifier: '', precision: null } });
+    expect(set("SET TIME ZONE INTERVAL '5' HOUR")).toMatchObject({ value: { type: 'interval', literal: '5', qualifier: 'hour' } });
+    expect(set("SET TIME ZONE INTERVAL(0) '1:02:03'")).toMatchObject({ value: { type: 'interval', literal: '1:02:03', qualifier: '', precision: 0 } });
+    expect(classifyStatement("SET TIME ZONE INTERVAL '1' SECOND")).toMatchObject({ kind: 'invalid', sqlState: '42601', message: 'time zone interval must be HOUR or HOUR TO MINUTE' });
+    expect(classifyStatement("SET TIME ZONE INTERVAL '1' banana")).toMatchObject({ kind: 'invalid', sqlState: '42601' });
     expect(set("SET NAMES 'UTF8'")).toMatchObject({ name: 'client_encoding', value: { type: 'value', value: 'UTF8' } });
     expect(set('SET NAMES')).toMatchObject({ name: 'client_encoding', value: { type: 'default' } });
     expect(set("SET SCHEMA 'My Schema'")).toMatchObject({ name: 'search_path', value: { type: 'value', value: '"My Schema"' } });

@@ -11,6 +11,6 @@ export async function runQuery(ctx: RunnerContext, statement: ClassifiedStatemen
   // already say whether there can be one, so other statements are not lexed again.
   const isSelect = statement.kind === 'generic' && statement.verb === 'SELECT';
   const setConfig = isSelect && mayCallSetConfig(run.statement.tokens) ? parseSetConfigCall(run.render().sql) : null;
-  if (setConfig && !setConfig.local) return runSetConfig(ctx, statement, run.render, setConfig);
+  if (setConfig && (!setConfig.local || ctx.settings.isClientSide(setConfig.name))) return runSetConfig(ctx, statement, run.render, setConfig);
   return runGeneric(ctx, statement, run.render, run.options);
 }

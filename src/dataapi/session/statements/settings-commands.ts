@@ -1,23 +1,16 @@
 // SET, RESET, SHOW and SET TRANSACTION: settings the client side keeps (reported ones, client
 // defaults) are answered here; server settings run once and are remembered for later calls.
 import type { ColumnMetadata } from '@aws-sdk/client-rds-data';
-import { ClientFacingError } from '../../../protocol/client-error.js';
-import { SqlState } from '../../../protocol/sqlstate.js';
 import { BufferedRows } from '../row-source.js';
 import { displayName } from '../settings.js';
 import { simple, warning } from '../outcome.js';
 import { beginWithSettings, passThrough, runGeneric } from '../generic-statement.js';
+import { runClientSet } from '../client-settings.js';
 import type { StatementHandler, StatementHandlerTable, StatementOf } from './statement-run.js';
 
 const set: StatementHandler<StatementOf<'set'>> = async (ctx, statement, run) => {
   const { tx, settings } = ctx;
-  if (settings.isClientSide(statement.name)) {
-    if (statement.value.type === 'expression' || statement.value.type === 'from-current') {
-      throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, `aurora-pg-proxy cannot evaluate this value for "${statement.name}"`, {}, 'ERROR');
-    }
-    const changed = settings.setClient(statement.name, statement.value.type === 'default' ? null : statement.value.value);
-    return simple('SET', { parameterStatus: changed ? [changed] : [] });
-  }
+  if (settings.isClientSide(statement.name)) return runClientSet(ctx, statement);
   if (statement.local) {
     if (!tx.open || tx.implicit) {
       return simple('SET', { notices: [warning('SET LOCAL can only be used in transaction blocks')] });
