@@ -42,6 +42,7 @@ describe('createProxyMetrics', () => {
       aurora_pg_proxy_queries_total: 'counter',
       aurora_pg_proxy_query_duration_seconds: 'histogram',
       aurora_pg_proxy_data_api_calls_total: 'counter',
+      aurora_pg_proxy_data_api_transport_failures_total: 'counter',
       aurora_pg_proxy_data_api_call_duration_seconds: 'histogram',
       aurora_pg_proxy_errors_total: 'counter',
       aurora_pg_proxy_transactions_open: 'gauge',
