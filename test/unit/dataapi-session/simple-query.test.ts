@@ -21,7 +21,7 @@ const tableScript: Script = (sql) => {
   if (/^INSERT INTO t/.test(sql)) return affected(1);
   if (sql === 'SELECT 1') return intRows(['?column?'], [[1]]);
   if (sql === 'SELECT 2') return intRows(['?column?'], [[2]]);
-  if (/FROM nope/.test(sql)) return new ClientFacingError('42P01', 'relation "nope" does not exist', { position: '15' }, 'ERROR');
+  if (/FROM nope/.test(sql)) return new ClientFacingError('42P01', 'relation "nope" does not exist', { position: 15 }, 'ERROR');
   return undefined;
 };
 
