@@ -14,7 +14,7 @@ import {
 import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
 import { ProtocolViolation } from '../../protocol/errors.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { parseStatement, quoteIdentifier, quoteLiteral, type ClassifiedStatement, type ParsedStatement } from '../sql/index.js';
+import { innerStatement, parseStatement, quoteIdentifier, quoteLiteral, type ClassifiedStatement, type ParsedStatement } from '../sql/index.js';
 import { CopyInParser, CopyOutFormatter } from '../copy/index.js';
 import type { ClientWriter } from './client-writer.js';
 import { ResultShape, textStyleOf } from './results.js';
@@ -49,7 +49,7 @@ export async function runCopy(c: CopyContext, parsed: ParsedStatement): Promise<
     throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY BINARY is not supported by aurora-pg-proxy in Data API mode');
   }
   if (statement.direction === 'from') await copyFrom(c, statement);
-  else await copyTo(c, statement);
+  else await copyTo(c, statement, parsed);
 }
 
 interface TargetColumn {
@@ -158,13 +158,14 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
   c.out.send(encodeCommandComplete(`COPY ${inserted}`));
 }
 
-async function copyTo(c: CopyContext, statement: CopyStatement): Promise<void> {
+async function copyTo(c: CopyContext, statement: CopyStatement, parsed: ParsedStatement): Promise<void> {
   const source = statement.source;
+  // COPY (query) TO runs the query as written in the COPY: its tokens are already there.
   const query =
     source.type === 'query'
-      ? source.query
-      : `SELECT ${source.columns ? source.columns.map(quoteIdentifier).join(', ') : '*'} FROM ${source.table.text}`;
-  const outcome = await runStatement(c.ctx, parseStatement(query), null);
+      ? innerStatement(parsed, source.queryOffset, source.query)
+      : parseStatement(`SELECT ${source.columns ? source.columns.map(quoteIdentifier).join(', ') : '*'} FROM ${source.table.text}`);
+  const outcome = await runStatement(c.ctx, query, null);
   if (!outcome.columns || !outcome.rows) {
     throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY query must have a RETURNING clause or return rows');
   }

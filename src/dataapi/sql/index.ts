@@ -25,7 +25,7 @@
 //   parseStatements(sql): ParsedStatement[]   the statements of a Query/Parse text, lexed once:
 //                                          { text, offset, incomplete, tokens, classified,
 //                                          placeholders }; later steps take its tokens
-//   parseStatement(text), emptyStatement()
+//   parseStatement(text), innerStatement(outer, offset, text), emptyStatement()
 //
 // Classifying one statement
 //   classifyStatement(sql): ClassifiedStatement   discriminated union on `kind`: empty, begin,
@@ -52,7 +52,7 @@ export type { RewrittenSql } from './text-edit.js';
 export { quoteLiteral, quoteIdentifier, NulCharacterError } from './literal.js';
 export { offsetToPosition, positionToOffset } from './positions.js';
 export { classifyStatement, classifyLexed } from './classifier.js';
-export { parseStatements, parseStatement, emptyStatement, type ParsedStatement } from './parsed-statement.js';
+export { parseStatements, parseStatement, innerStatement, emptyStatement, type ParsedStatement } from './parsed-statement.js';
 export { commandTag, type CommandTagContext } from './command-tag.js';
 export { canonicalEncoding } from './copy-options.js';
 export type * from './statement-types.js';

@@ -2,7 +2,7 @@
 // the Data API call: its text, its tokens, what kind of statement it is and its `$n`
 // placeholders. The text is lexed once, here; classification, rendering, batching detection,
 // COPY and describe all read these tokens instead of lexing the text again.
-import { tokenize, type Token } from './lexer.js';
+import { isUnterminated, tokenize, type Token } from './lexer.js';
 import { splitLexed } from './splitter.js';
 import { classifyLexed } from './classifier.js';
 import { placeholdersOf, type PlaceholderUse } from './placeholders.js';
@@ -38,6 +38,16 @@ export function parseStatement(text: string): ParsedStatement {
   const tokens = tokenize(text);
   const piece = splitLexed(text, tokens)[0];
   return fromTokens(text, 0, piece?.incomplete ?? false, tokens);
+}
+
+/**
+ * A statement written inside another, as COPY (query) TO holds its query: `text` starts at
+ * `offset` of the outer statement's text. Its tokens are the outer statement's, not lexed again.
+ */
+export function innerStatement(outer: ParsedStatement, offset: number, text: string): ParsedStatement {
+  const end = offset + text.length;
+  const tokens = outer.tokens.filter((t) => t.start >= offset && t.end <= end).map((t) => shifted(t, offset));
+  return fromTokens(text, outer.offset + offset, tokens.some(isUnterminated), tokens);
 }
 
 /** The statement of a Parse with no statement in it: it answers Execute with EmptyQueryResponse. */

@@ -50,6 +50,12 @@ describe('one parse per statement', () => {
     expect(lexed).toEqual(['SELECT 1;\nSELECT 2']);
   });
 
+  it('lexes COPY (query) TO STDOUT once: its query is read from the COPY statement\'s tokens', async () => {
+    const answer = await driver.roundTrip(serialize.query('COPY (SELECT 1) TO STDOUT'));
+    expect(summary(answer)).toContain('commandComplete COPY 1');
+    expect(lexed).toEqual(['COPY (SELECT 1) TO STDOUT']);
+  });
+
   it('lexes a statement once at Parse, and not again at Bind and Execute', async () => {
     const answer = await driver.roundTrip(
       serialize.parse({ name: 'p', text: 'SELECT $1 + 1', types: [23] }),
