@@ -9,6 +9,7 @@ export const RDS_TOKEN_TTL_SECONDS = 900;
 export function rdsSigner(hostname: string, port: number, region: string): IamTokenSigner {
   return {
     tokenKind: 'RDS IAM token',
+    aTokenKind: 'an RDS IAM token',
     cacheKey: (user) => user,
     async sign(user, credentials) {
       return new Signer({ hostname, port, region, username: user, credentials }).getAuthToken();
