@@ -1,4 +1,5 @@
 // The settings of an rds-iam listener, after validation.
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { HostPort } from '../config/types.js';
 
 export interface RdsIamSettings {
@@ -11,6 +12,8 @@ export interface RdsIamSettings {
   connectTo?: HostPort;
   upstreamCaFile?: string;
   connectTimeoutSeconds: number;
+  /** Credentials given in code (the demo); the standard AWS chain otherwise. */
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 declare module '../config/types.js' {

@@ -27,6 +27,7 @@ export const rdsIamMode: ModeDescriptor<'rds-iam', RdsIamObserver> = {
         },
         region: d.region,
         profile: d.profile,
+        credentials: d.credentials,
       },
       observer,
     );
