@@ -2,13 +2,15 @@
 // the RDS stand-in: no password and no token on the client side; the proxy signs an rds-db token
 // for each database user, and the stand-in verifies it before relaying to PostgreSQL.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { REPO_ROOT } from '../harness/proxy-process.js';
+import { REPO_ROOT, credentialEnv, isolatedAwsEnv, startProxyProcess } from '../harness/proxy-process.js';
+import { freePort } from '../harness/ports.js';
 import { requirePsycopg, runPsql, runPython } from '../harness/clients.js';
-import { useRdsIamStack } from './rds-iam-fixture.js';
+import { RDS_HOSTNAME, useRdsIamStack } from './rds-iam-fixture.js';
 
 const stack = useRdsIamStack();
 const open: pg.Client[] = [];
@@ -91,5 +93,34 @@ describe('clients through rds-iam', () => {
     expect(out.inserted).toBe(3);
     expect(out.after_rollback).toBe(0);
     expect(out.division).toEqual({ sqlstate: '22012', message: 'division by zero' });
+  });
+
+  it('a YAML listener with mode: rds-iam takes the same settings as the flags', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rds-iam-config-'));
+    stack().onStop(() => rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const file = join(dir, 'config.yaml');
+    writeFileSync(
+      file,
+      [
+        'listeners:',
+        '  - name: orders',
+        '    mode: rds-iam',
+        `    listen: 127.0.0.1:${port}`,
+        `    host: ${RDS_HOSTNAME}`,
+        '    port: 5432',
+        `    connectTo: 127.0.0.1:${stack().standIn.port}`,
+        `    upstreamCa: ${stack().pki.caPath}`,
+        '    connectTimeout: 5',
+      ].join('\n'),
+    );
+    const proxy = await startProxyProcess(['--config', file], { env: isolatedAwsEnv(credentialEnv()), port });
+    stack().onStop(() => proxy.stop());
+    const c = new pg.Client(stack().pgConfig(proxy));
+    c.on('error', () => {});
+    open.push(c);
+    await c.connect();
+    expect((await c.query('select current_user as u')).rows).toEqual([{ u: 'postgres' }]);
+    expect(proxy.output()).toContain('(rds-iam)');
   });
 });
