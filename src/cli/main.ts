@@ -21,7 +21,7 @@ async function serve(config: ProxyConfig): Promise<void> {
 
 export function buildProgram(): Command {
   const program = new Command('aurora-pg-proxy')
-    .description('PostgreSQL wire-protocol proxy for AWS Aurora: DSQL with fresh IAM tokens, and the RDS Data API')
+    .description('PostgreSQL wire-protocol proxy for AWS Aurora: DSQL and RDS/Aurora PostgreSQL with fresh IAM tokens, and the RDS Data API')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     // The process-wide flags below exist on the subcommands too; without this, commander would

@@ -1,4 +1,5 @@
 // The settings of a dsql listener, after validation.
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { HostPort } from '../config/types.js';
 
 export interface DsqlSettings {
@@ -10,6 +11,8 @@ export interface DsqlSettings {
   upstreamCaFile?: string;
   connectTimeoutSeconds: number;
   lifetimeNoticeMinutes: number;
+  /** Credentials given in code (the demo); the standard AWS chain otherwise. */
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 declare module '../config/types.js' {

@@ -25,6 +25,7 @@ export const dsqlMode: ModeDescriptor<'dsql', DsqlObserver> = {
         },
         region: d.region,
         profile: d.profile,
+        credentials: d.credentials,
         tokenTtlSeconds: d.tokenTtlSeconds,
         lifetimeNoticeMinutes: d.lifetimeNoticeMinutes,
       },

@@ -7,6 +7,7 @@ import { tokenActionForUser } from './endpoint.js';
 export function dsqlSigner(hostname: string, region: string): IamTokenSigner {
   return {
     tokenKind: 'DSQL token',
+    aTokenKind: 'a DSQL token',
     cacheKey: tokenActionForUser,
     async sign(user, credentials, expiresIn) {
       const signer = new DsqlSigner({ hostname, region, credentials, expiresIn });

@@ -12,6 +12,8 @@ import { ClientFacingError } from '../protocol/client-error.js';
 export interface IamTokenSigner {
   /** Words for messages: 'DSQL token', 'RDS IAM token'. */
   readonly tokenKind: string;
+  /** The same with its article: 'a DSQL token', 'an RDS IAM token'. */
+  readonly aTokenKind: string;
   /** Users whose logins may share one token get the same key (DSQL: the action; RDS: the user). */
   cacheKey(user: string): string;
   /** Signs a token for `user` valid `expiresInSeconds`. */
@@ -84,7 +86,7 @@ export class IamTokenCache {
       let lifetimeMs = this.opts.ttlSeconds * 1000;
       if (creds.expiration) {
         const credsLeft = creds.expiration.getTime() - issuedAt;
-        if (credsLeft <= 0) throw expiredCredentials(kind, this.opts.profile);
+        if (credsLeft <= 0) throw expiredCredentials(this.opts.signer.aTokenKind, this.opts.profile);
         lifetimeMs = Math.min(lifetimeMs, credsLeft);
       }
       const token = await this.opts.signer.sign(user, creds, this.opts.ttlSeconds);
@@ -94,7 +96,7 @@ export class IamTokenCache {
       return entry;
     } catch (err) {
       this.events.generated?.('failure', (this.now() - started) / 1000);
-      throw err instanceof ClientFacingError ? err : credentialError(err, kind, this.opts.profile);
+      throw err instanceof ClientFacingError ? err : credentialError(err, kind, this.opts.signer.aTokenKind, this.opts.profile);
     }
   }
 }
@@ -121,19 +123,19 @@ function noCredentials(kind: string, profile: string | undefined, why: string): 
   );
 }
 
-function expiredCredentials(kind: string, profile?: string): ClientFacingError {
+function expiredCredentials(aKind: string, profile?: string): ClientFacingError {
   const p = profile ? ` --profile ${profile}` : '';
   return new ClientFacingError(
     SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
-    `the AWS credentials of aurora-pg-proxy have expired, so it cannot sign a ${kind}`,
+    `the AWS credentials of aurora-pg-proxy have expired, so it cannot sign ${aKind}`,
     { hint: `Refresh them (for SSO: \`aws sso login${p}\`); the proxy picks up new credentials without a restart.` },
   );
 }
 
-function credentialError(err: unknown, kind: string, profile?: string): ClientFacingError {
+function credentialError(err: unknown, kind: string, aKind: string, profile?: string): ClientFacingError {
   const e = err as { name?: string; message?: string };
   const text = `${e?.name ?? ''} ${e?.message ?? ''}`;
-  if (/expired|ExpiredToken|token.*(is|has) expired|refresh.*failed/i.test(text)) return expiredCredentials(kind, profile);
+  if (/expired|ExpiredToken|token.*(is|has) expired|refresh.*failed/i.test(text)) return expiredCredentials(aKind, profile);
   // Credential-chain messages name providers and files, never secret values; keep the first line.
   const firstLine = (e?.message ?? String(err)).split('\n')[0].slice(0, 300);
   return noCredentials(kind, profile, firstLine);

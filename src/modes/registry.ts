@@ -3,8 +3,9 @@
 import type { ModeDescriptor } from './descriptor.js';
 import { dsqlMode } from '../dsql/mode.js';
 import { dataApiMode } from '../dataapi/mode.js';
+import { rdsIamMode } from '../rds-iam/mode.js';
 
-export const MODES = [dsqlMode, dataApiMode] as const;
+export const MODES = [dsqlMode, rdsIamMode, dataApiMode] as const;
 
 type Registered = (typeof MODES)[number];
 type ObserverOf<D> = D extends ModeDescriptor<infer _M, infer O> ? O : never;

@@ -47,7 +47,14 @@ export interface DsqlStandInOptions {
   maxConnections?: number;
   /** Clock for token expiry checks. */
   now?: () => Date;
+  /**
+   * Checks the password instead of DSQL's rules, and says how to refuse it (the RDS stand-in,
+   * rds-iam-standin.ts, uses the same server with RDS's token and wording).
+   */
+  verifyToken?: (token: string, user: string, now: Date) => Promise<TokenCheck>;
 }
+
+export type TokenCheck = { ok: true } | { ok: false; reason: string; fields: Omit<NoticeFields, 'severity'> };
 
 export type RejectReason =
   | TokenRejectReason
@@ -311,13 +318,19 @@ class ClientConnection {
     this.server.rememberToken(token);
     this.phase = 'verifying';
     this.stream.pause();
-    const { hostname, region, credentials, now } = this.server.opts;
+    const { hostname, region, credentials, now, verifyToken } = this.server.opts;
     const user = this.startup!.parameters.user;
-    verifyDsqlToken(token, { hostname, region, credentials, user, now: now ? now() : new Date() })
+    const at = now ? now() : new Date();
+    const check: Promise<TokenCheck> = verifyToken
+      ? verifyToken(token, user, at)
+      : verifyDsqlToken(token, { hostname, region, credentials, user, now: at }).then((verdict) =>
+          verdict.ok ? { ok: true } : { ok: false, reason: verdict.reason, fields: { code: '08006', message: ACCESS_DENIED, hint: verdict.hint } },
+        );
+    check
       .then((verdict) => {
         if (this.phase !== 'verifying') return; // dropped meanwhile
         if (!verdict.ok) {
-          this.refuse(verdict.reason, { code: '08006', message: ACCESS_DENIED, hint: verdict.hint });
+          this.refuse(verdict.reason as RejectReason, verdict.fields);
           return;
         }
         this.server.stats.accepted += 1;

@@ -20,6 +20,9 @@ describe('command-line validation', () => {
     [['data-api', '--resource-arn', 'arn:aws:s3:::bucket', '--secret-arn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x'], /--resource-arn: expected an Aurora cluster ARN/],
     [['data-api', '--resource-arn', 'arn:aws:rds:us-east-1:123456789012:cluster:x', '--secret-arn', 'nope'], /--secret-arn: expected a Secrets Manager ARN/],
     [['data-api', '--resource-arn', 'arn:aws:rds:us-east-1:123456789012:cluster:x', '--secret-arn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x', '--readiness-check', 'sometimes'], /--readiness-check: expected one of statement, endpoint/],
+    [['rds-iam', '--host', 'db.example.com'], /--region: cannot tell the region from "db\.example\.com"/],
+    [['rds-iam', '--host', 'orders.cluster-abc.us-east-1.rds.amazonaws.com', '--port', '70000'], /--port: expected a whole number from 1 to 65535/],
+    [['rds-iam', '--host', 'orders.cluster-abc.us-east-1.rds.amazonaws.com', '--listen', '0.0.0.0:45000'], /--listen: 0\.0\.0\.0 is reachable from other machines/],
   ])('%j', async (args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);

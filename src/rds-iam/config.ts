@@ -1,0 +1,23 @@
+// The settings of an rds-iam listener, after validation.
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { HostPort } from '../config/types.js';
+
+export interface RdsIamSettings {
+  /** The endpoint name: SNI, certificate check and token use it. */
+  host: string;
+  /** The endpoint's port: the token is signed for it, and it is dialled unless --connect-to says otherwise. */
+  port: number;
+  region: string;
+  profile?: string;
+  connectTo?: HostPort;
+  upstreamCaFile?: string;
+  connectTimeoutSeconds: number;
+  /** Credentials given in code (the demo); the standard AWS chain otherwise. */
+  credentials?: AwsCredentialIdentityProvider;
+}
+
+declare module '../config/types.js' {
+  interface ModeSettings {
+    'rds-iam': RdsIamSettings;
+  }
+}
