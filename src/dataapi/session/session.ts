@@ -43,6 +43,7 @@ import { beginWithSettings } from './statement-runner.js';
 import { ClientInput, type Frame } from './client-input.js';
 import { ParameterReports } from './parameter-reports.js';
 import { parseFunctionCall, runFunctionCall } from './function-call.js';
+import { SessionObjects, type DatabaseObjects } from './session-objects.js';
 
 export interface DataApiSessionObserver extends TransactionEvents {
   queryFinished?(seconds: number): void;
@@ -58,6 +59,8 @@ export interface DataApiSessionDeps {
   observer: DataApiSessionObserver;
   maxMessageBytes: number;
   pageInTransactions?: boolean;
+  /** Shared per database: session schemas, table OIDs (issue 9). */
+  databaseObjects?: DatabaseObjects;
 }
 
 interface PreparedStatement {
@@ -110,6 +113,7 @@ export class DataApiSession {
       },
       transactionClosed: () => deps.observer.transactionClosed?.(),
       transactionEnded: (committed) => {
+        this.ctx.sessionObjects?.transactionEnded(committed); // hook (issue 9): temp objects, held cursors
         // A rollback undoes the SETs made in the transaction, reported ones included.
         for (const [k, v] of this.settings.transactionEnded(committed)) this.reportParameter(k, v);
       },
@@ -123,6 +127,8 @@ export class DataApiSession {
       onResuming: () => this.noticeResuming(),
       cursorColumns: new Map(),
       pageInTransactions: deps.pageInTransactions ?? false,
+      // Hook (issue 9): temp tables, WITH HOLD cursors, table OIDs (session-objects.ts).
+      sessionObjects: deps.databaseObjects ? new SessionObjects(deps.databaseObjects, deps.client) : undefined,
     };
     session.onCancel(() => {
       this.cancelRequested = true;
@@ -162,6 +168,7 @@ export class DataApiSession {
       this.session.counters.bytesToClient += this.out.bytesWritten;
       await this.closeAllPortals();
       await this.tx.abandon();
+      await this.ctx.sessionObjects?.close(); // hook (issue 9): drops the session's schema
     }
   }
 
@@ -339,10 +346,14 @@ export class DataApiSession {
       const statement = this.statements.get(name);
       if (!statement) throw new StatementError(SqlState.INVALID_SQL_STATEMENT_NAME, `prepared statement "${name}" does not exist`);
       this.lastExtendedText = statement.text;
-      const described = await describeStatement(this.deps.describeCache, this.deps.client, statement, this.ctx.onResuming, this.tx);
+      // Hook (issue 9): temp names qualified, table OIDs resolved (session-objects.ts).
+      const objects = this.ctx.sessionObjects;
+      const toDescribe = objects ? { ...statement, text: objects.rewriteText(statement.text) } : statement;
+      const described = await describeStatement(this.deps.describeCache, this.deps.client, toDescribe, this.ctx.onResuming, this.tx);
       statement.paramTypes = described.paramTypes;
       this.out.send(encodeParameterDescription(described.paramTypes));
-      if (described.columns) this.out.send(new ResultShape(described.columns).rowDescription([]));
+      const columns = described.columns && objects ? await objects.describedColumns(this.ctx, described.columns) : described.columns;
+      if (columns) this.out.send(new ResultShape(columns).rowDescription([]));
       else this.out.send(encodeNoData());
       return;
     }
@@ -380,6 +391,12 @@ export class DataApiSession {
    */
   private async describeSqlCursor(name: string): Promise<void> {
     const missing = () => new StatementError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
+    if (this.ctx.sessionObjects?.holdsCursor(name)) {
+      // Hook (issue 9): a WITH HOLD cursor the proxy materialized (held-cursors.ts).
+      const held = await this.ctx.sessionObjects.cursorColumns(this.ctx, name);
+      this.out.send(held.length === 0 ? encodeNoData() : new ResultShape(held).rowDescription([]));
+      return;
+    }
     if (name === '' || !this.tx.open || this.tx.status === 'E') throw missing();
     const out = await this.tx.execute({ sql: `FETCH FORWARD 0 FROM ${quoteIdentifier(name)}` }, this.ctx.onResuming).catch((err: unknown) => {
       throw err instanceof ClientFacingError && err.sqlstate === SqlState.INVALID_CURSOR_NAME ? missing() : err;

@@ -27,7 +27,18 @@ import { applyModes, beginWithSettings, modesStatement, passThrough, runGeneric,
 export { StatementError, abortedTransactionError, locateError, type RunnerContext, type StatementOutcome } from './outcome.js';
 export { beginWithSettings } from './generic-statement.js';
 
-export async function runStatement(
+export function runStatement(
+  ctx: RunnerContext,
+  statement: ClassifiedStatement,
+  render: () => RenderedStatement,
+  options: RunOptions = {},
+): Promise<StatementOutcome> {
+  // Hook (issue 9): temp objects, WITH HOLD cursors and table OIDs go through session-objects.ts.
+  if (ctx.sessionObjects) return ctx.sessionObjects.run(ctx, statement, render, options, runClassified);
+  return runClassified(ctx, statement, render, options);
+}
+
+async function runClassified(
   ctx: RunnerContext,
   statement: ClassifiedStatement,
   render: () => RenderedStatement,
