@@ -34,6 +34,8 @@ interface HeldCursor {
   labels: string[] | null;
   /** Declared in the open transaction: a rollback takes it away. */
   inTransaction: boolean;
+  /** An error stopped a FETCH or MOVE: PostgreSQL then refuses to run the portal again. */
+  failed: boolean;
 }
 
 /** What a FETCH or MOVE reads: rows first..last (inclusive, in that order) and where it ends. */
@@ -165,13 +167,23 @@ export class HeldCursors {
       position: 0,
       labels,
       inTransaction: ctx.tx.open && !ctx.tx.implicit,
+      failed: false,
     });
     return simple('DECLARE CURSOR');
   }
 
   async fetch(ctx: RunnerContext, statement: FetchStatement, schema: string): Promise<StatementOutcome> {
     const cursor = this.cursors.get(statement.cursor)!;
-    const plan = planFetch(statement, cursor.position, cursor.total, cursor.scroll !== false);
+    if (cursor.failed) {
+      throw new StatementError(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, `portal "${statement.cursor}" cannot be run`);
+    }
+    let plan: FetchPlan;
+    try {
+      plan = planFetch(statement, cursor.position, cursor.total, cursor.scroll !== false);
+    } catch (err) {
+      cursor.failed = true;
+      throw err;
+    }
     cursor.position = plan.newPosition;
     const absoluteOrRelative = statement.direction === 'absolute' || statement.direction === 'relative';
     if (statement.move) {

@@ -117,7 +117,7 @@ WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p') AND c.relname IN (${tables.map(quot
         tableOid: Number(r[1]?.longValue ?? r[1]?.stringValue ?? 0),
         visible: r[2]?.booleanValue === true,
         sessionSchema: r[3]?.isNull ? null : (r[3]?.stringValue ?? null),
-        attnum: Number(r[5]?.longValue ?? 0),
+        attnum: Number(r[5]?.longValue ?? r[5]?.stringValue ?? 0), // longs come as strings (longReturnType STRING)
         typname: r[6]?.stringValue ?? '',
       });
       columns.set(column, list);

@@ -5,8 +5,8 @@
 // `pg_temp.name`) to the schema-qualified name. It works on the lexer's tokens, so names inside
 // strings, comments and quoted identifiers of other things are never touched.
 
-import { asciiLower, identifierValue, isTrivia, tokenize, type Token } from './lexer.js';
-import { quoteIdentifier } from './literal.js';
+import { asciiLower, identifierValue, isTrivia, stringValue, tokenize, type Token } from './lexer.js';
+import { quoteIdentifier, quoteLiteral } from './literal.js';
 import { SqlRewriter, type RewrittenSql } from './text-edit.js';
 
 export type TempObjectKind = 'table' | 'view' | 'sequence';
@@ -196,6 +196,17 @@ export function rewriteTempReferences(sql: string, names: ReadonlySet<string>, s
       const distinctFrom = t.word === 'from' && isWord(prev, 'distinct');
       if (!inArguments && !distinctFrom) lists.push(parens.length);
     }
+    if (t.kind === 'string' && names.size > 0) {
+      // nextval('seq'), currval, setval and 'name'::regclass name a relation in a string.
+      const asArgument = isPunct(prev, '(') && isWord(tokens[k - 2], 'nextval', 'currval', 'setval');
+      const asRegclass = next?.kind === 'operator' && next.text === '::' && isWord(tokens[k + 2], 'regclass');
+      const name = asArgument || asRegclass ? regclassName(stringValue(t)) : null;
+      if (name !== null && names.has(name)) {
+        referenced.add(name);
+        replace(t, quoteLiteral(`${qualifiedSchema}.${quoteIdentifier(name)}`));
+      }
+      continue;
+    }
     if (!isName(t)) continue;
     // pg_temp.anything: the session's temp schema.
     if (isPunct(next, '.') && !isPunct(prev, '.') && asciiLower(identifierValue(t)) === 'pg_temp' && names.size > 0) {
@@ -233,4 +244,11 @@ function isRelationPosition(tokens: Token[], k: number, lists: number[], depth: 
   if (isPunct(prev, '(') && isWord(tokens[k - 2], 'inherits')) return true;
   // A comma in a FROM list (or DROP/TRUNCATE list) at the list's own depth.
   return isPunct(prev, ',') && lists.length > 0 && lists[lists.length - 1] === depth;
+}
+
+/** The relation a regclass string names when it is one bare or pg_temp-qualified name, folded. */
+function regclassName(text: string): string | null {
+  const m = /^\s*(?:pg_temp\s*\.\s*)?(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\s*$/i.exec(text);
+  if (!m) return null;
+  return m[1] !== undefined ? m[1].replace(/""/g, '"') : asciiLower(m[2]!);
 }
