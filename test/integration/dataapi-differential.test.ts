@@ -373,13 +373,19 @@ function reportsOf(run: Wire[]): Report[] {
 
 /** Applied to every case; each is explained in corpus/README.md. */
 const GLOBAL_DIFFERENCES: Record<string, Normalizer> = {
-  // The Data API's columnMetadata names a table but carries neither its OID nor the column's
-  // attribute number, so the proxy sends 0 for both (as PostgreSQL does for computed columns).
-  'table-oid-and-attnum': (direct) => {
-    for (const c of columnsOf(direct)) {
-      c.tableOid = 0;
-      c.columnAttr = 0;
-    }
+  // The Data API's columnMetadata names a table and the column's label, not its OID or attribute
+  // number: the proxy resolves them from the catalogue where the label is that table's column,
+  // and sends 0 for both where it cannot tell (an aliased column). Where it sends them they
+  // must be PostgreSQL's.
+  'table-oid-and-attnum': (direct, proxy) => {
+    const sent = columnsOf(proxy);
+    columnsOf(direct).forEach((c, i) => {
+      const p = sent[i];
+      if (p && p.tableOid === 0 && p.columnAttr === 0) {
+        c.tableOid = 0;
+        c.columnAttr = 0;
+      }
+    });
   },
   // DatabaseErrorException's text carries message, Hint, Position and Where, never Detail or
   // the schema/table/column/constraint fields.

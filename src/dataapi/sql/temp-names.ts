@@ -105,6 +105,7 @@ export function parseTempCreate(sql: string, schema: string): TempCreate | null 
   for (const m of modifiers) {
     edit.keep(at, m.start);
     at = m.end;
+    while (at < sql.length && /\s/.test(sql[at]!)) at++; // and the space after it
   }
   const first = tokens[nameStart]!;
   edit.keep(at, first.start);
@@ -142,7 +143,7 @@ const RELATION_AFTER = new Set([
 const FROM_IN_ARGUMENTS = new Set(['extract', 'substring', 'trim', 'overlay', 'position', 'normalize']);
 
 /** Words that end a FROM list (a comma after them no longer separates relations). */
-const FROM_LIST_END = new Set(['where', 'group', 'having', 'order', 'limit', 'offset', 'window', 'union', 'intersect', 'except', 'returning', 'for', 'fetch', 'set', 'values', 'select', 'on', 'do']);
+const FROM_LIST_END = new Set(['where', 'group', 'having', 'order', 'limit', 'offset', 'window', 'union', 'intersect', 'except', 'returning', 'for', 'fetch', 'set', 'values', 'select', 'do']);
 
 export interface TempReferences {
   rewritten: RewrittenSql;
@@ -175,6 +176,8 @@ export function rewriteTempReferences(sql: string, names: ReadonlySet<string>, s
   const lists: number[] = [];
   /** For each open paren, the word before it (a function's name), or ''. */
   const parens: string[] = [];
+  /** FROMs that do not introduce relations: extract(f FROM x), a IS DISTINCT FROM b. */
+  const notRelationFrom = new Set<number>();
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
     const prev = tokens[k - 1];
@@ -195,6 +198,7 @@ export function rewriteTempReferences(sql: string, names: ReadonlySet<string>, s
       const inArguments = t.word === 'from' && FROM_IN_ARGUMENTS.has(parens[parens.length - 1] ?? '');
       const distinctFrom = t.word === 'from' && isWord(prev, 'distinct');
       if (!inArguments && !distinctFrom) lists.push(parens.length);
+      else notRelationFrom.add(k);
     }
     if (t.kind === 'string' && names.size > 0) {
       // nextval('seq'), currval, setval and 'name'::regclass name a relation in a string.
@@ -211,13 +215,21 @@ export function rewriteTempReferences(sql: string, names: ReadonlySet<string>, s
     // pg_temp.anything: the session's temp schema.
     if (isPunct(next, '.') && !isPunct(prev, '.') && asciiLower(identifierValue(t)) === 'pg_temp' && names.size > 0) {
       const target = tokens[k + 2];
-      if (target && isName(target)) referenced.add(identifierValue(target));
-      replace(t, qualifiedSchema);
+      if (target && isName(target)) {
+        const name = identifierValue(target);
+        referenced.add(name);
+        edit.keep(at, t.start);
+        edit.replace(t.start, target.end, `${qualifiedSchema}.${quoteIdentifier(name)}`);
+        at = target.end;
+        k += 2;
+      } else {
+        replace(t, qualifiedSchema);
+      }
       continue;
     }
     const name = identifierValue(t);
     if (!names.has(name) || isPunct(prev, '.') || isPunct(next, '.')) continue;
-    if (isRelationPosition(tokens, k, lists, parens.length, onIsRelation)) {
+    if (!notRelationFrom.has(k - 1) && isRelationPosition(tokens, k, lists, parens.length, onIsRelation)) {
       referenced.add(name);
       replace(t, `${qualifiedSchema}.${quoteIdentifier(name)}`);
     }
