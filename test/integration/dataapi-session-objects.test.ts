@@ -88,13 +88,21 @@ describe('temporary tables through the Data API proxy', () => {
       'select * from perm_t;',
       'drop table perm_t;',
       'select count(*) from perm_t;',
+      'create temp table tmp_copy (a int, b text);',
+      'copy tmp_copy from stdin;',
+      '1\tone',
+      '2\ttwo',
+      '\\.',
+      'copy tmp_copy to stdout;',
+      'copy (select b from tmp_copy order by a desc) to stdout;',
       'drop view tmp_v;',
       'drop table tmp_a, tmp_b;',
       'select * from tmp_a;',
       'drop table perm_t;',
     ]);
     expect(out).toContain('relation "tmp_a" does not exist');
-    expect(out).toContain('      5\n');
+    expect(out).toMatch(/ count \n-------\n +5\n/);
+    expect(out).toContain('1\tone\n2\ttwo\ntwo\none\n');
   });
 
   it('honours ON COMMIT DROP, ON COMMIT DELETE ROWS and rollbacks', async () => {

@@ -65,6 +65,14 @@ export class SessionObjects {
     return rewriteTempReferences(text, this.temps.names(), this.schema).rewritten.sql;
   }
 
+  /** A relation name as written (COPY's target) with a temp name qualified by the session's schema. */
+  qualifyRelation(text: string): string {
+    if (this.temps.isEmpty) return text;
+    const refs = rewriteTempReferences(`TABLE ${text}`, this.temps.names(), this.schema);
+    this.temps.recordUsed(refs.referenced);
+    return refs.rewritten.sql.slice('TABLE '.length);
+  }
+
   holdsCursor(name: string): boolean {
     return this.held.has(name);
   }

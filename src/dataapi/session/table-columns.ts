@@ -19,6 +19,8 @@ interface TableColumn {
   visible: boolean;
   /** A schema the proxy made for one client session (temp objects). */
   sessionSchema: string | null;
+  /** In pg_catalog or information_schema: no client DDL changes it. */
+  system: boolean;
   attnum: number;
   typname: string;
 }
@@ -37,9 +39,12 @@ export class TableColumns {
 
   constructor(private readonly ttlMs = ENTRY_TTL_MS) {}
 
-  /** DDL ran: OIDs and column numbers may have changed. */
+  /** DDL ran: OIDs and column numbers of the client's tables may have changed (not the catalogue's). */
   invalidate(): void {
-    this.tables.clear();
+    for (const [name, entry] of this.tables) {
+      const all = [...entry.columns.values()].flat();
+      if (all.length === 0 || all.some((c) => !c.system)) this.tables.delete(name);
+    }
   }
 
   /**
@@ -100,7 +105,7 @@ export class TableColumns {
 
   private async read(execute: (sql: string) => Promise<ExecuteStatementCommandOutput>, tables: string[]): Promise<Map<string, Map<string, TableColumn[]>>> {
     const prefix = quoteLiteral(SESSION_SCHEMA_PREFIX.replace(/_/g, '\\_') + '%');
-    const out = await execute(`SELECT c.relname::text, c.oid::int8, pg_table_is_visible(c.oid), CASE WHEN n.nspname LIKE ${prefix} THEN n.nspname::text END, a.attname::text, a.attnum::int4, t.typname::text
+    const out = await execute(`SELECT c.relname::text, c.oid::int8, pg_table_is_visible(c.oid), CASE WHEN n.nspname LIKE ${prefix} THEN n.nspname::text END, a.attname::text, a.attnum::int4, t.typname::text, n.nspname IN ('pg_catalog', 'information_schema')
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -119,6 +124,7 @@ WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p') AND c.relname IN (${tables.map(quot
         sessionSchema: r[3]?.isNull ? null : (r[3]?.stringValue ?? null),
         attnum: Number(r[5]?.longValue ?? r[5]?.stringValue ?? 0), // longs come as strings (longReturnType STRING)
         typname: r[6]?.stringValue ?? '',
+        system: r[7]?.booleanValue === true,
       });
       columns.set(column, list);
     }
