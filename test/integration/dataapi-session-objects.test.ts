@@ -293,6 +293,44 @@ describe('WITH HOLD cursors through the Data API proxy', () => {
   });
 });
 
+describe('Django QuerySet.iterator() through the Data API proxy', () => {
+  it('reads a queryset in chunks through a WITH HOLD cursor outside a transaction, as against PostgreSQL', async () => {
+    const probe = await runPython(['-c', 'import django; print(django.VERSION[0])']);
+    if (probe.code !== 0) throw new Error(`Django is not importable (apt-get install -y python3-django): ${probe.stderr}`);
+    const script = join(workDir, 'django_iterator.py');
+    writeFileSync(
+      script,
+      [
+        'import sys, django',
+        'from django.conf import settings',
+        "settings.configure(DATABASES={'default': {'ENGINE': 'django.db.backends.postgresql', 'NAME': 'postgres', 'USER': 'postgres',",
+        "    'HOST': sys.argv[1], 'PORT': sys.argv[2], 'OPTIONS': {'sslmode': 'disable'}}}, INSTALLED_APPS=[], USE_TZ=True)",
+        'django.setup()',
+        'from django.db import connection, models',
+        'class Item(models.Model):',
+        '    name = models.TextField()',
+        '    n = models.IntegerField()',
+        '    class Meta:',
+        "        app_label = 'held'",
+        "        db_table = 'django_held_items'",
+        'with connection.cursor() as c:',
+        "    c.execute('DROP TABLE IF EXISTS django_held_items')",
+        'with connection.schema_editor() as editor:',
+        '    editor.create_model(Item)',
+        "Item.objects.bulk_create([Item(name='item %d' % i, n=i) for i in range(4321)], batch_size=200)",
+        'seen = [(i.id, i.n) for i in Item.objects.filter(n__gte=7).order_by(\'-n\').iterator(chunk_size=1000)]',
+        "print('iterated', len(seen), seen[0][1], seen[-1][1], sum(n for _, n in seen))",
+        "print('ids ascend as n descends', all(a[0] > b[0] for a, b in zip(seen, seen[1:])))",
+      ].join('\n'),
+    );
+    const viaProxy = await runPython([script, stack().proxy.host, String(stack().proxy.port)]);
+    const straight = await runPython([script, stack().db.host, String(stack().db.port)]);
+    expect(viaProxy.stderr).toBe('');
+    expect(viaProxy.stdout).toBe('iterated 4314 4320 7 9333339\nids ascend as n descends True\n');
+    expect(viaProxy.stdout).toBe(straight.stdout);
+  });
+});
+
 describe('RowDescription table OIDs through the Data API proxy', () => {
   it('sends the table OID and column number PostgreSQL sends, reading the catalogue once', async () => {
     await direct('drop table if exists rd_items');
