@@ -166,7 +166,7 @@ export class HeldCursors {
       total: created.affected,
       position: 0,
       labels,
-      inTransaction: ctx.tx.open && !ctx.tx.implicit,
+      inTransaction: ctx.tx.open, // an implicit one too: its rollback takes the table
       failed: false,
     });
     return simple('DECLARE CURSOR');

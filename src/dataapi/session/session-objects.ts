@@ -5,8 +5,10 @@
 // has none of them pays nothing (no call, no rewrite) beyond the catalogue read of table-columns.
 import type { ColumnMetadata, ExecuteStatementCommandOutput } from '@aws-sdk/client-rds-data';
 import type { DataApiClient } from '../client/data-api-client.js';
+import { SqlState } from '../../protocol/sqlstate.js';
+import { ClientFacingError } from '../../server/client-error.js';
 import type { ClassifiedStatement } from '../sql/index.js';
-import { parseTempCreate, rewriteTempReferences } from '../sql/temp-names.js';
+import { parseSelectIntoTemp, parseTempCreate, rewriteTempReferences } from '../sql/temp-names.js';
 import { HeldCursors } from './held-cursors.js';
 import { simple, type RunOptions, type RunnerContext, type StatementOutcome } from './outcome.js';
 import type { RenderedStatement } from './render.js';
@@ -121,14 +123,14 @@ export class SessionObjects {
         return outcome;
       }
       case 'generic': {
-        if (!statement.verb.startsWith('CREATE')) break;
-        const create = parseTempCreate(render().sql, this.schema);
-        if (!create) break;
+        const parse = statement.verb.startsWith('CREATE') ? parseTempCreate : statement.verb === 'SELECT INTO' ? parseSelectIntoTemp : null;
+        const create = parse?.(render().sql, this.schema);
+        if (!parse || !create) break;
         await this.ensureSchema(ctx);
         const names = this.temps.names();
         const rendered = (): RenderedStatement => {
           const base = render();
-          const created = parseTempCreate(base.sql, this.schema)!.rewritten;
+          const created = parse(base.sql, this.schema)!.rewritten;
           const refs = rewriteTempReferences(created.sql, names, this.schema).rewritten;
           return { sql: refs.sql, parameters: base.parameters, originalOffset: (o) => base.originalOffset(created.originalOffset(refs.originalOffset(o))) };
         };
@@ -167,7 +169,14 @@ export class SessionObjects {
 
   private async ensureSchema(ctx: RunnerContext): Promise<void> {
     if (this.schemaCreated) return;
-    await this.shared.schemas.create(this.schema, ctx.onResuming);
+    await this.shared.schemas.create(this.schema, ctx.onResuming).catch((err: unknown) => {
+      if (!(err instanceof ClientFacingError && err.sqlstate === SqlState.INSUFFICIENT_PRIVILEGE)) throw err;
+      throw new ClientFacingError(err.sqlstate, err.message, {
+        hint:
+          'In Data API mode temporary tables and WITH HOLD cursors live in a schema the proxy creates for the session; ' +
+          'grant the database user CREATE on the database (GRANT CREATE ON DATABASE ...) to use them.',
+      }, 'ERROR');
+    });
     this.schemaCreated = true;
   }
 

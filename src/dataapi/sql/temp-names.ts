@@ -119,6 +119,35 @@ export function parseTempCreate(sql: string, schema: string): TempCreate | null 
   return { kind, name, onCommit, rewritten: edit.build() };
 }
 
+/**
+ * `SELECT ... INTO [GLOBAL|LOCAL] TEMP[ORARY] [TABLE] name ...`, which also makes a temp table,
+ * rewritten to `INTO schema.name`. Null for any other statement.
+ */
+export function parseSelectIntoTemp(sql: string, schema: string): TempCreate | null {
+  const tokens = significant(sql);
+  let depth = 0;
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (isPunct(t, '(')) depth++;
+    else if (isPunct(t, ')')) depth--;
+    if (depth !== 0 || !isWord(t, 'into')) continue;
+    let j = k + 1;
+    if (isWord(tokens[j], 'global', 'local')) j++;
+    if (!isWord(tokens[j], 'temp', 'temporary')) return null;
+    j++;
+    if (isWord(tokens[j], 'table')) j++;
+    const nameToken = tokens[j];
+    if (!isName(nameToken) || isPunct(tokens[j + 1], '.')) return null;
+    const name = identifierValue(nameToken!);
+    const edit = new SqlRewriter(sql);
+    edit.keep(0, tokens[k + 1]!.start);
+    edit.replace(tokens[k + 1]!.start, nameToken!.end, `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`);
+    edit.keep(nameToken!.end, sql.length);
+    return { kind: 'table', name, onCommit: 'preserve-rows', rewritten: edit.build() };
+  }
+  return null;
+}
+
 /** Words after which the next name is a relation (table, view or sequence). */
 const RELATION_AFTER = new Set([
   'from',

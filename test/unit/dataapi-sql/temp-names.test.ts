@@ -1,7 +1,7 @@
 // The SQL side of temp objects in Data API mode: CREATE TEMP redirected into the session's
 // schema, and references to temp names rewritten only where they name a relation.
 import { describe, expect, it } from 'vitest';
-import { parseTempCreate, rewriteTempReferences } from '../../../src/dataapi/sql/temp-names.js';
+import { parseSelectIntoTemp, parseTempCreate, rewriteTempReferences } from '../../../src/dataapi/sql/temp-names.js';
 
 const S = 'aurora_pg_proxy_session_x';
 const q = (name: string) => `${S}.${name}`;
@@ -32,6 +32,15 @@ describe('parseTempCreate', () => {
     expect(parseTempCreate('CREATE TABLE public.t (a int)', S)).toBeNull();
     expect(parseTempCreate('CREATE INDEX ON t (a)', S)).toBeNull();
     expect(parseTempCreate("SELECT 'CREATE TEMP TABLE x'", S)).toBeNull();
+  });
+});
+
+describe('parseSelectIntoTemp', () => {
+  it('redirects SELECT ... INTO TEMP into the schema, and nothing else', () => {
+    expect(parseSelectIntoTemp('SELECT a INTO TEMP TABLE t FROM b', S)!.rewritten.sql).toBe(`SELECT a INTO ${q('t')} FROM b`);
+    expect(parseSelectIntoTemp('select a into temporary t from b', S)).toMatchObject({ kind: 'table', name: 't' });
+    expect(parseSelectIntoTemp('SELECT a INTO t FROM b', S)).toBeNull();
+    expect(parseSelectIntoTemp('SELECT (SELECT 1) FROM b', S)).toBeNull();
   });
 });
 
