@@ -9,6 +9,7 @@ import { ClientFacingError } from '../protocol/client-error.js';
 import { SqlState } from '../protocol/sqlstate.js';
 import { DataApiSession, type DataApiSessionObserver } from './session/session.js';
 import type { ServerFacts } from './session/settings.js';
+import { DatabaseObjects } from './session/session-objects.js';
 
 export type DataApiObserver = DataApiCallObserver & DataApiSessionObserver;
 
@@ -35,7 +36,7 @@ export class DataApiBackend implements Backend {
   readonly mode = 'data-api';
   readonly client: DataApiClient;
   /** Per database: what the server told us, and the statements described there. */
-  private readonly databases = new Map<string, { facts: ServerFacts; at: number; describeCache: DescribeCache }>();
+  private readonly databases = new Map<string, { facts: ServerFacts; at: number; describeCache: DescribeCache; objects: DatabaseObjects }>();
   private readonly factsInflight = new Map<string, Promise<ServerFacts>>();
 
   constructor(
@@ -63,6 +64,7 @@ export class DataApiBackend implements Backend {
       client,
       facts,
       describeCache: this.databases.get(database ?? '')!.describeCache,
+      databaseObjects: this.databases.get(database ?? '')!.objects,
       observer: this.observer,
       maxMessageBytes: this.opts.maxMessageBytes,
       pageInTransactions: this.opts.pageInTransactions,
@@ -84,6 +86,7 @@ export class DataApiBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    for (const d of this.databases.values()) d.objects.schemas.close();
     this.client.destroy();
     this.probe.destroy();
   }
@@ -122,7 +125,12 @@ export class DataApiBackend implements Backend {
           isSuperuser: r[2]?.stringValue ?? 'off',
           sessionAuthorization: r[3]?.stringValue ?? '',
         };
-        this.databases.set(key, { facts, at: Date.now(), describeCache: known?.describeCache ?? new DescribeCache() });
+        this.databases.set(key, {
+          facts,
+          at: Date.now(),
+          describeCache: known?.describeCache ?? new DescribeCache(),
+          objects: known?.objects ?? new DatabaseObjects(client),
+        });
         return facts;
       })().finally(() => this.factsInflight.delete(key));
       this.factsInflight.set(key, pending);

@@ -179,13 +179,6 @@ interface Accepted {
 
 const ACCEPTED: Accepted[] = [
   {
-    why: 'Table OID: pgJDBC names a serial column "serial" only when it can look the column up by the table OID',
-    applies: (l) => /^(EDIT_|TX_PORTAL_COLUMNS)/.test(l),
-    from: /(^|[|=])id([:|])(4\|)?serial([:|])/,
-    to: '$1id$2$3int4$4',
-    uses: 0,
-  },
-  {
     why: 'user-defined-type: an enum column is announced as text (columnMetadata names no schema or OID)',
     applies: (l) => /^(EDIT_|TX_PORTAL_COLUMNS)/.test(l),
     from: /((?:^|[|=])(?:c_)?mood[:|](?:12\|)?)"ide"\."mood"/,
@@ -314,18 +307,17 @@ describe('DBeaver and DataGrip (pgJDBC) through the Data API proxy', () => {
     expect(binary).toContain('| (1.0,-1.0) ~ pgobject<point>:(1.0,-1.0) | $1.25 ~ Double:1.25 |');
   });
 
-  it("describes the data editor's columns as PostgreSQL does, but for what needs the table OID", () => {
+  it("describes the data editor's columns as PostgreSQL does, the table's own columns included", () => {
     const rsmd = expectSameSection('EDIT_RSMD=');
     expect(rsmd).toHaveLength(2 * 29);
     expect(rsmd).toContain('EDIT_RSMD=c_timetz|92|timetz|21|6|java.sql.Time|21');
     expect(rsmd).toContain('EDIT_RSMD=c_numeric|2|numeric|12|3|java.math.BigDecimal|14');
     // getTableName, isNullable and isAutoIncrement look the column up by the RowDescription's
-    // table OID and column number, which the Data API does not give: no table, nullability
-    // unknown (2), not auto-increment.
+    // table OID and column number, which the proxy resolves from columnMetadata.tableName.
     const proxyTable = section(viaProxy, 'EDIT_RSMD_TABLE=');
     const directTable = section(direct, 'EDIT_RSMD_TABLE=');
     expect(proxyTable).toHaveLength(2 * 29);
-    for (const line of proxyTable) expect(line).toMatch(/^EDIT_RSMD_TABLE=(\w+)\|\1\|\|\|2\|false$/);
+    expect(proxyTable).toEqual(directTable);
     expect(directTable).toContain('EDIT_RSMD_TABLE=id|id|items||0|true');
     expect(directTable).toContain('EDIT_RSMD_TABLE=c_int2|c_int2|items||1|false');
   });
@@ -333,7 +325,7 @@ describe('DBeaver and DataGrip (pgJDBC) through the Data API proxy', () => {
   it('shows a table with an enum, a domain and a composite column as PostgreSQL does, but for their type names', () => {
     expectSameSection('EDIT_CUSTOMERS');
     expect(one(viaProxy, 'EDIT_CUSTOMERS_COLUMNS')).toBe(
-      'id:int4:4:10:0|name:varchar:12:80:0|email:text:12:2147483647:0|created:timestamptz:93:35:6|mood:text:12:2147483647:0|score:int4:4:10:0|location:text:12:2147483647:0',
+      'id:serial:4:10:0|name:varchar:12:80:0|email:text:12:2147483647:0|created:timestamptz:93:35:6|mood:text:12:2147483647:0|score:int4:4:10:0|location:text:12:2147483647:0',
     );
     expect(section(viaProxy, 'EDIT_CUSTOMERS=')[0]).toBe(
       'EDIT_CUSTOMERS=1 ~ Integer:1 | Ada ~ String:Ada | ada@example.com ~ String:ada@example.com | 2024-01-02 04:04:05+01 ~ Timestamp:2024-01-02 04:04:05.0 | happy ~ String:happy | 3 ~ Integer:3 | (1,2,3) ~ String:(1,2,3)',

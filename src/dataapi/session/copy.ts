@@ -59,7 +59,8 @@ interface TargetColumn {
 
 async function targetColumns(c: CopyContext, statement: CopyStatement): Promise<{ table: string; columns: TargetColumn[] }> {
   if (statement.source.type !== 'table') throw new StatementError(SqlState.SYNTAX_ERROR, 'COPY FROM needs a table');
-  const table = statement.source.table.text;
+  // Hook (issue 9): a temp table's name qualified by the session's schema (session-objects.ts).
+  const table = c.ctx.sessionObjects?.qualifyRelation(statement.source.table.text) ?? statement.source.table.text;
   const out = await c.ctx.tx.execute(
     {
       sql:

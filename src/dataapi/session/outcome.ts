@@ -9,6 +9,7 @@ import type { RowSource } from './row-source.js';
 import type { SessionSettings } from './settings.js';
 import type { Transaction } from './transaction.js';
 import type { CursorColumns } from './cursor-casts.js';
+import type { SessionObjects } from './session-objects.js';
 
 export interface StatementOutcome {
   /** The result set's columns; null when the statement sends no rows. */
@@ -30,6 +31,8 @@ export interface RunnerContext {
   cursorColumns: CursorColumns;
   /** Read every SELECT of a client's transaction through a cursor (--page-in-transactions). */
   pageInTransactions: boolean;
+  /** Temp objects, WITH HOLD cursors and table OIDs of the session (issue 9; session-objects.ts). */
+  sessionObjects?: SessionObjects;
 }
 
 /** An error located in the client's statement text (an offset, not yet a Position). */

@@ -6,7 +6,7 @@ import { encodeNoData, encodeParameterDescription } from '../../protocol/backend
 import { SqlState } from '../../protocol/sqlstate.js';
 import { ClientFacingError } from '../../protocol/client-error.js';
 import type { Portal, PreparedStatement } from '../protocol/statement-registry.js';
-import { quoteIdentifier } from '../sql/index.js';
+import { parseStatement, quoteIdentifier } from '../sql/index.js';
 import { describeStatement } from './describe.js';
 import { startPortal } from './portal-execution.js';
 import { expandFormats } from './render.js';
@@ -17,16 +17,21 @@ import { StatementError } from './statement-runner.js';
 
 export async function describePreparedStatement(sc: SessionContext, prepared: PreparedStatement): Promise<void> {
   sc.lastExtendedText = prepared.statement.text;
+  // The session's temp names are qualified by its schema before the database sees the text.
+  const objects = sc.runner.sessionObjects;
+  const rewritten = objects ? objects.rewriteText(prepared.statement.text) : prepared.statement.text;
+  const statement = rewritten === prepared.statement.text ? prepared.statement : parseStatement(rewritten);
   const described = await describeStatement(
     sc.describeCache,
     sc.client,
-    { ...prepared.statement, paramTypes: prepared.paramTypes, paramCount: prepared.paramCount },
+    { ...statement, paramTypes: prepared.paramTypes, paramCount: prepared.paramCount },
     sc.runner.onResuming,
     sc.tx,
   );
   prepared.paramTypes = described.paramTypes;
   sc.out.send(encodeParameterDescription(described.paramTypes));
-  if (described.columns) sc.out.send(new ResultShape(described.columns).rowDescription([]));
+  const columns = described.columns && objects ? await objects.describedColumns(sc.runner, described.columns) : described.columns;
+  if (columns) sc.out.send(new ResultShape(columns).rowDescription([]));
   else sc.out.send(encodeNoData());
 }
 
@@ -49,6 +54,13 @@ export async function describePortal(sc: SessionContext, portal: Portal | undefi
 async function describeSqlCursor(sc: SessionContext, name: string): Promise<void> {
   const { tx } = sc;
   const missing = () => new StatementError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
+  const objects = sc.runner.sessionObjects;
+  if (objects?.holdsCursor(name)) {
+    // A WITH HOLD cursor the proxy materialized (held-cursors.ts).
+    const held = await objects.cursorColumns(sc.runner, name);
+    sc.out.send(held.length === 0 ? encodeNoData() : new ResultShape(held).rowDescription([]));
+    return;
+  }
   if (name === '' || !tx.open || tx.status === 'E') throw missing();
   const out = await tx.execute({ sql: `FETCH FORWARD 0 FROM ${quoteIdentifier(name)}` }, sc.runner.onResuming).catch((err: unknown) => {
     throw err instanceof ClientFacingError && err.sqlstate === SqlState.INVALID_CURSOR_NAME ? missing() : err;

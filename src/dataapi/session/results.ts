@@ -5,6 +5,7 @@ import { encodeDataRow, encodeRowDescription } from '../../protocol/backend-enco
 import type { FieldDescription, FormatCode } from '../../protocol/messages.js';
 import { DEFAULT_TEXT_STYLE, encodeField, resolveColumn, type ResolvedColumn, type TextStyle } from '../types/index.js';
 import type { SessionSettings } from './settings.js';
+import type { SourcedColumn } from './table-columns.js';
 
 /** How the session's settings (extra_float_digits, bytea_output) want values printed. */
 export function textStyleOf(settings: SessionSettings): TextStyle {
@@ -19,6 +20,8 @@ export function textStyleOf(settings: SessionSettings): TextStyle {
 export class ResultShape {
   readonly columns: ResolvedColumn[];
   readonly names: string[];
+  /** Table OID and column number per column (table-columns.ts), 0 when not from a table. */
+  private readonly sources: { tableOid: number; columnNumber: number }[];
 
   constructor(
     metadata: ColumnMetadata[],
@@ -27,6 +30,7 @@ export class ResultShape {
   ) {
     this.columns = metadata.map((m) => resolveColumn(m));
     this.names = metadata.map((m) => m.label ?? m.name ?? '?column?');
+    this.sources = metadata.map((m: SourcedColumn) => ({ tableOid: m.tableOid ?? 0, columnNumber: m.columnNumber ?? 0 }));
   }
 
   get width(): number {
@@ -36,8 +40,8 @@ export class ResultShape {
   rowDescription(formats: FormatCode[]): Buffer {
     const fields: FieldDescription[] = this.columns.map((c, i) => ({
       name: this.names[i],
-      tableOid: 0,
-      columnAttr: 0,
+      tableOid: this.sources[i]!.tableOid,
+      columnAttr: this.sources[i]!.columnNumber,
       typeOid: c.typeOid,
       typeSize: c.typeSize,
       typeModifier: c.typeModifier,

@@ -24,6 +24,7 @@ import { ParameterReports } from './parameter-reports.js';
 import type { DataApiSessionObserver, SessionContext } from './session-context.js';
 import { SessionSettings, type ServerFacts } from './settings.js';
 import { Transaction } from './transaction.js';
+import { SessionObjects, type DatabaseObjects } from './session-objects.js';
 
 export type { DataApiSessionObserver } from './session-context.js';
 
@@ -34,6 +35,8 @@ export interface DataApiSessionDeps {
   observer: DataApiSessionObserver;
   maxMessageBytes: number;
   pageInTransactions?: boolean;
+  /** Shared per database: session schemas, table OIDs (session-objects.ts). */
+  databaseObjects?: DatabaseObjects;
 }
 
 export class DataApiSession {
@@ -55,6 +58,7 @@ export class DataApiSession {
       },
       transactionClosed: () => deps.observer.transactionClosed?.(),
       transactionEnded: (committed) => {
+        sessionObjects?.transactionEnded(committed); // temp objects' ON COMMIT, held cursors
         // A rollback undoes the SETs made in the transaction, reported ones included.
         for (const [k, v] of settings.transactionEnded(committed)) parameters.changed(k, v);
       },
@@ -63,6 +67,8 @@ export class DataApiSession {
       },
     });
     const registry = new StatementRegistry();
+    // Temp tables, WITH HOLD cursors and table OIDs: what the session owns beyond its statements.
+    const sessionObjects = deps.databaseObjects ? new SessionObjects(deps.databaseObjects, deps.client) : undefined;
     this.sc = {
       session,
       client: deps.client,
@@ -81,6 +87,7 @@ export class DataApiSession {
         onResuming: () => noticeResuming(this.sc),
         cursorColumns: new Map(),
         pageInTransactions: deps.pageInTransactions ?? false,
+        sessionObjects,
       },
       cancelRequested: false,
       lastExtendedText: null,
@@ -125,6 +132,7 @@ export class DataApiSession {
       this.session.counters.bytesToClient += out.bytesWritten;
       await this.sc.registry.closeAllPortals();
       await this.sc.tx.abandon();
+      await this.sc.runner.sessionObjects?.close(); // drops the session's schema
     }
   }
 

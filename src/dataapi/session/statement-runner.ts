@@ -20,6 +20,14 @@ export async function runStatement(
   const classified = statement.classified;
   if (ctx.tx.status === 'E' && !allowedInFailedTransaction(classified)) throw abortedTransactionError();
   const run = new StatementRun(statement, bound, options);
+  // Temp objects, WITH HOLD cursors and table OIDs go through session-objects.ts first.
+  if (ctx.sessionObjects) {
+    return ctx.sessionObjects.run(ctx, classified, run.render, options, (c, s, render) => runClassified(c, s, run.withRender(render)));
+  }
+  return runClassified(ctx, classified, run);
+}
+
+function runClassified(ctx: RunnerContext, classified: ClassifiedStatement, run: StatementRun): Promise<StatementOutcome> {
   const handler = statementHandlers[classified.kind] as StatementHandler<ClassifiedStatement> | undefined;
   return handler ? handler(ctx, classified, run) : runQuery(ctx, classified, run);
 }

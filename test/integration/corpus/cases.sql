@@ -700,10 +700,12 @@ select $1 as p, '$1 :name' as lit, $$ $2 :x $$ as dollar;
 -- ===================================================================== more transaction shapes
 
 -- case: describe sees objects created earlier in the transaction
+-- accept: table-created-in-case
 -- before: drop table if exists diff_ddl
 begin; create table diff_ddl (id int4, v text); insert into diff_ddl values (1, 'a'); select * from diff_ddl; rollback;
 
 -- case: describe with parameters inside a transaction
+-- accept: table-created-in-case
 -- before: drop table if exists diff_ddl
 -- params: ["1"]
 begin; create table diff_ddl (id int4, v text); insert into diff_ddl values (1, 'a'); select v from diff_ddl where id = $1; rollback;

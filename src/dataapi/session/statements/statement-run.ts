@@ -8,13 +8,21 @@ import type { RunOptions, RunnerContext, StatementOutcome } from '../outcome.js'
 export class StatementRun {
   private rendered: RenderedStatement | null = null;
   /** Bound to the instance: handlers pass it on as a plain `() => RenderedStatement`. */
-  readonly render = (): RenderedStatement => (this.rendered ??= renderStatement(this.statement, this.bound));
+  readonly render: () => RenderedStatement;
 
   constructor(
     readonly statement: ParsedStatement,
     readonly bound: BoundValues | null,
     readonly options: RunOptions,
-  ) {}
+    render?: () => RenderedStatement,
+  ) {
+    this.render = render ?? (() => (this.rendered ??= renderStatement(this.statement, this.bound)));
+  }
+
+  /** The same statement rendered another way (session-objects.ts qualifies temp names). */
+  withRender(render: () => RenderedStatement): StatementRun {
+    return new StatementRun(this.statement, this.bound, this.options, render);
+  }
 }
 
 export type StatementKind = ClassifiedStatement['kind'];
