@@ -17,10 +17,12 @@ const CALLS_PER_ROUND = Number(process.env.BENCH_CALLS ?? 40);
 const RESOURCE_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:bench';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench';
 
-const WORKLOADS = {
+const ALL_WORKLOADS: Record<string, string> = {
   'select 1': 'select 1',
   '1000-row select': "select g as id, 'row number ' || g as label, g * 1.5 as amount, now() as at from generate_series(1, 1000) g",
 };
+// BENCH_ONLY='select 1' runs one workload.
+const WORKLOADS = Object.fromEntries(Object.entries(ALL_WORKLOADS).filter(([k]) => !process.env.BENCH_ONLY || k === process.env.BENCH_ONLY));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,8 +35,9 @@ const emulator = await startProxyProcess(['emulate-data-api', '--postgres', db.u
   readyPattern: /Data API emulator listening/,
 });
 const endpoint = `http://127.0.0.1:${emulator.port}`;
-const proxy = await startProxyProcess(['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', endpoint, '--log-level', 'warn'], {
-  env: isolatedAwsEnv(credentialEnv()),
+// BENCH_PROXY_NODE_OPTIONS='--import ./bench/cpu-profile-hook.mjs' with CPU_PROFILE_OUT=file profiles the proxy.
+const proxy = await startProxyProcess(['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', endpoint], {
+  env: isolatedAwsEnv({ ...credentialEnv(), NODE_OPTIONS: process.env.BENCH_PROXY_NODE_OPTIONS }),
 });
 const sdk = new RDSDataClient({ region: 'us-east-1', endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
 const client = new pg.Client({ host: proxy.host, port: proxy.port, user: 'postgres', database: 'postgres' });
