@@ -33,7 +33,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   );
   const ctx: EmulatorContext = { options, connections, transactions };
   let calls = emptyCalls();
-  const server = createServer(createRequestHandler(ctx, (op) => calls[op]++));
+  // Idle keep-alive connections are kept a minute rather than Node's default 5 s, far past the
+  // proxy's own 2 s pool limit: with 5 s, a client whose event loop lags by seconds (50 clients
+  // on two cores) still starts requests on connections the server is just closing.
+  const server = createServer({ keepAliveTimeout: 60_000, headersTimeout: 65_000 }, createRequestHandler(ctx, (op) => calls[op]++));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -14,7 +14,7 @@ import { transportFailureOf } from '../../src/dataapi/client/transport.js';
 import { isCertainlyReadOnly } from '../../src/dataapi/client/read-only.js';
 import { startPostgres, type ThrowawayPostgres } from '../harness/postgres.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { TEST_CREDENTIALS } from '../harness/proxy-process.js';
+import { TEST_CREDENTIALS, credentialEnv, isolatedAwsEnv, startProxyProcess, type ProxyProcess } from '../harness/proxy-process.js';
 import { freePort } from '../harness/ports.js';
 import { RESOURCE_ARN, SECRET_ARN } from './dataapi-fixture.js';
 
@@ -26,6 +26,7 @@ class ChaosRelay {
   private readonly sockets = new Set<Socket>();
   readonly fates: Record<Fate, number> = { pass: 0, 'drop-before': 0, 'drop-after': 0 };
   private seed = 12345;
+  url = '';
   /** Share of requests dropped before / after forwarding; 0 turns the chaos off. */
   dropBefore = 0;
   dropAfter = 0;
@@ -85,6 +86,7 @@ describe('Data API transport failures', () => {
   let direct: pg.Client;
   const failures: { operation: DataApiOperation; failure: TransportFailure; retried: boolean }[] = [];
   let client: DataApiClient;
+  let proxy: ProxyProcess | undefined;
 
   beforeAll(async () => {
     db = await startPostgres();
@@ -94,6 +96,7 @@ describe('Data API transport failures', () => {
     emulator = await startEmulator({ postgresUrl: db.url, credentials: TEST_CREDENTIALS, region: 'us-east-1', transactionIdleTimeoutMs: 1_500, poolSize: 20 });
     relay = new ChaosRelay({ host: '127.0.0.1', port: emulator.port });
     const url = await relay.start();
+    relay.url = url;
     client = new DataApiClient(
       { resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN, region: 'us-east-1', endpoint: url, credentials: async () => TEST_CREDENTIALS },
       { dataApiTransportFailure: (operation, failure, retried) => failures.push({ operation, failure, retried }) },
@@ -105,6 +108,7 @@ describe('Data API transport failures', () => {
   }, 60_000);
 
   afterAll(async () => {
+    await proxy?.stop();
     client?.destroy();
     await direct?.end();
     await relay?.stop();
@@ -208,6 +212,68 @@ describe('Data API transport failures', () => {
     expect(failures.some((f) => f.operation === 'CommitTransaction' && !f.retried)).toBe(true);
     expect(unknown.size + committed.size).toBeGreaterThan(10);
   }, 120_000);
+
+  it("keeps a PostgreSQL client's transaction state true through the proxy: 08007 leaves no transaction, a write in doubt aborts it", async () => {
+    proxy = await startProxyProcess(['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', relay.url], {
+      env: isolatedAwsEnv(credentialEnv()),
+    });
+    const c = new pg.Client({ host: proxy.host, port: proxy.port, user: 'postgres', database: 'postgres' });
+    await c.connect();
+    const seen = { committed: 0, unknown: 0, aborted: 0 };
+    const committed = new Set<number>();
+    const notCommitted = new Set<number>();
+    try {
+      relay.dropBefore = 0.1;
+      relay.dropAfter = 0.1;
+      for (let k = 2001; k <= 2030; k++) {
+        try {
+          await c.query('BEGIN');
+        } catch {
+          notCommitted.add(k);
+          continue;
+        }
+        try {
+          await c.query(`INSERT INTO chaos_writes VALUES (${k}, 'through the proxy')`);
+        } catch (err) {
+          // The statement may have run, but the transaction is aborted, as PostgreSQL would have it.
+          expect((err as { code?: string }).code).toMatch(/^08/);
+          await expect(c.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+          await c.query('ROLLBACK');
+          seen.aborted++;
+          notCommitted.add(k);
+          continue;
+        }
+        try {
+          await c.query('COMMIT');
+          committed.add(k);
+          seen.committed++;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          expect(code).toMatch(/^08/);
+          if (code === '08007') seen.unknown++;
+          else notCommitted.add(k);
+        }
+        // Whatever happened to the COMMIT, no transaction is open any more: a new one can begin.
+        await c.query('BEGIN');
+        await c.query('ROLLBACK');
+      }
+    } finally {
+      relay.dropBefore = 0;
+      relay.dropAfter = 0;
+      await c.end();
+    }
+    const rows = await direct.query<{ k: number; n: string }>('select k, count(*) as n from chaos_writes where k > 2000 group by k');
+    const counts = new Map(rows.rows.map((r) => [r.k, Number(r.n)]));
+    for (const k of committed) expect(counts.get(k), `transaction ${k} committed`).toBe(1);
+    for (const k of notCommitted) expect(counts.get(k), `transaction ${k} not committed`).toBeUndefined();
+    expect(seen.committed).toBeGreaterThan(10);
+    await proxy.waitForLog(/connection closed/);
+    const closed = proxy.logRecords().filter((l) => l.msg === 'connection closed');
+    // The client saw errors from the broken connections: its session is not logged as ok.
+    expect(seen.aborted + seen.unknown, JSON.stringify(seen)).toBeGreaterThan(0);
+    expect(closed.at(-1)?.outcome).toBe('upstream_failure');
+    expect(proxy.logRecords().some((l) => l.msg === 'connection to the Data API failed' && typeof l.operation === 'string')).toBe(true);
+  }, 180_000);
 
   it('retries a refused connection, which never carried the request, and then says it is unreachable', async () => {
     const port = await freePort();

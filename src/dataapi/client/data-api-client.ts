@@ -84,7 +84,7 @@ export class DataApiClient {
     this.ownsSdk = shared === undefined;
     this.sdk =
       shared ??
-      new RDSDataClient({
+      DataApiClient.quiet(new RDSDataClient({
         region: target.region,
         endpoint: target.endpoint,
         credentials: target.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
@@ -92,10 +92,20 @@ export class DataApiClient {
         // The service ends a call after 45 s; leave room for the response to arrive.
         // Its agents close keep-alive sockets before the endpoint would (transport.ts).
         requestHandler: new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000, socketTimeout: 60_000, ...dataApiAgents() }),
-      });
+      }));
   }
 
   private readonly ownsSdk: boolean;
+
+  /**
+   * The SDK's logger middleware copies every response through its sensitive-data filter (a walk
+   * over every field of every row) to hand it to a logger that, here, discards it: a few percent
+   * of the proxy's CPU on large results. The proxy never gives the SDK a logger.
+   */
+  private static quiet(sdk: RDSDataClient): RDSDataClient {
+    sdk.middlewareStack.remove('loggerMiddleware');
+    return sdk;
+  }
 
   /** The same client (connections, credentials, metrics) for calls in another database. */
   withDatabase(database: string | undefined): DataApiClient {

@@ -11,6 +11,7 @@ type HandleResult = Awaited<ReturnType<NodeHttpHandler['handle']>>;
 
 // A `"longValues"` key can only be the member name: inside a JSON string its quotes would be
 // escaped. Its list holds numbers and nulls only, so it ends at the first `]`.
+const LONG_VALUES_KEY = Buffer.from('"longValues"');
 const LONG_LIST = /"longValues"\s*:\s*\[([^\]]*)\]/g;
 
 /** `json` with every longValues list holding an unsafe integer turned into stringValues. */
@@ -32,10 +33,14 @@ export class ExactLongHttpHandler extends NodeHttpHandler {
     if (request.path !== '/Execute' || out.response.statusCode !== 200 || !body || typeof body.on !== 'function') return out;
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    const raw = Buffer.concat(chunks);
-    const text = raw.toString('utf8');
-    const rewritten = keepLongArraysExact(text);
-    const bytes = rewritten === text ? raw : Buffer.from(rewritten, 'utf8');
+    const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    // Most results hold no int8 array: look for the key in the bytes before decoding any text.
+    let bytes = raw;
+    if (raw.includes(LONG_VALUES_KEY)) {
+      const text = raw.toString('utf8');
+      const rewritten = keepLongArraysExact(text);
+      if (rewritten !== text) bytes = Buffer.from(rewritten, 'utf8');
+    }
     for (const name of Object.keys(out.response.headers)) {
       if (name.toLowerCase() === 'content-length') out.response.headers[name] = String(bytes.length);
     }

@@ -3,7 +3,8 @@
 // - Idle keep-alive sockets are closed before the endpoint closes them. A server that drops an
 //   idle connection while the proxy starts a request on it resets that request, and whether the
 //   request was read is then unknowable. The agent therefore never reuses a socket that has
-//   been idle for FREE_SOCKET_TIMEOUT_MS (below the emulator's 5 s and the service's own limit).
+//   been idle for FREE_SOCKET_TIMEOUT_MS: well below the emulator's 5 s (Node's default) and the
+//   service's own limit, with a margin for a busy event loop that notices the server's close late.
 // - Every request remembers whether any of its bytes reached a connected socket. A failure that
 //   came before that (refused connection, DNS failure, connect timeout, a reused socket found
 //   dead before the request was written) certainly had no effect, so the call may be sent again;
@@ -13,7 +14,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 
 /** How long an idle keep-alive socket may wait for reuse. */
-export const FREE_SOCKET_TIMEOUT_MS = 4_000;
+export const FREE_SOCKET_TIMEOUT_MS = 2_000;
 
 /** Whether a failed request can have reached the service. */
 export type Delivery = 'not-sent' | 'maybe-sent';

@@ -44,6 +44,7 @@ describe('createProxyMetrics', () => {
       aurora_pg_proxy_data_api_calls_total: 'counter',
       aurora_pg_proxy_data_api_transport_failures_total: 'counter',
       aurora_pg_proxy_data_api_call_duration_seconds: 'histogram',
+      aurora_pg_proxy_data_api_transport_failures_total: 'counter',
       aurora_pg_proxy_errors_total: 'counter',
       aurora_pg_proxy_transactions_open: 'gauge',
       aurora_pg_proxy_build_info: 'gauge',
@@ -263,6 +264,19 @@ describe('ListenerMetrics: Data API', () => {
         'aurora_pg_proxy_data_api_call_duration_seconds_count',
       ),
     ).toBe(3);
+  });
+
+  it('counts broken connections by operation, code and whether the call was retried', async () => {
+    const m = createProxyMetrics({ collectDefault: false });
+    const obs = m.forListener('api', 'data-api');
+    obs.dataApiTransportFailure('ExecuteStatement', { code: 'ECONNRESET' }, true);
+    obs.dataApiTransportFailure('ExecuteStatement', { code: 'ECONNRESET' }, true);
+    obs.dataApiTransportFailure('CommitTransaction', { code: 'ECONNRESET' }, false);
+    const failures = (operation: string, retried: string) =>
+      sample(m.registry, 'aurora_pg_proxy_data_api_transport_failures_total', { listener: 'api', operation, code: 'ECONNRESET', retried });
+    expect(await failures('ExecuteStatement', 'true')).toBe(2);
+    expect(await failures('CommitTransaction', 'false')).toBe(1);
+    expect(await failures('CommitTransaction', 'true')).toBeUndefined();
   });
 
   it('counts errors by SQLSTATE class', async () => {
