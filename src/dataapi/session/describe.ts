@@ -134,7 +134,7 @@ export async function describeStatement(
       // result_types exists from PostgreSQL 16 on; read through to_jsonb, the query works on 13 too.
       const out = await run(
         `SELECT array_to_string(ARRAY(SELECT t::oid FROM unnest(p.parameter_types) AS t), ','), ` +
-          `jsonb_array_length(to_jsonb(p) -> 'result_types') FROM pg_catalog.pg_prepared_statements p WHERE p.name = '${PROBE}'`,
+          `CASE WHEN jsonb_typeof(to_jsonb(p) -> 'result_types') = 'array' THEN jsonb_array_length(to_jsonb(p) -> 'result_types') END FROM pg_catalog.pg_prepared_statements p WHERE p.name = '${PROBE}'`,
       ).finally(() => run(`DEALLOCATE ${PROBE}`).catch(() => undefined));
       const text = out.records?.[0]?.[0]?.stringValue ?? '';
       const inferred = text === '' ? [] : text.split(',').map(Number);
