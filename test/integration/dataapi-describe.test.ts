@@ -4,89 +4,13 @@
 // advanced, a row trigger's audit table has not grown and no row is locked; the row
 // descriptions equal the ones PostgreSQL itself sends for the same Describe; Postgres.js runs an
 // INSERT ... RETURNING with parameters and gets its values back.
-import { connect as connectTcp, type Socket } from 'node:net';
-import { serialize } from 'pg-protocol';
-import { Parser } from 'pg-protocol/dist/parser.js';
-import type { BackendMessage } from 'pg-protocol/dist/messages.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import postgres from 'postgres';
 import { useDataApiStack } from './dataapi-fixture.js';
+import { RawConnection } from '../harness/raw-protocol.js';
 
 const VERSIONS = [13, 15, 16, 17];
-
-/** What a Describe of a statement answered, in a form both sides can be compared in. */
-interface Described {
-  params: number[] | null;
-  fields: { name: string; dataTypeID: number; dataTypeSize: number; dataTypeModifier: number }[] | null;
-  error: { code: string; message: string } | null;
-}
-
-/** A bare protocol connection: Parse, Describe S, Sync, and the answer (no Bind, no Execute). */
-class RawConnection {
-  private readonly messages: BackendMessage[] = [];
-  private wake: (() => void) | null = null;
-  private closed = false;
-
-  private constructor(private readonly socket: Socket) {
-    const parser = new Parser();
-    socket.on('data', (chunk: Buffer) => {
-      parser.parse(chunk, (m: BackendMessage) => this.messages.push(m));
-      this.wake?.();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake?.();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static async open(host: string, port: number): Promise<RawConnection> {
-    const socket = connectTcp({ host, port });
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const c = new RawConnection(socket);
-    socket.write(serialize.startup({ user: 'postgres', database: 'postgres' }));
-    await c.untilReady();
-    return c;
-  }
-
-  private async untilReady(): Promise<BackendMessage[]> {
-    for (;;) {
-      const at = this.messages.findIndex((m) => m.name === 'readyForQuery');
-      if (at >= 0) return this.messages.splice(0, at + 1);
-      if (this.closed) throw new Error('connection closed');
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  async describe(text: string): Promise<Described> {
-    this.socket.write(Buffer.concat([serialize.parse({ name: 'probe', text }), serialize.describe({ type: 'S', name: 'probe' }), serialize.sync()]));
-    const answer = await this.untilReady();
-    this.socket.write(Buffer.concat([serialize.close({ type: 'S', name: 'probe' }), serialize.sync()]));
-    await this.untilReady();
-    const result: Described = { params: null, fields: null, error: null };
-    for (const m of answer) {
-      if (m.name === 'parameterDescription') result.params = (m as unknown as { dataTypeIDs: number[] }).dataTypeIDs;
-      if (m.name === 'rowDescription') {
-        result.fields = (m as unknown as { fields: pg.FieldDef[] }).fields.map((f) => ({
-          name: f.name,
-          dataTypeID: f.dataTypeID,
-          dataTypeSize: f.dataTypeSize,
-          dataTypeModifier: f.dataTypeModifier,
-        }));
-      }
-      if (m.name === 'error') {
-        const e = m as unknown as { code: string; message: string };
-        result.error = { code: e.code, message: e.message };
-      }
-    }
-    return result;
-  }
-
-  end(): void {
-    this.socket.end(serialize.end());
-  }
-}
 
 const SETUP = `
   create table item (id serial primary key, i int not null, t text, v varchar(20), n numeric(10,2), at timestamptz default now());

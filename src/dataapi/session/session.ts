@@ -43,6 +43,7 @@ import { beginWithSettings } from './statement-runner.js';
 import { ClientInput, type Frame } from './client-input.js';
 import { ParameterReports } from './parameter-reports.js';
 import { parseFunctionCall, runFunctionCall } from './function-call.js';
+import { checkStatement, holdsParseComplete, isParseAnalysisError } from './parse-check.js';
 
 export interface DataApiSessionObserver extends TransactionEvents {
   queryFinished?(seconds: number): void;
@@ -93,6 +94,8 @@ export class DataApiSession {
   private readonly portals = new Map<string, Portal>();
   private readonly parameters = new ParameterReports();
   private skipUntilSync = false;
+  /** A statement whose ParseComplete is held until it proves itself (parse-check.ts). */
+  private pendingParse: PreparedStatement | null = null;
   private cancelRequested = false;
   private readonly ctx: RunnerContext;
 
@@ -194,6 +197,7 @@ export class DataApiSession {
     if (this.skipUntilSync && msg.type !== 'Sync') {
       return; // after an error PostgreSQL discards everything up to Sync
     }
+    if (this.pendingParse && !this.provesPendingParse(msg) && !(await this.checkPendingParse()) && msg.type !== 'Sync') return;
     try {
       switch (msg.type) {
         case 'Query':
@@ -301,7 +305,12 @@ export class DataApiSession {
     const classified = classifyStatement(text);
     const paramCount = Math.max(paramTypes.length, findPlaceholders(text).highest);
     const batchable = classified.kind === 'generic' && classified.verb === 'INSERT' && isSingleRowInsert(text);
-    this.statements.set(name, { name, text, batchable, classified, paramTypes: [...paramTypes], paramCount });
+    const statement: PreparedStatement = { name, text, batchable, classified, paramTypes: [...paramTypes], paramCount };
+    this.statements.set(name, statement);
+    if (holdsParseComplete(classified)) {
+      this.out.hold();
+      this.pendingParse = statement;
+    }
     this.out.send(encodeParseComplete());
   }
 
@@ -341,6 +350,7 @@ export class DataApiSession {
       this.lastExtendedText = statement.text;
       const described = await describeStatement(this.deps.describeCache, this.deps.client, statement, this.ctx.onResuming, this.tx);
       statement.paramTypes = described.paramTypes;
+      if (described.checked) this.confirmParse(statement);
       this.out.send(encodeParameterDescription(described.paramTypes));
       if (described.columns) this.out.send(new ResultShape(described.columns).rowDescription([]));
       else this.out.send(encodeNoData());
@@ -418,6 +428,7 @@ export class DataApiSession {
     const outcome =
       this.deallocateLocally(st.classified) ??
       (await runStatement(this.ctx, st.classified, () => renderStatement(st.text, portal.bound), { paged: maxRows > 0 }));
+    this.confirmParse(st);
     await this.failIfCancelledInTransaction(outcome);
     portal.outcome = outcome;
     portal.shape = portal.outcome.columns ? new ResultShape(portal.outcome.columns, textStyleOf(this.settings)) : null;
@@ -478,6 +489,7 @@ export class DataApiSession {
     if (!st.batchable || st.paramCount === 0) return false;
     const more = await executeRounds(this.ctx, this.input, this.out, st, portalName, portal.bound);
     if (more === null) return false;
+    this.confirmParse(st);
     portal.done = true;
     this.session.counters.queries += more;
     return true;
@@ -542,7 +554,48 @@ export class DataApiSession {
     return this.input.executesBeforeSync() > 0;
   }
 
+  /** Whether `msg` belongs to the held statement's own Bind, Describe or Execute. */
+  private provesPendingParse(msg: FrontendMessage): boolean {
+    const pending = this.pendingParse;
+    if (msg.type === 'Bind') return msg.statement === pending?.name;
+    if (msg.type === 'Describe') return msg.target === 'S' ? msg.name === pending?.name : this.portals.get(msg.name)?.statement === pending;
+    if (msg.type === 'Execute') return this.portals.get(msg.portal)?.statement === pending;
+    return false;
+  }
+
+  /** Checks the held statement with PREPARE; false when it failed (the error is sent). */
+  private async checkPendingParse(): Promise<boolean> {
+    const pending = this.pendingParse!;
+    this.lastExtendedText = pending.text;
+    try {
+      await checkStatement(this.deps.client, this.tx, pending.text, pending.paramTypes, this.ctx.onResuming);
+    } catch (err) {
+      await this.extendedError(err);
+      return false;
+    }
+    this.confirmParse(pending);
+    return true;
+  }
+
+  private confirmParse(statement: PreparedStatement): void {
+    if (this.pendingParse !== statement) return;
+    this.pendingParse = null;
+    this.out.release();
+  }
+
+  /** A failure while a ParseComplete is held: a parse-analysis error takes its place. */
+  private async settlePendingParse(err: unknown): Promise<void> {
+    const pending = this.pendingParse;
+    if (!pending) return;
+    this.pendingParse = null;
+    if (!isParseAnalysisError(err)) return this.out.release();
+    this.out.discardHeld();
+    if (this.statements.get(pending.name) === pending) this.statements.delete(pending.name);
+    for (const [name, portal] of this.portals) if (portal.statement === pending) await this.dropPortal(name);
+  }
+
   private async extendedError(err: unknown): Promise<void> {
+    await this.settlePendingParse(err);
     await this.reportError(err, null, 0);
     if (this.tx.open) this.tx.markFailed();
     this.skipUntilSync = true;
