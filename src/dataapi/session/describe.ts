@@ -90,9 +90,10 @@ export async function describeStatement(
   if (!needsColumns && tx?.status !== 'E') {
     // A plain INSERT ... VALUES: one catalog read instead of the probe's five calls.
     const read = (sql: string) => (tx?.open ? tx.execute({ sql }, onResuming) : client.execute({ sql }, onResuming));
-    const paramTypes = await insertParameterTypes(st.text, declared, read);
+    let checked = false;
+    const paramTypes = await insertParameterTypes(st.text, declared, read, () => (checked = true));
     if (paramTypes) {
-      const result = { paramTypes, columns: null, checked: false };
+      const result = { paramTypes, columns: null, checked };
       cache.set(key, result);
       return result;
     }
