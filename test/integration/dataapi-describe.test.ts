@@ -54,6 +54,8 @@ const CASES: { name: string; sql: string; since?: number }[] = [
   },
   { name: 'INSERT after a data-modifying WITH', sql: 'with d as (delete from other returning id) insert into item (i) select id from d returning id, i' },
   { name: 'SELECT ... FOR UPDATE', sql: 'select id, t, v from item where i > $1 for update' },
+  { name: 'EXPLAIN ANALYZE of an INSERT', sql: 'explain (analyze, format json) insert into item (i) values (5) returning id' },
+  { name: 'EXPLAIN ANALYZE of an UPDATE', sql: 'explain analyze update item set i = 0' },
 ];
 
 for (const version of VERSIONS) {
