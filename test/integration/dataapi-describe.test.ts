@@ -113,8 +113,13 @@ for (const version of VERSIONS) {
       expect([...rows]).toEqual([{ id: 100, i2: 14, t: 'seven' }]);
       const updated = await sql`update item set t = ${'again'} where id = ${100} returning id, t, v`;
       expect([...updated]).toEqual([{ id: 100, t: 'again', v: null }]);
-      // The trigger fired once per statement run (insert, update), never for a Describe.
-      expect((await admin.query<{ n: number }>('select count(*)::int as n from audit')).rows[0].n).toBe(before + 2);
+      // Inside a transaction the Describe runs under a savepoint of the client's transaction.
+      const seqBefore = (await admin.query('select last_value, is_called from item_id_seq')).rows[0];
+      const inTx = await sql.begin((tx) => tx.unsafe('insert into item (id, i) values ($1, $2) returning id, i', [101, 8], { prepare: true }));
+      expect([...inTx]).toEqual([{ id: 101, i: 8 }]);
+      expect((await admin.query('select last_value, is_called from item_id_seq')).rows[0]).toEqual(seqBefore);
+      // The trigger fired once per statement run (insert, update, insert), never for a Describe.
+      expect((await admin.query<{ n: number }>('select count(*)::int as n from audit')).rows[0].n).toBe(before + 3);
     });
   });
 }
