@@ -4,13 +4,18 @@
 // advanced, a row trigger's audit table has not grown and no row is locked; the row
 // descriptions equal the ones PostgreSQL itself sends for the same Describe; Postgres.js runs an
 // INSERT ... RETURNING with parameters and gets its values back.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import postgres from 'postgres';
 import { useDataApiStack } from './dataapi-fixture.js';
 import { RawConnection } from '../harness/raw-protocol.js';
+import { postgresBinaries } from '../harness/pg-versions.js';
 
 const VERSIONS = [13, 15, 16, 17];
+
+// The first run on a machine downloads the other versions' binaries (test/harness/pg-versions.ts):
+// all at once, before any stack starts, with time for a slow network.
+beforeAll(() => Promise.all(VERSIONS.filter((v) => v !== 15).map((v) => postgresBinaries(v))), 600_000);
 
 const SETUP = `
   create table item (id serial primary key, i int not null, t text, v varchar(20), n numeric(10,2), at timestamptz default now());
