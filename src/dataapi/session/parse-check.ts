@@ -16,6 +16,58 @@ import { typeByOid } from '../types/index.js';
 import { ClientFacingError } from '../../server/client-error.js';
 import { locateError } from './outcome.js';
 import type { Transaction } from './transaction.js';
+import type { ClientWriter } from './client-writer.js';
+import type { FrontendMessage } from '../../protocol/messages.js';
+
+/** The one statement whose ParseComplete (and what followed it) the session holds back. */
+export class HeldParse<S extends { name: string }> {
+  private pending: S | null = null;
+
+  constructor(private readonly out: ClientWriter) {}
+
+  get statement(): S | null {
+    return this.pending;
+  }
+
+  /** Called just before ParseComplete is queued. */
+  hold(statement: S): void {
+    this.out.hold();
+    this.pending = statement;
+  }
+
+  /** Whether `msg` is the held statement's own Bind, Describe or Execute (which may prove it). */
+  isOwn(msg: FrontendMessage, statementOfPortal: (portal: string) => S | undefined): boolean {
+    const pending = this.pending;
+    if (msg.type === 'Bind') return msg.statement === pending?.name;
+    if (msg.type === 'Describe') return msg.target === 'S' ? msg.name === pending?.name : statementOfPortal(msg.name) === pending;
+    if (msg.type === 'Execute') return statementOfPortal(msg.portal) === pending;
+    return false;
+  }
+
+  /** The database accepted the statement: what was held goes out. */
+  confirm(statement: S): void {
+    if (this.pending !== statement) return;
+    this.pending = null;
+    this.out.release();
+  }
+
+  /**
+   * A failure while the statement is held. A parse-analysis error drops the held messages (the
+   * error takes ParseComplete's place) and returns the statement, which the session forgets;
+   * any other error lets them go first and returns null.
+   */
+  settle(err: unknown): S | null {
+    const pending = this.pending;
+    if (!pending) return null;
+    this.pending = null;
+    if (!isParseAnalysisError(err)) {
+      this.out.release();
+      return null;
+    }
+    this.out.discardHeld();
+    return pending;
+  }
+}
 
 /** Statements PREPARE accepts, and so PostgreSQL analyses at Parse; utility statements wait for Execute. */
 const PREPARABLE = new Set(['SELECT', 'VALUES', 'TABLE', 'INSERT', 'UPDATE', 'DELETE', 'MERGE']);

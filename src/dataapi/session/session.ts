@@ -43,7 +43,7 @@ import { beginWithSettings } from './statement-runner.js';
 import { ClientInput, type Frame } from './client-input.js';
 import { ParameterReports } from './parameter-reports.js';
 import { parseFunctionCall, runFunctionCall } from './function-call.js';
-import { checkStatement, holdsParseComplete, isParseAnalysisError } from './parse-check.js';
+import { checkStatement, HeldParse, holdsParseComplete } from './parse-check.js';
 
 export interface DataApiSessionObserver extends TransactionEvents {
   queryFinished?(seconds: number): void;
@@ -95,7 +95,7 @@ export class DataApiSession {
   private readonly parameters = new ParameterReports();
   private skipUntilSync = false;
   /** A statement whose ParseComplete is held until it proves itself (parse-check.ts). */
-  private pendingParse: PreparedStatement | null = null;
+  private readonly heldParse: HeldParse<PreparedStatement>;
   private cancelRequested = false;
   private readonly ctx: RunnerContext;
 
@@ -104,6 +104,7 @@ export class DataApiSession {
     private readonly deps: DataApiSessionDeps,
   ) {
     this.out = new ClientWriter(session.stream, (n) => deps.observer.bytes?.('upstream_to_client', n));
+    this.heldParse = new HeldParse(this.out);
     this.input = new ClientInput(new MessageChannel(session.stream, deps.maxMessageBytes, session.pending));
     this.settings = new SessionSettings(deps.facts, session.parameters);
     this.tx = new Transaction(deps.client, {
@@ -197,7 +198,8 @@ export class DataApiSession {
     if (this.skipUntilSync && msg.type !== 'Sync') {
       return; // after an error PostgreSQL discards everything up to Sync
     }
-    if (this.pendingParse && !this.provesPendingParse(msg) && !(await this.checkPendingParse()) && msg.type !== 'Sync') return;
+    const held = this.heldParse.statement;
+    if (held && !this.heldParse.isOwn(msg, (p) => this.portals.get(p)?.statement) && !(await this.checkHeldParse(held)) && msg.type !== 'Sync') return;
     try {
       switch (msg.type) {
         case 'Query':
@@ -307,10 +309,7 @@ export class DataApiSession {
     const batchable = classified.kind === 'generic' && classified.verb === 'INSERT' && isSingleRowInsert(text);
     const statement: PreparedStatement = { name, text, batchable, classified, paramTypes: [...paramTypes], paramCount };
     this.statements.set(name, statement);
-    if (holdsParseComplete(classified)) {
-      this.out.hold();
-      this.pendingParse = statement;
-    }
+    if (holdsParseComplete(classified)) this.heldParse.hold(statement);
     this.out.send(encodeParseComplete());
   }
 
@@ -350,7 +349,7 @@ export class DataApiSession {
       this.lastExtendedText = statement.text;
       const described = await describeStatement(this.deps.describeCache, this.deps.client, statement, this.ctx.onResuming, this.tx);
       statement.paramTypes = described.paramTypes;
-      if (described.checked) this.confirmParse(statement);
+      if (described.checked) this.heldParse.confirm(statement);
       this.out.send(encodeParameterDescription(described.paramTypes));
       if (described.columns) this.out.send(new ResultShape(described.columns).rowDescription([]));
       else this.out.send(encodeNoData());
@@ -428,7 +427,7 @@ export class DataApiSession {
     const outcome =
       this.deallocateLocally(st.classified) ??
       (await runStatement(this.ctx, st.classified, () => renderStatement(st.text, portal.bound), { paged: maxRows > 0 }));
-    this.confirmParse(st);
+    this.heldParse.confirm(st);
     await this.failIfCancelledInTransaction(outcome);
     portal.outcome = outcome;
     portal.shape = portal.outcome.columns ? new ResultShape(portal.outcome.columns, textStyleOf(this.settings)) : null;
@@ -489,7 +488,7 @@ export class DataApiSession {
     if (!st.batchable || st.paramCount === 0) return false;
     const more = await executeRounds(this.ctx, this.input, this.out, st, portalName, portal.bound);
     if (more === null) return false;
-    this.confirmParse(st);
+    this.heldParse.confirm(st);
     portal.done = true;
     this.session.counters.queries += more;
     return true;
@@ -554,48 +553,24 @@ export class DataApiSession {
     return this.input.executesBeforeSync() > 0;
   }
 
-  /** Whether `msg` belongs to the held statement's own Bind, Describe or Execute. */
-  private provesPendingParse(msg: FrontendMessage): boolean {
-    const pending = this.pendingParse;
-    if (msg.type === 'Bind') return msg.statement === pending?.name;
-    if (msg.type === 'Describe') return msg.target === 'S' ? msg.name === pending?.name : this.portals.get(msg.name)?.statement === pending;
-    if (msg.type === 'Execute') return this.portals.get(msg.portal)?.statement === pending;
-    return false;
-  }
-
   /** Checks the held statement with PREPARE; false when it failed (the error is sent). */
-  private async checkPendingParse(): Promise<boolean> {
-    const pending = this.pendingParse!;
-    this.lastExtendedText = pending.text;
+  private async checkHeldParse(held: PreparedStatement): Promise<boolean> {
+    this.lastExtendedText = held.text;
     try {
-      await checkStatement(this.deps.client, this.tx, pending.text, pending.paramTypes, this.ctx.onResuming);
+      await checkStatement(this.deps.client, this.tx, held.text, held.paramTypes, this.ctx.onResuming);
     } catch (err) {
       await this.extendedError(err);
       return false;
     }
-    this.confirmParse(pending);
+    this.heldParse.confirm(held);
     return true;
   }
 
-  private confirmParse(statement: PreparedStatement): void {
-    if (this.pendingParse !== statement) return;
-    this.pendingParse = null;
-    this.out.release();
-  }
-
-  /** A failure while a ParseComplete is held: a parse-analysis error takes its place. */
-  private async settlePendingParse(err: unknown): Promise<void> {
-    const pending = this.pendingParse;
-    if (!pending) return;
-    this.pendingParse = null;
-    if (!isParseAnalysisError(err)) return this.out.release();
-    this.out.discardHeld();
-    if (this.statements.get(pending.name) === pending) this.statements.delete(pending.name);
-    for (const [name, portal] of this.portals) if (portal.statement === pending) await this.dropPortal(name);
-  }
-
   private async extendedError(err: unknown): Promise<void> {
-    await this.settlePendingParse(err);
+    // A statement PostgreSQL would have refused at Parse is not kept (nor portals made from it).
+    const refused = this.heldParse.settle(err);
+    if (refused && this.statements.get(refused.name) === refused) this.statements.delete(refused.name);
+    for (const [name, portal] of this.portals) if (refused && portal.statement === refused) await this.dropPortal(name);
     await this.reportError(err, null, 0);
     if (this.tx.open) this.tx.markFailed();
     this.skipUntilSync = true;
