@@ -1,4 +1,4 @@
-// A throwaway PostgreSQL 15 cluster: initdb into a temporary folder, start on a free loopback
+// A throwaway PostgreSQL cluster (Debian's 15, or another major version from pg-versions.ts): initdb into a temporary folder, start on a free loopback
 // port with trust authentication, remove everything on stop. PostgreSQL refuses to run as root,
 // so when the tests run as root the cluster is owned by and started as the `postgres` user.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './ports.js';
+import { postgresBinaries } from './pg-versions.js';
 
 const execFileAsync = promisify(execFile);
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -36,7 +37,16 @@ async function lookupPostgresUser(): Promise<{ uid: number; gid: number } | null
   }
 }
 
-export async function startPostgres(options: { settings?: Record<string, string> } = {}): Promise<ThrowawayPostgres> {
+export interface StartPostgresOptions {
+  settings?: Record<string, string>;
+  /** Major version; 15 (the default) is Debian's, others are installed on first use. */
+  version?: number;
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<ThrowawayPostgres> {
+  const other = options.version !== undefined && options.version !== 15 ? await postgresBinaries(options.version) : null;
+  const serverBin = other?.bin ?? PG_BIN;
+  const env = other ? { ...process.env, ...other.env } : process.env;
   const dir = mkdtempSync(join(tmpdir(), 'apgp-pg-'));
   const dataDir = join(dir, 'data');
   const port = await freePort();
@@ -52,9 +62,9 @@ export async function startPostgres(options: { settings?: Record<string, string>
 
   await new Promise<void>((resolve, reject) => {
     const p = spawn(
-      join(PG_BIN, 'initdb'),
+      join(serverBin, 'initdb'),
       ['-D', dataDir, '-U', user, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
-      { ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe'] },
+      { ...spawnOpts, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let err = '';
     p.stderr!.on('data', (d) => (err += d));
@@ -80,8 +90,9 @@ export async function startPostgres(options: { settings?: Record<string, string>
   writeFileSync(join(dataDir, 'postgresql.auto.conf'), conf + '\n');
   if (owner) chownSync(join(dataDir, 'postgresql.auto.conf'), owner.uid, owner.gid);
 
-  const server: ChildProcess = spawn(join(PG_BIN, 'postgres'), ['-D', dataDir], {
+  const server: ChildProcess = spawn(join(serverBin, 'postgres'), ['-D', dataDir], {
     ...spawnOpts,
+    env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let serverLog = '';

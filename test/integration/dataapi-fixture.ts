@@ -4,7 +4,7 @@
 // mocked.
 import { afterAll, beforeAll } from 'vitest';
 import type pg from 'pg';
-import { startPostgres, type ThrowawayPostgres } from '../harness/postgres.js';
+import { startPostgres, type StartPostgresOptions, type ThrowawayPostgres } from '../harness/postgres.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { TEST_CREDENTIALS, credentialEnv, isolatedAwsEnv, startProxyProcess, type ProxyProcess } from '../harness/proxy-process.js';
 
@@ -28,6 +28,8 @@ export interface DataApiStack {
 export interface DataApiStackOptions {
   proxyArgs?: string[];
   emulator?: Partial<Parameters<typeof startEmulator>[0]>;
+  /** The PostgreSQL behind the emulator (its major version, settings). */
+  postgres?: StartPostgresOptions;
 }
 
 export async function startDataApiStack(options: DataApiStackOptions = {}): Promise<DataApiStack> {
@@ -42,7 +44,7 @@ export async function startDataApiStack(options: DataApiStackOptions = {}): Prom
     }
   };
   try {
-    const db = await startPostgres();
+    const db = await startPostgres(options.postgres);
     cleanups.push(() => db.stop());
     const emulator = await startEmulator({
       postgresUrl: db.url,

@@ -16,10 +16,21 @@ export interface ProtocolHandler {
   simpleQuery(query: SimpleQuery): Promise<void>;
   /** Whether Execute rounds of a statement may travel together (batching); asked once at Parse. */
   canBatch(statement: ParsedStatement): boolean;
-  /** ParameterDescription and RowDescription (or NoData) of a prepared statement. */
-  describeStatement(statement: PreparedStatement): Promise<void>;
-  /** RowDescription or NoData of a portal; `portal` is undefined for a name Bind did not make (an SQL cursor). */
-  describePortal(portal: Portal | undefined, name: string): Promise<void>;
+  /**
+   * ParameterDescription and RowDescription (or NoData) of a prepared statement. True when the
+   * database analysed the statement to answer (so it would have been accepted at Parse).
+   */
+  describeStatement(statement: PreparedStatement): Promise<boolean>;
+  /**
+   * RowDescription or NoData of a portal; `portal` is undefined for a name Bind did not make (an
+   * SQL cursor). True when the portal's statement was run to answer.
+   */
+  describePortal(portal: Portal | undefined, name: string): Promise<boolean>;
+  /**
+   * Has the database analyse a statement without running it, and throws the error PostgreSQL
+   * would have answered its Parse with (held-parse.ts).
+   */
+  checkStatement(statement: PreparedStatement): Promise<void>;
   /** Runs (or continues) a portal of a non-empty statement: rows up to maxRows (0: all), then its tag or PortalSuspended. */
   executePortal(portal: Portal, maxRows: number): Promise<void>;
   /** Sync: ends the pipeline's implicit transaction. Says whether a transaction block is still open. */

@@ -17,23 +17,32 @@ import type { ClientWriter } from '../session/client-writer.js';
 import { StatementError } from '../session/outcome.js';
 import { expandFormats } from '../session/render.js';
 import type { ProtocolHandler } from './protocol-handler.js';
-import type { StatementRegistry } from './statement-registry.js';
+import type { PreparedStatement, StatementRegistry } from './statement-registry.js';
+import { HeldParse, holdsParseComplete } from './held-parse.js';
 
 type Message<T extends FrontendMessage['type']> = Extract<FrontendMessage, { type: T }>;
 
 export class ProtocolMachine {
   private skipUntilSync = false;
+  /** A statement whose ParseComplete is held until it proves itself (held-parse.ts). */
+  private readonly heldParse: HeldParse<PreparedStatement>;
 
   constructor(
     private readonly out: ClientWriter,
     private readonly registry: StatementRegistry,
     private readonly handler: ProtocolHandler,
-  ) {}
+  ) {
+    this.heldParse = new HeldParse(out);
+  }
 
   /** Answers one frontend message (Terminate is the caller's: it ends the session). */
   async dispatch(msg: FrontendMessage): Promise<void> {
     if (this.skipUntilSync && msg.type !== 'Sync') {
       return; // after an error PostgreSQL discards everything up to Sync
+    }
+    const held = this.heldParse.statement;
+    if (held && !this.heldParse.isOwn(msg, (p) => this.registry.portals.get(p)?.statement)) {
+      if (!(await this.checkHeldParse(held)) && msg.type !== 'Sync') return;
     }
     try {
       switch (msg.type) {
@@ -66,9 +75,32 @@ export class ProtocolMachine {
       }
     } catch (err) {
       if (err instanceof ProtocolViolation || err instanceof StreamClosedError) throw err;
-      await this.handler.extendedError(err);
-      this.skipUntilSync = true;
+      await this.fail(err);
     }
+  }
+
+  private async fail(err: unknown): Promise<void> {
+    // A statement PostgreSQL would have refused at Parse is not kept (nor portals made from it).
+    const refused = this.heldParse.settle(err);
+    if (refused) {
+      if (this.registry.statements.get(refused.name) === refused) this.registry.statements.delete(refused.name);
+      for (const [name, portal] of this.registry.portals) if (portal.statement === refused) await this.registry.dropPortal(name);
+    }
+    await this.handler.extendedError(err);
+    this.skipUntilSync = true;
+  }
+
+  /** Has the held statement checked on its own; false when it failed (the error is sent). */
+  private async checkHeldParse(held: PreparedStatement): Promise<boolean> {
+    try {
+      await this.handler.checkStatement(held);
+    } catch (err) {
+      if (err instanceof ProtocolViolation || err instanceof StreamClosedError) throw err;
+      await this.fail(err);
+      return false;
+    }
+    this.heldParse.confirm(held);
+    return true;
   }
 
   private async query(sql: string): Promise<void> {
@@ -99,7 +131,9 @@ export class ProtocolMachine {
     const statement = pieces[0] ?? emptyStatement();
     const paramCount = Math.max(paramTypes.length, statement.placeholders.highest);
     const batchable = this.handler.canBatch(statement);
-    this.registry.statements.set(name, { name, statement, batchable, paramTypes: [...paramTypes], paramCount });
+    const prepared: PreparedStatement = { name, statement, batchable, paramTypes: [...paramTypes], paramCount };
+    this.registry.statements.set(name, prepared);
+    if (holdsParseComplete(statement.classified)) this.heldParse.hold(prepared);
     this.out.send(encodeParseComplete());
   }
 
@@ -137,9 +171,11 @@ export class ProtocolMachine {
     if (target === 'S') {
       const statement = this.registry.statements.get(name);
       if (!statement) throw new StatementError(SqlState.INVALID_SQL_STATEMENT_NAME, `prepared statement "${name}" does not exist`);
-      return this.handler.describeStatement(statement);
+      if (await this.handler.describeStatement(statement)) this.heldParse.confirm(statement);
+      return;
     }
-    return this.handler.describePortal(this.registry.portals.get(name), name);
+    const portal = this.registry.portals.get(name);
+    if ((await this.handler.describePortal(portal, name)) && portal) this.heldParse.confirm(portal.statement);
   }
 
   private async execute(name: string, maxRows: number): Promise<void> {
@@ -150,6 +186,7 @@ export class ProtocolMachine {
       return;
     }
     await this.handler.executePortal(portal, maxRows);
+    this.heldParse.confirm(portal.statement);
   }
 
   private async close(target: 'S' | 'P', name: string): Promise<void> {

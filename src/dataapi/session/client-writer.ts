@@ -8,6 +8,8 @@ export class ClientWriter {
   private parts: Buffer[] = [];
   private size = 0;
   private closed = false;
+  /** Index in `parts` from which messages are held back (parse-check.ts), or null. */
+  private heldFrom: number | null = null;
   bytesWritten = 0;
 
   constructor(
@@ -23,12 +25,32 @@ export class ClientWriter {
     if (this.size >= FLUSH_THRESHOLD) return this.flush();
   }
 
-  /** Writes what is queued and waits until the socket accepts more. */
+  /** Holds back the messages queued from now on (flush leaves them) until release or discardHeld. */
+  hold(): void {
+    if (this.heldFrom === null) this.heldFrom = this.parts.length;
+  }
+
+  /** Lets the held messages go out with the next flush. */
+  release(): void {
+    this.heldFrom = null;
+  }
+
+  /** Drops the held messages. */
+  discardHeld(): void {
+    if (this.heldFrom === null) return;
+    for (const dropped of this.parts.splice(this.heldFrom)) this.size -= dropped.length;
+    this.heldFrom = null;
+  }
+
+  /** Writes what is queued (up to held messages) and waits until the socket accepts more. */
   async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const data = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size);
-    this.parts = [];
-    this.size = 0;
+    const count = this.heldFrom ?? this.parts.length;
+    if (count === 0) return;
+    const out = this.parts.splice(0, count);
+    if (this.heldFrom !== null) this.heldFrom = 0;
+    const length = out.reduce((n, b) => n + b.length, 0);
+    const data = out.length === 1 ? out[0] : Buffer.concat(out, length);
+    this.size -= length;
     this.bytesWritten += data.length;
     this.onWrite?.(data.length);
     if (this.stream.destroyed || this.stream.writableEnded) return;
@@ -39,6 +61,7 @@ export class ClientWriter {
   discardQueued(): void {
     this.parts = [];
     this.size = 0;
+    this.heldFrom = null;
   }
 
   /** Nothing more is written after this; later sends are dropped. */

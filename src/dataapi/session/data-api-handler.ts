@@ -11,6 +11,7 @@ import { isSingleRowInsert } from './batching.js';
 import { parseFunctionCall, runFunctionCall } from './function-call.js';
 import { describePortal, describePreparedStatement } from './portal-describe.js';
 import { executePortal } from './portal-execution.js';
+import { checkStatement } from './parse-check.js';
 import { textStyleOf } from './results.js';
 import type { SessionContext } from './session-context.js';
 import { runSimpleQuery } from './simple-query.js';
@@ -26,12 +27,18 @@ export class DataApiHandler implements ProtocolHandler {
     return classified.kind === 'generic' && classified.verb === 'INSERT' && isSingleRowInsert(text, tokens);
   }
 
-  describeStatement(statement: PreparedStatement): Promise<void> {
+  describeStatement(statement: PreparedStatement): Promise<boolean> {
     return describePreparedStatement(this.sc, statement);
   }
 
-  describePortal(portal: Portal | undefined, name: string): Promise<void> {
+  describePortal(portal: Portal | undefined, name: string): Promise<boolean> {
     return describePortal(this.sc, portal, name);
+  }
+
+  checkStatement(statement: PreparedStatement): Promise<void> {
+    const { sc } = this;
+    sc.lastExtendedText = statement.statement.text;
+    return checkStatement(sc.client, sc.tx, statement.statement.text, statement.paramTypes, sc.runner.onResuming);
   }
 
   executePortal(portal: Portal, maxRows: number): Promise<void> {

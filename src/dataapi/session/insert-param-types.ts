@@ -92,6 +92,11 @@ export async function insertParameterTypes(
   text: string,
   declared: number[],
   run: (sql: string) => Promise<ExecuteStatementCommandOutput>,
+  /**
+   * Called when the catalog read checked all the statement holds (table, named columns, and
+   * nothing but bare parameters in VALUES): PostgreSQL's parse analysis would accept it.
+   */
+  onWhollyChecked?: () => void,
   tokens?: readonly Token[],
 ): Promise<number[] | null> {
   const shape = parseInsertShape(text, tokens);
@@ -131,5 +136,7 @@ export async function insertParameterTypes(
     if (!attribute || attribute.special || attribute.oid === 0) return null;
     types[n - 1] = attribute.oid;
   }
+  const namedColumnsExist = columns === null || columns.every((c) => attributes.some((a) => a.name === c));
+  if (namedColumnsExist && items.every((n) => n !== 0)) onWhollyChecked?.();
   return types;
 }

@@ -15,7 +15,7 @@ import type { SessionContext } from './session-context.js';
 import { displayName } from './settings.js';
 import { StatementError } from './statement-runner.js';
 
-export async function describePreparedStatement(sc: SessionContext, prepared: PreparedStatement): Promise<void> {
+export async function describePreparedStatement(sc: SessionContext, prepared: PreparedStatement): Promise<boolean> {
   sc.lastExtendedText = prepared.statement.text;
   // The session's temp names are qualified by its schema before the database sees the text.
   const objects = sc.runner.sessionObjects;
@@ -33,17 +33,22 @@ export async function describePreparedStatement(sc: SessionContext, prepared: Pr
   const columns = described.columns && objects ? await objects.describedColumns(sc.runner, described.columns) : described.columns;
   if (columns) sc.out.send(new ResultShape(columns).rowDescription([]));
   else sc.out.send(encodeNoData());
+  return described.checked;
 }
 
-export async function describePortal(sc: SessionContext, portal: Portal | undefined, name: string): Promise<void> {
-  if (!portal) return describeSqlCursor(sc, name);
+export async function describePortal(sc: SessionContext, portal: Portal | undefined, name: string): Promise<boolean> {
+  if (!portal) {
+    await describeSqlCursor(sc, name);
+    return false;
+  }
   const columns = await portalColumns(sc, portal);
   if (!columns) {
     sc.out.send(encodeNoData());
-    return;
+    return portal.outcome !== null;
   }
   const shape = new ResultShape(columns);
   sc.out.send(shape.rowDescription(expandFormats(portal.resultFormats, shape.width, 'result')));
+  return true;
 }
 
 /**

@@ -23,9 +23,14 @@ class RecordingHandler implements ProtocolHandler {
   }
   async describeStatement(s: PreparedStatement) {
     this.asked.push(`describe statement ${s.name}`);
+    return true;
   }
   async describePortal(p: Portal | undefined, name: string) {
     this.asked.push(`describe portal ${name}${p ? '' : ' (unknown)'}`);
+    return p !== undefined;
+  }
+  async checkStatement(s: PreparedStatement) {
+    this.asked.push(`check ${s.name}`);
   }
   async executePortal(p: Portal, maxRows: number) {
     this.asked.push(`execute ${p.name} of ${p.statement.name} rows=${maxRows} values=${p.bound.values.map(String).join(',')}`);

@@ -42,7 +42,6 @@ describe('createProxyMetrics', () => {
       aurora_pg_proxy_queries_total: 'counter',
       aurora_pg_proxy_query_duration_seconds: 'histogram',
       aurora_pg_proxy_data_api_calls_total: 'counter',
-      aurora_pg_proxy_data_api_transport_failures_total: 'counter',
       aurora_pg_proxy_data_api_call_duration_seconds: 'histogram',
       aurora_pg_proxy_data_api_transport_failures_total: 'counter',
       aurora_pg_proxy_errors_total: 'counter',
@@ -269,9 +268,9 @@ describe('ListenerMetrics: Data API', () => {
   it('counts broken connections by operation, code and whether the call was retried', async () => {
     const m = createProxyMetrics({ collectDefault: false });
     const obs = m.forListener('api', 'data-api');
-    obs.dataApiTransportFailure('ExecuteStatement', { code: 'ECONNRESET' }, true);
-    obs.dataApiTransportFailure('ExecuteStatement', { code: 'ECONNRESET' }, true);
-    obs.dataApiTransportFailure('CommitTransaction', { code: 'ECONNRESET' }, false);
+    obs.dataApiTransportFailure('ExecuteStatement', { code: 'ECONNRESET', delivery: 'maybe-sent' }, true);
+    obs.dataApiTransportFailure('ExecuteStatement', { code: 'ECONNRESET', delivery: 'maybe-sent' }, true);
+    obs.dataApiTransportFailure('CommitTransaction', { code: 'ECONNRESET', delivery: 'maybe-sent' }, false);
     const failures = (operation: string, retried: string) =>
       sample(m.registry, 'aurora_pg_proxy_data_api_transport_failures_total', { listener: 'api', operation, code: 'ECONNRESET', retried });
     expect(await failures('ExecuteStatement', 'true')).toBe(2);

@@ -1,0 +1,86 @@
+// A bare PostgreSQL protocol connection (pg-protocol's serializer and parser over a socket) for
+// tests that send exact message sequences, such as Parse and Describe without Bind, which no
+// driver's public API sends on its own, and compare the answers of the proxy and PostgreSQL.
+import { connect as connectTcp, type Socket } from 'node:net';
+import { serialize } from 'pg-protocol';
+import { Parser } from 'pg-protocol/dist/parser.js';
+import type { BackendMessage } from 'pg-protocol/dist/messages.js';
+import type pg from 'pg';
+
+/** What a Describe of a statement answered, in a form both sides can be compared in. */
+export interface Described {
+  params: number[] | null;
+  fields: { name: string; dataTypeID: number; dataTypeSize: number; dataTypeModifier: number }[] | null;
+  error: { code: string; message: string } | null;
+}
+
+export class RawConnection {
+  private readonly messages: BackendMessage[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+
+  private constructor(private readonly socket: Socket) {
+    const parser = new Parser();
+    socket.on('data', (chunk: Buffer) => {
+      parser.parse(chunk, (m: BackendMessage) => this.messages.push(m));
+      this.wake?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake?.();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async open(host: string, port: number): Promise<RawConnection> {
+    const socket = connectTcp({ host, port });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const c = new RawConnection(socket);
+    socket.write(serialize.startup({ user: 'postgres', database: 'postgres' }));
+    await c.untilReady();
+    return c;
+  }
+
+  send(...messages: Buffer[]): void {
+    this.socket.write(Buffer.concat(messages));
+  }
+
+  /** The messages up to and including the next ReadyForQuery. */
+  async untilReady(): Promise<BackendMessage[]> {
+    for (;;) {
+      const at = this.messages.findIndex((m) => m.name === 'readyForQuery');
+      if (at >= 0) return this.messages.splice(0, at + 1);
+      if (this.closed) throw new Error('connection closed');
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** Parse, Describe S, Sync (then Close): what a statement Describe before Bind answers. */
+  async describe(text: string): Promise<Described> {
+    this.send(serialize.parse({ name: 'probe', text }), serialize.describe({ type: 'S', name: 'probe' }), serialize.sync());
+    const answer = await this.untilReady();
+    this.send(serialize.close({ type: 'S', name: 'probe' }), serialize.sync());
+    await this.untilReady();
+    const result: Described = { params: null, fields: null, error: null };
+    for (const m of answer) {
+      if (m.name === 'parameterDescription') result.params = (m as unknown as { dataTypeIDs: number[] }).dataTypeIDs;
+      if (m.name === 'rowDescription') {
+        result.fields = (m as unknown as { fields: pg.FieldDef[] }).fields.map((f) => ({
+          name: f.name,
+          dataTypeID: f.dataTypeID,
+          dataTypeSize: f.dataTypeSize,
+          dataTypeModifier: f.dataTypeModifier,
+        }));
+      }
+      if (m.name === 'error') {
+        const e = m as unknown as { code: string; message: string };
+        result.error = { code: e.code, message: e.message };
+      }
+    }
+    return result;
+  }
+
+  end(): void {
+    this.socket.end(serialize.end());
+  }
+}
