@@ -104,6 +104,11 @@ interface Report {
   hint?: string;
   detail?: string;
   where?: string;
+  schema?: string;
+  table?: string;
+  column?: string;
+  dataType?: string;
+  constraint?: string;
 }
 
 type Wire =
@@ -119,7 +124,20 @@ type Wire =
   | { t: 'Other'; name: string };
 
 function report(m: DatabaseError | NoticeMessage): Report {
-  return { severity: m.severity, code: m.code, message: m.message, position: m.position, hint: m.hint, detail: m.detail, where: m.where };
+  return {
+    severity: m.severity,
+    code: m.code,
+    message: m.message,
+    position: m.position,
+    hint: m.hint,
+    detail: m.detail,
+    where: m.where,
+    schema: m.schema,
+    table: m.table,
+    column: m.column,
+    dataType: m.dataType,
+    constraint: m.constraint,
+  };
 }
 
 /** DataRow values: text columns as their UTF-8 text, binary ones (or invalid UTF-8) as `\x` hex. */
@@ -387,8 +405,8 @@ const GLOBAL_DIFFERENCES: Record<string, Normalizer> = {
       }
     });
   },
-  // DatabaseErrorException's text carries message, Hint, Position and Where, never Detail or
-  // the schema/table/column/constraint fields.
+  // DatabaseErrorException's text carries message, Hint, Position and Where, never Detail. (The
+  // schema/table/column/data type/constraint fields the proxy recovers, and they are compared.)
   'error-detail': (direct, proxy) => {
     for (const r of [...reportsOf(direct), ...reportsOf(proxy)]) delete r.detail;
   },

@@ -71,6 +71,8 @@ const TIME_ZONE_STEPS = [
   "SET TIME ZONE 'Asia/Kolkata'",
   'RESET timezone',
   "SET timezone = 'EST5EDT'",
+  "SET TIME ZONE 'XYZ3ABC,M3.2.0,M11.1.0'",
+  "SET TIME ZONE 'AAA-10BBB,M10.1.0,M4.1.0/3'",
   "SELECT set_config('TimeZone', '-02', false)",
   'RESET ALL',
   "SET TIME ZONE 'utc'",

@@ -77,3 +77,15 @@ describe('choosing among same-named candidates', () => {
     expect(splitPath('B, "Mixed ""S""",c')).toEqual(['b', 'Mixed "S"', 'c']);
   });
 });
+
+describe('PostgreSQL 13 not-null violations', () => {
+  it('name only the column; the table is looked up among those the statement names', () => {
+    expect(namesInError('23502', 'null value in column "n" violates not-null constraint')).toEqual({
+      fields: { column: 'n' },
+      question: { kind: 'column-table', column: 'n', tables: [] },
+    });
+    const sql = catalogueQuery({ kind: 'column-table', column: 'n', tables: ['parent', 'x'] });
+    expect(sql).toContain("a.attname = 'n'");
+    expect(sql).toContain("t.relname IN ('parent', 'x')");
+  });
+});

@@ -25,7 +25,12 @@ export type CatalogueQuestion =
   /** The schema of a table (having this column). */
   | { kind: 'table'; table: string; column?: string }
   /** The schema of a domain. */
-  | { kind: 'domain'; name: string };
+  | { kind: 'domain'; name: string }
+  /**
+   * PostgreSQL 13 names only the column of a not-null violation: the table (and schema) is the
+   * one among those the statement names that has the column (the caller fills `tables`).
+   */
+  | { kind: 'column-table'; column: string; tables: string[] };
 
 export interface ErrorNames {
   fields: NamedFields;
@@ -58,6 +63,7 @@ const PATTERNS: Record<string, [RegExp, Reader][]> = {
   ],
   '23502': [
     [/^null value in column "(.+)" of relation "(.+)" violates not-null constraint$/s, (m) => tableColumn(m[2]!, m[1]!)],
+    [/^null value in column "(.+)" violates not-null constraint$/s, (m) => ({ fields: { column: m[1]! }, question: { kind: 'column-table', column: m[1]!, tables: [] } })],
     [/^column "(.+)" of relation "(.+)" contains null values$/s, (m) => tableColumn(m[2]!, m[1]!)],
     [/^domain (.+) does not allow null values$/s, (m) => domain(m[1]!, undefined)],
   ],

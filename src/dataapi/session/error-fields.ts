@@ -25,8 +25,13 @@ export async function completeErrorFields(ctx: RunnerContext, fields: NoticeFiel
   const names = namesInError(fields.code, fields.message);
   if (!names) return;
   Object.assign(fields, names.fields);
-  const question = names.question;
+  let question = names.question;
   if (!question) return;
+  if (question.kind === 'column-table') {
+    const tables = [...referencedNames(statementText ?? '').bare];
+    if (tables.length === 0) return;
+    question = { ...question, tables: tables.slice(0, 50) };
+  }
   let candidates: Candidate[];
   try {
     candidates = await lookUp(ctx, question);
@@ -39,7 +44,7 @@ export async function completeErrorFields(ctx: RunnerContext, fields: NoticeFiel
   const pick = choose(candidates, statementText, searchPath(ctx));
   if (!pick) return;
   fields.schema = pick.schema;
-  if (question.kind === 'index-table') fields.table = pick.name;
+  if (question.kind === 'index-table' || question.kind === 'column-table') fields.table = pick.name;
 }
 
 async function lookUp(ctx: RunnerContext, question: CatalogueQuestion): Promise<Candidate[]> {
@@ -73,6 +78,8 @@ export function catalogueQuery(q: CatalogueQuestion): string {
       const column = q.column === undefined ? '' : ` AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.oid AND a.attname = ${quoteLiteral(q.column)} AND NOT a.attisdropped)`;
       return `SELECT n.nspname::text, t.relname::text FROM ${relation} WHERE t.relname = ${quoteLiteral(q.table)} AND t.relkind IN ('r', 'p', 'f', 'v', 'm')${column}`;
     }
+    case 'column-table':
+      return `SELECT n.nspname::text, t.relname::text FROM ${relation} JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid WHERE a.attname = ${quoteLiteral(q.column)} AND NOT a.attisdropped AND t.relkind IN ('r', 'p', 'f') AND t.relname IN (${q.tables.map(quoteLiteral).join(', ')})`;
     case 'domain':
       return `SELECT n.nspname::text, t.typname::text FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE t.typname = ${quoteLiteral(q.name)} AND t.typtype = 'd'`;
   }

@@ -5,6 +5,7 @@
 // zone's history differently from the server's copy.
 
 import { posixFixedOffset } from './time-zone-name.js';
+import { parsePosixZone, posixOffsetAt } from './posix-zone.js';
 
 const UTC_NAMES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'z', 'zulu', 'universal', 'etc/universal', 'uct', 'etc/uct', 'gmt0', 'greenwich']);
 
@@ -38,7 +39,7 @@ function formatterFor(zone: string): Intl.DateTimeFormat | null {
 
 /** Whether values can be shown in this zone (else they stay in UTC). */
 export function isKnownTimeZone(zone: string): boolean {
-  return posixFixedOffset(zone) !== null || UTC_NAMES.has(zone.trim().toLowerCase()) || formatterFor(zone) !== null;
+  return posixFixedOffset(zone) !== null || UTC_NAMES.has(zone.trim().toLowerCase()) || formatterFor(zone) !== null || parsePosixZone(zone) !== null;
 }
 
 const UTC_WALL = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
@@ -53,6 +54,7 @@ export function utcWallToZone(utcWall: string, zone: string): string | null {
   if (fixed !== null) return shiftByOffset(utcWall, fixed);
   const f = formatterFor(zone);
   const m = UTC_WALL.exec(utcWall);
+  if (!f && m) return withPosixRules(utcWall, m, zone);
   if (!f || !m) return null;
   const date = new Date(0);
   date.setUTCFullYear(+m[1], +m[2] - 1, +m[3]);
@@ -94,4 +96,16 @@ function shiftByOffset(utcWall: string, secondsEast: number): string | null {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   const wall = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${m[7] ?? ''}`;
   return wall + formatOffsetSeconds(secondsEast);
+}
+
+/** A POSIX zone string with daylight-saving rules that no tz database name matches (posix-zone.ts). */
+function withPosixRules(utcWall: string, m: RegExpExecArray, zone: string): string | null {
+  if (UTC_NAMES.has(zone.trim().toLowerCase())) return null;
+  const rules = parsePosixZone(zone);
+  if (!rules) return null;
+  const date = new Date(0);
+  date.setUTCFullYear(+m[1], +m[2] - 1, +m[3]);
+  date.setUTCHours(+m[4], +m[5], +m[6], 0);
+  if (Number.isNaN(date.getTime())) return null;
+  return shiftByOffset(utcWall, posixOffsetAt(rules, date.getTime()));
 }

@@ -113,3 +113,39 @@ describe('TimeZone values spelled and applied as PostgreSQL does', () => {
     expect(offsetZoneName(0)).toBe('<+00>-00');
   });
 });
+
+describe('POSIX zone strings with daylight-saving rules', () => {
+  let db: ThrowawayPostgres;
+  let client: pg.Client;
+  beforeAll(async () => {
+    db = await startPostgres();
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.end();
+    await db?.stop();
+  });
+
+  it('shows timestamptz as PostgreSQL does around every transition', async () => {
+    const zones = ['XYZ3ABC', 'XYZ3ABC,M3.2.0,M11.1.0', 'AAA-10BBB,M10.1.0,M4.1.0/3', 'XYZ3ABC2,J60/1,300/4', '<-03>3<-02>,M3.5.0/-2,M10.5.0/-1', 'STD5DST4,M4.5.6/25,M9.1.1/0:30'];
+    const instants: string[] = [];
+    for (const year of [1990, 2006, 2024, 2025]) {
+      for (let month = 1; month <= 12; month++) {
+        for (const day of [1, 7, 10, 15, 25, 28, 31]) {
+          const d = new Date(Date.UTC(year, month - 1, day, 7, 30, 0));
+          if (d.getUTCMonth() === month - 1) instants.push(d.toISOString().replace('T', ' ').slice(0, 19));
+        }
+      }
+    }
+    // Every hour of the transition days of the zones above.
+    for (const day of ['2024-03-10', '2024-11-03', '2024-10-06', '2024-04-07', '2024-03-31', '2024-10-27', '2024-02-29', '2024-03-01', '2024-10-26', '2024-04-27', '2024-09-02']) {
+      for (let h = 0; h < 24; h++) instants.push(`${day} ${String(h).padStart(2, '0')}:15:00`);
+    }
+    for (const zone of zones) {
+      await client.query(`set timezone = '${zone}'`);
+      const res = await client.query(`select u, (u::timestamp at time zone 'UTC')::text as v from unnest($1::text[]) u`, [instants]);
+      for (const row of res.rows) expect(utcWallToZone(row.u, zone), `${zone} ${row.u}`).toBe(row.v);
+    }
+  });
+});
