@@ -88,6 +88,8 @@ describe('temporary tables through the Data API proxy', () => {
       'select * from perm_t;',
       'drop table perm_t;',
       'select count(*) from perm_t;',
+      'select id, note into temp table tmp_into from tmp_a where id < 10;',
+      'select * from tmp_into order by id;',
       'create temp table tmp_copy (a int, b text);',
       'copy tmp_copy from stdin;',
       '1\tone',
