@@ -239,6 +239,12 @@ describe('WITH HOLD cursors through the Data API proxy', () => {
       'fetch all from c5;',
       'declare c5 cursor with hold for select 1;',
       'close c5;',
+      'declare c7 cursor with hold for select 1 as one;',
+      'begin;',
+      'select 1/0;',
+      'fetch 1 from c7;',
+      'rollback;',
+      'fetch 1 from c7;',
       'declare c6 cursor with hold for select * from no_such_table;',
       'close all;',
     ]);
