@@ -44,6 +44,8 @@ export class SessionObjects {
   ) {}
 
   async run(ctx: RunnerContext, statement: ClassifiedStatement, render: Render, options: RunOptions, inner: RunClassified): Promise<StatementOutcome> {
+    // An aborted transaction refuses everything but its end, held cursors included.
+    if (ctx.tx.status === 'E') return inner(ctx, statement, render, options);
     await this.runPending();
     const outcome = await this.dispatch(ctx, statement, render, options, inner);
     if (statement.kind === 'generic' && /^(CREATE|ALTER|DROP)\b/.test(statement.verb)) this.shared.tableColumns.invalidate();
