@@ -5,11 +5,17 @@ import { useTargets } from './targets.js';
 import { commonExpectations, compatSuite } from './workload.js';
 import { DRIVER_SCHEMA } from './clients/driver-schema.js';
 import { NODE_PG_TABLE, runNodePostgres } from './clients/node-postgres.js';
+import { POSTGRES_JS_TABLE, runPostgresJs } from './clients/postgres-js.js';
 
 const targets = useTargets();
 
 /** Issue 9, item 8: ErrorResponse fields n/t/s/c are lost in data-api mode. */
 const ERROR_FIELDS_DEFECT = 'issue 9 #8, data-api errors lack schema/table/constraint fields (n/t/s/c)';
+/**
+ * Issue 9, item 1: data-api mode answers a statement Describe by running the statement with NULLs
+ * in a rolled-back transaction, which consumes a sequence value each time (ids 2 and 4, not 1 and 2).
+ */
+const DESCRIBE_RUNS_DML_DEFECT = 'issue 9 #1, data-api Describe executes the DML (sequence values consumed)';
 
 compatSuite(
   {
@@ -17,6 +23,17 @@ compatSuite(
     run: runNodePostgres,
     expected: { schema: DRIVER_SCHEMA, ...commonExpectations(NODE_PG_TABLE) },
     knownDataApiDefects: { unique_fields: ERROR_FIELDS_DEFECT },
+  },
+  targets,
+);
+
+
+compatSuite(
+  {
+    client: 'Postgres.js',
+    run: runPostgresJs,
+    expected: { schema: DRIVER_SCHEMA, ...commonExpectations(POSTGRES_JS_TABLE) },
+    knownDataApiDefects: { insert: DESCRIBE_RUNS_DML_DEFECT, unique_fields: ERROR_FIELDS_DEFECT },
   },
   targets,
 );

@@ -14,6 +14,8 @@ export async function runNodePostgres(target: Target): Promise<WorkloadResult> {
   await client.connect();
   const count = async (where: string, params: unknown[]) =>
     Number((await client.query(`select count(*) as n from ${table} where ${where}`, params)).rows[0].n);
+  // Later steps use the ids the inserts returned, so a wrong id fails the insert step only.
+  let ids = [1, 2];
   try {
     await step(result, 'schema', async () => {
       await client.query(driverTableDdl(table));
@@ -25,16 +27,17 @@ export async function runNodePostgres(target: Target): Promise<WorkloadResult> {
       const values = TYPED_COLUMNS.map((c) => TYPED_PARAMS[c as keyof typeof TYPED_PARAMS]);
       const first = await client.query(`insert into ${table} (${columns}) values (${placeholders}) returning id, i2 * 2 as doubled, t`, values);
       const second = await client.query(`insert into ${table} (${columns}) values (${placeholders}) returning id`, values.map(() => null));
+      ids = [first.rows[0].id, second.rows[0].id];
       return { first: first.rows[0], second: second.rows[0] };
     });
-    await step(result, 'types', async () => normaliseRow((await client.query(`select * from ${table} where id = $1`, [1])).rows[0]));
-    await step(result, 'nulls', async () => normaliseRow((await client.query(`select * from ${table} where id = $1`, [2])).rows[0]));
+    await step(result, 'types', async () => normaliseRow((await client.query(`select * from ${table} where id = $1`, [ids[0]])).rows[0]));
+    await step(result, 'nulls', async () => normaliseRow((await client.query(`select * from ${table} where id = $1`, [ids[1]])).rows[0]));
     await step(result, 'update', async () => {
-      const r = await client.query(`update ${table} set t = $1 where id = $2`, ['updated', 1]);
-      return { count: r.rowCount, t: (await client.query(`select t from ${table} where id = $1`, [1])).rows[0].t };
+      const r = await client.query(`update ${table} set t = $1 where id = $2`, ['updated', ids[0]]);
+      return { count: r.rowCount, t: (await client.query(`select t from ${table} where id = $1`, [ids[0]])).rows[0].t };
     });
     await step(result, 'delete', async () => {
-      const r = await client.query(`delete from ${table} where id = $1`, [2]);
+      const r = await client.query(`delete from ${table} where id = $1`, [ids[1]]);
       return { deleted: r.rowCount, remaining: await count('true', []) };
     });
     await step(result, 'commit', async () => {
