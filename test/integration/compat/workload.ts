@@ -2,6 +2,8 @@
 // (in-process for JS, a script for Python, a Java program) runs every step even when one fails,
 // and reports each as { value } or { error }; the tests then assert each step on its own, the
 // same assertions for each target, so one defect shows up as the steps it breaks.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TARGET_NAMES, type Target, type TargetName } from './targets.js';
 
@@ -104,6 +106,7 @@ export function compatSuite(spec: CompatSpec, targets: () => Record<TargetName, 
         beforeAll(async () => {
           await spec.prerequisite?.();
           result = await spec.run(targets()[targetName]);
+          dumpResult(spec.client, targetName, result);
         }, 180_000);
         for (const [stepName, value] of Object.entries(spec.expected)) {
           const defect = targetName === 'data-api' ? spec.knownDataApiDefects?.[stepName] : undefined;
@@ -117,4 +120,12 @@ export function compatSuite(spec: CompatSpec, targets: () => Record<TargetName, 
       });
     }
   });
+}
+
+/** With COMPAT_DUMP=<folder>, each workload's outcomes are kept there as JSON (to read a failure whole). */
+function dumpResult(client: string, target: TargetName, result: WorkloadResult): void {
+  const folder = process.env.COMPAT_DUMP;
+  if (!folder) return;
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, `${client.replace(/[^A-Za-z0-9]+/g, '_')}-${target}.json`), JSON.stringify(result, null, 2));
 }
