@@ -1,0 +1,53 @@
+// Client compatibility, Java: pgJDBC (Debian's jar, the driver DBeaver and DataGrip use) with its
+// default options runs the workload of workload.ts, plus the ResultSetMetaData IDEs read, against
+// PostgreSQL and through both proxy modes, with the same assertions each way. One program per
+// target (the JVM takes seconds to start).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { clientEnv, run } from '../../harness/clients.js';
+import { REPO_ROOT } from '../../harness/proxy-process.js';
+import { jdbcUrl, useTargets, type Target } from './targets.js';
+import { commonExpectations, compatSuite, type WorkloadResult } from './workload.js';
+import { DRIVER_SCHEMA } from './clients/driver-schema.js';
+
+const JDBC_JAR = '/usr/share/java/postgresql.jar';
+const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'compat', 'clients', 'CompatJdbc.java');
+const TABLE = 'compat_jdbc';
+const targets = useTargets();
+
+async function runJdbc(target: Target): Promise<WorkloadResult> {
+  const r = await run('java', ['-cp', JDBC_JAR, PROGRAM, jdbcUrl(target), TABLE], { env: clientEnv(), timeoutMs: 120_000 });
+  try {
+    return JSON.parse(r.stdout) as WorkloadResult;
+  } catch {
+    throw new Error(`CompatJdbc printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+/** Issue 9, item 8: ErrorResponse fields n/t/s/c are lost in data-api mode. */
+const ERROR_FIELDS_DEFECT = 'issue 9 #8, data-api errors lack schema/table/constraint fields (n/t/s/c)';
+/** Issue 9, item 5: data-api RowDescription has no table OID/column number, so pgJDBC cannot tell table or nullability. */
+const TABLE_METADATA_DEFECT = 'issue 9 #5, data-api RowDescription lacks table OID and column number (pgJDBC metadata)';
+
+compatSuite(
+  {
+    client: 'pgJDBC',
+    prerequisite: async () => {
+      if (!existsSync(JDBC_JAR)) throw new Error(`${JDBC_JAR} is missing: install it with \`apt-get install -y libpostgresql-jdbc-java\``);
+    },
+    run: runJdbc,
+    expected: {
+      schema: DRIVER_SCHEMA,
+      ...commonExpectations(TABLE),
+      // id and vc come from the table (id NOT NULL and serial), doubled is computed.
+      metadata: {
+        tables: [TABLE, TABLE, ''],
+        nullable: [0, 1, 2],
+        autoIncrement: [true, false, false],
+        types: ['serial', 'varchar', 'int4'],
+      },
+    },
+    knownDataApiDefects: { unique_fields: ERROR_FIELDS_DEFECT, metadata: TABLE_METADATA_DEFECT },
+  },
+  targets,
+);
