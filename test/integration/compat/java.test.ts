@@ -1,9 +1,11 @@
 // Client compatibility, Java: pgJDBC (Debian's jar, the driver DBeaver and DataGrip use) with its
 // default options runs the workload of workload.ts, plus the ResultSetMetaData IDEs read, against
-// PostgreSQL and through both proxy modes, with the same assertions each way. One program per
+// PostgreSQL and through both proxy modes, with the same assertions each way. One program run per
 // target (the JVM takes seconds to start).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { clientEnv, run } from '../../harness/clients.js';
 import { REPO_ROOT } from '../../harness/proxy-process.js';
 import { jdbcUrl, useTargets, type Target } from './targets.js';
@@ -15,8 +17,22 @@ const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'compat', 'clients', 'Com
 const TABLE = 'compat_jdbc';
 const targets = useTargets();
 
+// Compiled once with javac for the three runs (launching the source compiles it every time).
+const classesDir = mkdtempSync(join(tmpdir(), 'apgp-compat-jdbc-'));
+afterAll(() => rmSync(classesDir, { recursive: true, force: true }));
+let compiled: Promise<void> | undefined;
+
+function compile(): Promise<void> {
+  compiled ??= run('javac', ['-cp', JDBC_JAR, '-d', classesDir, PROGRAM], { env: clientEnv(), timeoutMs: 120_000 }).then((r) => {
+    if (r.code !== 0) throw new Error(`javac CompatJdbc.java failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  });
+  return compiled;
+}
+
 async function runJdbc(target: Target): Promise<WorkloadResult> {
-  const r = await run('java', ['-cp', JDBC_JAR, PROGRAM, jdbcUrl(target), TABLE], { env: clientEnv(), timeoutMs: 120_000 });
+  await compile();
+  const classpath = `${JDBC_JAR}:${classesDir}`;
+  const r = await run('java', ['-cp', classpath, 'CompatJdbc', jdbcUrl(target), TABLE], { env: clientEnv(), timeoutMs: 120_000 });
   try {
     return JSON.parse(r.stdout) as WorkloadResult;
   } catch {

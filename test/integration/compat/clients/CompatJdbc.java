@@ -1,5 +1,5 @@
 // pgJDBC (Debian's jar) with its default options: the compatibility workload of workload.ts, plus
-// the ResultSetMetaData that IDEs read. Usage: java -cp postgresql.jar CompatJdbc.java <url> <table>
+// the ResultSetMetaData that IDEs read. Usage (compiled with javac): java -cp postgresql.jar:<classes> CompatJdbc <url> <table>
 // Prints one JSON object {step: {"value": ...} | {"error": {"sqlstate", "message"}}}.
 import java.math.BigDecimal;
 import java.sql.*;
