@@ -11,6 +11,7 @@ import { REPO_ROOT } from '../../harness/proxy-process.js';
 import { jdbcUrl, useTargets, type Target } from './targets.js';
 import { commonExpectations, compatSuite, type WorkloadResult } from './workload.js';
 import { DRIVER_SCHEMA } from './clients/driver-schema.js';
+import { DATA_API_DEFECTS } from './known-defects.js';
 
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
 const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'compat', 'clients', 'CompatJdbc.java');
@@ -40,10 +41,6 @@ async function runJdbc(target: Target): Promise<WorkloadResult> {
   }
 }
 
-/** Issue 9, item 8: ErrorResponse fields n/t/s/c are lost in data-api mode. */
-const ERROR_FIELDS_DEFECT = 'issue 9 #8, data-api errors lack schema/table/constraint fields (n/t/s/c)';
-/** Issue 9, item 5: data-api RowDescription has no table OID/column number, so pgJDBC cannot tell table or nullability. */
-const TABLE_METADATA_DEFECT = 'issue 9 #5, data-api RowDescription lacks table OID and column number (pgJDBC metadata)';
 
 compatSuite(
   {
@@ -63,7 +60,7 @@ compatSuite(
         types: ['serial', 'varchar', 'int4'],
       },
     },
-    knownDataApiDefects: { unique_fields: ERROR_FIELDS_DEFECT, metadata: TABLE_METADATA_DEFECT },
+    knownDataApiDefects: { unique_fields: DATA_API_DEFECTS.errorFields, metadata: DATA_API_DEFECTS.jdbcTableMetadata },
   },
   targets,
 );

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { PYTHON, clientEnv, run } from '../../harness/clients.js';
 import { REPO_ROOT } from '../../harness/proxy-process.js';
 import { useTargets, type Target } from './targets.js';
-import { commonExpectations, compatSuite, TYPED_ROW, type WorkloadResult } from './workload.js';
+import { ORM_INSERT, commonExpectations, compatSuite, type WorkloadResult } from './workload.js';
+import { DATA_API_DEFECTS } from './known-defects.js';
 import { DRIVER_SCHEMA } from './clients/driver-schema.js';
 
 const CLIENTS_DIR = join(REPO_ROOT, 'test', 'integration', 'compat', 'clients');
@@ -36,13 +37,7 @@ function runScript(script: string): (target: Target) => Promise<WorkloadResult> 
   };
 }
 
-/** Issue 9, item 8: ErrorResponse fields n/t/s/c are lost in data-api mode. */
-const ERROR_FIELDS_DEFECT = 'issue 9 #8, data-api errors lack schema/table/constraint fields (n/t/s/c)';
-/** Issue 9, item 3: a WITH HOLD cursor declared outside a transaction is gone at the next FETCH. */
-const WITH_HOLD_DEFECT = 'issue 9 #3, data-api loses WITH HOLD cursors outside a transaction (Django iterator)';
-
-/** What an ORM's insert step returns: the ids of the two rows and the text of the first. */
-const ORM_INSERT = { first: { id: 1, t: TYPED_ROW.t }, second: { id: 2 } };
+const { errorFields, withHoldCursor } = DATA_API_DEFECTS;
 
 compatSuite(
   {
@@ -50,7 +45,7 @@ compatSuite(
     prerequisite: requireModule('psycopg', 'python3-psycopg'),
     run: runScript('psycopg3_workload.py'),
     expected: { schema: DRIVER_SCHEMA, ...commonExpectations('compat_psycopg3') },
-    knownDataApiDefects: { unique_fields: ERROR_FIELDS_DEFECT },
+    knownDataApiDefects: { unique_fields: errorFields },
   },
   targets,
 );
@@ -61,7 +56,7 @@ compatSuite(
     prerequisite: requireModule('psycopg2', 'python3-psycopg2'),
     run: runScript('psycopg2_workload.py'),
     expected: { schema: DRIVER_SCHEMA, ...commonExpectations('compat_psycopg2') },
-    knownDataApiDefects: { unique_fields: ERROR_FIELDS_DEFECT },
+    knownDataApiDefects: { unique_fields: errorFields },
   },
   targets,
 );
@@ -77,7 +72,7 @@ compatSuite(
       insert: ORM_INSERT,
       unique: { sqlstate: '23505', error: 'IntegrityError', after: 1 },
     },
-    knownDataApiDefects: { unique_fields: ERROR_FIELDS_DEFECT },
+    knownDataApiDefects: { unique_fields: errorFields },
   },
   targets,
 );
@@ -95,7 +90,7 @@ compatSuite(
       // Rows 1 and 3 (the committed one); 2 was deleted, 4 rolled back, 5 refused.
       iterator: [1, 3],
     },
-    knownDataApiDefects: { unique_fields: ERROR_FIELDS_DEFECT, iterator: WITH_HOLD_DEFECT },
+    knownDataApiDefects: { unique_fields: errorFields, iterator: withHoldCursor },
   },
   targets,
 );

@@ -72,15 +72,18 @@ export async function startTargets(): Promise<{ targets: Record<TargetName, Targ
     const emulator = await startEmulator({ postgresUrl: db.url, credentials: TEST_CREDENTIALS, region: 'us-east-1' });
     cleanups.push(() => emulator.stop());
 
+    // One after the other, each stopped by the stack as soon as it runs, with a generous start
+    // time: three suite files each starting two proxies at once on a busy 2-core machine is slow.
     const env = isolatedAwsEnv(credentialEnv());
-    const [dsqlProxy, dataApiProxy] = await Promise.all([
-      startProxyProcess(
-        ['dsql', '--host', DSQL_HOSTNAME, '--connect-to', `127.0.0.1:${standIn.port}`, '--upstream-ca', pki.caPath, '--connect-timeout', '5'],
-        { env },
-      ),
-      startProxyProcess(['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', emulator.url], { env }),
+    const startProxy = async (args: string[]) => {
+      const proxy = await startProxyProcess(args, { env, readyTimeoutMs: 60_000 });
+      cleanups.push(() => proxy.stop());
+      return proxy;
+    };
+    const dsqlProxy = await startProxy([
+      'dsql', '--host', DSQL_HOSTNAME, '--connect-to', `127.0.0.1:${standIn.port}`, '--upstream-ca', pki.caPath, '--connect-timeout', '5',
     ]);
-    cleanups.push(() => dsqlProxy.stop(), () => dataApiProxy.stop());
+    const dataApiProxy = await startProxy(['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', emulator.url]);
 
     return {
       targets: {

@@ -68,6 +68,9 @@ export function commonExpectations(table: string, constraint: unknown = `${table
   };
 }
 
+/** What an ORM's insert step returns: the ids of the two rows and the text of the first. */
+export const ORM_INSERT = { first: { id: 1, t: TYPED_ROW.t }, second: { id: 2 } };
+
 /** Runs one step; a failure becomes the step's outcome (with its SQLSTATE when it has one). */
 export async function step(result: WorkloadResult, name: string, fn: () => Promise<unknown>): Promise<void> {
   try {
