@@ -104,7 +104,7 @@ export function useTargets(): () => Record<TargetName, Target> {
   let started: Awaited<ReturnType<typeof startTargets>> | undefined;
   beforeAll(async () => {
     started = await startTargets();
-  });
+  }, 240_000);
   afterAll(async () => {
     await started?.stop();
   });
