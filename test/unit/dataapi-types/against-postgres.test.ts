@@ -424,6 +424,31 @@ describe('planned Bind parameters read back by PostgreSQL', () => {
     }
   });
 
+  it('decodes binary intervals to text that every IntervalStyle reads as the original', async () => {
+    // The originals are kept as values (read under the default style), since sql_standard
+    // reads a literal such as '-3 days 04:00:00' differently.
+    const intervals = ["'-1 mon +2 days -00:00:00.5'", "'-1 mon 2 days 03:00:00'", "'-3 days 04:00:00'", "'1 year -2 mons'", "'-00:00:01'"];
+    await client.query(
+      `create temp table interval_originals as select * from (values ${intervals.map((v, i) => `(${i}, ${v}::interval)`).join(', ')}) as o(k, v)`,
+    );
+    const sends = await rows("select encode(interval_send(v), 'hex') from interval_originals order by k");
+    try {
+      for (const style of ['postgres', 'postgres_verbose', 'sql_standard', 'iso_8601']) {
+        await client.query(`set intervalstyle = ${style}`);
+        for (let i = 0; i < intervals.length; i++) {
+          const plan = planParameter({ number: 1, value: Buffer.from(sends[i][0]!, 'hex'), format: 1, typeOid: OID.interval });
+          const [[same]] = await rows(
+            'select CAST($1::text AS interval)::text = (select v::text from interval_originals where k = $2)',
+            [plan.value.stringValue, i],
+          );
+          expect(same, `${intervals[i]} under ${style}`).toBe('t');
+        }
+      }
+    } finally {
+      await client.query('reset intervalstyle; drop table interval_originals');
+    }
+  });
+
   it('plans text parameters that PostgreSQL reads as the original', async () => {
     const cases: [text: string, typeName: string][] = [
       ['42', 'int4'],
