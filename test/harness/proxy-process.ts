@@ -54,7 +54,7 @@ export interface ProxyProcess {
 
 export async function startProxyProcess(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; port?: number; readyPattern?: RegExp } = {},
+  opts: { env?: NodeJS.ProcessEnv; port?: number; readyPattern?: RegExp; readyTimeoutMs?: number } = {},
 ): Promise<ProxyProcess> {
   if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
@@ -92,7 +92,13 @@ export async function startProxyProcess(
       });
     }
   };
-  await waitForLog(opts.readyPattern ?? /listening on/);
+  try {
+    await waitForLog(opts.readyPattern ?? /listening on/, opts.readyTimeoutMs);
+  } catch (err) {
+    // A proxy that never became ready is nobody's to stop: stop it here rather than leak it.
+    if (!hasExited) child.kill('SIGKILL');
+    throw err;
+  }
 
   return {
     host: '127.0.0.1',

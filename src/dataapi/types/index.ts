@@ -43,7 +43,7 @@
  *     (bytea hex/escape) or else stringValue; typeHint only when the text has the hint's
  *     documented form. Binary input is decoded for hasBinaryInput(oid): bool int2 int4 int8
  *     oid float4 float8 text varchar bpchar name json jsonb xml unknown bytea uuid date time
- *     timetz timestamp timestamptz numeric and arrays of these (sent as their text literal,
+ *     timetz timestamp timestamptz interval numeric and arrays of these (sent as their text literal,
  *     sqlType `<elem>[]`); OID 0 in binary is taken as bytea (node-postgres Buffers).
  *   TypeCodecError { sqlstate, parameterNumber? }  22P03 malformed binary ("incorrect binary
  *     data format in bind parameter N"), 22021 bad UTF-8, 22008 time out of range, 42804

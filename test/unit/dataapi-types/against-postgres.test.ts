@@ -386,6 +386,14 @@ describe('planned Bind parameters read back by PostgreSQL', () => {
     ["'2022-04-06 12:34:56.123456+09'::timestamptz", 'timestamptz'],
     ["'0044-03-15 10:00:00 BC'::timestamptz", 'timestamptz'],
     ["'infinity'::timestamptz", 'timestamptz'],
+    ["'1 day 02:03:04'::interval", 'interval'],
+    ["'-1 mon +2 days -00:00:00.5'::interval", 'interval'],
+    ["'-1 mon'::interval", 'interval'],
+    ["'-3 days'::interval", 'interval'],
+    ["'-00:00:00.000001'::interval", 'interval'],
+    ["'178000000 years'::interval", 'interval'],
+    ["'-2562047788:00:54.775807'::interval", 'interval'],
+    ["'1 year 2 mons 3 days 04:05:06.789'::interval", 'interval'],
     ['array[1, null, 3]::int4[]', '_int4'],
     ["'[0:1]={1,2}'::int4[]", '_int4'],
     ["'{{1,2},{3,4}}'::int2[]", '_int2'],
@@ -399,6 +407,7 @@ describe('planned Bind parameters read back by PostgreSQL', () => {
     ["array['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11']::uuid[]", '_uuid'],
     [`array['{"a": 1}']::jsonb[]`, '_jsonb'],
     ["array['\\x01ff'::bytea, null]", '_bytea'],
+    ["array['1 day 02:03:04', null, '-1 mon -00:00:01']::interval[]", '_interval'],
   ];
 
   it('decodes binary parameters (typsend bytes) to values PostgreSQL reads as the original', async () => {
@@ -412,6 +421,31 @@ describe('planned Bind parameters read back by PostgreSQL', () => {
       const typeOid = resolveColumn({ typeName }).typeOid;
       const plan = planParameter({ number: 1, value: Buffer.from(res[2 * i]!, 'hex'), format: 1, typeOid });
       expect(await readBack(plan), expr).toBe(res[2 * i + 1]);
+    }
+  });
+
+  it('decodes binary intervals to text that every IntervalStyle reads as the original', async () => {
+    // The originals are kept as values (read under the default style), since sql_standard
+    // reads a literal such as '-3 days 04:00:00' differently.
+    const intervals = ["'-1 mon +2 days -00:00:00.5'", "'-1 mon 2 days 03:00:00'", "'-3 days 04:00:00'", "'1 year -2 mons'", "'-00:00:01'"];
+    await client.query(
+      `create temp table interval_originals as select * from (values ${intervals.map((v, i) => `(${i}, ${v}::interval)`).join(', ')}) as o(k, v)`,
+    );
+    const sends = await rows("select encode(interval_send(v), 'hex') from interval_originals order by k");
+    try {
+      for (const style of ['postgres', 'postgres_verbose', 'sql_standard', 'iso_8601']) {
+        await client.query(`set intervalstyle = ${style}`);
+        for (let i = 0; i < intervals.length; i++) {
+          const plan = planParameter({ number: 1, value: Buffer.from(sends[i][0]!, 'hex'), format: 1, typeOid: OID.interval });
+          const [[same]] = await rows(
+            'select CAST($1::text AS interval)::text = (select v::text from interval_originals where k = $2)',
+            [plan.value.stringValue, i],
+          );
+          expect(same, `${intervals[i]} under ${style}`).toBe('t');
+        }
+      }
+    } finally {
+      await client.query('reset intervalstyle; drop table interval_originals');
     }
   });
 

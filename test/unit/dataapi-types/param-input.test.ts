@@ -128,6 +128,17 @@ describe('planParameter, binary format', () => {
     expect(binary('0000000a0eebb000' + '00004650', OID.timetz).value.stringValue).toBe('12:00:00-05');
   });
 
+  it('decodes interval (microseconds, days, months) to text with a sign on every field', () => {
+    // 1 day 02:03:04 (psycopg 3's binary timedelta)
+    expect(binary('00000001b81ee600' + '00000001' + '00000000', OID.interval)).toEqual({
+      value: { stringValue: '+0 mons +1 days +2:03:04' },
+      sqlType: 'interval',
+    });
+    // -1 mon +2 days -00:00:00.5
+    expect(binary('fffffffffff85ee0' + '00000002' + 'ffffffff', OID.interval).value.stringValue).toBe('-1 mons +2 days -0:00:00.5');
+    expect(codecError(() => binary('00', OID.interval)).sqlstate).toBe('22P03');
+  });
+
   it('decodes numeric', () => {
     expect(binary('0003000100000004000c0d801ed2', OID.numeric)).toEqual({
       value: { stringValue: '123456.7890' },
@@ -184,11 +195,11 @@ describe('planParameter, binary format', () => {
   });
 
   it('refuses binary input it does not decode with 0A000', () => {
-    expect(hasBinaryInput(OID.interval)).toBe(false);
+    expect(hasBinaryInput(OID.inet)).toBe(false);
     expect(hasBinaryInput(1007)).toBe(true);
-    const err = codecError(() => binary('00', OID.interval, 5));
+    const err = codecError(() => binary('00', OID.inet, 5));
     expect(err.sqlstate).toBe('0A000');
-    expect(err.message).toMatch(/parameter 5 of type interval/);
+    expect(err.message).toMatch(/parameter 5 of type inet/);
     expect(codecError(() => binary('00', 987654)).sqlstate).toBe('0A000');
   });
 });
