@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendMessage } from 'pg-protocol/dist/messages.js';
 import { FakeDataApi, affected, intRows, type Script } from './fake-data-api.js';
 import { SessionDriver, serialize, summary } from './session-driver.js';
+import { ClientFacingError } from '../../../src/protocol/client-error.js';
 
 const drivers: SessionDriver[] = [];
 
@@ -32,7 +33,13 @@ const script: Script = (sql) => {
   if (sql === 'SELECT n FROM t') return intRows(['n'], [[1], [2], [3], [4], [5]]);
   // The Describe probe of `SELECT $1 AS x` (describe.ts): PREPARE, the inferred types, the columns.
   if (/^PREPARE aurora_pg_proxy_describe \(unknown\) AS SELECT \$1 AS x$/.test(sql)) return affected(0);
-  if (/pg_prepared_statements WHERE name = 'aurora_pg_proxy_describe'/.test(sql)) return { records: [[{ stringValue: '25' }]], $metadata: {} };
+  if (/pg_prepared_statements p WHERE p\.name = 'aurora_pg_proxy_describe'/.test(sql)) return { records: [[{ stringValue: '25' }, { isNull: true }]], $metadata: {} };
+  // The check of a statement whose ParseComplete is held when Sync comes first (held-parse.ts).
+  if (/^PREPARE aurora_pg_proxy_parse_check AS SELECT \* FROM nope$/.test(sql)) {
+    return new ClientFacingError('42P01', 'relation "nope" does not exist', { position: 15 }, 'ERROR');
+  }
+  if (/^PREPARE aurora_pg_proxy_parse_check AS SELECT \d+$/.test(sql)) return affected(0);
+  if (/^DEALLOCATE aurora_pg_proxy_parse_check$/.test(sql)) return affected(0);
   if (/^DEALLOCATE aurora_pg_proxy_describe$/.test(sql)) return affected(0);
   if (/^SELECT \* FROM \(SELECT CAST\(NULL AS text\) AS x\n\) AS aurora_pg_proxy_describe LIMIT 0$/.test(sql)) {
     return { columnMetadata: [{ name: 'x', label: 'x', typeName: 'text', type: 12 }], records: [], $metadata: {} };
@@ -97,6 +104,16 @@ describe('Data API session, extended protocol', () => {
     expect(summary(closed)).toEqual(['closeComplete', 'parseComplete', 'readyForQuery I']);
     const portalGone = await d.roundTrip(serialize.execute({ portal: 'p1' }), serialize.sync());
     expect(summary(portalGone)).toEqual(['error 34000', 'readyForQuery I']);
+  });
+
+  it('answers a Parse PostgreSQL would refuse with its error in place of ParseComplete, and keeps no statement', async () => {
+    const d = await start(script);
+    const refused = await d.roundTrip(serialize.parse({ name: 'bad', text: 'SELECT * FROM nope' }), serialize.sync());
+    expect(summary(refused)).toEqual(['error 42P01', 'readyForQuery I']);
+    // The name was not kept: it can be prepared again, and the check ran without running anything.
+    const again = await d.roundTrip(serialize.parse({ name: 'bad', text: 'SELECT 8' }), serialize.bind({ statement: 'bad' }), serialize.execute(), serialize.sync());
+    expect(summary(again)).toEqual(['parseComplete', 'bindComplete', 'dataRow ["8"]', 'commandComplete SELECT 1', 'readyForQuery I']);
+    expect(d.api.executed.filter((sql) => !/^(PREPARE|DEALLOCATE) aurora_pg_proxy_parse_check/.test(sql))).toEqual(['SELECT 8']);
   });
 
   it('refuses a Bind with the wrong number of parameters', async () => {
