@@ -11,7 +11,6 @@ import { REPO_ROOT } from '../../harness/proxy-process.js';
 import { jdbcUrl, useTargets, type Target } from './targets.js';
 import { commonExpectations, compatSuite, type WorkloadResult } from './workload.js';
 import { DRIVER_SCHEMA } from './clients/driver-schema.js';
-import { DATA_API_DEFECTS } from './known-defects.js';
 
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
 const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'compat', 'clients', 'CompatJdbc.java');
@@ -60,7 +59,6 @@ compatSuite(
         types: ['serial', 'varchar', 'int4'],
       },
     },
-    knownDataApiDefects: { unique_fields: DATA_API_DEFECTS.errorFields, metadata: DATA_API_DEFECTS.jdbcTableMetadata },
   },
   targets,
 );

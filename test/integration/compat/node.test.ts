@@ -4,7 +4,6 @@
 import { expect } from 'vitest';
 import { useTargets } from './targets.js';
 import { ORM_INSERT, commonExpectations, compatSuite } from './workload.js';
-import { DATA_API_DEFECTS } from './known-defects.js';
 import { DRIVER_SCHEMA } from './clients/driver-schema.js';
 import { NODE_PG_TABLE, runNodePostgres } from './clients/node-postgres.js';
 import { POSTGRES_JS_TABLE, runPostgresJs } from './clients/postgres-js.js';
@@ -13,14 +12,12 @@ import { TYPEORM_TABLE, runTypeorm } from './clients/typeorm.js';
 
 const targets = useTargets();
 
-const { describeRunsDml, errorFields, sequelizeTimeZone } = DATA_API_DEFECTS;
 
 compatSuite(
   {
     client: 'node-postgres',
     run: runNodePostgres,
     expected: { schema: DRIVER_SCHEMA, ...commonExpectations(NODE_PG_TABLE) },
-    knownDataApiDefects: { unique_fields: errorFields },
   },
   targets,
 );
@@ -31,7 +28,6 @@ compatSuite(
     client: 'Postgres.js',
     run: runPostgresJs,
     expected: { schema: DRIVER_SCHEMA, ...commonExpectations(POSTGRES_JS_TABLE) },
-    knownDataApiDefects: { insert: describeRunsDml, unique_fields: errorFields },
   },
   targets,
 );
@@ -47,10 +43,6 @@ compatSuite(
       insert: ORM_INSERT,
       unique: { sqlstate: '23505', error: 'SequelizeUniqueConstraintError', after: 1 },
     },
-    // Sequelize cannot connect through data-api today, so every step fails.
-    knownDataApiDefects: Object.fromEntries(
-      ['schema', 'insert', 'types', 'nulls', 'update', 'delete', 'commit', 'rollback', 'unique', 'unique_fields'].map((s) => [s, sequelizeTimeZone]),
-    ),
   },
   targets,
 );
@@ -65,7 +57,6 @@ compatSuite(
       insert: ORM_INSERT,
       unique: { sqlstate: '23505', error: 'QueryFailedError', after: 1 },
     },
-    knownDataApiDefects: { unique_fields: errorFields },
   },
   targets,
 );

@@ -7,7 +7,6 @@ import { PYTHON, clientEnv, run } from '../../harness/clients.js';
 import { REPO_ROOT } from '../../harness/proxy-process.js';
 import { useTargets, type Target } from './targets.js';
 import { ORM_INSERT, commonExpectations, compatSuite, type WorkloadResult } from './workload.js';
-import { DATA_API_DEFECTS } from './known-defects.js';
 import { DRIVER_SCHEMA } from './clients/driver-schema.js';
 
 const CLIENTS_DIR = join(REPO_ROOT, 'test', 'integration', 'compat', 'clients');
@@ -37,7 +36,6 @@ function runScript(script: string): (target: Target) => Promise<WorkloadResult> 
   };
 }
 
-const { errorFields, withHoldCursor } = DATA_API_DEFECTS;
 
 compatSuite(
   {
@@ -45,7 +43,6 @@ compatSuite(
     prerequisite: requireModule('psycopg', 'python3-psycopg'),
     run: runScript('psycopg3_workload.py'),
     expected: { schema: DRIVER_SCHEMA, ...commonExpectations('compat_psycopg3') },
-    knownDataApiDefects: { unique_fields: errorFields },
   },
   targets,
 );
@@ -56,7 +53,6 @@ compatSuite(
     prerequisite: requireModule('psycopg2', 'python3-psycopg2'),
     run: runScript('psycopg2_workload.py'),
     expected: { schema: DRIVER_SCHEMA, ...commonExpectations('compat_psycopg2') },
-    knownDataApiDefects: { unique_fields: errorFields },
   },
   targets,
 );
@@ -72,7 +68,6 @@ compatSuite(
       insert: ORM_INSERT,
       unique: { sqlstate: '23505', error: 'IntegrityError', after: 1 },
     },
-    knownDataApiDefects: { unique_fields: errorFields },
   },
   targets,
 );
@@ -90,7 +85,6 @@ compatSuite(
       // Rows 1 and 3 (the committed one); 2 was deleted, 4 rolled back, 5 refused.
       iterator: [1, 3],
     },
-    knownDataApiDefects: { unique_fields: errorFields, iterator: withHoldCursor },
   },
   targets,
 );

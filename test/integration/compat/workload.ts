@@ -92,12 +92,6 @@ export interface CompatSpec {
   prerequisite?: () => Promise<void>;
   run(target: Target): Promise<WorkloadResult>;
   expected: Record<string, unknown>;
-  /**
-   * Steps that fail through data-api mode today because of a defect listed in issue 9 (being
-   * fixed on other branches): step -> the defect. They run as `it.fails`, so they turn red the
-   * moment the fix lands and the lead flips them to `it`.
-   */
-  knownDataApiDefects?: Record<string, string>;
 }
 
 /** One describe per target, one `it` per step; the workload runs once per target. */
@@ -112,13 +106,11 @@ export function compatSuite(spec: CompatSpec, targets: () => Record<TargetName, 
           dumpResult(spec.client, targetName, result);
         }, 180_000);
         for (const [stepName, value] of Object.entries(spec.expected)) {
-          const defect = targetName === 'data-api' ? spec.knownDataApiDefects?.[stepName] : undefined;
           const check = () => {
             expect(result[stepName], `step ${stepName} did not run: ${JSON.stringify(result)}`).toBeDefined();
             expect(result[stepName]).toEqual({ value });
           };
-          if (defect) it.fails(`${stepName} (fails today: ${defect})`, check);
-          else it(stepName, check);
+          it(stepName, check);
         }
       });
     }
