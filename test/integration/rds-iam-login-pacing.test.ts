@@ -15,8 +15,8 @@ afterEach(async () => {
 describe('rds-iam login pacing', () => {
   it('with one login per second and a 1 s connect timeout, a burst of six gets some in and refuses the rest with 53400', async () => {
     // At 1 login per second with a bucket of 1, of six clients that arrive together only those
-    // whose turn comes within 1 s (the bucket's token, then one per second) get in; however
-    // slowly a loaded machine spreads their arrival, the later ones are refused.
+    // whose turn comes within 1 s (the bucket's token, then one per second) get in; the later
+    // ones are refused unless their arrival were spread over several seconds.
     const proxy = await stack().startProxy({ extraArgs: ['--max-connect-rate', '1', '--connect-burst', '1', '--connect-timeout', '1'] });
     try {
       const acceptedBefore = stack().standIn.stats.accepted;
