@@ -252,7 +252,7 @@ export function startFastRelay(
   client.once('close', teardown);
   client.once('end', () => setImmediate(teardown));
   client.on('error', teardown);
-  // The cluster ended the connection. If it said why (a FATAL ErrorResponse), the client has
+  // The server ended the connection. If it said why (a FATAL ErrorResponse), the client has
   // that already; if not (network failure, a dropped socket), the client gets an ErrorResponse
   // rather than a bare close. A client that sent Terminate expects only the close.
   const upstreamGone = () => {
