@@ -55,6 +55,13 @@ export const DEFAULTS = {
   /** PostgreSQL's port, the default of RDS and Aurora PostgreSQL endpoints. */
   postgresPort: 5432,
   lifetimeNoticeMinutes: 5,
+  /** DSQL's documented login rate: 100 per second sustained, bursts to 1000. */
+  maxConnectRate: 100,
+  connectBurst: 1000,
+  occRetries: 3,
+  /** RDS advises IAM authentication below 200 new connections per second. */
+  rdsIamMaxConnectRate: 200,
+  rdsIamConnectBurst: 200,
   maxSigtermDelaySeconds: 0,
   metricsListen: { host: '127.0.0.1', port: 9090 },
   readinessCacheSeconds: 5,

@@ -4,9 +4,10 @@ import { parseHostPort } from '../server/addresses.js';
 import { ConfigError, DEFAULTS, type ListenerConfigOf, type ProxyConfig } from '../config/types.js';
 import { positiveInt } from '../config/validate.js';
 import { regionFromEndpoint } from './endpoint.js';
+import { addDsqlConnectionOptions, dsqlConnectionSettings, type DsqlConnectionFlags } from './connection-options.js';
 import { addCommonOptions, commonListenerConfig, envOption, processSettings, wrap, type CommonFlags } from '../cli/common-options.js';
 
-export interface DsqlFlags extends CommonFlags {
+export interface DsqlFlags extends CommonFlags, DsqlConnectionFlags {
   host: string;
   region?: string;
   profile?: string;
@@ -40,6 +41,7 @@ export function dsqlCommand(run: (config: ProxyConfig) => Promise<void>): Comman
         String(DEFAULTS.lifetimeNoticeMinutes),
       ),
     );
+  addDsqlConnectionOptions(cmd);
   addCommonOptions(cmd);
   cmd.action(async (flags: DsqlFlags) => run(dsqlConfigFromFlags(flags)));
   return cmd;
@@ -67,6 +69,7 @@ export function dsqlListenerFromFlags(flags: DsqlFlags): ListenerConfigOf<'dsql'
       upstreamCaFile: flags.upstreamCa,
       connectTimeoutSeconds: positiveInt('--connect-timeout', flags.connectTimeout),
       lifetimeNoticeMinutes: positiveInt('--lifetime-notice', flags.lifetimeNotice, { min: 0, max: 59 }),
+      ...dsqlConnectionSettings(flags),
     },
   };
 }

@@ -11,6 +11,11 @@ export interface DsqlSettings {
   upstreamCaFile?: string;
   connectTimeoutSeconds: number;
   lifetimeNoticeMinutes: number;
+  /** Cluster logins per second (token bucket refill) and the bucket's size. */
+  maxConnectRate: number;
+  connectBurst: number;
+  /** Times an implicit transaction failed by an OCC conflict is sent again (0: never). */
+  occRetries: number;
   /** Credentials given in code (the demo); the standard AWS chain otherwise. */
   credentials?: AwsCredentialIdentityProvider;
 }

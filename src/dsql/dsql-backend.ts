@@ -3,6 +3,8 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { NoticeFields } from '../protocol/messages.js';
 import { IamRelayBackend, type IamRelayObserver } from '../iam-relay/backend.js';
+import type { LoginPacerOptions } from '../iam-relay/login-pacer.js';
+import { OccRetrier, type OccObserver } from './occ-retry.js';
 import type { UpstreamService, UpstreamTarget } from '../iam-relay/upstream.js';
 import { dsqlSigner } from './signer.js';
 import { tokenActionForUser } from './endpoint.js';
@@ -17,9 +19,13 @@ export interface DsqlBackendOptions {
   lifetimeNoticeMinutes?: number;
   /** How long the cluster keeps a connection; DSQL's quota unless told otherwise. */
   connectionLifetimeMs?: number;
+  /** Token bucket for cluster logins (--max-connect-rate, --connect-burst); none: unpaced. */
+  pacing?: LoginPacerOptions;
+  /** --occ-retries; 0 or absent: conflicts go to the client. */
+  occRetries?: number;
 }
 
-export type DsqlObserver = IamRelayObserver;
+export type DsqlObserver = IamRelayObserver & OccObserver;
 
 /** DSQL ends every connection after 60 minutes (its quota page). */
 export const DSQL_MAX_CONNECTION_MS = 60 * 60 * 1000;
@@ -50,10 +56,17 @@ export class DsqlBackend extends IamRelayBackend {
         upstreamName: 'the DSQL cluster',
         refusedTokenAdvice: (fields, user) => dsqlRefusalAdvice(fields, user, hostname),
         lifetimeNotice: lifetimeNotice(opts),
+        pacing: opts.pacing,
+        createRetrier: occRetrierFactory(opts.occRetries ?? 0, observer),
       },
       observer,
     );
   }
+}
+
+/** Each session gets its own retrier; with no retries allowed, none at all (the relay's plain path). */
+function occRetrierFactory(retries: number, observer: OccObserver): (() => OccRetrier) | undefined {
+  return retries > 0 ? () => new OccRetrier(retries, observer) : undefined;
 }
 
 /**

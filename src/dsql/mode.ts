@@ -1,6 +1,6 @@
 // The dsql mode: `aurora-pg-proxy dsql`, in front of an Aurora DSQL cluster.
 import type { ModeDescriptor } from '../modes/descriptor.js';
-import { iamRelayMetrics } from '../iam-relay/metrics.js';
+import { dsqlMetrics } from './metrics.js';
 import { readUpstreamCa } from '../iam-relay/upstream-ca.js';
 import { IamRelayBackend } from '../iam-relay/backend.js';
 import { dsqlCommand, dsqlListenerFromFlags, type DsqlFlags } from './command.js';
@@ -28,10 +28,12 @@ export const dsqlMode: ModeDescriptor<'dsql', DsqlObserver> = {
         credentials: d.credentials,
         tokenTtlSeconds: d.tokenTtlSeconds,
         lifetimeNoticeMinutes: d.lifetimeNoticeMinutes,
+        pacing: { ratePerSecond: d.maxConnectRate, burst: d.connectBurst },
+        occRetries: d.occRetries,
       },
       observer,
     );
   },
-  metrics: iamRelayMetrics,
+  metrics: dsqlMetrics,
   tokenExpiry: (backend) => (backend instanceof IamRelayBackend ? () => backend.tokens.secondsUntilExpiry() : undefined),
 };

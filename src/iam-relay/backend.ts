@@ -8,7 +8,10 @@ import type { NoticeFields } from '../protocol/messages.js';
 import type { Backend, ClientSession } from '../server/types.js';
 import { IamTokenCache, type IamTokenSigner, type TokenEvents } from './token-cache.js';
 import { cancelUpstream, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
-import { startRelay, type RelayObserver } from './relay.js';
+import type { RelayHandle, RelayObserver } from './relay.js';
+import { startFastRelay } from './fast-relay.js';
+import type { AnswerRetrier } from './answer-retrier.js';
+import { LoginPacer, type LoginPacerOptions, type PacerObserver } from './login-pacer.js';
 
 export interface IamRelayBackendOptions {
   /** The mode name in logs and metrics: 'dsql', 'rds-iam'. */
@@ -29,15 +32,20 @@ export interface IamRelayBackendOptions {
   refusedTokenAdvice(fields: NoticeFields, user: string): string | undefined;
   /** A NOTICE sent this long after login, when the server ends connections at a fixed age (DSQL). */
   lifetimeNotice?: { afterMs: number; fields: NoticeFields };
+  /** Token bucket for logins to the server (--max-connect-rate, --connect-burst); none: unpaced. */
+  pacing?: LoginPacerOptions;
+  /** A fresh retrier for each session that may resend failed batches (DSQL's --occ-retries); none: never. */
+  createRetrier?: () => AnswerRetrier | null;
 }
 
-export interface IamRelayObserver extends RelayObserver, TokenEvents {
+export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObserver {
   upstreamConnected?(result: 'success' | 'failure', seconds: number): void;
 }
 
 export class IamRelayBackend implements Backend {
   readonly mode: string;
   readonly tokens: IamTokenCache;
+  private readonly pacer: LoginPacer | null;
 
   constructor(
     private readonly opts: IamRelayBackendOptions,
@@ -53,12 +61,15 @@ export class IamRelayBackend implements Backend {
       },
       observer,
     );
+    this.pacer = opts.pacing ? new LoginPacer({ upstreamName: opts.upstreamName, ...opts.pacing }, observer) : null;
   }
 
   async serve(session: ClientSession): Promise<void> {
     const t0 = performance.now();
     let upstream;
     try {
+      // A refused turn (53400) counts as a failed login: the client never reached the server.
+      await this.pacer?.acquire(this.opts.target.connectTimeoutMs);
       upstream = await openUpstream(this.opts.target, { ...session.parameters }, () => this.tokens.token(session.user));
       this.observer.upstreamConnected?.('success', (performance.now() - t0) / 1000);
     } catch (err) {
@@ -73,7 +84,10 @@ export class IamRelayBackend implements Backend {
     if (upstream.pending.length > 0) client.write(upstream.pending);
     if (session.pending.length > 0) socket.write(session.pending);
 
-    const relay = startRelay(client, socket, session.counters, this.observer, this.opts.upstreamName);
+    const relay = startFastRelay(client, socket, session.counters, this.observer, {
+      upstreamName: this.opts.upstreamName,
+      retrier: this.opts.createRetrier?.() ?? null,
+    });
     const onShutdown = () => relay.terminate(terminationFields(session.shutdownSignal.reason));
     session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
     const noticeTimer = this.scheduleLifetimeNotice(relay);
@@ -92,7 +106,7 @@ export class IamRelayBackend implements Backend {
     await probeUpstream(this.opts.target);
   }
 
-  private scheduleLifetimeNotice(relay: ReturnType<typeof startRelay>): NodeJS.Timeout | null {
+  private scheduleLifetimeNotice(relay: RelayHandle): NodeJS.Timeout | null {
     const notice = this.opts.lifetimeNotice;
     if (!notice) return null;
     const timer = setTimeout(() => relay.notice(notice.fields, encodeNoticeResponse), Math.max(0, notice.afterMs));

@@ -1,16 +1,19 @@
-// The metrics the IAM relay modes (dsql, rds-iam) add to a listener's: upstream logins and token
-// signing.
+// The metrics the IAM relay modes (dsql, rds-iam) add to a listener's: upstream logins, login
+// pacing and token signing.
 import type { Histogram, Counter } from 'prom-client';
 import type { MetricSet } from '../metrics/proxy-metrics.js';
 import { cached } from '../metrics/cached-child.js';
 import type { IamRelayObserver } from './backend.js';
 
-export type IamRelayMetrics = Required<Pick<IamRelayObserver, 'upstreamConnected' | 'generated'>>;
+export type IamRelayMetrics = Required<Pick<IamRelayObserver, 'upstreamConnected' | 'generated' | 'loginPaced'>>;
 
 export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetrics {
   const connectByResult = new Map<string, ReturnType<Histogram['labels']>>();
   const tokensByResult = new Map<string, ReturnType<Counter['labels']>>();
   const tokenSeconds = set.tokenGenerationDuration.labels(listener);
+  const pacingByOutcome = new Map<string, ReturnType<Counter['labels']>>();
+  // Created on first use: every listener gets these methods, whatever its mode.
+  let pacingSeconds: ReturnType<Histogram['labels']> | undefined;
   return {
     upstreamConnected: (result, seconds) => {
       cached(connectByResult, result, () => set.upstreamConnectDuration.labels(listener, result)).observe(seconds);
@@ -18,6 +21,10 @@ export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetri
     generated: (result, seconds) => {
       cached(tokensByResult, result, () => set.tokenGenerations.labels(listener, result)).inc();
       tokenSeconds.observe(seconds);
+    },
+    loginPaced: (outcome, seconds) => {
+      cached(pacingByOutcome, outcome, () => set.loginPacingWaits.labels(listener, outcome)).inc();
+      (pacingSeconds ??= set.loginPacingWaitDuration.labels(listener)).observe(seconds);
     },
   };
 }

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { createListenerMetrics, type ListenerMetrics } from './listener-metrics.js';
+import { flushRelayByteCounts } from '../iam-relay/metric-batcher.js';
 
 export const METRIC_PREFIX = 'aurora_pg_proxy_';
 
@@ -43,6 +44,10 @@ export interface MetricSet {
   dataApiTransportFailures: Counter<'listener' | 'operation' | 'code' | 'retried'>;
   errors: Counter<'listener' | 'mode' | 'sqlstate_class'>;
   transactionsOpen: Gauge<'listener'>;
+  loginPacingWaits: Counter<'listener' | 'outcome'>;
+  loginPacingWaitDuration: Histogram<'listener'>;
+  occRetries: Counter<'listener'>;
+  occRetryOutcomes: Counter<'listener' | 'outcome'>;
   buildInfo: Gauge<'version'>;
 }
 
@@ -53,6 +58,8 @@ export const TOKEN_GENERATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.
 export const QUERY_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 // The Data API gives up on a call after 45 seconds.
 export const DATA_API_CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 45];
+// A paced login waits at most its --connect-timeout.
+export const LOGIN_WAIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export function createProxyMetrics(opts: ProxyMetricsOptions = {}): ProxyMetrics {
   const registry = new Registry();
@@ -150,6 +157,8 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
       help: 'Bytes relayed between clients and the upstream.',
       labelNames: ['listener', 'direction'],
       registers,
+      // The relay hands its byte counts over in batches (iam-relay/metric-batcher.ts); a scrape takes what is pending.
+      collect: flushRelayByteCounts,
     }),
     queries: new Counter({
       name: `${METRIC_PREFIX}queries_total`,
@@ -193,6 +202,31 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
       name: `${METRIC_PREFIX}transactions_open`,
       help: 'Transactions currently open through the proxy.',
       labelNames: ['listener'],
+      registers,
+    }),
+    loginPacingWaits: new Counter({
+      name: `${METRIC_PREFIX}login_pacing_waits_total`,
+      help: 'Upstream logins that waited for a token of the --max-connect-rate bucket, by outcome (admitted, timeout).',
+      labelNames: ['listener', 'outcome'],
+      registers,
+    }),
+    loginPacingWaitDuration: new Histogram({
+      name: `${METRIC_PREFIX}login_pacing_wait_seconds`,
+      help: 'How long upstream logins waited for the --max-connect-rate bucket (only those that waited).',
+      labelNames: ['listener'],
+      buckets: LOGIN_WAIT_BUCKETS,
+      registers,
+    }),
+    occRetries: new Counter({
+      name: `${METRIC_PREFIX}occ_retries_total`,
+      help: 'Implicit transactions sent again after DSQL failed them with an optimistic-concurrency conflict (40001 OC000/OC001).',
+      labelNames: ['listener'],
+      registers,
+    }),
+    occRetryOutcomes: new Counter({
+      name: `${METRIC_PREFIX}occ_retry_outcomes_total`,
+      help: 'Retried implicit transactions by final outcome: succeeded, exhausted (the client got the 40001), failed_otherwise.',
+      labelNames: ['listener', 'outcome'],
       registers,
     }),
     buildInfo: new Gauge({

@@ -5,9 +5,10 @@ import { parseHostPort } from '../server/addresses.js';
 import { ConfigError, DEFAULTS, type ListenerConfigOf, type ProxyConfig } from '../config/types.js';
 import { positiveInt } from '../config/validate.js';
 import { addCommonOptions, commonListenerConfig, envOption, processSettings, wrap, type CommonFlags } from '../cli/common-options.js';
+import { addLoginPacingOptions, loginPacingSettings, type LoginPacingFlags } from '../iam-relay/pacing-options.js';
 import { regionFromRdsEndpoint } from './endpoint.js';
 
-export interface RdsIamFlags extends CommonFlags {
+export interface RdsIamFlags extends CommonFlags, LoginPacingFlags {
   host: string;
   port: string;
   region?: string;
@@ -33,6 +34,7 @@ export function rdsIamCommand(run: (config: ProxyConfig) => Promise<void>): Comm
     )
     .addOption(envOption('--upstream-ca <file>', 'extra PEM CA certificates trusted for the database, besides the RDS CAs', 'UPSTREAM_CA'))
     .addOption(envOption('--connect-timeout <seconds>', 'time allowed to reach the database', 'CONNECT_TIMEOUT', String(DEFAULTS.connectTimeoutSeconds)));
+  addLoginPacingOptions(cmd, 'database', { maxConnectRate: DEFAULTS.rdsIamMaxConnectRate, connectBurst: DEFAULTS.rdsIamConnectBurst });
   addCommonOptions(cmd);
   cmd.action(async (flags: RdsIamFlags) => run(rdsIamConfigFromFlags(flags)));
   return cmd;
@@ -61,6 +63,7 @@ export function rdsIamListenerFromFlags(flags: RdsIamFlags): ListenerConfigOf<'r
       connectTo: flags.connectTo ? wrap('--connect-to', () => parseHostPort(flags.connectTo!, host, port)) : undefined,
       upstreamCaFile: flags.upstreamCa,
       connectTimeoutSeconds: positiveInt('--connect-timeout', flags.connectTimeout),
+      ...loginPacingSettings(flags),
     },
   };
 }

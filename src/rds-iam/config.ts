@@ -12,6 +12,9 @@ export interface RdsIamSettings {
   connectTo?: HostPort;
   upstreamCaFile?: string;
   connectTimeoutSeconds: number;
+  /** Database logins per second (token bucket refill) and the bucket's size. */
+  maxConnectRate: number;
+  connectBurst: number;
   /** Credentials given in code (the demo); the standard AWS chain otherwise. */
   credentials?: AwsCredentialIdentityProvider;
 }

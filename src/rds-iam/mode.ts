@@ -28,6 +28,7 @@ export const rdsIamMode: ModeDescriptor<'rds-iam', RdsIamObserver> = {
         region: d.region,
         profile: d.profile,
         credentials: d.credentials,
+        pacing: { ratePerSecond: d.maxConnectRate, burst: d.connectBurst },
       },
       observer,
     );

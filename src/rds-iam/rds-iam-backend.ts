@@ -3,6 +3,7 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { NoticeFields } from '../protocol/messages.js';
 import { IamRelayBackend, type IamRelayObserver } from '../iam-relay/backend.js';
+import type { LoginPacerOptions } from '../iam-relay/login-pacer.js';
 import type { UpstreamService, UpstreamTarget } from '../iam-relay/upstream.js';
 import { rdsSigner, RDS_TOKEN_TTL_SECONDS } from './signer.js';
 import { RDS_CA_BUNDLE, RDS_CA_BUNDLE_NAME } from './trust.js';
@@ -16,6 +17,8 @@ export interface RdsIamBackendOptions {
   credentials?: AwsCredentialIdentityProvider;
   /** The CAs trusted besides the system roots; the RDS bundle unless told otherwise (the demo). */
   bundledCa?: { certificates: readonly string[]; name: string };
+  /** Token bucket for database logins (--max-connect-rate, --connect-burst); none: unpaced. */
+  pacing?: LoginPacerOptions;
 }
 
 export type RdsIamObserver = IamRelayObserver;
@@ -57,6 +60,7 @@ export class RdsIamBackend extends IamRelayBackend {
         readinessUser: 'aurora_pg_proxy_readiness',
         upstreamName: 'the RDS database',
         refusedTokenAdvice: (fields, user) => rdsRefusalAdvice(fields, user, hostname, opts.region),
+        pacing: opts.pacing,
       },
       observer,
     );

@@ -1,7 +1,8 @@
 // A local stand-in for an Aurora DSQL cluster endpoint, in front of a throwaway PostgreSQL. It
 // refuses what DSQL refuses at connect time (no TLS, no or wrong SNI, a token that is not a valid
 // SigV4 presigned URL for this endpoint, the wrong action for the user, too many connections),
-// then relays bytes to PostgreSQL unchanged, so the client sees PostgreSQL's own AuthenticationOk,
+// then relays bytes to PostgreSQL unchanged (except statements marked to fail with an OCC
+// conflict, see occ-injector.ts), so the client sees PostgreSQL's own AuthenticationOk,
 // ParameterStatus, BackendKeyData and ReadyForQuery. Tests point the proxy at it with
 // `--connect-to 127.0.0.1:PORT` while SNI, certificate checks and tokens use `hostname`.
 //
@@ -30,6 +31,7 @@ import {
   type NoticeFields,
   type StartupPacket,
 } from '../../src/protocol/index.js';
+import { pipeWithOccInjection, type OccInjectionStats } from './occ-injector.js';
 import { verifyDsqlToken, type AwsStaticCredentials, type TokenRejectReason } from './sigv4-verify.js';
 
 export interface DsqlStandInOptions {
@@ -77,6 +79,8 @@ export interface DsqlStandInStats {
   tokens: string[];
   /** CancelRequests forwarded to PostgreSQL. */
   cancelsForwarded: number;
+  /** Conflicts injected for statements marked `occ-conflict=N` (see occ-injector.ts). */
+  occ: OccInjectionStats;
 }
 
 export interface DsqlStandIn {
@@ -105,7 +109,14 @@ export async function startDsqlStandIn(opts: DsqlStandInOptions): Promise<DsqlSt
 }
 
 class StandInServer {
-  readonly stats: DsqlStandInStats = { connections: 0, accepted: 0, rejected: {}, tokens: [], cancelsForwarded: 0 };
+  readonly stats: DsqlStandInStats = {
+    connections: 0,
+    accepted: 0,
+    rejected: {},
+    tokens: [],
+    cancelsForwarded: 0,
+    occ: { injected: 0, remaining: new Map() },
+  };
   readonly secureContext: SecureContext;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -362,7 +373,7 @@ class ClientConnection {
       const early = this.reader.takeBuffered();
       if (early.length > 0) upstream.write(early);
       client.off('data', this.onData);
-      client.pipe(upstream);
+      pipeWithOccInjection(client, upstream, this.server.stats.occ);
       upstream.pipe(client);
       client.once('close', () => closeGently(upstream));
       upstream.once('close', () => closeGently(client));

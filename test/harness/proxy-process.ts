@@ -54,7 +54,14 @@ export interface ProxyProcess {
 
 export async function startProxyProcess(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; port?: number; readyPattern?: RegExp; readyTimeoutMs?: number } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    port?: number;
+    readyPattern?: RegExp;
+    readyTimeoutMs?: number;
+    /** Another build's bin/aurora-pg-proxy.js (benchmarks). */
+    cli?: string;
+  } = {},
 ): Promise<ProxyProcess> {
   if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
@@ -62,7 +69,7 @@ export async function startProxyProcess(
   const port = opts.port ?? (await freePort());
   const hasListen = args.includes('--listen') || args.includes('--config');
   const fullArgs = hasListen ? args : [...args, '--listen', `127.0.0.1:${port}`];
-  const child = spawn(process.execPath, [CLI, ...fullArgs], {
+  const child = spawn(process.execPath, [opts.cli ?? CLI, ...fullArgs], {
     env: { ...(opts.env ?? isolatedAwsEnv()), AURORA_PG_PROXY_LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

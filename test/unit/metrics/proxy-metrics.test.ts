@@ -46,6 +46,10 @@ describe('createProxyMetrics', () => {
       aurora_pg_proxy_data_api_transport_failures_total: 'counter',
       aurora_pg_proxy_errors_total: 'counter',
       aurora_pg_proxy_transactions_open: 'gauge',
+      aurora_pg_proxy_login_pacing_waits_total: 'counter',
+      aurora_pg_proxy_login_pacing_wait_seconds: 'histogram',
+      aurora_pg_proxy_occ_retries_total: 'counter',
+      aurora_pg_proxy_occ_retry_outcomes_total: 'counter',
       aurora_pg_proxy_build_info: 'gauge',
     });
   });

@@ -1,0 +1,292 @@
+// Side-by-side relay benchmark: pgbench -S over plain TCP to the middle process, against
+//   direct     PostgreSQL 15 itself over TLS (verify-full, SNI): no middle process
+//   pgbouncer  Debian pgbouncer in session mode, TLS (verify-full) to the same PostgreSQL
+//   proxy      `aurora-pg-proxy dsql --connect-to` the same PostgreSQL (TLS, SNI, verification)
+// for -M simple and -M prepared at 1, 8 and 32 clients, rounds interleaved so that the noise of a
+// shared machine falls on every path alike, plus new-connection-per-transaction (-C) rates.
+// Besides tps and latency it reports the middle process's CPU time per transaction, read from
+// /proc/<pid>/stat before and after each run: on a busy machine that is the steadier figure.
+//
+// PostgreSQL terminates TLS itself here (with a certificate for the cluster name and 127.0.0.1)
+// rather than sitting behind the DSQL stand-in, because the stand-in is a Node relay of its own
+// and would add its cost to the proxy's path only. PostgreSQL trusts loopback logins, so the
+// signed token is not checked here; the stand-in's tests cover that.
+//
+// Usage: npm run bench:relay   (environment: RELAY_BENCH_SECONDS, default 3; RELAY_BENCH_ROUNDS,
+// default 1; RELAY_BENCH_CLIENTS, default "1,8,32"; RELAY_BENCH_LABEL, a note stored with the
+// results; RELAY_BENCH_PROXY_ARGS, extra proxy flags; RELAY_BENCH_BASELINE_CLI, the
+// bin/aurora-pg-proxy.js of another build (e.g. an older commit's, built with node_modules linked)
+// measured as a fourth path in the same rounds, for before/after figures; RELAY_BENCH_PROFILE_DIR, write a CPU profile
+// of the proxy there). Results: bench/results/relay-compare.jsonl.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startPostgres, PG_BIN, type ThrowawayPostgres } from '../test/harness/postgres.js';
+import { createTestPki } from '../test/harness/pki.js';
+import { freePort } from '../test/harness/ports.js';
+import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env.RELAY_BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.RELAY_BENCH_ROUNDS ?? 1);
+const CLIENTS = (process.env.RELAY_BENCH_CLIENTS ?? '1,8,32').split(',').filter(Boolean).map(Number);
+const LABEL = process.env.RELAY_BENCH_LABEL ?? '';
+const HOST = 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws';
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+type Path = 'direct' | 'pgbouncer' | 'proxy' | 'proxyBaseline';
+interface Target {
+  path: Path;
+  /** The middle process whose CPU is measured; none for direct. */
+  pid?: number;
+  env: NodeJS.ProcessEnv;
+  args: string[];
+}
+
+interface Measurement {
+  tps: number;
+  latencyMs: number;
+  cpuUsPerTx?: number;
+  /** The part of cpuUsPerTx spent in the kernel (socket calls, loopback TCP). */
+  systemCpuUsPerTx?: number;
+}
+
+/** User and system CPU ticks of a process (all its threads). */
+function cpuTicks(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime, stime are 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
+const NO_TICKS = { user: 0, system: 0 };
+const perTx = (ticks: number, transactions: number) => +(((ticks / CLOCK_TICKS) * 1e6) / transactions).toFixed(1);
+
+async function pgbench(target: Target, extra: string[]): Promise<Measurement> {
+  const before = target.pid ? cpuTicks(target.pid) : NO_TICKS;
+  const { stdout } = await run(join(PG_BIN, 'pgbench'), [...target.args, ...extra, '-T', String(SECONDS), '--no-vacuum', 'postgres'], {
+    env: target.env,
+    maxBuffer: 16 << 20,
+  });
+  const after = target.pid ? cpuTicks(target.pid) : NO_TICKS;
+  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+  const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(stdout)?.[1]);
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1]);
+  const m: Measurement = { tps: Math.round(tps), latencyMs };
+  if (target.pid && transactions > 0) {
+    m.cpuUsPerTx = perTx(after.user + after.system - before.user - before.system, transactions);
+    m.systemCpuUsPerTx = perTx(after.system - before.system, transactions);
+  }
+  return m;
+}
+
+/** A folder the `postgres` user owns when we run as root (PostgreSQL and pgbouncer refuse root). */
+async function ownedScratch(): Promise<{ dir: string; uid?: number; gid?: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'apgp-relaybench-'));
+  if (process.getuid?.() !== 0) return { dir };
+  const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+  const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+  chownSync(dir, uid, gid);
+  return { dir, uid, gid };
+}
+
+function writeOwned(scratch: { dir: string; uid?: number; gid?: number }, name: string, text: string, mode = 0o644): string {
+  const path = join(scratch.dir, name);
+  writeFileSync(path, text);
+  chmodSync(path, mode);
+  if (scratch.uid !== undefined) chownSync(path, scratch.uid, scratch.gid!);
+  return path;
+}
+
+async function ensurePgbouncer(): Promise<string> {
+  for (const p of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) if (existsSync(p)) return p;
+  console.log('pgbouncer is missing: installing the Debian package');
+  await run('apt-get', ['update'], { maxBuffer: 64 << 20 });
+  await run('apt-get', ['install', '-y', 'pgbouncer'], { maxBuffer: 64 << 20, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  for (const p of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) if (existsSync(p)) return p;
+  throw new Error('pgbouncer is still missing after apt-get install');
+}
+
+async function startPgbouncer(
+  scratch: { dir: string; uid?: number; gid?: number },
+  db: ThrowawayPostgres,
+  caPath: string,
+): Promise<{ port: number; child: ChildProcess }> {
+  const bin = await ensurePgbouncer();
+  const port = await freePort();
+  const ca = writeOwned(scratch, 'bouncer-ca.crt', readFileSync(caPath, 'utf8'));
+  const users = writeOwned(scratch, 'userlist.txt', '"postgres" ""\n');
+  const ini = writeOwned(
+    scratch,
+    'pgbouncer.ini',
+    [
+      '[databases]',
+      `postgres = host=127.0.0.1 port=${db.port} dbname=postgres`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      `unix_socket_dir =`,
+      'auth_type = trust',
+      `auth_file = ${users}`,
+      'pool_mode = session',
+      'max_client_conn = 500',
+      'default_pool_size = 100',
+      'server_tls_sslmode = verify-full',
+      `server_tls_ca_file = ${ca}`,
+      'ignore_startup_parameters = extra_float_digits',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(bin, [ini], { uid: scratch.uid, gid: scratch.gid, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d) => {
+    if (log.length < 4096) log += d;
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      await run(join(PG_BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q']);
+      return { port, child };
+    } catch {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  child.kill();
+  throw new Error(`pgbouncer did not start: ${log}`);
+}
+
+/** With RELAY_BENCH_PROFILE_DIR set, the proxy writes a .cpuprofile there when it exits. */
+function profilingEnv(): Record<string, string> {
+  const dir = process.env.RELAY_BENCH_PROFILE_DIR;
+  if (!dir) return {};
+  return { RELAY_BENCH_PROFILE_DIR: dir, NODE_OPTIONS: `--require ${join(REPO_ROOT, 'bench', 'cpu-profile-preload.cjs')}` };
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function summarise(samples: Measurement[]): Measurement {
+  const m: Measurement = { tps: Math.round(mean(samples.map((s) => s.tps))), latencyMs: +mean(samples.map((s) => s.latencyMs)).toFixed(3) };
+  const cpu = samples.flatMap((s) => (s.cpuUsPerTx === undefined ? [] : [s.cpuUsPerTx]));
+  if (cpu.length > 0) m.cpuUsPerTx = +mean(cpu).toFixed(1);
+  const sys = samples.flatMap((s) => (s.systemCpuUsPerTx === undefined ? [] : [s.systemCpuUsPerTx]));
+  if (sys.length > 0) m.systemCpuUsPerTx = +mean(sys).toFixed(1);
+  return m;
+}
+
+async function main(): Promise<void> {
+  const scratch = await ownedScratch();
+  const pki = await createTestPki([HOST, '127.0.0.1']);
+  const cert = writeOwned(scratch, 'server.crt', pki.serverCertPem);
+  const key = writeOwned(scratch, 'server.key', pki.serverKeyPem, 0o600);
+  const db = await startPostgres({ settings: { ssl: 'on', ssl_cert_file: `'${cert}'`, ssl_key_file: `'${key}'` } });
+  let bouncer: { port: number; child: ChildProcess } | null = null;
+  let proxy: ProxyProcess | null = null;
+  let baseline: ProxyProcess | null = null;
+  try {
+    await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', '2', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
+    bouncer = await startPgbouncer(scratch, db, pki.caPath);
+    const extraProxyArgs = (process.env.RELAY_BENCH_PROXY_ARGS ?? '').split(' ').filter(Boolean);
+    proxy = await startProxyProcess(
+      ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', ...extraProxyArgs],
+      { env: isolatedAwsEnv({ ...credentialEnv(), ...profilingEnv() }) },
+    );
+    const baselineCli = process.env.RELAY_BENCH_BASELINE_CLI;
+    if (baselineCli) {
+      baseline = await startProxyProcess(
+        ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500'],
+        { env: isolatedAwsEnv(credentialEnv()), cli: baselineCli },
+      );
+    }
+    const plainEnv = { ...process.env, PGSSLMODE: 'disable', PGUSER: 'postgres' };
+    const targets: Target[] = [
+      {
+        path: 'direct',
+        env: { ...process.env, PGHOSTADDR: '127.0.0.1', PGSSLMODE: 'verify-full', PGSSLROOTCERT: pki.caPath, PGUSER: 'postgres' },
+        args: ['-h', HOST, '-p', String(db.port)],
+      },
+      { path: 'pgbouncer', pid: bouncer.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(bouncer.port)] },
+      { path: 'proxy', pid: proxy.child.pid, env: plainEnv, args: ['-h', proxy.host, '-p', String(proxy.port)] },
+    ];
+    if (baseline) {
+      targets.push({ path: 'proxyBaseline', pid: baseline.child.pid, env: plainEnv, args: ['-h', baseline.host, '-p', String(baseline.port)] });
+    }
+
+    const cases: Array<{ name: string; extra: string[] }> = [];
+    for (const clients of CLIENTS) {
+      const threads = String(Math.min(clients, 2));
+      for (const mode of ['simple', 'prepared']) {
+        cases.push({ name: `${mode}-${clients}`, extra: ['-S', '-M', mode, '-c', String(clients), '-j', threads] });
+      }
+    }
+    cases.push({ name: 'connect-per-tx-simple-4', extra: ['-S', '-C', '-M', 'simple', '-c', '4', '-j', '2'] });
+
+    const samples = new Map<string, Measurement[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of cases) {
+        // Interleaved, and the order rotated each round, so no path always runs first.
+        const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+        for (const t of order) {
+          const m = await pgbench(t, c.extra);
+          const key = `${c.name}/${t.path}`;
+          samples.set(key, [...(samples.get(key) ?? []), m]);
+          console.log(`round ${round + 1} ${key}: ${JSON.stringify(m)}`);
+        }
+      }
+    }
+
+    const results: Record<string, Record<string, unknown>> = {};
+    for (const c of cases) {
+      const row: Record<string, unknown> = {};
+      for (const t of targets) row[t.path] = summarise(samples.get(`${c.name}/${t.path}`)!);
+      const p = row.proxy as Measurement;
+      const b = row.pgbouncer as Measurement;
+      row.proxyOverPgbouncerTps = +(p.tps / b.tps).toFixed(2);
+      if (row.proxyBaseline) row.proxyOverBaselineTps = +(p.tps / (row.proxyBaseline as Measurement).tps).toFixed(2);
+      results[c.name] = row;
+    }
+    const line = {
+      date: new Date().toISOString(),
+      label: LABEL,
+      cpus: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      loadAverageAtEnd: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      proxyArgs: extraProxyArgs,
+      results,
+    };
+    const dir = join(REPO_ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    appendFileSync(join(dir, 'relay-compare.jsonl'), JSON.stringify(line) + '\n');
+    printTable(results);
+  } finally {
+    await proxy?.stop();
+    await baseline?.stop();
+    if (bouncer) {
+      bouncer.child.kill('SIGINT');
+      await new Promise((r) => (bouncer!.child.exitCode !== null ? r(null) : bouncer!.child.once('exit', r)));
+    }
+    await db.stop();
+    pki.cleanup();
+    rmSync(scratch.dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(results: Record<string, Record<string, unknown>>): void {
+  console.log('| case | direct TLS tps | pgbouncer tps | proxy tps | proxy/pgbouncer | CPU µs/tx pgbouncer / proxy (of which kernel) | baseline proxy tps, CPU µs/tx |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [name, row] of Object.entries(results)) {
+    const d = row.direct as Measurement;
+    const b = row.pgbouncer as Measurement;
+    const p = row.proxy as Measurement;
+    const base = row.proxyBaseline as Measurement | undefined;
+    const baseText = base ? `${base.tps}, ${base.cpuUsPerTx} (${base.systemCpuUsPerTx})` : '';
+    console.log(`| ${name} | ${d.tps} | ${b.tps} | ${p.tps} | ${row.proxyOverPgbouncerTps} | ${b.cpuUsPerTx ?? ''} (${b.systemCpuUsPerTx ?? ''}) / ${p.cpuUsPerTx ?? ''} (${p.systemCpuUsPerTx ?? ''}) | ${baseText} |`);
+  }
+}
+
+await main();
