@@ -10,6 +10,8 @@ import type { SessionSettings } from './settings.js';
 import type { Transaction } from './transaction.js';
 import type { CursorColumns } from './cursor-casts.js';
 import type { SessionObjects } from './session-objects.js';
+import type { DescribedStatement } from './describe.js';
+import type { ParsedStatement } from '../sql/index.js';
 
 export interface StatementOutcome {
   /** The result set's columns; null when the statement sends no rows. */
@@ -33,6 +35,8 @@ export interface RunnerContext {
   pageInTransactions: boolean;
   /** Temp objects, WITH HOLD cursors and table OIDs of the session (issue 9; session-objects.ts). */
   sessionObjects?: SessionObjects;
+  /** Describes a statement without running it (describe.ts), answered from the session's cache. */
+  describe?: (statement: ParsedStatement, paramTypes: number[]) => Promise<DescribedStatement>;
 }
 
 /** An error located in the client's statement text (an offset, not yet a Position). */

@@ -14,12 +14,13 @@ import { MessageChannel, StreamClosedError } from '../../server/message-channel.
 import type { ClientSession } from '../../server/types.js';
 import type { DataApiClient } from '../client/data-api-client.js';
 import { ProtocolMachine } from '../protocol/protocol-machine.js';
+import { parseStatement } from '../sql/index.js';
 import { StatementRegistry } from '../protocol/statement-registry.js';
 import { noticeResuming } from './answers.js';
 import { ClientInput, type Frame } from './client-input.js';
 import { ClientWriter } from './client-writer.js';
 import { DataApiHandler } from './data-api-handler.js';
-import type { DescribeCache } from './describe.js';
+import { describeStatement, type DescribeCache } from './describe.js';
 import { ParameterReports } from './parameter-reports.js';
 import type { DataApiSessionObserver, SessionContext } from './session-context.js';
 import { SessionSettings, type ServerFacts } from './settings.js';
@@ -88,6 +89,12 @@ export class DataApiSession {
         cursorColumns: new Map(),
         pageInTransactions: deps.pageInTransactions ?? false,
         sessionObjects,
+        describe: (statement, paramTypes) => {
+          // The session's temp names are qualified by its schema before the database sees the text.
+          const text = sessionObjects ? sessionObjects.rewriteText(statement.text) : statement.text;
+          const st = text === statement.text ? statement : parseStatement(text);
+          return describeStatement(deps.describeCache, deps.client, { ...st, paramTypes, paramCount: paramTypes.length }, () => noticeResuming(this.sc), tx);
+        },
       },
       cancelRequested: false,
       lastExtendedText: null,
