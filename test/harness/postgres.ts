@@ -39,12 +39,22 @@ async function lookupPostgresUser(): Promise<{ uid: number; gid: number } | null
 
 export interface StartPostgresOptions {
   settings?: Record<string, string>;
-  /** Major version; 15 (the default) is Debian's, others are installed on first use. */
+  /**
+   * Major version; 15 is Debian's, others are installed on first use. The default is 15, or
+   * APGP_PG_VERSION when set (CI runs the Data API suites a second time on 17 that way).
+   */
   version?: number;
 }
 
+function defaultVersion(): number {
+  const fromEnv = Number(process.env.APGP_PG_VERSION ?? '15');
+  if (!Number.isInteger(fromEnv) || fromEnv < 13) throw new Error(`APGP_PG_VERSION must be a PostgreSQL major version, not ${process.env.APGP_PG_VERSION}`);
+  return fromEnv;
+}
+
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<ThrowawayPostgres> {
-  const other = options.version !== undefined && options.version !== 15 ? await postgresBinaries(options.version) : null;
+  const version = options.version ?? defaultVersion();
+  const other = version !== 15 ? await postgresBinaries(version) : null;
   const serverBin = other?.bin ?? PG_BIN;
   const env = other ? { ...process.env, ...other.env } : process.env;
   const dir = mkdtempSync(join(tmpdir(), 'apgp-pg-'));

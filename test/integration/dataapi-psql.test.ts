@@ -139,7 +139,10 @@ describe('psql through the Data API proxy', () => {
       '\\du',
       '\\dp psql_meta.*',
     ];
-    for (const command of commands) {
+    // psql 15's \l reads pg_database columns that PostgreSQL 17 renamed: it fails straight
+    // against a newer server too, so it is compared only where psql and the server match.
+    const newerServer = Number(process.env.APGP_PG_VERSION ?? '15') > 15;
+    for (const command of commands.filter((c) => !(newerServer && c.startsWith('\\l')))) {
       const viaProxy = await psqlOk('proxy', ['-c', command]);
       const direct = await psqlOk('postgres', ['-c', command]);
       expect({ command, output: viaProxy }).toEqual({ command, output: direct });
@@ -157,7 +160,7 @@ describe('psql through the Data API proxy', () => {
     expect(await psqlOk('proxy', ['-c', '\\dv psql_meta.*'])).toContain('psql_meta | big_orders | view');
     expect(await psqlOk('proxy', ['-c', '\\di psql_meta.*'])).toContain('orders_note_uidx');
     expect(await psqlOk('proxy', ['-c', '\\dn'])).toContain('psql_meta');
-    expect(await psqlOk('proxy', ['-c', '\\l'])).toContain('template1');
+    if (!newerServer) expect(await psqlOk('proxy', ['-c', '\\l'])).toContain('template1');
     expect(await psqlOk('proxy', ['-c', '\\dt'])).toContain('psql_meta_plain');
   });
 
