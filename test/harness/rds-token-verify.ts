@@ -3,10 +3,9 @@
 // without its scheme, signed for service `rds-db`. We re-sign the same request with the
 // configured credentials, date and expiry (@smithy/signature-v4, as in sigv4-verify.ts) and
 // compare signatures in constant time. The checks before re-signing only give clearer reasons.
-import { timingSafeEqual } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../src/util/node-sha256.js';
-import type { AwsStaticCredentials } from './sigv4-verify.js';
+import { constantTimeEqual, type AwsStaticCredentials } from './sigv4-verify.js';
 
 export type RdsTokenRejectReason =
   | 'malformed'
@@ -102,12 +101,6 @@ async function presignedSignature(
   );
   const value = presigned.query?.['X-Amz-Signature'];
   return typeof value === 'string' ? value : '';
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** `<host>:<port>/?k=v&...`, parsed by hand so that nothing is normalised before re-signing. */
