@@ -3,7 +3,8 @@
 // real proxy and the emulator: after describing each kind of statement, a sequence has not
 // advanced, a row trigger's audit table has not grown and no row is locked; the row
 // descriptions equal the ones PostgreSQL itself sends for the same Describe; Postgres.js runs an
-// INSERT ... RETURNING with parameters and gets its values back.
+// INSERT ... RETURNING with parameters and gets its values back; a CALL is described from the
+// catalogue and runs once, and SQL EXECUTE is described from pg_prepared_statements.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import postgres from 'postgres';
@@ -26,6 +27,9 @@ const SETUP = `
   create trigger item_audit before insert or update or delete on item for each row execute function audit_row();
   create trigger other_audit before insert or update or delete on other for each row execute function audit_row();
   insert into other values (1, 'one'), (2, 'two');
+  create procedure add_item(inout n int, inout label text default null) language plpgsql as $$
+    begin insert into item (i, t) values (n, label) returning id into n; label := 'added'; end $$;
+  create procedure bump(step int) language sql as $$ update item set i = i + step $$;
   insert into item (i, t, v, n) values (1, 'a', 'x', 1.5), (2, 'b', 'y', 2.25);
 `;
 
@@ -59,6 +63,10 @@ const CASES: { name: string; sql: string; since?: number }[] = [
   },
   { name: 'INSERT after a data-modifying WITH', sql: 'with d as (delete from other returning id) insert into item (i) select id from d returning id, i' },
   { name: 'SELECT ... FOR UPDATE', sql: 'select id, t, v from item where i > $1 for update' },
+  { name: 'CALL of a procedure with INOUT arguments', sql: 'call add_item($1, $2)' },
+  { name: 'CALL with a default left out and a cast', sql: 'call public.add_item($1::int)' },
+  { name: 'CALL in named notation', sql: 'call add_item(label => $2, n => $1)' },
+  { name: 'CALL of a procedure with no result', sql: 'call bump($1)' },
   { name: 'EXPLAIN ANALYZE of an INSERT', sql: 'explain (analyze, format json) insert into item (i) values (5) returning id' },
   { name: 'EXPLAIN ANALYZE of an UPDATE', sql: 'explain analyze update item set i = 0' },
 ];
@@ -123,8 +131,18 @@ for (const version of VERSIONS) {
       const inTx = await sql.begin((tx) => tx.unsafe('insert into item (id, i) values ($1, $2) returning id, i', [101, 8], { prepare: true }));
       expect([...inTx]).toEqual([{ id: 101, i: 8 }]);
       expect((await admin.query('select last_value, is_called from item_id_seq')).rows[0]).toEqual(seqBefore);
-      // The trigger fired once per statement run (insert, update, insert), never for a Describe.
-      expect((await admin.query<{ n: number }>('select count(*)::int as n from audit')).rows[0].n).toBe(before + 3);
+      // A CALL is described from the catalogue: the procedure runs once, for the Execute.
+      const called = await sql`call add_item(${9}, ${'nine'})`;
+      expect([...called]).toEqual([{ n: Number(seqBefore.last_value) + 1, label: 'added' }]);
+      // SQL EXECUTE, described from pg_prepared_statements inside the transaction that prepared it.
+      const executed = await sql.begin(async (tx) => {
+        await tx.unsafe('prepare pick (int) as select id, t, $1 * 2 as twice from item where id = $1');
+        return tx.unsafe('execute pick(100)', [], { prepare: true });
+      });
+      expect([...executed]).toEqual([{ id: 100, t: 'again', twice: 200 }]);
+      await expect(sql.unsafe('execute pick(100)', [], { prepare: true })).rejects.toMatchObject({ code: '26000' });
+      // The trigger fired once per statement run (insert, update, insert, call), never for a Describe.
+      expect((await admin.query<{ n: number }>('select count(*)::int as n from audit')).rows[0].n).toBe(before + 4);
     });
   });
 }

@@ -106,6 +106,17 @@ describe('aurora-pg-proxy demo', () => {
         'Ada Lovelace|25.00',
         'Hedy Lamarr|291.00',
       ]);
+      // Temp objects made inside a transaction: the session's schema is made in that same
+      // transaction, since the demo's database (PGlite) has one connection that the open
+      // transaction holds; a rolled-back one takes its temp table with it, as in PostgreSQL.
+      const temp = await runPsql(
+        demo.psqlLine,
+        `-X -A -t -v ON_ERROR_STOP=1 -c 'begin' -c 'create temp table scratch (n int)' -c 'rollback' ` +
+          `-c 'begin' -c 'create temp table picks as select id from customers where id <= 2' -c 'savepoint s' -c 'rollback to s' ` +
+          `-c 'create temp sequence tick' -c 'commit' -c 'select count(*) from picks' -c 'select to_regclass($$scratch$$) is null'`,
+      );
+      expect(temp.stderr).toBe('');
+      expect(temp.stdout.trim().split('\n')).toEqual(['BEGIN', 'CREATE TABLE', 'ROLLBACK', 'BEGIN', 'SELECT 2', 'SAVEPOINT', 'ROLLBACK', 'CREATE SEQUENCE', 'COMMIT', '2', 't']);
       // A failing statement gets PostgreSQL's own error, and the demo keeps serving.
       const bad = await runPsql(demo.psqlLine, `-X -c 'select * from no_such_table'`);
       expect(bad.code).toBe(1);

@@ -10,11 +10,12 @@
 //   under the same LIMIT 0. A data-changing statement is always PREPAREd first, so that its own
 //   errors come back as PostgreSQL reports them; on PostgreSQL 16+ the column count is checked
 //   against pg_prepared_statements.result_types. What cannot be rewritten is refused (0A000).
-// - EXPLAIN: answered without a call (one column, QUERY PLAN).
+// - EXPLAIN: answered without a call (one column, QUERY PLAN);
+// - CALL and SQL EXECUTE: from the catalogues (describe-call.ts).
 // The answer is cached per statement text and declared types, so only the first Describe costs calls.
 import type { ColumnMetadata, ExecuteStatementCommandOutput } from '@aws-sdk/client-rds-data';
 import type { DataApiClient } from '../client/data-api-client.js';
-import { offsetToPosition, renderPlaceholders, toDataApiSql, type ParsedStatement } from '../sql/index.js';
+import { offsetToPosition, parseStatement, renderPlaceholders, toDataApiSql, type ParsedStatement } from '../sql/index.js';
 import { typeByOid } from '../types/index.js';
 import { ClientFacingError } from '../../protocol/client-error.js';
 import { SqlState } from '../../protocol/sqlstate.js';
@@ -23,6 +24,7 @@ import type { Transaction } from './transaction.js';
 import { insertParameterTypes } from './insert-param-types.js';
 import { bareTargetParameters } from '../sql/bare-targets.js';
 import { returningProbe } from '../sql/returning-probe.js';
+import { describeCall, preparedBehindExecute } from './describe-call.js';
 import { tokenize, isTrivia } from '../sql/lexer.js';
 
 export interface DescribedStatement {
@@ -74,6 +76,25 @@ export async function describeStatement(
   const cached = cache.get(key);
   if (cached) return cached;
 
+  // CALL and SQL EXECUTE: answered from the catalogues, never by running them (describe-call.ts).
+  const readCatalog = (sql: string) => (tx?.open ? tx.execute({ sql }, onResuming) : client.execute({ sql }, onResuming));
+  if (st.classified.kind === 'execute' || (st.classified.kind === 'generic' && st.classified.verb === 'CALL')) {
+    if (tx?.status === 'E') throw abortedTransactionError();
+    if (st.classified.kind === 'execute') {
+      // Not cached: the name may be prepared again with another query.
+      const behind = await preparedBehindExecute(st.classified, tx?.open ? readCatalog : null);
+      return describeStatement(cache, client, { ...behind, paramTypes: declared, paramCount: st.paramCount }, onResuming, tx);
+    }
+    const shape = await describeCall(st, declared, readCatalog, async (expressions, known) => {
+      const select = parseStatement(`SELECT ${expressions.map((e) => `(${e})`).join(', ')}`);
+      const inferred = await describeStatement(cache, client, { ...select, paramTypes: known, paramCount: known.length }, onResuming, tx);
+      return inferred.paramTypes;
+    });
+    const result = { ...shape, checked: true };
+    cache.set(key, result);
+    return result;
+  }
+
   const needsTypes = declared.some((t) => t === 0);
   const needsColumns = st.classified.returnsRows !== false && st.classified.kind !== 'empty';
   if (!needsTypes && !needsColumns) {
@@ -88,9 +109,8 @@ export async function describeStatement(
   }
   if (!needsColumns && tx?.status !== 'E') {
     // A plain INSERT ... VALUES: one catalog read instead of the probe's five calls.
-    const read = (sql: string) => (tx?.open ? tx.execute({ sql }, onResuming) : client.execute({ sql }, onResuming));
     let checked = false;
-    const paramTypes = await insertParameterTypes(st.text, declared, read, () => (checked = true), st.tokens);
+    const paramTypes = await insertParameterTypes(st.text, declared, readCatalog, () => (checked = true), st.tokens);
     if (paramTypes) {
       const result = { paramTypes, columns: null, checked };
       cache.set(key, result);

@@ -33,6 +33,8 @@ type Render = () => RenderedStatement;
 export class SessionObjects {
   private readonly schema = newSessionSchemaName();
   private schemaCreated = false;
+  /** The schema was made inside the open transaction: it exists only if that transaction commits. */
+  private schemaInTransaction = false;
   private readonly temps = new TempObjects();
   private readonly held = new HeldCursors();
   /** ON COMMIT actions of a committed transaction, run before the session's next statement. */
@@ -59,6 +61,13 @@ export class SessionObjects {
 
   /** The session's transaction ended (wired to Transaction's events). */
   transactionEnded(committed: boolean): void {
+    if (this.schemaInTransaction) {
+      this.schemaInTransaction = false;
+      if (!committed) {
+        this.schemaCreated = false;
+        this.shared.schemas.forget(this.schema);
+      }
+    }
     this.pending.push(...this.temps.transactionEnded(committed, this.schema));
     this.held.transactionEnded(committed);
   }
@@ -170,8 +179,12 @@ export class SessionObjects {
   }
 
   private async ensureSchema(ctx: RunnerContext): Promise<void> {
-    if (this.schemaCreated) return;
-    await this.shared.schemas.create(this.schema, ctx.onResuming).catch((err: unknown) => {
+    // Made in this transaction, it may since have gone with a ROLLBACK TO SAVEPOINT: IF NOT EXISTS.
+    if (this.schemaCreated && !this.schemaInTransaction) return;
+    const creation = ctx.tx.open
+      ? this.shared.schemas.createInTransaction(this.schema, (sql) => ctx.tx.execute({ sql }, ctx.onResuming))
+      : this.shared.schemas.create(this.schema, ctx.onResuming);
+    await creation.catch((err: unknown) => {
       if (!(err instanceof ClientFacingError && err.sqlstate === SqlState.INSUFFICIENT_PRIVILEGE)) throw err;
       throw new ClientFacingError(err.sqlstate, err.message, {
         hint:
@@ -180,6 +193,7 @@ export class SessionObjects {
       }, 'ERROR');
     });
     this.schemaCreated = true;
+    this.schemaInTransaction = ctx.tx.open;
   }
 
   private async runPending(): Promise<void> {

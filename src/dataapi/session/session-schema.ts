@@ -69,6 +69,25 @@ export class SessionSchemas {
     private readonly heartbeatMs = HEARTBEAT_INTERVAL_MS,
   ) {}
 
+  /**
+   * Creates the schema inside the client's open transaction (`inTransaction`): a call outside it
+   * could wait for a lock that transaction holds, or, on a single-connection database such as
+   * the demo's, for the transaction itself. The schema then lives or dies with that transaction,
+   * as PostgreSQL's own temp objects would; `forget` is for a rollback.
+   */
+  async createInTransaction(name: string, inTransaction: (sql: string) => Promise<unknown>): Promise<void> {
+    await inTransaction(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(name)}`);
+    this.live.add(name);
+    await inTransaction(heartbeatSql([name]));
+    this.armHeartbeat();
+  }
+
+  /** The schema went with a rolled-back transaction: nothing to drop, nothing to keep alive. */
+  forget(name: string): void {
+    this.live.delete(name);
+    if (this.live.size === 0) this.stopHeartbeat();
+  }
+
   /** Creates the schema (outside any transaction, so a rollback of the client's keeps it). */
   async create(name: string, onResuming?: () => void): Promise<void> {
     this.swept ??= this.client.execute({ sql: sweepSql() }, onResuming).then(
