@@ -113,6 +113,15 @@ describe('Data API service errors', () => {
       [{ status: 400, type: 'StatementTimeoutException', message: 'Request timed out' }, '57014', /45 seconds/],
       [{ status: 404, type: 'TransactionNotFoundException', message: 'Transaction abc is not found' }, '25P03', /3 minutes/],
       [{ status: 400, type: 'InvalidSecretException', message: 'bad secret' }, '28000', /--secret-arn/],
+      [
+        {
+          status: 400,
+          type: 'ValidationException',
+          message: "1 validation error detected: Value 'insert into t values (1), ...' at 'sql' failed to satisfy constraint: Member must have length less than or equal to 65536",
+        },
+        '54000',
+        /COPY .*batch_size/,
+      ],
     ];
     for (const [failure, sqlstate, hint] of cases) {
       script.push(failure);

@@ -159,6 +159,17 @@ export function classifyDataApiError(raw: unknown): ClassifiedError {
       );
     case 'ValidationException':
     case 'BadRequestException':
+      if (/at 'sql' failed to satisfy constraint: Member must have length/i.test(message)) {
+        return result(
+          err(
+            SqlState.PROGRAM_LIMIT_EXCEEDED,
+            'statement too long for the Data API: one statement may have at most 65536 characters',
+            'The statement was not run. Load many rows with COPY ... FROM STDIN (psql \\copy), which the proxy sends in chunks, ' +
+              'or insert in smaller batches (Django: bulk_create(..., batch_size=500)); bound parameters do not count toward this limit.',
+          ),
+          'bad_request',
+        );
+      }
       return result(err(/too long|length|size/i.test(message) ? SqlState.PROGRAM_LIMIT_EXCEEDED : SqlState.INVALID_PARAMETER_VALUE, message), 'bad_request');
     case 'DatabaseResumingException':
       return result(err(SqlState.CANNOT_CONNECT_NOW, 'the database is resuming after a pause; try again in a few seconds'), 'resuming', 'resuming');
