@@ -325,7 +325,7 @@ describe('Django QuerySet.iterator() through the Data API proxy', () => {
         "    c.execute('DROP TABLE IF EXISTS django_held_items')",
         'with connection.schema_editor() as editor:',
         '    editor.create_model(Item)',
-        "Item.objects.bulk_create([Item(name='item %d' % i, n=i) for i in range(4321)], batch_size=200)",
+        "Item.objects.bulk_create([Item(name='item %d' % i, n=i) for i in range(4321)])", // Django's default batch: one INSERT of every row, over 64 KiB
         'seen = [(i.id, i.n) for i in Item.objects.filter(n__gte=7).order_by(\'-n\').iterator(chunk_size=1000)]',
         "print('iterated', len(seen), seen[0][1], seen[-1][1], sum(n for _, n in seen))",
         "print('ids ascend as n descends', all(a[0] > b[0] for a, b in zip(seen, seen[1:])))",

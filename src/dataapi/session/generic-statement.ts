@@ -8,6 +8,7 @@ import { castStatement, planTextCasts } from './text-casts.js';
 import { expandExecute } from './prepared-query.js';
 import type { SetConfigCall } from '../sql/set-config-call.js';
 import { runClientSetConfig } from './client-settings.js';
+import { needsParts, runInsertInParts } from './long-insert.js';
 import type { RenderedStatement } from './render.js';
 import { SELECT_LIKE, locateError, simple, type RunOptions, type RunnerContext, type StatementOutcome } from './outcome.js';
 
@@ -49,6 +50,11 @@ export async function runGeneric(
   // The Data API ends a transaction in which a result exceeds 1 MiB. One the proxy opened and
   // ran nothing of the client's in can be begun again; the client's own cannot.
   const restartable = !tx.open || (tx.implicit && tx.untouched);
+  if (needsParts(rendered) && statement.kind === 'generic' && statement.verb === 'INSERT') {
+    const parts = await runInsertInParts(ctx, rendered, () => beginWithSettings(ctx, true));
+    if (parts?.columns) return { ...simple(''), columns: parts.columns, rows: new BufferedRows(parts.columns, parts.records), tag: tagFor, affected: parts.affected };
+    if (parts) return { ...simple(''), tag: (n) => tagFor(n || parts.affected), affected: parts.affected };
+  }
   try {
     const out = await tx
       .execute({ sql: rendered.sql, parameters: rendered.parameters }, ctx.onResuming)
