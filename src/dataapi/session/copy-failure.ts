@@ -62,9 +62,11 @@ export class CopyFailureLocator {
         copyErrorContext(this.target.relationName, row.line, { column: this.target.columns[column.index].name, value: row.values[column.index] }),
       );
     }
+    // Asked now: once the row's INSERT has failed, the transaction answers nothing more.
+    const oneAtATime = await insertsOneRowAtATime(this.ctx, this.target);
     const single = await this.attempt(this.statements.insert(), [row]);
     if (single.ok) return chunkError;
-    return withCopyContext(single.error, await this.lineContext(single.error, row));
+    return withCopyContext(single.error, this.lineContext(single.error, row, oneAtATime));
   }
 
   /** The first column whose value does not convert, found on prefixes of the row's columns. */
@@ -95,11 +97,10 @@ export class CopyFailureLocator {
    * COPY, outside its error context; a unique or exclusion violation found when a batch of rows
    * is flushed names the line without its text; anything else names the line with its text.
    */
-  private async lineContext(error: DataApiError, row: PendingRow): Promise<string | null> {
+  private lineContext(error: DataApiError, row: PendingRow, oneAtATime: boolean): string | null {
     if (error.sqlstate === '23503') return null;
-    if (error.sqlstate === '23505' || error.sqlstate === '23P01') {
-      const oneAtATime = await insertsOneRowAtATime(this.ctx, this.target).catch(() => false);
-      if (!oneAtATime) return copyErrorContext(this.target.relationName, row.line);
+    if ((error.sqlstate === '23505' || error.sqlstate === '23P01') && !oneAtATime) {
+      return copyErrorContext(this.target.relationName, row.line);
     }
     return copyErrorContext(this.target.relationName, row.line, { lineText: row.text });
   }

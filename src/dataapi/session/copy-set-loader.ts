@@ -12,6 +12,7 @@ import { CHUNK_PARAMETER_BYTES, ChunkStatements, type PendingRow } from './copy-
 import { CopyFailureLocator, isDatabaseError } from './copy-failure.js';
 import type { CopyTarget } from './copy-target.js';
 import type { CopyRowSink } from './copy-row-sink.js';
+import type { CopyInputSettings } from './copy-input-settings.js';
 
 const CHUNK_SAVEPOINT = 'apgp_copy_chunk';
 
@@ -23,12 +24,16 @@ export class SetBasedCopyLoader implements CopyRowSink {
   private pendingBytes = 2;
   private sentChunks = 0;
   private inserted = 0;
+  /** What the client's transaction had before the COPY set its TimeZone/DateStyle (to put back). */
+  private previousSettings: (string | undefined)[] | null = null;
 
   constructor(
     private readonly ctx: RunnerContext,
     private readonly target: CopyTarget,
     /** Settings that must be applied in a transaction (SET LOCAL at BEGIN): no lone statement then. */
     private readonly needsTransactionForSettings: boolean,
+    /** The client's TimeZone and DateStyle, when they are not the database's (copy-input-settings.ts). */
+    private readonly inputSettings: CopyInputSettings | null,
   ) {
     this.statements = new ChunkStatements(target);
     this.insertSql = this.statements.insert();
@@ -55,6 +60,9 @@ export class SetBasedCopyLoader implements CopyRowSink {
   async finish(): Promise<number> {
     await this.sendChunk(true);
     if (this.ownTransaction && this.ctx.tx.open) await this.ctx.tx.commit();
+    else if (this.inputSettings && this.previousSettings) {
+      await this.ctx.tx.execute({ sql: this.inputSettings.restore(this.previousSettings) }, this.ctx.onResuming);
+    }
     return this.inserted;
   }
 
@@ -69,8 +77,9 @@ export class SetBasedCopyLoader implements CopyRowSink {
     this.pending = [];
     this.pendingBytes = 2;
     const { tx } = this.ctx;
-    const alone = last && this.sentChunks === 0 && this.ownTransaction && !this.needsTransactionForSettings;
-    if (!alone && !tx.open) await beginWithSettings(this.ctx, true);
+    const alone = last && this.sentChunks === 0 && this.ownTransaction && !this.needsTransactionForSettings && !this.inputSettings;
+    if (!alone && !tx.open) await this.begin();
+    if (this.inputSettings && !this.previousSettings) await this.applyInputSettings();
     const firstOfOwn = this.ownTransaction && this.sentChunks === 0;
     const guarded = tx.open && !firstOfOwn;
     if (guarded) await tx.execute({ sql: `SAVEPOINT ${CHUNK_SAVEPOINT}` }, this.ctx.onResuming);
@@ -83,12 +92,22 @@ export class SetBasedCopyLoader implements CopyRowSink {
         await tx.execute({ sql: `ROLLBACK TO SAVEPOINT ${CHUNK_SAVEPOINT}` }, this.ctx.onResuming);
       } else {
         if (tx.open) await tx.rollback();
-        await beginWithSettings(this.ctx, true);
+        await this.begin();
+        if (this.inputSettings) await this.applyInputSettings();
       }
       throw await new CopyFailureLocator(this.ctx, this.target, this.statements).locate(rows, err);
     }
     if (guarded) await tx.execute({ sql: `RELEASE SAVEPOINT ${CHUNK_SAVEPOINT}` }, this.ctx.onResuming);
     this.sentChunks++;
     this.inserted += rows.length;
+  }
+
+  private async begin(): Promise<void> {
+    await beginWithSettings(this.ctx, true);
+  }
+
+  private async applyInputSettings(): Promise<void> {
+    const out = await this.ctx.tx.execute({ sql: this.inputSettings!.apply }, this.ctx.onResuming);
+    this.previousSettings = (out.records?.[0] ?? []).map((f) => f.stringValue);
   }
 }

@@ -24,6 +24,7 @@ import { loadCopyTarget } from './copy-target.js';
 import { SetBasedCopyLoader } from './copy-set-loader.js';
 import { BatchExecuteCopyLoader, batchLoaderRequested } from './copy-batch-loader.js';
 import type { CopyRowSink } from './copy-row-sink.js';
+import { copyInputSettings } from './copy-input-settings.js';
 
 type CopyStatement = Extract<ClassifiedStatement, { kind: 'copy' }>;
 
@@ -58,7 +59,7 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
   const parser = new CopyInParser(statement.options, names, target.relationName);
   const sink: CopyRowSink = batchLoaderRequested()
     ? new BatchExecuteCopyLoader(c.ctx, target)
-    : new SetBasedCopyLoader(c.ctx, target, c.settings.hasServerSettings);
+    : new SetBasedCopyLoader(c.ctx, target, c.settings.hasServerSettings, copyInputSettings(c.settings));
 
   c.out.send(encodeCopyInResponse(0, names.map(() => 0)));
   await c.out.flush();
