@@ -17,7 +17,7 @@ const SCHEMA: Record<Side, string> = { direct: 'cpd', proxy: 'cpp' };
 
 interface CopyCase {
   name: string;
-  /** Set-up with `S` for the side's schema; the table COPY loads is S.t. */
+  /** Set-up with `S.` (or `{S}`) for the side's schema; the table COPY loads is S.t. */
   setup: string;
   copy: string;
   data: string | Buffer;
@@ -59,7 +59,7 @@ function describeMessages(messages: { name: string }[], side: Side): string[] {
 async function runSide(c: CopyCase, side: Side): Promise<Outcome> {
   const schema = SCHEMA[side];
   await direct.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
-  await direct.query(c.setup.replaceAll('S.', `${schema}.`));
+  await direct.query(c.setup.replaceAll('S.', `${schema}.`).replaceAll('{S}', schema));
   const target = side === 'direct' ? stack().db : stack().proxy;
   const conn = await RawConnection.open(target.host, target.port);
   const messages: string[] = [];
@@ -167,6 +167,39 @@ const CASES: CopyCase[] = [
     copy: 'COPY S.t FROM STDIN',
     data: lines('1\tx', '2\ty', '3\tz'),
     extraTables: ['log'],
+  },
+  {
+    name: 'WHERE: rows failing the condition are not inserted nor counted',
+    setup: 'CREATE TABLE S.t (a integer, b text, c integer DEFAULT 7)',
+    copy: "COPY S.t (a, b) FROM STDIN WHERE a > 1 AND t.b <> 'skip'",
+    data: lines('1\tx', '2\ty', '3\tskip', '4\tz'),
+    expected: ['tag COPY 2'],
+  },
+  {
+    name: 'WHERE does not spare a filtered row its conversion',
+    setup: 'CREATE TABLE S.t (a integer, b integer)',
+    copy: 'COPY S.t FROM STDIN WHERE a > 1',
+    data: lines('2\t1', '1\tx'),
+  },
+  {
+    name: 'a BEFORE trigger that skips rows: they are not counted',
+    setup:
+      'CREATE TABLE S.t (a integer); ' +
+      'CREATE FUNCTION S.odd_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.a % 2 = 0 THEN RETURN NULL; END IF; RETURN NEW; END $$; ' +
+      'CREATE TRIGGER o BEFORE INSERT ON S.t FOR EACH ROW EXECUTE FUNCTION S.odd_only()',
+    copy: 'COPY S.t FROM STDIN',
+    data: lines('1', '2', '3', '4', '5'),
+    expected: ['tag COPY 3'],
+  },
+  {
+    name: 'no INSERT privilege: the error has no COPY context',
+    setup:
+      "DO $$ BEGIN CREATE ROLE apgp_copy_limited; EXCEPTION WHEN duplicate_object THEN NULL; END $$; " +
+      'CREATE TABLE S.t (a integer); GRANT USAGE ON SCHEMA {S} TO apgp_copy_limited; GRANT SELECT ON S.t TO apgp_copy_limited',
+    before: ['SET ROLE apgp_copy_limited'],
+    copy: 'COPY S.t FROM STDIN',
+    data: lines('1', '2'),
+    after: ['RESET ROLE'],
   },
   {
     name: 'a table with no columns takes empty lines',

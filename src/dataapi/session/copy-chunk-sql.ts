@@ -31,7 +31,11 @@ export interface PendingRow {
 export class ChunkStatements {
   private readonly keys: string[];
 
-  constructor(private readonly target: CopyTarget) {
+  constructor(
+    private readonly target: CopyTarget,
+    /** COPY ... FROM STDIN WHERE condition, as written: rows that fail it are not inserted. */
+    private readonly where: string | null = null,
+  ) {
     this.keys = target.columns.map((_, i) => JSON.stringify(String(i + 1)) + ':');
   }
 
@@ -61,13 +65,22 @@ export class ChunkStatements {
 
   /** INSERT of the chunk's rows, in order, into the COPY's columns; others take their defaults. */
   insert(): string {
+    const { table, columns } = this.target;
     // A table of no columns (CREATE TABLE t ()) takes rows with nothing in them: one per element.
-    if (this.target.columns.length === 0) {
-      return `INSERT INTO ${this.target.table} SELECT FROM pg_catalog.json_array_elements(CAST(:rows AS pg_catalog.json))`;
+    if (columns.length === 0) {
+      const filter = this.where === null ? '' : ` WHERE ${this.where}`;
+      return `INSERT INTO ${table} SELECT FROM pg_catalog.json_array_elements(CAST(:rows AS pg_catalog.json)) AS e${filter}`;
     }
-    const names = this.target.columns.map((c) => quoteIdentifier(c.name)).join(', ');
+    const names = columns.map((c) => quoteIdentifier(c.name));
     // COPY writes identity columns as given, GENERATED ALWAYS ones too (pg_dump's data does).
-    return `INSERT INTO ${this.target.table} (${names}) OVERRIDING SYSTEM VALUE SELECT ${this.selectList(this.target.columns.length)} ${this.from(this.target.columns.length)}`;
+    const head = `INSERT INTO ${table} (${names.join(', ')}) OVERRIDING SYSTEM VALUE SELECT `;
+    if (this.where === null) return head + `${this.selectList(columns.length)} ${this.from(columns.length)}`;
+    // The condition names the table's columns (or the table): the rows get those names first.
+    const named = this.selectItems(columns.length)
+      .map((value, i) => `${value} AS ${names[i]}`)
+      .join(', ');
+    const relation = quoteIdentifier(this.target.relationName);
+    return head + `${names.map((n) => `${relation}.${n}`).join(', ')} FROM (SELECT ${named} ${this.from(columns.length)}) AS ${relation} WHERE ${this.where}`;
   }
 
   /**
@@ -85,10 +98,11 @@ export class ChunkStatements {
   }
 
   private selectList(columnCount: number): string {
-    return this.target.columns
-      .slice(0, columnCount)
-      .map((c, i) => (c.jsonLike ? `CAST(r."${i + 1}" AS ${c.type})` : `r."${i + 1}"`))
-      .join(', ');
+    return this.selectItems(columnCount).join(', ');
+  }
+
+  private selectItems(columnCount: number): string[] {
+    return this.target.columns.slice(0, columnCount).map((c, i) => (c.jsonLike ? `CAST(r."${i + 1}" AS ${c.type})` : `r."${i + 1}"`));
   }
 
   private from(columnCount: number): string {

@@ -14,6 +14,8 @@ import type { ChunkStatements, PendingRow } from './copy-chunk-sql.js';
 import { insertsOneRowAtATime, type CopyTarget } from './copy-target.js';
 
 const PROBE_SAVEPOINT = 'apgp_copy_probe';
+/** Foreign keys (checked after the COPY), privileges and a read-only transaction (before it). */
+const STATEMENT_LEVEL_STATES = new Set(['23503', '42501', '25006']);
 
 /** A database error a statement raised (a transport or service failure is no answer about the rows). */
 export function isDatabaseError(err: unknown): err is DataApiError {
@@ -98,7 +100,8 @@ export class CopyFailureLocator {
    * is flushed names the line without its text; anything else names the line with its text.
    */
   private lineContext(error: DataApiError, row: PendingRow, oneAtATime: boolean): string | null {
-    if (error.sqlstate === '23503') return null;
+    // Checked by COPY before any row, or after them all: no line to name.
+    if (STATEMENT_LEVEL_STATES.has(error.sqlstate)) return null;
     if ((error.sqlstate === '23505' || error.sqlstate === '23P01') && !oneAtATime) {
       return copyErrorContext(this.target.relationName, row.line);
     }

@@ -34,8 +34,9 @@ export class SetBasedCopyLoader implements CopyRowSink {
     private readonly needsTransactionForSettings: boolean,
     /** The client's TimeZone and DateStyle, when they are not the database's (copy-input-settings.ts). */
     private readonly inputSettings: CopyInputSettings | null,
+    where: string | null,
   ) {
-    this.statements = new ChunkStatements(target);
+    this.statements = new ChunkStatements(target, where);
     this.insertSql = this.statements.insert();
     this.ownTransaction = !ctx.tx.open;
   }
@@ -83,8 +84,11 @@ export class SetBasedCopyLoader implements CopyRowSink {
     const firstOfOwn = this.ownTransaction && this.sentChunks === 0;
     const guarded = tx.open && !firstOfOwn;
     if (guarded) await tx.execute({ sql: `SAVEPOINT ${CHUNK_SAVEPOINT}` }, this.ctx.onResuming);
+    let inserted: number;
     try {
-      await tx.execute({ sql: this.insertSql, parameters: this.statements.parameter(rows) }, this.ctx.onResuming);
+      const out = await tx.execute({ sql: this.insertSql, parameters: this.statements.parameter(rows) }, this.ctx.onResuming);
+      // What the INSERT wrote, as COPY counts: rows a WHERE or a BEFORE trigger skipped are not.
+      inserted = Number(out.numberOfRecordsUpdated ?? rows.length);
     } catch (err) {
       if (!isDatabaseError(err)) throw err;
       // Back to a healthy transaction holding exactly the rows before this chunk.
@@ -99,7 +103,7 @@ export class SetBasedCopyLoader implements CopyRowSink {
     }
     if (guarded) await tx.execute({ sql: `RELEASE SAVEPOINT ${CHUNK_SAVEPOINT}` }, this.ctx.onResuming);
     this.sentChunks++;
-    this.inserted += rows.length;
+    this.inserted += inserted;
   }
 
   private async begin(): Promise<void> {

@@ -57,9 +57,10 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
   const target = await loadCopyTarget(c.ctx, statement);
   const names = target.columns.map((col) => col.name);
   const parser = new CopyInParser(statement.options, names, target.relationName);
-  const sink: CopyRowSink = batchLoaderRequested()
+  // The former path (bench only) has no WHERE: a COPY with one always loads set-based.
+  const sink: CopyRowSink = batchLoaderRequested() && statement.where === null
     ? new BatchExecuteCopyLoader(c.ctx, target)
-    : new SetBasedCopyLoader(c.ctx, target, c.settings.hasServerSettings, copyInputSettings(c.settings));
+    : new SetBasedCopyLoader(c.ctx, target, c.settings.hasServerSettings, copyInputSettings(c.settings), statement.where);
 
   c.out.send(encodeCopyInResponse(0, names.map(() => 0)));
   await c.out.flush();

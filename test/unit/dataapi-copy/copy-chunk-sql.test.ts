@@ -30,9 +30,19 @@ describe('set-based COPY chunk SQL', () => {
     );
   });
 
+  it('a WHERE condition sees the rows under the columns\' and the table\'s names', () => {
+    const s = new ChunkStatements(target, "t.id > 1 AND \"Note\" <> 'x'");
+    expect(s.insert()).toBe(
+      'INSERT INTO public.t (id, "Note", doc) OVERRIDING SYSTEM VALUE SELECT t.id, t."Note", t.doc ' +
+        'FROM (SELECT r."1" AS id, r."2" AS "Note", CAST(r."3" AS public.jdom) AS doc ' +
+        'FROM pg_catalog.json_to_recordset(CAST(:rows AS pg_catalog.json)) AS r("1" integer, "2" character varying(3), "3" pg_catalog.text)) AS t ' +
+        'WHERE t.id > 1 AND "Note" <> \'x\'',
+    );
+  });
+
   it('a table without columns takes one row per JSON element', () => {
     const s = new ChunkStatements({ ...target, columns: [] });
-    expect(s.insert()).toBe('INSERT INTO public.t SELECT FROM pg_catalog.json_array_elements(CAST(:rows AS pg_catalog.json))');
+    expect(s.insert()).toBe('INSERT INTO public.t SELECT FROM pg_catalog.json_array_elements(CAST(:rows AS pg_catalog.json)) AS e');
     expect(s.rowJson([]).json).toBe('{}');
   });
 
