@@ -65,7 +65,7 @@ export class CopyFailureLocator {
       );
     }
     // Asked now: once the row's INSERT has failed, the transaction answers nothing more.
-    const oneAtATime = await insertsOneRowAtATime(this.ctx, this.target);
+    const oneAtATime = await this.askOneRowAtATime();
     const single = await this.attempt(this.statements.insert(), [row]);
     if (single.ok) return chunkError;
     return withCopyContext(single.error, this.lineContext(single.error, row, oneAtATime));
@@ -106,6 +106,17 @@ export class CopyFailureLocator {
       return copyErrorContext(this.target.relationName, row.line);
     }
     return copyErrorContext(this.target.relationName, row.line, { lineText: row.text });
+  }
+
+  /** insertsOneRowAtATime(), never leaving the transaction aborted (a failed question counts as no). */
+  private async askOneRowAtATime(): Promise<boolean> {
+    try {
+      return await insertsOneRowAtATime(this.ctx, this.target);
+    } catch (err) {
+      if (!isDatabaseError(err)) throw err;
+      await this.sql(`ROLLBACK TO SAVEPOINT ${PROBE_SAVEPOINT}`);
+      return false;
+    }
   }
 
   private async attempt(sql: string, rows: readonly PendingRow[]): Promise<Attempt> {
