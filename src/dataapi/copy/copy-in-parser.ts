@@ -23,6 +23,7 @@ export class CopyInParser {
   private ended = false;
   private failure: unknown = null;
   private latestLines: number[] = [];
+  private latestTexts: string[] = [];
 
   /**
    * @param columnNames the COPY's target columns in order (the column list, or all of the
@@ -62,6 +63,14 @@ export class CopyInParser {
     return this.latestLines;
   }
 
+  /**
+   * The raw text of each row the latest push() or finish() returned (PostgreSQL's line_buf),
+   * for the CONTEXT line of an error found when the row is inserted.
+   */
+  get lastRowLineTexts(): readonly string[] {
+    return this.latestTexts;
+  }
+
   /** Whether the data has ended (end-of-data marker `\.` or finish()); later input is ignored. */
   get done(): boolean {
     return this.ended;
@@ -91,6 +100,7 @@ export class CopyInParser {
   private guard(work: () => CopyRow[]): CopyRow[] {
     if (this.failure !== null) throw this.failure;
     this.latestLines = [];
+    this.latestTexts = [];
     try {
       return work();
     } catch (err) {
@@ -103,6 +113,7 @@ export class CopyInParser {
   private drain(): CopyRow[] {
     const out: CopyRow[] = [];
     const lines: number[] = [];
+    const texts: string[] = [];
     while (!this.ended) {
       if (!this.lineCounted) {
         this.lineNumber++;
@@ -132,10 +143,12 @@ export class CopyInParser {
       }
       out.push(this.withLineContext(line.bytes, () => this.toRow(line.bytes)));
       lines.push(this.lineNumber);
+      texts.push(line.bytes.toString('utf8'));
       this.rows++;
       if (line.endOfData) this.ended = true;
     }
     this.latestLines = lines;
+    this.latestTexts = texts;
     return out;
   }
 

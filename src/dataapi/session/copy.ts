@@ -1,9 +1,9 @@
 // COPY ... FROM STDIN and COPY ... TO STDOUT over the Data API, which has no COPY of its own.
-// FROM: the client's rows are parsed here and inserted with BatchExecuteStatement, in batches
-// within the 4 MiB request limit, all in one transaction so the COPY succeeds or fails whole.
+// FROM: the client's rows are parsed here and inserted set-based (copy-set-loader.ts): chunks of
+// rows as one JSON parameter each, within the 4 MiB request limit, all in one transaction so the
+// COPY succeeds or fails whole.
 // TO: the query runs like any SELECT (paged through a cursor when large) and each row is
 // formatted as COPY would print it.
-import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import {
   encodeCommandComplete,
   encodeCopyData,
@@ -14,12 +14,17 @@ import {
 import { decodeFrontendMessage } from '../../protocol/frontend-decoder.js';
 import { ProtocolViolation } from '../../protocol/errors.js';
 import { SqlState } from '../../protocol/sqlstate.js';
-import { innerStatement, parseStatement, quoteIdentifier, quoteLiteral, type ClassifiedStatement, type ParsedStatement } from '../sql/index.js';
-import { CopyInParser, CopyOutFormatter } from '../copy/index.js';
+import { innerStatement, parseStatement, quoteIdentifier, type ClassifiedStatement, type ParsedStatement } from '../sql/index.js';
+import { CopyInParser, CopyOutFormatter, type CopyRow } from '../copy/index.js';
 import type { ClientWriter } from './client-writer.js';
 import { ResultShape, textStyleOf } from './results.js';
 import type { SessionSettings } from './settings.js';
-import { beginWithSettings, runStatement, StatementError, type RunnerContext } from './statement-runner.js';
+import { runStatement, StatementError, type RunnerContext } from './statement-runner.js';
+import { loadCopyTarget } from './copy-target.js';
+import { SetBasedCopyLoader } from './copy-set-loader.js';
+import { BatchExecuteCopyLoader, batchLoaderRequested } from './copy-batch-loader.js';
+import type { CopyRowSink } from './copy-row-sink.js';
+import { copyInputSettings } from './copy-input-settings.js';
 
 type CopyStatement = Extract<ClassifiedStatement, { kind: 'copy' }>;
 
@@ -30,10 +35,6 @@ export interface CopyContext {
   settings: SessionSettings;
 }
 
-/** Keep each BatchExecuteStatement request well under the Data API's 4 MiB cap. */
-const MAX_BATCH_BYTES = 3 * 1024 * 1024;
-const MAX_BATCH_ROWS = 5000;
-const PARAMETER_OVERHEAD_BYTES = 48;
 const PAGE_ROWS = 1000;
 
 export async function runCopy(c: CopyContext, parsed: ParsedStatement): Promise<void> {
@@ -52,80 +53,27 @@ export async function runCopy(c: CopyContext, parsed: ParsedStatement): Promise<
   else await copyTo(c, statement, parsed);
 }
 
-interface TargetColumn {
-  name: string;
-  type: string;
-}
-
-async function targetColumns(c: CopyContext, statement: CopyStatement): Promise<{ table: string; columns: TargetColumn[] }> {
-  if (statement.source.type !== 'table') throw new StatementError(SqlState.SYNTAX_ERROR, 'COPY FROM needs a table');
-  // Hook (issue 9): a temp table's name qualified by the session's schema (session-objects.ts).
-  const table = c.ctx.sessionObjects?.qualifyRelation(statement.source.table.text) ?? statement.source.table.text;
-  const out = await c.ctx.tx.execute(
-    {
-      sql:
-        'SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a ' +
-        `WHERE a.attrelid = CAST(${quoteLiteral(table)} AS pg_catalog.regclass) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ` +
-        'ORDER BY a.attnum',
-    },
-    c.ctx.onResuming,
-  );
-  const all = (out.records ?? []).map((r) => ({ name: r[0]?.stringValue ?? '', type: r[1]?.stringValue ?? 'text' }));
-  const wanted = statement.source.columns;
-  if (!wanted) return { table, columns: all };
-  const columns = wanted.map((name) => {
-    const col = all.find((a) => a.name === name);
-    if (!col) throw new StatementError(SqlState.UNDEFINED_COLUMN, `column "${name}" of relation "${statement.source.type === 'table' ? statement.source.table.parts.at(-1) : ''}" does not exist`);
-    return col;
-  });
-  return { table, columns };
-}
-
 async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void> {
-  const { tx } = c.ctx;
-  const { table, columns } = await targetColumns(c, statement);
-  const names = columns.map((col) => col.name);
-  // COPY writes identity columns as given, GENERATED ALWAYS ones too (pg_dump's data does).
-  const insert =
-    `INSERT INTO ${table} (${names.map(quoteIdentifier).join(', ')}) OVERRIDING SYSTEM VALUE VALUES (` +
-    columns.map((col, i) => `CAST(:c${i + 1} AS ${col.type})`).join(', ') +
-    ')';
-  const parser = new CopyInParser(statement.options, names, statement.source.type === 'table' ? statement.source.table.parts.at(-1)! : '');
-  // A table of no columns (CREATE TABLE t ()) takes rows with nothing in them, which no INSERT
-  // ... VALUES can write: insert as many empty rows from a SELECT of no columns.
-  const insertRows = async (sets: SqlParameter[][]): Promise<unknown> =>
-    names.length === 0
-      ? tx.execute({ sql: `INSERT INTO ${table} SELECT FROM pg_catalog.generate_series(1, ${sets.length})` }, c.ctx.onResuming)
-      : tx.batchExecute(insert, sets, c.ctx.onResuming);
+  const target = await loadCopyTarget(c.ctx, statement);
+  const names = target.columns.map((col) => col.name);
+  const parser = new CopyInParser(statement.options, names, target.relationName);
+  // The former path (bench only) has no WHERE: a COPY with one always loads set-based.
+  const sink: CopyRowSink = batchLoaderRequested() && statement.where === null
+    ? new BatchExecuteCopyLoader(c.ctx, target)
+    : new SetBasedCopyLoader(c.ctx, target, c.settings.hasServerSettings, copyInputSettings(c.settings), statement.where);
 
   c.out.send(encodeCopyInResponse(0, names.map(() => 0)));
   await c.out.flush();
 
-  const ownTransaction = !tx.open;
-  let batch: SqlParameter[][] = [];
-  let batchBytes = 0;
-  let inserted = 0;
-  let sentBatches = 0;
-
-  const sendBatch = async () => {
-    if (batch.length === 0) return;
-    if (!tx.open) await beginWithSettings(c.ctx, true);
-    await insertRows(batch);
-    inserted += batch.length;
-    sentBatches++;
-    batch = [];
-    batchBytes = 0;
-  };
-  const addRows = async (rows: (string | null)[][]) => {
-    for (const row of rows) {
-      const set = row.map((v, i) => ({ name: `c${i + 1}`, value: v === null ? { isNull: true } : { stringValue: v } }) as SqlParameter);
-      const bytes = row.reduce((n, v) => n + PARAMETER_OVERHEAD_BYTES + (v === null ? 0 : Buffer.byteLength(v) * 1.2), 0);
-      if (batch.length > 0 && (batchBytes + bytes > MAX_BATCH_BYTES || batch.length >= MAX_BATCH_ROWS)) await sendBatch();
-      batch.push(set);
-      batchBytes += bytes;
+  const addRows = async (rows: CopyRow[]) => {
+    const lines = parser.lastRowLineNumbers;
+    const texts = parser.lastRowLineTexts;
+    for (let i = 0; i < rows.length; i++) {
+      const sent = sink.add(rows[i], lines[i], texts[i]);
+      if (sent) await sent;
     }
   };
-
+  let inserted: number;
   try {
     for (;;) {
       const frame = await c.nextFrame();
@@ -143,17 +91,9 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
         throw new ProtocolViolation(`unexpected message type 0x${frame.type.toString(16).padStart(2, '0')} during COPY from stdin`);
       }
     }
-    // A single batch outside a transaction is atomic on its own: no transaction needed.
-    if (sentBatches === 0 && ownTransaction && !c.settings.hasServerSettings && batch.length > 0) {
-      await insertRows(batch);
-      inserted += batch.length;
-      batch = [];
-    } else {
-      await sendBatch();
-    }
-    if (ownTransaction && tx.open) await tx.commit();
+    inserted = await sink.finish();
   } catch (err) {
-    if (ownTransaction && tx.open) await tx.rollback().catch(() => undefined);
+    await sink.abort();
     throw err;
   }
   c.out.send(encodeCommandComplete(`COPY ${inserted}`));

@@ -1,0 +1,144 @@
+// Bulk load of 10,000 typed rows through the Data API proxy against the emulator (over a
+// throwaway PostgreSQL), three ways, rounds interleaved:
+//   (a) psql `\copy` with the proxy's set-based COPY (one ExecuteStatement per JSON chunk);
+//   (b) psql `\copy` with the previous BatchExecuteStatement path, still reachable for this
+//       comparison through the proxy's internal APGP_COPY_LOADER=batch-execute switch;
+//   (c) one INSERT per row: psql running a file of single-row INSERTs in autocommit. By default
+//       a sample of BENCH_INSERT_ROWS (1,000) rows is run and the time extrapolated to 10,000
+//       (the per-row cost is flat); BENCH_INSERT_ROWS=10000 runs them all.
+// Prints a summary table and appends a line to bench/results/copy-load.jsonl.
+//   npm run bench:copy
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startPostgres } from '../test/harness/postgres.js';
+import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
+import { runPsql } from '../test/harness/clients.js';
+
+const ROWS = 10_000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const INSERT_ROWS = Math.min(ROWS, Number(process.env.BENCH_INSERT_ROWS ?? 1000));
+const RESOURCE_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:bench';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench';
+const TABLE = 'bench_load';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Deterministic rows: an int, a text with a tab-free word, a numeric, a timestamptz, a boolean, a nullable int. */
+function rowValues(i: number): string[] {
+  const at = new Date(Date.UTC(2026, 0, 1) + i * 61_000).toISOString();
+  return [String(i), `item ${i} of the bench`, (i * 1.25).toFixed(2), at, i % 3 === 0 ? 't' : 'f', i % 7 === 0 ? '\\N' : String(i * 3)];
+}
+
+const work = mkdtempSync(join(tmpdir(), 'apgp-bench-copy-'));
+const dataFile = join(work, 'rows.tsv');
+writeFileSync(dataFile, Array.from({ length: ROWS }, (_, i) => rowValues(i + 1).join('\t') + '\n').join(''));
+const insertFile = join(work, 'inserts.sql');
+writeFileSync(
+  insertFile,
+  Array.from({ length: INSERT_ROWS }, (_, i) => {
+    const v = rowValues(i + 1).map((x) => (x === '\\N' ? 'NULL' : `'${x}'`));
+    return `INSERT INTO ${TABLE} VALUES (${v.join(', ')});\n`;
+  }).join(''),
+);
+
+const db = await startPostgres();
+const emulator = await startProxyProcess(['emulate-data-api', '--postgres', db.url], {
+  env: isolatedAwsEnv(credentialEnv()),
+  readyPattern: /Data API emulator listening/,
+});
+const endpoint = `http://127.0.0.1:${emulator.port}`;
+const proxyArgs = ['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', endpoint];
+const proxies: Record<'set' | 'batch', ProxyProcess> = {
+  set: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv(credentialEnv()) }),
+  batch: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv({ ...credentialEnv(), APGP_COPY_LOADER: 'batch-execute' }) }),
+};
+const direct = new pg.Client({ connectionString: db.url });
+await direct.connect();
+await direct.query(
+  `CREATE TABLE ${TABLE} (id integer PRIMARY KEY, label text NOT NULL, amount numeric(12,2), at timestamptz, flag boolean, extra integer)`,
+);
+
+async function psqlThrough(proxy: ProxyProcess, args: string[]): Promise<number> {
+  await direct.query(`TRUNCATE ${TABLE}`);
+  const t0 = performance.now();
+  const r = await runPsql(`host=${proxy.host} port=${proxy.port} user=postgres dbname=postgres`, ['-q', ...args], { timeoutMs: 600_000 });
+  const ms = performance.now() - t0;
+  if (r.code !== 0 || r.stderr) throw new Error(`psql failed (${r.code}): ${r.stderr}`);
+  return ms;
+}
+
+async function expectRows(n: number, what: string): Promise<void> {
+  const got = Number((await direct.query(`SELECT count(*) AS n FROM ${TABLE}`)).rows[0].n);
+  if (got !== n) throw new Error(`${what} loaded ${got} rows, expected ${n}`);
+}
+
+type Variant = 'copySetBased' | 'copyBatchExecute' | 'insertPerRow';
+const runners: Record<Variant, () => Promise<number>> = {
+  copySetBased: async () => {
+    const ms = await psqlThrough(proxies.set, ['-c', `\\copy ${TABLE} from '${dataFile}'`]);
+    await expectRows(ROWS, '\\copy (set-based)');
+    return ms;
+  },
+  copyBatchExecute: async () => {
+    const ms = await psqlThrough(proxies.batch, ['-c', `\\copy ${TABLE} from '${dataFile}'`]);
+    await expectRows(ROWS, '\\copy (BatchExecuteStatement)');
+    return ms;
+  },
+  insertPerRow: async () => {
+    const ms = await psqlThrough(proxies.set, ['-f', insertFile]);
+    await expectRows(INSERT_ROWS, 'INSERT per row');
+    return (ms * ROWS) / INSERT_ROWS;
+  },
+};
+
+try {
+  const loadBefore = loadavg();
+  const samples: Record<Variant, number[]> = { copySetBased: [], copyBatchExecute: [], insertPerRow: [] };
+  const variants = Object.keys(runners) as Variant[];
+  await runners.copySetBased(); // warm-up: table metadata, connections, JIT of the proxy
+  await runners.copyBatchExecute();
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round so no variant always runs after another.
+    for (const v of variants.map((_, i, a) => a[(i + round) % a.length])) samples[v].push(await runners[v]());
+  }
+  const loadAfter = loadavg();
+  const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(samples[v]))])) as Record<Variant, number>;
+  const line = {
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    node: process.version,
+    rows: ROWS,
+    rounds: ROUNDS,
+    insertSampleRows: INSERT_ROWS,
+    msMedian: ms,
+    msAll: samples,
+    speedupVsInsertPerRow: +(ms.insertPerRow / ms.copySetBased).toFixed(1),
+    speedupVsBatchExecuteCopy: +(ms.copyBatchExecute / ms.copySetBased).toFixed(1),
+    loadavg1mBeforeAfter: [+loadBefore[0].toFixed(2), +loadAfter[0].toFixed(2)],
+    note: process.env.BENCH_NOTE,
+  };
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(join(dir, 'copy-load.jsonl'), JSON.stringify(line) + '\n');
+  console.log(`load of ${ROWS} rows through the proxy (median of ${ROUNDS} rounds, load average ${line.loadavg1mBeforeAfter.join(' -> ')})`);
+  console.table({
+    '\\copy, set-based (JSON chunks)': { ms: ms.copySetBased, 'x vs this': 1 },
+    '\\copy, BatchExecuteStatement (old)': { ms: ms.copyBatchExecute, 'x vs this': line.speedupVsBatchExecuteCopy },
+    [`INSERT per row (${INSERT_ROWS === ROWS ? 'all rows' : `${INSERT_ROWS} rows extrapolated`})`]: {
+      ms: ms.insertPerRow,
+      'x vs this': line.speedupVsInsertPerRow,
+    },
+  });
+} finally {
+  await direct.end();
+  await proxies.set.stop();
+  await proxies.batch.stop();
+  await emulator.stop();
+  await db.stop();
+  rmSync(work, { recursive: true, force: true });
+}
