@@ -77,6 +77,7 @@ export async function runPrimary(config: ProxyConfig, workers: number): Promise<
     worker.on('message', (m: unknown) => onMessage(slot, m));
     worker.on('error', () => {}); // IPC to a dying worker; its 'exit' follows
     worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
+    log.info({ worker: slot.index, pid: worker.process.pid }, 'worker started');
   };
 
   const onExit = (slot: Slot, worker: Worker, code: number | null, signal: string | null) => {
