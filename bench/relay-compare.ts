@@ -57,6 +57,8 @@ interface Measurement {
   cpuUsPerTx?: number;
   /** The part of cpuUsPerTx spent in the kernel (socket calls, loopback TCP). */
   systemCpuUsPerTx?: number;
+  /** With --workers: the part of cpuUsPerTx spent by the primary (accepting, handing out connections). */
+  primaryCpuUsPerTx?: number;
 }
 
 /** User and system CPU ticks of a process (all its threads), and of its live children if asked. */
@@ -89,11 +91,13 @@ const perTx = (ticks: number, transactions: number) => +(((ticks / CLOCK_TICKS) 
 
 async function pgbench(target: Target, extra: string[]): Promise<Measurement> {
   const before = target.pid ? cpuTicks(target.pid, target.withChildren) : NO_TICKS;
+  const primaryBefore = target.pid && target.withChildren ? cpuTicks(target.pid) : NO_TICKS;
   const { stdout } = await run(join(PG_BIN, 'pgbench'), [...target.args, ...extra, '-T', String(SECONDS), '--no-vacuum', 'postgres'], {
     env: target.env,
     maxBuffer: 16 << 20,
   });
   const after = target.pid ? cpuTicks(target.pid, target.withChildren) : NO_TICKS;
+  const primaryAfter = target.pid && target.withChildren ? cpuTicks(target.pid) : NO_TICKS;
   const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
   const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(stdout)?.[1]);
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1]);
@@ -101,6 +105,7 @@ async function pgbench(target: Target, extra: string[]): Promise<Measurement> {
   if (target.pid && transactions > 0) {
     m.cpuUsPerTx = perTx(after.user + after.system - before.user - before.system, transactions);
     m.systemCpuUsPerTx = perTx(after.system - before.system, transactions);
+    if (target.withChildren) m.primaryCpuUsPerTx = perTx(primaryAfter.user + primaryAfter.system - primaryBefore.user - primaryBefore.system, transactions);
   }
   return m;
 }
@@ -197,6 +202,8 @@ function summarise(samples: Measurement[]): Measurement {
   if (cpu.length > 0) m.cpuUsPerTx = +mean(cpu).toFixed(1);
   const sys = samples.flatMap((s) => (s.systemCpuUsPerTx === undefined ? [] : [s.systemCpuUsPerTx]));
   if (sys.length > 0) m.systemCpuUsPerTx = +mean(sys).toFixed(1);
+  const primary = samples.flatMap((s) => (s.primaryCpuUsPerTx === undefined ? [] : [s.primaryCpuUsPerTx]));
+  if (primary.length > 0) m.primaryCpuUsPerTx = +mean(primary).toFixed(1);
   return m;
 }
 
@@ -221,7 +228,7 @@ async function main(): Promise<void> {
     if (WORKERS > 0) {
       workersProxy = await startProxyProcess(
         ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', '--workers', String(WORKERS), ...extraProxyArgs],
-        { env: isolatedAwsEnv(credentialEnv()), readyPattern: /all \d+ workers listening/ },
+        { env: isolatedAwsEnv(credentialEnv()), readyPattern: /all \d+ workers listening/, readyTimeoutMs: 60_000 },
       );
     }
     const baselineCli = process.env.RELAY_BENCH_BASELINE_CLI;
