@@ -2,6 +2,8 @@
 //   direct     PostgreSQL 15 itself over TLS (verify-full, SNI): no middle process
 //   pgbouncer  Debian pgbouncer in session mode, TLS (verify-full) to the same PostgreSQL
 //   proxy      `aurora-pg-proxy dsql --connect-to` the same PostgreSQL (TLS, SNI, verification)
+//   proxyWorkers  the same with `--workers N` (RELAY_BENCH_WORKERS, default 2; 0 leaves it out):
+//              its CPU is the primary's and all its workers' together
 // for -M simple and -M prepared at 1, 8 and 32 clients, rounds interleaved so that the noise of a
 // shared machine falls on every path alike, plus new-connection-per-transaction (-C) rates.
 // Besides tps and latency it reports the middle process's CPU time per transaction, read from
@@ -16,7 +18,8 @@
 // default 1; RELAY_BENCH_CLIENTS, default "1,8,32"; RELAY_BENCH_LABEL, a note stored with the
 // results; RELAY_BENCH_PROXY_ARGS, extra proxy flags; RELAY_BENCH_BASELINE_CLI, the
 // bin/aurora-pg-proxy.js of another build (e.g. an older commit's, built with node_modules linked)
-// measured as a fourth path in the same rounds, for before/after figures; RELAY_BENCH_PROFILE_DIR, write a CPU profile
+// measured as another path in the same rounds, for before/after figures; RELAY_BENCH_WORKERS, the
+// --workers of the proxyWorkers path; RELAY_BENCH_PROFILE_DIR, write a CPU profile
 // of the proxy there). Results: bench/results/relay-compare.jsonl.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -35,12 +38,15 @@ const CLIENTS = (process.env.RELAY_BENCH_CLIENTS ?? '1,8,32').split(',').filter(
 const LABEL = process.env.RELAY_BENCH_LABEL ?? '';
 const HOST = 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws';
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+const WORKERS = Number(process.env.RELAY_BENCH_WORKERS ?? 2);
 
-type Path = 'direct' | 'pgbouncer' | 'proxy' | 'proxyBaseline';
+type Path = 'direct' | 'pgbouncer' | 'proxy' | 'proxyWorkers' | 'proxyBaseline';
 interface Target {
   path: Path;
   /** The middle process whose CPU is measured; none for direct. */
   pid?: number;
+  /** Count the CPU of the process's children too (the workers of --workers). */
+  withChildren?: boolean;
   env: NodeJS.ProcessEnv;
   args: string[];
 }
@@ -51,26 +57,47 @@ interface Measurement {
   cpuUsPerTx?: number;
   /** The part of cpuUsPerTx spent in the kernel (socket calls, loopback TCP). */
   systemCpuUsPerTx?: number;
+  /** With --workers: the part of cpuUsPerTx spent by the primary (accepting, handing out connections). */
+  primaryCpuUsPerTx?: number;
 }
 
-/** User and system CPU ticks of a process (all its threads). */
-function cpuTicks(pid: number): { user: number; system: number } {
+/** User and system CPU ticks of a process (all its threads), and of its live children if asked. */
+function cpuTicks(pid: number, withChildren = false): { user: number; system: number } {
+  if (withChildren) {
+    const total = cpuTicks(pid);
+    for (const child of childPids(pid)) {
+      const t = cpuTicks(child);
+      total.user += t.user;
+      total.system += t.system;
+    }
+    return total;
+  }
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) start at field 3; utime, stime are 14, 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { user: Number(fields[11]), system: Number(fields[12]) };
 }
 
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 const NO_TICKS = { user: 0, system: 0 };
 const perTx = (ticks: number, transactions: number) => +(((ticks / CLOCK_TICKS) * 1e6) / transactions).toFixed(1);
 
 async function pgbench(target: Target, extra: string[]): Promise<Measurement> {
-  const before = target.pid ? cpuTicks(target.pid) : NO_TICKS;
+  const before = target.pid ? cpuTicks(target.pid, target.withChildren) : NO_TICKS;
+  const primaryBefore = target.pid && target.withChildren ? cpuTicks(target.pid) : NO_TICKS;
   const { stdout } = await run(join(PG_BIN, 'pgbench'), [...target.args, ...extra, '-T', String(SECONDS), '--no-vacuum', 'postgres'], {
     env: target.env,
     maxBuffer: 16 << 20,
   });
-  const after = target.pid ? cpuTicks(target.pid) : NO_TICKS;
+  const after = target.pid ? cpuTicks(target.pid, target.withChildren) : NO_TICKS;
+  const primaryAfter = target.pid && target.withChildren ? cpuTicks(target.pid) : NO_TICKS;
   const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
   const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(stdout)?.[1]);
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1]);
@@ -78,6 +105,7 @@ async function pgbench(target: Target, extra: string[]): Promise<Measurement> {
   if (target.pid && transactions > 0) {
     m.cpuUsPerTx = perTx(after.user + after.system - before.user - before.system, transactions);
     m.systemCpuUsPerTx = perTx(after.system - before.system, transactions);
+    if (target.withChildren) m.primaryCpuUsPerTx = perTx(primaryAfter.user + primaryAfter.system - primaryBefore.user - primaryBefore.system, transactions);
   }
   return m;
 }
@@ -174,6 +202,8 @@ function summarise(samples: Measurement[]): Measurement {
   if (cpu.length > 0) m.cpuUsPerTx = +mean(cpu).toFixed(1);
   const sys = samples.flatMap((s) => (s.systemCpuUsPerTx === undefined ? [] : [s.systemCpuUsPerTx]));
   if (sys.length > 0) m.systemCpuUsPerTx = +mean(sys).toFixed(1);
+  const primary = samples.flatMap((s) => (s.primaryCpuUsPerTx === undefined ? [] : [s.primaryCpuUsPerTx]));
+  if (primary.length > 0) m.primaryCpuUsPerTx = +mean(primary).toFixed(1);
   return m;
 }
 
@@ -186,6 +216,7 @@ async function main(): Promise<void> {
   let bouncer: { port: number; child: ChildProcess } | null = null;
   let proxy: ProxyProcess | null = null;
   let baseline: ProxyProcess | null = null;
+  let workersProxy: ProxyProcess | null = null;
   try {
     await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', '2', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
     bouncer = await startPgbouncer(scratch, db, pki.caPath);
@@ -194,6 +225,12 @@ async function main(): Promise<void> {
       ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', ...extraProxyArgs],
       { env: isolatedAwsEnv({ ...credentialEnv(), ...profilingEnv() }) },
     );
+    if (WORKERS > 0) {
+      workersProxy = await startProxyProcess(
+        ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', '--workers', String(WORKERS), ...extraProxyArgs],
+        { env: isolatedAwsEnv(credentialEnv()), readyPattern: /all \d+ workers listening/, readyTimeoutMs: 60_000 },
+      );
+    }
     const baselineCli = process.env.RELAY_BENCH_BASELINE_CLI;
     if (baselineCli) {
       baseline = await startProxyProcess(
@@ -211,6 +248,9 @@ async function main(): Promise<void> {
       { path: 'pgbouncer', pid: bouncer.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(bouncer.port)] },
       { path: 'proxy', pid: proxy.child.pid, env: plainEnv, args: ['-h', proxy.host, '-p', String(proxy.port)] },
     ];
+    if (workersProxy) {
+      targets.push({ path: 'proxyWorkers', pid: workersProxy.child.pid, withChildren: true, env: plainEnv, args: ['-h', workersProxy.host, '-p', String(workersProxy.port)] });
+    }
     if (baseline) {
       targets.push({ path: 'proxyBaseline', pid: baseline.child.pid, env: plainEnv, args: ['-h', baseline.host, '-p', String(baseline.port)] });
     }
@@ -245,6 +285,7 @@ async function main(): Promise<void> {
       const p = row.proxy as Measurement;
       const b = row.pgbouncer as Measurement;
       row.proxyOverPgbouncerTps = +(p.tps / b.tps).toFixed(2);
+      if (row.proxyWorkers) row.proxyWorkersOverPgbouncerTps = +((row.proxyWorkers as Measurement).tps / b.tps).toFixed(2);
       if (row.proxyBaseline) row.proxyOverBaselineTps = +(p.tps / (row.proxyBaseline as Measurement).tps).toFixed(2);
       results[c.name] = row;
     }
@@ -257,6 +298,7 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       rounds: ROUNDS,
       proxyArgs: extraProxyArgs,
+      workers: WORKERS,
       results,
     };
     const dir = join(REPO_ROOT, 'bench', 'results');
@@ -266,6 +308,7 @@ async function main(): Promise<void> {
   } finally {
     await proxy?.stop();
     await baseline?.stop();
+    await workersProxy?.stop();
     if (bouncer) {
       bouncer.child.kill('SIGINT');
       await new Promise((r) => (bouncer!.child.exitCode !== null ? r(null) : bouncer!.child.once('exit', r)));
@@ -277,15 +320,21 @@ async function main(): Promise<void> {
 }
 
 function printTable(results: Record<string, Record<string, unknown>>): void {
-  console.log('| case | direct TLS tps | pgbouncer tps | proxy tps | proxy/pgbouncer | CPU µs/tx pgbouncer / proxy (of which kernel) | baseline proxy tps, CPU µs/tx |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    `| case | direct TLS tps | pgbouncer tps | proxy tps | proxy --workers ${WORKERS} tps | proxy/pgbouncer | workers/pgbouncer | CPU µs/tx pgbouncer / proxy / proxy --workers ${WORKERS} (of which kernel) | baseline proxy tps, CPU µs/tx |`,
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const [name, row] of Object.entries(results)) {
     const d = row.direct as Measurement;
     const b = row.pgbouncer as Measurement;
     const p = row.proxy as Measurement;
+    const w = row.proxyWorkers as Measurement | undefined;
     const base = row.proxyBaseline as Measurement | undefined;
     const baseText = base ? `${base.tps}, ${base.cpuUsPerTx} (${base.systemCpuUsPerTx})` : '';
-    console.log(`| ${name} | ${d.tps} | ${b.tps} | ${p.tps} | ${row.proxyOverPgbouncerTps} | ${b.cpuUsPerTx ?? ''} (${b.systemCpuUsPerTx ?? ''}) / ${p.cpuUsPerTx ?? ''} (${p.systemCpuUsPerTx ?? ''}) | ${baseText} |`);
+    const cpu = (m?: Measurement) => (m ? `${m.cpuUsPerTx ?? ''} (${m.systemCpuUsPerTx ?? ''})` : '');
+    console.log(
+      `| ${name} | ${d.tps} | ${b.tps} | ${p.tps} | ${w?.tps ?? ''} | ${row.proxyOverPgbouncerTps} | ${row.proxyWorkersOverPgbouncerTps ?? ''} | ${cpu(b)} / ${cpu(p)} / ${cpu(w)} | ${baseText} |`,
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import { isLoopbackHost, parseHostPort } from '../server/addresses.js';
 import { ConfigError, DEFAULTS, type CommonListenerConfig, type ProxyConfig } from '../config/types.js';
 import { oneOf, positiveInt } from '../config/validate.js';
+import { parseWorkerCount } from '../cluster/worker-count.js';
 
 export interface CommonFlags {
   listen: string;
@@ -24,6 +25,8 @@ export interface CommonFlags {
   maxSigtermDelay: string;
   metricsListen?: string | boolean;
   readinessCache?: string;
+  /** Only the IAM relay modes (and --config) have --workers (src/cluster/workers-option.ts). */
+  workers?: string;
 }
 
 export const ENV_PREFIX = 'AURORA_PG_PROXY_';
@@ -129,6 +132,7 @@ export function processSettings(flags: CommonFlags): Omit<ProxyConfig, 'listener
     shutdown: { maxSigtermDelaySeconds: positiveInt('--max-sigterm-delay', flags.maxSigtermDelay, { min: 0 }) },
     metrics: metricsAddress(flags.metricsListen),
     readinessCacheSeconds: positiveInt('--readiness-cache', flags.readinessCache ?? String(DEFAULTS.readinessCacheSeconds), { min: 0, max: 3600 }),
+    ...(flags.workers !== undefined ? { workers: parseWorkerCount(flags.workers) } : {}),
   };
 }
 

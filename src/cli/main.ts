@@ -10,10 +10,13 @@ import { configFromFile } from './config-file-command.js';
 import { envOption } from './common-options.js';
 import { DEFAULTS } from '../config/types.js';
 import { exitOnSignals, startProxy } from './start-proxy.js';
+import { serveInCluster } from '../cluster/serve.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 async function serve(config: ProxyConfig): Promise<void> {
+  // --workers N: a primary and N worker processes (src/cluster/); 1 is this process alone.
+  if (await serveInCluster(config)) return;
   const log = createLogger(config.log);
   const proxy = await startProxy(config, log);
   exitOnSignals(proxy);
@@ -33,6 +36,7 @@ export function buildProgram(): Command {
     .addOption(envOption('--metrics-listen [addr]', `with --config: serve /metrics and health on HOST:PORT (default ${DEFAULTS.metricsListen.host}:${DEFAULTS.metricsListen.port})`, 'METRICS_LISTEN'))
     .addOption(envOption('--max-sigterm-delay <seconds>', 'with --config: grace period for sessions on SIGTERM/SIGINT', 'MAX_SIGTERM_DELAY', '0'))
     .addOption(envOption('--readiness-cache <seconds>', 'with --config: how long a /readiness answer is reused', 'READINESS_CACHE', String(DEFAULTS.readinessCacheSeconds)))
+    .addOption(envOption('--workers <n>', 'with --config: processes serving clients, N or auto (only when every listener is dsql or rds-iam)', 'WORKERS', '1'))
     .action(async (opts: { config?: string }) => {
       if (!opts.config) {
         program.help();

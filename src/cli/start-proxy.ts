@@ -20,8 +20,12 @@ export interface RunningProxy {
   shutdown(graceSeconds?: number): Promise<void>;
 }
 
-export async function startProxy(config: ProxyConfig, log: Logger = createLogger(config.log)): Promise<RunningProxy> {
-  const cancels = new CancelRegistry();
+export async function startProxy(
+  config: ProxyConfig,
+  log: Logger = createLogger(config.log),
+  /** A worker of --workers passes a registry that routes other workers' keys (src/cluster/). */
+  cancels: CancelRegistry = new CancelRegistry(),
+): Promise<RunningProxy> {
   const listeners: Listener[] = [];
   const backends: Backend[] = [];
   const metrics = createProxyMetrics();
@@ -101,8 +105,15 @@ async function checkAllReady(backends: Backend[]): Promise<void> {
   await Promise.all(backends.map((b) => b.checkReady?.()));
 }
 
-/** Wires SIGTERM and SIGINT to a clean shutdown and exit 0; a second signal exits at once. */
-export function exitOnSignals(proxy: RunningProxy, afterShutdown: () => Promise<void> = async () => {}): void {
+/**
+ * Wires SIGTERM and SIGINT to a clean shutdown and exit 0; a second signal exits at once. Returns
+ * the same handler, for a shutdown asked for otherwise (a --workers primary's message).
+ */
+export function exitOnSignals(
+  proxy: RunningProxy,
+  afterShutdown: () => Promise<void> = async () => {},
+  signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+): (signal: NodeJS.Signals) => void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -126,6 +137,6 @@ export function exitOnSignals(proxy: RunningProxy, afterShutdown: () => Promise<
       },
     );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  for (const signal of signals) process.on(signal, onSignal);
+  return onSignal;
 }

@@ -19,12 +19,12 @@ import { ConfigError } from './types.js';
 export type FlagValues = Record<string, string | boolean | undefined>;
 
 export interface RawConfigFile {
-  /** Process-wide settings (logLevel, logFormat, metricsListen, maxSigtermDelay, readinessCache). */
+  /** Process-wide settings (logLevel, logFormat, metricsListen, maxSigtermDelay, readinessCache, workers). */
   process: FlagValues;
   listeners: { index: number; mode: string; values: FlagValues }[];
 }
 
-export const PROCESS_KEYS = ['logLevel', 'logFormat', 'metricsListen', 'maxSigtermDelay', 'readinessCache'] as const;
+export const PROCESS_KEYS = ['logLevel', 'logFormat', 'metricsListen', 'maxSigtermDelay', 'readinessCache', 'workers'] as const;
 
 export function readConfigFile(path: string): RawConfigFile {
   let text: string;

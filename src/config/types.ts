@@ -42,6 +42,8 @@ export interface ProxyConfig {
   metrics?: HostPort;
   /** How long a /readiness answer is reused; DEFAULTS.readinessCacheSeconds when absent. */
   readinessCacheSeconds?: number;
+  /** Processes serving clients (src/cluster/); 1 or absent: this process alone, no cluster. */
+  workers?: number;
 }
 
 export const DEFAULTS = {

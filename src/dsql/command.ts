@@ -5,6 +5,7 @@ import { ConfigError, DEFAULTS, type ListenerConfigOf, type ProxyConfig } from '
 import { positiveInt } from '../config/validate.js';
 import { regionFromEndpoint } from './endpoint.js';
 import { addDsqlConnectionOptions, dsqlConnectionSettings, type DsqlConnectionFlags } from './connection-options.js';
+import { addWorkersOption } from '../cluster/workers-option.js';
 import { addCommonOptions, commonListenerConfig, envOption, processSettings, wrap, type CommonFlags } from '../cli/common-options.js';
 
 export interface DsqlFlags extends CommonFlags, DsqlConnectionFlags {
@@ -42,6 +43,7 @@ export function dsqlCommand(run: (config: ProxyConfig) => Promise<void>): Comman
       ),
     );
   addDsqlConnectionOptions(cmd);
+  addWorkersOption(cmd);
   addCommonOptions(cmd);
   cmd.action(async (flags: DsqlFlags) => run(dsqlConfigFromFlags(flags)));
   return cmd;

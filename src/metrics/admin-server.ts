@@ -3,7 +3,6 @@
 // say nothing about credentials; only GET and HEAD are served.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 import type { Logger } from '../util/logger.js';
 import { ReadinessProbe } from './readiness.js';
 
@@ -12,7 +11,8 @@ export type AdminLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 export interface AdminServerOptions {
   host: string;
   port: number;
-  registry: Registry;
+  /** What /metrics serves: a registry, or the aggregate of a cluster's workers (src/cluster/). */
+  registry: { metrics(): Promise<string>; readonly contentType: string };
   /** True once every listener is accepting connections. */
   isStarted: () => boolean;
   /** Resolves when the upstreams are reachable; throws with a message saying why they are not. */

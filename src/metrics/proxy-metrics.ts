@@ -139,6 +139,8 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
       help: 'Seconds until the cached IAM authentication token expires.',
       labelNames: ['listener'],
       registers,
+      // With --workers, each worker caches its own token: the soonest expiry is the one to watch.
+      aggregator: 'min',
       collect() {
         for (const [listener, read] of tokenExpiryReaders) {
           let seconds: number | undefined;
@@ -234,6 +236,7 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
       help: 'Always 1; the version label says which build is running.',
       labelNames: ['version'],
       registers,
+      aggregator: 'first',
     }),
   };
 }

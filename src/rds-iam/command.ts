@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { parseHostPort } from '../server/addresses.js';
 import { ConfigError, DEFAULTS, type ListenerConfigOf, type ProxyConfig } from '../config/types.js';
 import { positiveInt } from '../config/validate.js';
+import { addWorkersOption } from '../cluster/workers-option.js';
 import { addCommonOptions, commonListenerConfig, envOption, processSettings, wrap, type CommonFlags } from '../cli/common-options.js';
 import { addLoginPacingOptions, loginPacingSettings, type LoginPacingFlags } from '../iam-relay/pacing-options.js';
 import { regionFromRdsEndpoint } from './endpoint.js';
@@ -35,6 +36,7 @@ export function rdsIamCommand(run: (config: ProxyConfig) => Promise<void>): Comm
     .addOption(envOption('--upstream-ca <file>', 'extra PEM CA certificates trusted for the database, besides the RDS CAs', 'UPSTREAM_CA'))
     .addOption(envOption('--connect-timeout <seconds>', 'time allowed to reach the database', 'CONNECT_TIMEOUT', String(DEFAULTS.connectTimeoutSeconds)));
   addLoginPacingOptions(cmd, 'database', { maxConnectRate: DEFAULTS.rdsIamMaxConnectRate, connectBurst: DEFAULTS.rdsIamConnectBurst });
+  addWorkersOption(cmd);
   addCommonOptions(cmd);
   cmd.action(async (flags: RdsIamFlags) => run(rdsIamConfigFromFlags(flags)));
   return cmd;

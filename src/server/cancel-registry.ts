@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { CancelKey } from './types.js';
 
 export class CancelRegistry {
-  private readonly handlers = new Map<string, () => void>();
+  protected readonly handlers = new Map<string, () => void>();
 
   /** A fresh key not in use by any live session. */
   allocate(): CancelKey {
@@ -36,6 +36,6 @@ export class CancelRegistry {
   }
 }
 
-function id(key: CancelKey): string {
+export function id(key: CancelKey): string {
   return `${key.processId}:${key.secretKey}`;
 }

@@ -1,0 +1,84 @@
+// The parts of --workers that need no processes: the flag's values, the split of login pacing,
+// and the routing of cancel keys by the worker index they carry.
+import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
+import { parseWorkerCount, MAX_WORKERS } from '../../../src/cluster/worker-count.js';
+import { RoutedCancelRegistry, ownerOf } from '../../../src/cluster/cancel-routing.js';
+import { shareOfPacing } from '../../../src/cluster/worker.js';
+import { ConfigError, type ListenerConfig } from '../../../src/config/types.js';
+import type { CancelKey } from '../../../src/server/types.js';
+
+describe('--workers values', () => {
+  it('accepts 1 to 64 and auto, and refuses the rest with ConfigError', () => {
+    expect(parseWorkerCount(undefined)).toBe(1);
+    expect(parseWorkerCount('1')).toBe(1);
+    expect(parseWorkerCount(' 4 ')).toBe(4);
+    expect(parseWorkerCount('64')).toBe(64);
+    expect(parseWorkerCount('auto')).toBe(Math.min(MAX_WORKERS, availableParallelism()));
+    for (const bad of ['0', '65', '-1', '1.5', 'two', 'auto2']) expect(() => parseWorkerCount(bad)).toThrow(ConfigError);
+  });
+});
+
+describe('login pacing split between workers', () => {
+  const listener = (rate: number, burst: number) =>
+    ({ name: 'dsql', mode: 'dsql', settings: { host: 'h', maxConnectRate: rate, connectBurst: burst } }) as unknown as ListenerConfig;
+  const pacing = (l: ListenerConfig) => {
+    const s = l.settings as unknown as { maxConnectRate: number; connectBurst: number };
+    return [s.maxConnectRate, s.connectBurst];
+  };
+
+  it('gives each worker its share, never more in total than configured', () => {
+    expect(pacing(shareOfPacing(listener(100, 1000), 2))).toEqual([50, 500]);
+    expect(pacing(shareOfPacing(listener(100, 1000), 3))).toEqual([100 / 3, 333]);
+    // A burst smaller than the workers still lets each worker log in.
+    expect(pacing(shareOfPacing(listener(1, 1), 4))).toEqual([0.25, 1]);
+  });
+
+  it('leaves one worker, and listeners without pacing, as they are', () => {
+    const l = listener(100, 1000);
+    expect(shareOfPacing(l, 1)).toBe(l);
+    const noPacing = { name: 'x', mode: 'data-api', settings: {} } as unknown as ListenerConfig;
+    expect(shareOfPacing(noPacing, 2)).toBe(noPacing);
+  });
+});
+
+describe('cancel keys across workers', () => {
+  it('hands out positive int32 processIds that name the worker', () => {
+    for (const index of [0, 1, 63]) {
+      const registry = new RoutedCancelRegistry(index, () => {});
+      for (let i = 0; i < 200; i++) {
+        const key = registry.allocate();
+        expect(ownerOf(key)).toBe(index);
+        expect(key.processId).toBeGreaterThan(0);
+        expect(key.processId).toBeLessThanOrEqual(2 ** 31 - 1);
+        expect(Number.isInteger(key.secretKey)).toBe(true);
+      }
+    }
+  });
+
+  it('cancels its own keys, forwards other workers keys, and never forwards a forwarded key', () => {
+    const forwarded: CancelKey[] = [];
+    const w0 = new RoutedCancelRegistry(0, (k) => forwarded.push(k));
+    const w1 = new RoutedCancelRegistry(1, () => {});
+    const key0 = w0.allocate();
+    const key1 = w1.allocate();
+    let cancelled = 0;
+    w1.register(key1, () => (cancelled += 1));
+    w0.register(key0, () => (cancelled += 10));
+
+    // A key of worker 1 arriving at worker 0 goes to the primary, not to worker 0's sessions.
+    expect(w0.cancel(key1)).toBe(true);
+    expect(forwarded).toEqual([key1]);
+    expect(cancelled).toBe(0);
+    // The primary hands it to worker 1.
+    expect(w1.cancelForwarded(forwarded[0])).toBe(true);
+    expect(cancelled).toBe(1);
+    // Worker 0's own key, and a wrong secret, are looked up locally.
+    expect(w0.cancel(key0)).toBe(true);
+    expect(cancelled).toBe(11);
+    expect(w0.cancel({ ...key0, secretKey: key0.secretKey ^ 1 })).toBe(false);
+    // A key the primary sent to the wrong worker is dropped, not sent round again.
+    expect(w0.cancelForwarded(key1)).toBe(false);
+    expect(forwarded).toHaveLength(1);
+  });
+});
