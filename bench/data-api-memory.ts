@@ -7,10 +7,12 @@
 // time), and reconnect now and then so that sessions come and go. Between rounds the load stops
 // for MEMORY_IDLE_SECONDS (default 5) and the proxy's RSS and V8 heap (its prom-client default
 // metrics) are sampled. Goal: RSS after the last round within 10% of RSS after the first.
+// After that sample, bench/memory-hook.cjs (preloaded into the proxy, bench only) forces a full
+// garbage collection and reports what survives it: the memory the proxy still holds.
 // Appended to bench/results/data-api-memory.jsonl with the load average.
 //   npm run bench:memory              (MEMORY_SECONDS=5 MEMORY_CLIENTS=10 for a smoke run)
-// MEMORY_HEAPSNAPSHOTS=1 starts the proxy with --heapsnapshot-signal=SIGUSR2 and writes a heap
-// snapshot into bench/results/heap/ after each round, for comparing in Chrome DevTools.
+// MEMORY_HEAPSNAPSHOTS=1 also writes a heap snapshot of the proxy after each round into
+// bench/results/heap/ (not committed), for comparing in Chrome DevTools.
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -18,7 +20,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres } from '../test/harness/postgres.js';
 import { freePort } from '../test/harness/ports.js';
-import { TEST_CREDENTIALS, credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT } from '../test/harness/proxy-process.js';
+import { TEST_CREDENTIALS, credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
 
 const ROUNDS = Number(process.env.MEMORY_ROUNDS ?? 5);
 const SECONDS = Number(process.env.MEMORY_SECONDS ?? 30);
@@ -97,6 +99,29 @@ function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
 }
 
+/** The sum of a gauge over all its label sets (NaN when the proxy does not export it). */
+function gaugeSum(text: string, name: string): number {
+  const values = [...text.matchAll(new RegExp(`^aurora_pg_proxy_${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'gm'))].map((m) => Number(m[1]));
+  return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * What should be gone once the load stops: the proxy's open client connections and
+ * transactions (its metrics), and Data API transactions still open in PostgreSQL (a cursor's
+ * transaction the proxy never ended would show up here, holding a connection).
+ */
+async function leftovers(metricsPort: number, postgresUrl: string): Promise<{ connectionsOpen: number; transactionsOpen: number; idleInTransaction: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const direct = new pg.Client({ connectionString: postgresUrl });
+  await direct.connect();
+  try {
+    const r = await direct.query("select count(*)::int as n from pg_stat_activity where state like 'idle in transaction%' and pid <> pg_backend_pid()");
+    return { connectionsOpen: gaugeSum(text, 'client_connections_open'), transactionsOpen: gaugeSum(text, 'transactions_open'), idleInTransaction: r.rows[0].n };
+  } finally {
+    await direct.end();
+  }
+}
+
 interface HeapKiB {
   heapUsedKiB: number;
   heapTotalKiB: number;
@@ -145,6 +170,28 @@ async function startEmulatorProcess(postgresUrl: string): Promise<{ url: string;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface AfterGc {
+  rssKiB: number;
+  heapUsedKiB: number;
+  externalKiB: number;
+  arrayBuffersKiB: number;
+}
+
+/** Asks the proxy's memory hook for a full collection and reads its report. */
+async function afterFullGc(p: ProxyProcess): Promise<AfterGc> {
+  const seen = p.logRecords().filter((l) => l.msg === 'memory-hook').length;
+  p.child.kill('SIGUSR2');
+  for (let i = 0; i < 600; i++) {
+    const reports = p.logRecords().filter((l) => l.msg === 'memory-hook');
+    if (reports.length > seen) {
+      const r = reports[reports.length - 1] as unknown as AfterGc;
+      return { rssKiB: r.rssKiB, heapUsedKiB: r.heapUsedKiB, externalKiB: r.externalKiB, arrayBuffersKiB: r.arrayBuffersKiB };
+    }
+    await sleep(100);
+  }
+  throw new Error('the proxy did not answer the memory hook (bench/memory-hook.cjs)');
+}
+
 const db = await startPostgres();
 const emulator = await startEmulatorProcess(db.url).catch(async (e: unknown) => {
   await db.stop();
@@ -155,7 +202,13 @@ const heapDir = join(RESULTS, 'heap');
 if (SNAPSHOTS) mkdirSync(heapDir, { recursive: true });
 const proxy = await startProxyProcess(
   ['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', emulator.url, '--metrics-listen', `127.0.0.1:${metricsPort}`],
-  { env: isolatedAwsEnv({ ...credentialEnv(), NODE_OPTIONS: SNAPSHOTS ? `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}` : undefined }) },
+  {
+    env: isolatedAwsEnv({
+      ...credentialEnv(),
+      NODE_OPTIONS: `--require ${join(REPO_ROOT, 'bench', 'memory-hook.cjs')}`,
+      MEMORY_HEAPSNAPSHOT_DIR: SNAPSHOTS ? heapDir : undefined,
+    }),
+  },
 ).catch(async (e: unknown) => {
   await emulator.stop();
   await db.stop();
@@ -164,7 +217,7 @@ const proxy = await startProxyProcess(
 const pid = proxy.child.pid!;
 
 try {
-  const baseline = { rssKiB: rssKiB(pid), ...(await heapMetrics(metricsPort)) };
+  const baseline = { rssKiB: rssKiB(pid), ...(await heapMetrics(metricsPort)), afterFullGc: await afterFullGc(proxy) };
   console.log(`proxy pid ${pid}; idle before load: RSS ${baseline.rssKiB} KiB; ${ROUNDS} rounds × ${SECONDS} s × ${CLIENTS} clients`);
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
@@ -184,16 +237,15 @@ try {
       peakRssKiB: peakKiB,
       rssKiB: rssKiB(pid),
       ...(await heapMetrics(metricsPort)),
+      afterFullGc: await afterFullGc(proxy),
+      leftovers: await leftovers(metricsPort, db.url),
       loadavg1: +loadavg()[0].toFixed(2),
     };
-    if (SNAPSHOTS) {
-      process.kill(pid, 'SIGUSR2');
-      await sleep(3000);
-    }
     rounds.push(sample);
     console.log(JSON.stringify(sample));
   }
   const ratio = +(rounds[rounds.length - 1].rssKiB / rounds[0].rssKiB).toFixed(3);
+  const heapRatio = +(rounds[rounds.length - 1].afterFullGc.heapUsedKiB / rounds[0].afterFullGc.heapUsedKiB).toFixed(3);
   const line = {
     date: new Date().toISOString(),
     cpus: cpus().length,
@@ -206,21 +258,24 @@ try {
     baseline,
     perRound: rounds,
     rssRatioLastToFirst: ratio,
+    heapAfterGcRatioLastToFirst: heapRatio,
     goalMet: ratio <= 1.1,
     note: process.env.BENCH_NOTE,
   };
   mkdirSync(RESULTS, { recursive: true });
   appendFileSync(join(RESULTS, 'data-api-memory.jsonl'), JSON.stringify(line) + '\n');
-  console.log('\nround  statements  large  sessions  errors  peak RSS MiB  RSS MiB  heap used MiB');
+  console.log('\nround  statements  large  sessions  errors  peak RSS MiB  RSS MiB  heap used MiB  after full GC: RSS MiB  heap MiB');
   for (const r of rounds) {
     const errors = Object.values(r.errors).reduce((a, b) => a + b, 0);
     console.log(
-      [r.round, r.statements, r.largeResults, r.sessions, errors, (r.peakRssKiB / 1024).toFixed(1), (r.rssKiB / 1024).toFixed(1), (r.heapUsedKiB / 1024).toFixed(1)]
+      [r.round, r.statements, r.largeResults, r.sessions, errors, (r.peakRssKiB / 1024).toFixed(1), (r.rssKiB / 1024).toFixed(1), (r.heapUsedKiB / 1024).toFixed(1), (r.afterFullGc.rssKiB / 1024).toFixed(1), (r.afterFullGc.heapUsedKiB / 1024).toFixed(1)]
         .map((v, i) => String(v).padStart(i === 0 ? 5 : 10))
         .join('  '),
     );
   }
-  console.log(`RSS after round ${ROUNDS} / after round 1: ${ratio} (goal ≤ 1.10)  load ${line.uptimeLoad.join(' ')}`);
+  const leftover = rounds.filter((r) => !(r.leftovers.connectionsOpen + r.leftovers.transactionsOpen + r.leftovers.idleInTransaction === 0));
+  if (leftover.length > 0) console.log(`LEFT OVER after rounds ${leftover.map((r) => r.round).join(', ')}: ${JSON.stringify(leftover.map((r) => r.leftovers))}`);
+  console.log(`RSS after round ${ROUNDS} / after round 1: ${ratio} (goal ≤ 1.10); heap after full GC: ${heapRatio}; load ${line.uptimeLoad.join(' ')}`);
 } finally {
   await proxy.stop();
   await emulator.stop();
