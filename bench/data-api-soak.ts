@@ -3,7 +3,7 @@
 // The goal is no aborted client and no failed transaction; broken connections to the Data API
 // the proxy saw (and retried or not) are read from its log, as are sessions that did not end
 // `ok`. Results, with the load average, are appended to bench/results/data-api-soak.jsonl.
-//   npm run bench:soak [-- simple|extended|prepared]   (SOAK_SECONDS=10 SOAK_CLIENTS=10 for a smoke run)
+//   npm run bench:soak [-- simple,extended,prepared]   (SOAK_SECONDS=10 SOAK_CLIENTS=10 for a smoke run)
 import { execFile } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -19,7 +19,7 @@ const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 50);
 // pgbench's own advice: a scale at least the number of clients, or every client queues on the
 // same few branch rows (and waits past the Data API's 45-second statement limit).
 const SCALE = Number(process.env.SOAK_SCALE ?? CLIENTS);
-const modes = process.argv[2] ? [process.argv[2]] : ['simple', 'extended', 'prepared'];
+const modes = process.argv[2] ? process.argv[2].split(',') : ['simple', 'extended', 'prepared'];
 
 const db = await startPostgres();
 // One PostgreSQL connection per open Data API transaction: room for every client.
