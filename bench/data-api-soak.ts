@@ -1,11 +1,12 @@
 // Soak: 50 pgbench clients (TPC-B-like script, scale 50) through the Data API proxy for SOAK_SECONDS (default 60) in each
-// protocol, against the emulator over a throwaway PostgreSQL. The goal is no aborted client and
-// no failed transaction; broken connections to the Data API the proxy saw (and retried or not)
-// are read from its log. Results are appended to bench/results/data-api-soak.jsonl.
-//   npm run build && npx tsx bench/data-api-soak.ts [simple|extended]
+// protocol (simple, extended and prepared), against the emulator over a throwaway PostgreSQL.
+// The goal is no aborted client and no failed transaction; broken connections to the Data API
+// the proxy saw (and retried or not) are read from its log, as are sessions that did not end
+// `ok`. Results, with the load average, are appended to bench/results/data-api-soak.jsonl.
+//   npm run bench:soak [-- simple,extended,prepared]   (SOAK_SECONDS=10 SOAK_CLIENTS=10 for a smoke run)
 import { execFile } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startPostgres, PG_BIN } from '../test/harness/postgres.js';
@@ -18,7 +19,7 @@ const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 50);
 // pgbench's own advice: a scale at least the number of clients, or every client queues on the
 // same few branch rows (and waits past the Data API's 45-second statement limit).
 const SCALE = Number(process.env.SOAK_SCALE ?? CLIENTS);
-const modes = process.argv[2] ? [process.argv[2]] : ['simple', 'extended'];
+const modes = process.argv[2] ? process.argv[2].split(',') : ['simple', 'extended', 'prepared'];
 
 const db = await startPostgres();
 // One PostgreSQL connection per open Data API transaction: room for every client.
@@ -27,6 +28,7 @@ const proxy = await startProxyProcess(
   ['data-api', '--resource-arn', 'arn:aws:rds:us-east-1:123456789012:cluster:soak', '--secret-arn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:soak', '--endpoint-url', emulator.url],
   { env: isolatedAwsEnv(credentialEnv()) },
 );
+const summary: string[] = [];
 try {
   await run(join(PG_BIN, 'pgbench'), ['-i', '-s', String(SCALE), '-q', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
   for (const mode of modes) {
@@ -37,6 +39,7 @@ try {
     const all = `${out.stdout}\n${out.stderr}`;
     const logs = proxy.logRecords().slice(before);
     const transport = logs.filter((l) => l.msg === 'connection to the Data API failed');
+    const closed = logs.filter((l) => l.msg === 'connection closed');
     const result = {
       date: new Date().toISOString(),
       cpus: cpus().length,
@@ -45,20 +48,32 @@ try {
       clients: CLIENTS,
       scale: SCALE,
       seconds: SECONDS,
+      uptimeLoad: loadavg().map((l) => +l.toFixed(2)),
       tps: Number(/tps = ([\d.]+)/.exec(all)?.[1]),
+      latencyMs: Number(/latency average = ([\d.]+) ms/.exec(all)?.[1]),
       transactions: Number(/actually processed: (\d+)/.exec(all)?.[1]),
       failedTransactions: Number(/number of failed transactions: (\d+)/.exec(all)?.[1] ?? 0),
       abortedClients: (all.match(/client \d+ (?:script \d+ )?aborted/g) ?? []).length,
       errors: [...new Set(all.match(/ERROR: [^\n]*/g) ?? [])].slice(0, 5),
       transportFailures: transport.length,
       transportFailuresNotRetried: transport.filter((l) => l.retried === false).length,
+      sessionsNotOk: closed.filter((l) => l.outcome !== 'ok').length,
       dataApiCalls: emulator.stats().calls,
+      note: process.env.BENCH_NOTE,
     };
     const dir = join(REPO_ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     appendFileSync(join(dir, 'data-api-soak.jsonl'), JSON.stringify(result) + '\n');
     console.log(JSON.stringify(result));
+    summary.push(
+      [mode, result.tps.toFixed(1), result.latencyMs, result.transactions, result.abortedClients, result.failedTransactions, result.transportFailures, result.sessionsNotOk, result.uptimeLoad[0]]
+        .map((v) => String(v).padStart(10))
+        .join(''),
+    );
   }
+  console.log(`\n${CLIENTS} clients, ${SECONDS} s, scale ${SCALE}`);
+  console.log(['mode', 'tps', 'lat ms', 'txns', 'aborted', 'failed', 'transport', 'not ok', 'load'].map((h) => h.padStart(10)).join(''));
+  for (const line of summary) console.log(line);
 } finally {
   await proxy.stop();
   await emulator.stop();
