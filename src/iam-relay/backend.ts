@@ -60,6 +60,12 @@ export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObser
   upstreamConnected?(result: 'success' | 'failure', seconds: number): void;
 }
 
+/** How a session's relay ended, for --reuse-connections. */
+interface SessionEnd {
+  upstreamKept: boolean;
+  namedStatementsUsed: boolean;
+}
+
 export class IamRelayBackend implements Backend {
   readonly mode: string;
   readonly tokens: IamTokenCache;
@@ -131,14 +137,31 @@ export class IamRelayBackend implements Backend {
 
   async serve(session: ClientSession): Promise<void> {
     const parameters = { ...session.parameters, user: session.user };
-    let conn = this.warmPool?.take(parameters) ?? null;
-    if (!conn) {
-      try {
-        conn = await this.login(parameters);
-      } catch (err) {
-        throw explainLoginFailure(err, (fields) => this.opts.refusedTokenAdvice(fields, session.user));
+    // With reuse, this session holds a place in its key's warm set until its connection is back.
+    const lent = this.reuse !== null;
+    let conn = this.warmPool?.take(parameters, lent) ?? null;
+    let ending: SessionEnd = { upstreamKept: false, namedStatementsUsed: false };
+    try {
+      if (!conn) {
+        try {
+          conn = await this.login(parameters);
+        } catch (err) {
+          throw explainLoginFailure(err, (fields) => this.opts.refusedTokenAdvice(fields, session.user));
+        }
       }
+      ending = await this.relaySession(session, conn);
+    } finally {
+      if (lent && !ending.upstreamKept) this.warmPool?.returned(parameters, null);
     }
+    if (ending.upstreamKept && this.warmPool && this.reuse) {
+      // The session is over for the client; the reset runs after it, off the client's path.
+      const kept: WarmConnection = { upstream: { ...conn.upstream, pending: Buffer.alloc(0) }, openedAt: conn.openedAt };
+      void recycleConnection(this.warmPool, parameters, kept, ending.namedStatementsUsed, this.reuse);
+    }
+  }
+
+  /** Relays one session until either side leaves; says whether its upstream was left open for reuse. */
+  private async relaySession(session: ClientSession, conn: WarmConnection): Promise<SessionEnd> {
     const { upstream, openedAt } = conn;
     const { socket, backendKey } = upstream;
     if (backendKey) session.onCancel(() => void cancelUpstream(this.opts.target, backendKey));
@@ -163,11 +186,7 @@ export class IamRelayBackend implements Backend {
       session.shutdownSignal.removeEventListener('abort', onShutdown);
       if (noticeTimer) clearTimeout(noticeTimer);
     }
-    if (relay.upstreamKept && this.warmPool && this.reuse) {
-      // The session is over for the client; the reset runs after it, off the client's path.
-      const kept: WarmConnection = { upstream: { ...upstream, pending: Buffer.alloc(0) }, openedAt };
-      void recycleConnection(this.warmPool, parameters, kept, relay.namedStatementsUsed, this.reuse);
-    }
+    return { upstreamKept: relay.upstreamKept, namedStatementsUsed: relay.namedStatementsUsed };
   }
 
   /** Closes the warm connections (Terminate to each). */

@@ -5,7 +5,7 @@
 // a connection that is too old or holds prepared statements the reset cannot clear.
 import { encodeQuery } from '../protocol/frontend-encoder.js';
 import { MessageChannel } from '../server/message-channel.js';
-import type { WarmConnection, WarmPool } from './warm-pool.js';
+import type { WarmCloseReason, WarmConnection, WarmPool } from './warm-pool.js';
 
 export interface ReuseOptions {
   /** --server-reset-query: sent as one simple Query. */
@@ -40,13 +40,18 @@ export async function recycleConnection(
   namedStatementsUsed: boolean,
   opts: ReuseOptions,
 ): Promise<void> {
-  if (pool.isClosed) return pool.closeConnection(conn, 'shutdown');
-  if (performance.now() - conn.openedAt >= opts.maxAgeMs) return pool.closeConnection(conn, 'max_age');
-  if (namedStatementsUsed && !resetClearsPreparedStatements(opts.resetQuery)) return pool.closeConnection(conn, 'named_statements');
+  const reason = await whyNotReusable(pool, conn, namedStatementsUsed, opts);
+  if (reason) pool.closeConnection(conn, reason);
+  pool.returned(parameters, reason ? null : conn);
+}
+
+async function whyNotReusable(pool: WarmPool, conn: WarmConnection, namedStatementsUsed: boolean, opts: ReuseOptions): Promise<WarmCloseReason | null> {
+  if (pool.isClosed) return 'shutdown';
+  if (performance.now() - conn.openedAt >= opts.maxAgeMs) return 'max_age';
+  if (namedStatementsUsed && !resetClearsPreparedStatements(opts.resetQuery)) return 'named_statements';
   const ok = await runResetQuery(conn, opts).catch(() => false);
-  if (!ok) return pool.closeConnection(conn, 'reset_failed');
-  if (pool.isClosed) return pool.closeConnection(conn, 'shutdown');
-  pool.giveBack(parameters, conn);
+  if (!ok) return 'reset_failed';
+  return pool.isClosed ? 'shutdown' : null;
 }
 
 /** Sends the reset query; true when the server answered without error and ended idle, nothing more. */

@@ -2,7 +2,9 @@
 // parameter a client sent) used recently, up to N upstream connections already through TLS and
 // the IAM login and never used by anyone, so that a new client with that key is served at once.
 // Each connection serves exactly one client session (or, with --reuse-connections, comes back
-// after a reset, see connection-reuse.ts). Taken connections are replaced in the background
+// after a reset, see connection-reuse.ts: then a session's connection, warm or not, counts
+// against the key's N until the session is over and its connection is back or closed, as in a
+// session pool, so that reuse saves logins instead of racing them). Taken connections are replaced in the background
 // through the opener (which goes through the login pacer); keys no client used for `keyIdleMs`
 // stop being kept; connections are retired at `maxAgeMs`, well before a cluster's own limit
 // (DSQL ends connections at 60 minutes); a connection the server closed or sent anything on
@@ -70,6 +72,8 @@ interface KeyEntry {
   parameters: Record<string, string>;
   idle: IdleConnection[];
   opening: number;
+  /** Sessions whose connection may come back (--reuse-connections): they hold a place of the N. */
+  lent: number;
   lastUsed: number;
   failures: number;
   retryTimer: unknown;
@@ -108,11 +112,14 @@ export class WarmPool {
   /**
    * A warm connection for these startup parameters, or null (a miss: the caller logs in itself).
    * Either way the key counts as used now and its warm set is topped up in the background.
+   * `lend`: the session's connection may come back (--reuse-connections); the caller must then
+   * call returned() once the session is over, whatever happened.
    */
-  take(parameters: Readonly<Record<string, string>>): WarmConnection | null {
+  take(parameters: Readonly<Record<string, string>>, lend = false): WarmConnection | null {
     if (this.closed) return null;
     const entry = this.entryFor(parameters);
     entry.lastUsed = this.clock.now();
+    if (lend) entry.lent++;
     let found: WarmConnection | null = null;
     while (found === null && entry.idle.length > 0) {
       const { conn, stopWatching } = entry.idle.shift()!;
@@ -130,13 +137,15 @@ export class WarmPool {
   }
 
   /**
-   * Gives back a connection whose session ended cleanly and whose state was reset
-   * (--reuse-connections): it joins the warm set of its key, unless that set is full or closed.
+   * The end of a session taken with `lend`: its connection, reset, joins the warm set of its key
+   * (unless that set is full or closed), or null when it was closed instead.
    */
-  giveBack(parameters: Readonly<Record<string, string>>, conn: WarmConnection): void {
+  returned(parameters: Readonly<Record<string, string>>, conn: WarmConnection | null): void {
     const entry = this.entryFor(parameters);
     entry.lastUsed = this.clock.now();
-    this.add(entry, conn, 'reuse');
+    entry.lent = Math.max(0, entry.lent - 1);
+    if (conn) this.add(entry, conn, 'reuse');
+    this.refill(entry);
     this.ensureSweeping();
   }
 
@@ -184,7 +193,7 @@ export class WarmPool {
     const key = warmKey(parameters);
     let entry = this.keys.get(key);
     if (!entry) {
-      entry = { parameters: { ...parameters }, idle: [], opening: 0, lastUsed: this.clock.now(), failures: 0, retryTimer: null };
+      entry = { parameters: { ...parameters }, idle: [], opening: 0, lent: 0, lastUsed: this.clock.now(), failures: 0, retryTimer: null };
       this.keys.set(key, entry);
     }
     return entry;
@@ -192,7 +201,8 @@ export class WarmPool {
 
   private refill(entry: KeyEntry): void {
     if (this.closed || entry.retryTimer !== null) return;
-    while (entry.idle.length + entry.opening < this.opts.size) {
+    if (this.keys.get(warmKey(entry.parameters)) !== entry) return;
+    while (entry.idle.length + entry.opening + entry.lent < this.opts.size) {
       entry.opening++;
       void this.openOne(entry);
     }
