@@ -9,6 +9,7 @@ import { dsqlCommand } from '../../../src/dsql/command.js';
 import { rdsIamCommand } from '../../../src/rds-iam/command.js';
 import { configFromFile } from '../../../src/cli/config-file-command.js';
 import type { ProxyConfig } from '../../../src/config/types.js';
+import type { DsqlSettings } from '../../../src/dsql/config.js';
 import { resetClearsPreparedStatements } from '../../../src/iam-relay/connection-reuse.js';
 import { warmConnectionOptions } from '../../../src/iam-relay/warm-backend-options.js';
 
@@ -34,7 +35,7 @@ describe('warm connection settings', () => {
   it('are off by default; dsql resets with RESET ALL, rds-iam with DISCARD ALL', async () => {
     const d = await parse(dsqlCommand, ['--host', DSQL_HOST]);
     expect(d.listeners[0].settings).toMatchObject({ warmConnections: 0, warmMaxAgeSeconds: 600, reuseConnections: false, serverResetQuery: 'RESET ALL' });
-    expect(warmConnectionOptions(d.listeners[0].settings)).toBeUndefined();
+    expect(warmConnectionOptions(d.listeners[0].settings as DsqlSettings)).toBeUndefined();
     const r = await parse(rdsIamCommand, ['--host', RDS_HOST]);
     expect(r.listeners[0].settings).toMatchObject({ warmConnections: 0, reuseConnections: false, serverResetQuery: 'DISCARD ALL' });
   });
@@ -43,7 +44,7 @@ describe('warm connection settings', () => {
     process.env.AURORA_PG_PROXY_WARM_CONNECTIONS = '3';
     process.env.AURORA_PG_PROXY_SERVER_RESET_QUERY = 'RESET ALL; DEALLOCATE ALL';
     const cfg = await parse(dsqlCommand, ['--host', DSQL_HOST, '--reuse-connections', '--warm-max-age', '120']);
-    const s = cfg.listeners[0].settings;
+    const s = cfg.listeners[0].settings as DsqlSettings;
     expect(s).toMatchObject({ warmConnections: 3, warmMaxAgeSeconds: 120, reuseConnections: true, serverResetQuery: 'RESET ALL; DEALLOCATE ALL' });
     expect(warmConnectionOptions(s)).toEqual({ size: 3, maxAgeMs: 120_000, reuse: { resetQuery: 'RESET ALL; DEALLOCATE ALL' } });
   });
