@@ -139,7 +139,8 @@ export class IamRelayBackend implements Backend {
     const parameters = { ...session.parameters, user: session.user };
     // With reuse, this session holds a place in its key's warm set until its connection is back.
     const lent = this.reuse !== null;
-    let conn = this.warmPool?.take(parameters, lent) ?? null;
+    // A connection whose reset runs now is worth a short wait: a reset is one round trip, a login several.
+    let conn = this.warmPool ? await this.warmPool.takeOrWait(parameters, lent, this.reuse ? Math.min(this.reuse.timeoutMs, 2000) : 0) : null;
     let ending: SessionEnd = { upstreamKept: false, namedStatementsUsed: false };
     try {
       if (!conn) {

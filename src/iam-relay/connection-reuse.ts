@@ -40,9 +40,10 @@ export async function recycleConnection(
   namedStatementsUsed: boolean,
   opts: ReuseOptions,
 ): Promise<void> {
+  pool.resetStarted(parameters);
   const reason = await whyNotReusable(pool, conn, namedStatementsUsed, opts);
   if (reason) pool.closeConnection(conn, reason);
-  pool.returned(parameters, reason ? null : conn);
+  pool.returned(parameters, reason ? null : conn, true);
 }
 
 async function whyNotReusable(pool: WarmPool, conn: WarmConnection, namedStatementsUsed: boolean, opts: ReuseOptions): Promise<WarmCloseReason | null> {

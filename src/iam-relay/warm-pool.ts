@@ -68,12 +68,20 @@ interface IdleConnection {
   stopWatching(): void;
 }
 
+interface Waiter {
+  resolve(conn: WarmConnection | null): void;
+  timer: unknown;
+}
+
 interface KeyEntry {
   parameters: Record<string, string>;
   idle: IdleConnection[];
   opening: number;
   /** Sessions whose connection may come back (--reuse-connections): they hold a place of the N. */
   lent: number;
+  /** Connections of ended sessions whose reset runs now; a client may wait for one. */
+  resetting: number;
+  waiters: Waiter[];
   lastUsed: number;
   failures: number;
   retryTimer: unknown;
@@ -116,10 +124,56 @@ export class WarmPool {
    * call returned() once the session is over, whatever happened.
    */
   take(parameters: Readonly<Record<string, string>>, lend = false): WarmConnection | null {
+    const entry = this.claim(parameters, lend);
+    if (!entry) return null;
+    const found = this.takeIdle(entry);
+    this.finishRequest(entry, found);
+    return found;
+  }
+
+  /**
+   * Like take(), but when no connection is idle and a finished session's connection of this key
+   * is being reset, waits up to `maxWaitMs` for it: a reset is one round trip, a login several
+   * (and a login the cluster meters). Clients that connect once per request meet this case.
+   */
+  async takeOrWait(parameters: Readonly<Record<string, string>>, lend: boolean, maxWaitMs: number): Promise<WarmConnection | null> {
+    const entry = this.claim(parameters, lend);
+    if (!entry) return null;
+    let found = this.takeIdle(entry);
+    if (found === null && entry.resetting > 0 && maxWaitMs > 0) {
+      found = await new Promise<WarmConnection | null>((resolve) => {
+        const waiter: Waiter = {
+          resolve,
+          timer: this.clock.setTimeout(() => {
+            const i = entry.waiters.indexOf(waiter);
+            if (i !== -1) entry.waiters.splice(i, 1);
+            resolve(null);
+          }, maxWaitMs),
+        };
+        entry.waiters.push(waiter);
+      });
+    }
+    this.finishRequest(entry, found);
+    return found;
+  }
+
+  /** A session's request: the key counts as used now; with `lend`, the session holds a place. */
+  private claim(parameters: Readonly<Record<string, string>>, lend: boolean): KeyEntry | null {
     if (this.closed) return null;
     const entry = this.entryFor(parameters);
     entry.lastUsed = this.clock.now();
     if (lend) entry.lent++;
+    return entry;
+  }
+
+  private finishRequest(entry: KeyEntry, found: WarmConnection | null): void {
+    this.observer.warmRequest?.(found ? 'hit' : 'miss');
+    this.refill(entry);
+    this.ensureSweeping();
+  }
+
+  /** The oldest usable idle connection of a key, closing those too old or gone on the way. */
+  private takeIdle(entry: KeyEntry): WarmConnection | null {
     let found: WarmConnection | null = null;
     while (found === null && entry.idle.length > 0) {
       const { conn, stopWatching } = entry.idle.shift()!;
@@ -130,23 +184,35 @@ export class WarmPool {
       else found = conn;
     }
     this.publishIdle();
-    this.observer.warmRequest?.(found ? 'hit' : 'miss');
-    this.refill(entry);
-    this.ensureSweeping();
     return found;
+  }
+
+  /** A finished session's connection is being reset, to come back through returned(..., true). */
+  resetStarted(parameters: Readonly<Record<string, string>>): void {
+    this.entryFor(parameters).resetting++;
   }
 
   /**
    * The end of a session taken with `lend`: its connection, reset, joins the warm set of its key
    * (unless that set is full or closed), or null when it was closed instead.
    */
-  returned(parameters: Readonly<Record<string, string>>, conn: WarmConnection | null): void {
+  returned(parameters: Readonly<Record<string, string>>, conn: WarmConnection | null, afterReset = false): void {
     const entry = this.entryFor(parameters);
     entry.lastUsed = this.clock.now();
     entry.lent = Math.max(0, entry.lent - 1);
+    if (afterReset) entry.resetting = Math.max(0, entry.resetting - 1);
     if (conn) this.add(entry, conn, 'reuse');
+    // Nothing more is coming back for whoever still waits: they log in themselves.
+    if (entry.resetting === 0) this.releaseWaiters(entry);
     this.refill(entry);
     this.ensureSweeping();
+  }
+
+  private releaseWaiters(entry: KeyEntry): void {
+    for (const w of entry.waiters.splice(0)) {
+      this.clock.clearTimeout(w.timer);
+      w.resolve(null);
+    }
   }
 
   /** Closes a connection that will not be kept, counting why. */
@@ -177,6 +243,7 @@ export class WarmPool {
     const closing: Promise<void>[] = [];
     for (const entry of this.keys.values()) {
       if (entry.retryTimer !== null) this.clock.clearTimeout(entry.retryTimer);
+      this.releaseWaiters(entry);
       for (const { conn, stopWatching } of entry.idle.splice(0)) {
         stopWatching();
         closing.push(whenClosed(conn.upstream.socket));
@@ -193,7 +260,7 @@ export class WarmPool {
     const key = warmKey(parameters);
     let entry = this.keys.get(key);
     if (!entry) {
-      entry = { parameters: { ...parameters }, idle: [], opening: 0, lent: 0, lastUsed: this.clock.now(), failures: 0, retryTimer: null };
+      entry = { parameters: { ...parameters }, idle: [], opening: 0, lent: 0, resetting: 0, waiters: [], lastUsed: this.clock.now(), failures: 0, retryTimer: null };
       this.keys.set(key, entry);
     }
     return entry;
@@ -267,8 +334,13 @@ export class WarmPool {
     };
     entry.idle.push(idle);
     this.idleCount++;
-    this.publishIdle();
     socket.resume();
+    const waiter = entry.waiters.shift();
+    if (waiter) {
+      this.clock.clearTimeout(waiter.timer);
+      waiter.resolve(this.takeIdle(entry));
+    }
+    this.publishIdle();
   }
 
   private publishIdle(): void {
@@ -292,6 +364,7 @@ export class WarmPool {
     for (const [key, entry] of this.keys) {
       if (now - entry.lastUsed >= this.opts.keyIdleMs) {
         this.keys.delete(key);
+        this.releaseWaiters(entry);
         if (entry.retryTimer !== null) this.clock.clearTimeout(entry.retryTimer);
         for (const { conn, stopWatching } of entry.idle.splice(0)) {
           this.idleCount--;

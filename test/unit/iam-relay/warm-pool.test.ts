@@ -250,6 +250,41 @@ describe('WarmPool', () => {
     await pool.close();
   });
 
+  it('lets a client wait for a connection whose reset runs, instead of logging in', async () => {
+    const { clock, pool, opened, events } = setup({ size: 1 });
+    pool.take(PARAMS, true); // a miss: the session logs in itself, its place held
+    await clock.advance(0);
+    expect(opened).toHaveLength(0);
+    const own = fakeConnection(7, clock.now());
+    pool.resetStarted(PARAMS); // the session ended; its reset runs
+    const waiting = pool.takeOrWait(PARAMS, true, 1000);
+    pool.returned(PARAMS, own, true);
+    expect(await waiting).toBe(own);
+    expect(events.filter((e) => e === 'request:hit')).toHaveLength(1);
+
+    // A reset that fails leaves the waiter to log in itself, at once.
+    pool.resetStarted(PARAMS);
+    const second = pool.takeOrWait(PARAMS, true, 1000);
+    pool.returned(PARAMS, null, true);
+    expect(await second).toBeNull();
+    // With no reset running, nobody waits.
+    expect(await pool.takeOrWait(PARAMS, false, 1000)).toBeNull();
+    await pool.close();
+  });
+
+  it('gives up waiting for a reset after the limit', async () => {
+    const { clock, pool } = setup({ size: 1 });
+    pool.take(PARAMS, true);
+    pool.resetStarted(PARAMS);
+    let result: WarmConnection | null | 'pending' = 'pending';
+    void pool.takeOrWait(PARAMS, true, 500).then((c) => (result = c));
+    await clock.advance(499);
+    expect(result).toBe('pending');
+    await clock.advance(1);
+    expect(result).toBeNull();
+    await pool.close();
+  });
+
   it('closes every idle connection with Terminate on shutdown and hands out nothing after', async () => {
     const { clock, pool, opened, events } = setup({ size: 3 });
     pool.take(PARAMS);
