@@ -8,6 +8,8 @@
 //                 (the proxy does the TLS handshake and IAM login for each client)
 //        warm     plain TCP to a proxy with --warm-connections 2, each sample a warm hit
 //                 (the benchmark waits until a warm connection is idle before each sample)
+//        plain    PostgreSQL itself without TLS, for reference: the floor of this client and
+//                 server on this machine, which no cluster offers
 //   2. pgbench -S -C (a new connection per transaction), -M simple, 4 clients: direct TLS vs the
 //      proxy with --warm-connections 4 --reuse-connections.
 //
@@ -33,7 +35,7 @@ const SAMPLES = Number(process.env.WARM_BENCH_SAMPLES ?? 40);
 const SECONDS = Number(process.env.WARM_BENCH_SECONDS ?? 10);
 const LABEL = process.env.WARM_BENCH_LABEL ?? '';
 
-type FirstSelectPath = 'direct' | 'cold' | 'warm';
+type FirstSelectPath = 'direct' | 'cold' | 'warm' | 'plain';
 
 interface MeteredProxy {
   proxy: ProxyProcess;
@@ -109,11 +111,12 @@ async function main(): Promise<void> {
       direct: { host: '127.0.0.1', port: db.port, user: 'postgres', database: 'postgres', ssl: { ca, servername: BENCH_HOST, rejectUnauthorized: true } },
       cold: { host: cold.proxy.host, port: cold.proxy.port, user: 'postgres', database: 'postgres' },
       warm: { host: warm.proxy.host, port: warm.proxy.port, user: 'postgres', database: 'postgres' },
+      plain: { host: '127.0.0.1', port: db.port, user: 'postgres', database: 'postgres', ssl: false },
     };
     // A first session of each kind, unmeasured: loads code paths, and makes the warm key known.
     for (const config of Object.values(configs)) await firstSelect(config);
-    const samples: Record<FirstSelectPath, number[]> = { direct: [], cold: [], warm: [] };
-    const order: FirstSelectPath[] = ['direct', 'cold', 'warm'];
+    const samples: Record<FirstSelectPath, number[]> = { direct: [], cold: [], warm: [], plain: [] };
+    const order: FirstSelectPath[] = ['direct', 'cold', 'warm', 'plain'];
     for (let i = 0; i < SAMPLES; i++) {
       for (let k = 0; k < order.length; k++) {
         const path = order[(i + k) % order.length];
