@@ -38,6 +38,21 @@ describe('dsql --warm-connections and --reuse-connections', () => {
   const idle = (p: MeteredProxy) => metricValue(p.metrics, 'warm_connections_idle');
   const reused = (p: MeteredProxy) => metricValue(p.metrics, 'warm_connections_added_total', { source: 'reuse' });
   const closed = (p: MeteredProxy, reason: string) => metricValue(p.metrics, 'warm_connections_closed_total', { reason });
+  const directClient = async () => {
+    const c = new pg.Client({ host: stack.db.host, port: stack.db.port, user: stack.db.user, database: stack.db.database });
+    await c.connect();
+    return c;
+  };
+  /** PostgreSQL backends of the psql key's warm connections (application_name warm-psql), idle. */
+  const idlePsqlBackends = async (): Promise<number[]> => {
+    const c = await directClient();
+    try {
+      const r = await c.query<{ pid: number }>(`select pid from pg_stat_activity where application_name = 'warm-psql' and state = 'idle'`);
+      return r.rows.map((row) => row.pid);
+    } finally {
+      await c.end();
+    }
+  };
   /** One session to make the key known; then the proxy keeps `n` warm connections for it. */
   const primeKey = async (p: MeteredProxy, n: number) => {
     const c = client(p);
@@ -109,6 +124,23 @@ describe('dsql --warm-connections and --reuse-connections', () => {
     expect(user).toBe('postgres');
     expect(versionLine).toMatch(/^\d+.* UTF8$/);
     expect(await hits(warm)).toBe(hitsBefore + 1);
+  });
+
+  it('drops warm connections the server ended while idle, and a client still gets a working one', async () => {
+    const conninfo = `host=${warm.proxy.host} port=${warm.proxy.port} user=admin dbname=postgres sslmode=disable application_name=warm-psql`;
+    await waitFor('warm connections for psql', async () => (await idlePsqlBackends()).length >= 2);
+    const droppedBefore = (await closed(warm, 'server_message')) + (await closed(warm, 'server_closed'));
+    const direct = await directClient();
+    try {
+      // The server ends them (57P01 FATAL, then close), as a cluster does at its connection limit.
+      await direct.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'warm-psql' and state = 'idle'`);
+    } finally {
+      await direct.end();
+    }
+    await waitFor('the proxy to notice', async () => (await closed(warm, 'server_message')) + (await closed(warm, 'server_closed')) >= droppedBefore + 2);
+    const r = await runPsql(conninfo, ['-At', '-c', 'select 42']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('42');
   });
 
   it('gives each warm connection to exactly one session', async () => {
@@ -210,6 +242,12 @@ describe('dsql --warm-connections and --reuse-connections', () => {
   it('counts hits and misses', async () => {
     expect(await metricValue(warm.metrics, 'warm_connection_requests_total', { result: 'miss' })).toBeGreaterThanOrEqual(2);
     expect(await hits(warm)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('closes its warm connections on shutdown', async () => {
+    await waitFor('warm connections for psql', async () => (await idlePsqlBackends()).length >= 2);
+    expect(await warm.proxy.stop()).toBe(0);
+    await waitFor('the warm connections to be closed', async () => (await idlePsqlBackends()).length === 0);
   });
 
   describe('lifetime NOTICE', () => {
