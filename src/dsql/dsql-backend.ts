@@ -25,7 +25,6 @@ export interface DsqlBackendOptions {
   occRetries?: number;
   /** --warm-connections, --reuse-connections; none: every client logs in itself. */
   warm?: WarmConnectionOptions;
-  warn?(message: string, err: unknown): void;
 }
 
 export type DsqlObserver = IamRelayObserver & OccObserver;
@@ -62,7 +61,6 @@ export class DsqlBackend extends IamRelayBackend {
         pacing: opts.pacing,
         createRetrier: occRetrierFactory(opts.occRetries ?? 0, observer),
         warm: opts.warm,
-        warn: opts.warn,
       },
       observer,
     );

@@ -52,8 +52,6 @@ export interface IamRelayBackendOptions {
   createRetrier?: () => AnswerRetrier | null;
   /** Warm connections and reuse; none: every client logs in itself. */
   warm?: WarmConnectionOptions;
-  /** Where background failures (a warm login refused) are told; silent when absent. */
-  warn?(message: string, err: unknown): void;
 }
 
 export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObserver, WarmPoolObserver {
@@ -99,13 +97,8 @@ export class IamRelayBackend implements Backend {
               keyIdleMs: warm.keyIdleMs ?? DEFAULT_KEY_IDLE_MS,
               open: (parameters) => this.login(parameters),
             },
-            {
-              ...pick(observer),
-              warmOpenFailed: (err, retryInMs) => {
-                observer.warmOpenFailed?.(err, retryInMs);
-                opts.warn?.(`a warm connection to ${opts.upstreamName} could not be opened; trying again in ${retryInMs / 1000} s`, err);
-              },
-            },
+            // A failed background login shows in upstream_connect_duration_seconds{result="failure"}.
+            pick(observer),
           )
         : null;
     this.reuse =
@@ -230,5 +223,6 @@ function pick(observer: IamRelayObserver): WarmPoolObserver {
     warmRequest: observer.warmRequest?.bind(observer),
     warmAdded: observer.warmAdded?.bind(observer),
     warmClosed: observer.warmClosed?.bind(observer),
+    warmOpenFailed: observer.warmOpenFailed?.bind(observer),
   };
 }

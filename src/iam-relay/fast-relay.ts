@@ -200,6 +200,9 @@ export function startFastRelay(
     else onClientDataWithOcc(chunk, retrier);
     if (keepUpstream && clientSaidGoodbye) {
       chunk = withholdTerminate(chunk, goodbyeBefore);
+      // The server would close now; with its Terminate withheld, the proxy closes for it, so that
+      // a client waiting for that close is not left hanging.
+      if (terminateWithheld && !goodbyeBefore && started.length === 0) client.end();
       if (chunk.length === 0) return;
     }
     if (!upstream.write(chunk)) {

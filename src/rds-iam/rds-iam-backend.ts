@@ -21,7 +21,6 @@ export interface RdsIamBackendOptions {
   pacing?: LoginPacerOptions;
   /** --warm-connections, --reuse-connections; none: every client logs in itself. */
   warm?: WarmConnectionOptions;
-  warn?(message: string, err: unknown): void;
 }
 
 export type RdsIamObserver = IamRelayObserver;
@@ -65,7 +64,6 @@ export class RdsIamBackend extends IamRelayBackend {
         refusedTokenAdvice: (fields, user) => rdsRefusalAdvice(fields, user, hostname, opts.region),
         pacing: opts.pacing,
         warm: opts.warm,
-        warn: opts.warn,
       },
       observer,
     );
