@@ -63,12 +63,11 @@ describe('dsql --warm-connections and --reuse-connections', () => {
 
   beforeAll(async () => {
     stack = await startDsqlStack();
-    [warm, reuse, reuseDefault, failingReset] = await Promise.all([
-      startMetered(['--warm-connections', '2']),
-      startMetered(['--warm-connections', '1', '--reuse-connections', '--server-reset-query', 'DISCARD ALL']),
-      startMetered(['--warm-connections', '1', '--reuse-connections']),
-      startMetered(['--warm-connections', '1', '--reuse-connections', '--server-reset-query', 'SELECT no_such_function()']),
-    ]);
+    // One after the other: four Node processes starting at once on a busy 2-core machine is slow.
+    warm = await startMetered(['--warm-connections', '2']);
+    reuse = await startMetered(['--warm-connections', '1', '--reuse-connections', '--server-reset-query', 'DISCARD ALL']);
+    reuseDefault = await startMetered(['--warm-connections', '1', '--reuse-connections']);
+    failingReset = await startMetered(['--warm-connections', '1', '--reuse-connections', '--server-reset-query', 'SELECT no_such_function()']);
   });
   afterAll(async () => {
     await stack?.stop();
