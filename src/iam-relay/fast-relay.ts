@@ -177,17 +177,21 @@ export function startFastRelay(
     }
   };
   /**
-   * With reuse on, a Terminate that ends the chunk after a complete batch (Query or Sync) is kept
-   * from the upstream; anything else (bytes after it, a Terminate split across chunks) forgoes
-   * reuse and is passed on as it came.
+   * With reuse on, a Terminate that ends the chunk after a complete batch (Query or Sync) that
+   * the server has answered, idle outside a transaction, is kept from the upstream; anything else
+   * (a transaction open, answers outstanding, bytes after it, a Terminate split across chunks)
+   * forgoes reuse and is passed on as it came, so that the server ends the session itself.
    */
+  /** The last thing the server sent was ReadyForQuery (nothing yet: the login's, idle). */
+  const upstreamAtReady = () => fromUpstream.atBoundary && (fromUpstream.lastType === READY_FOR_QUERY || fromUpstream.lastType === 0);
   const withholdTerminate = (chunk: Buffer, goodbyeBefore: boolean): Buffer => {
     if (goodbyeBefore) {
       bytesAfterGoodbye = true;
       return chunk;
     }
     const cleanBatch = lastClientType === 0 || lastClientType === QUERY || lastClientType === SYNC;
-    if (!cleanBatch || !fromClient.atBoundary || fromClient.lastType !== TERMINATE || !endsWithTerminate(chunk)) return chunk;
+    const serverIdle = started.length === 0 && lastReadyStatus === TX_IDLE && upstreamAtReady();
+    if (!cleanBatch || !serverIdle || !fromClient.atBoundary || fromClient.lastType !== TERMINATE || !endsWithTerminate(chunk)) return chunk;
     terminateWithheld = true;
     return chunk.subarray(0, chunk.length - 5);
   };
@@ -202,7 +206,7 @@ export function startFastRelay(
       chunk = withholdTerminate(chunk, goodbyeBefore);
       // The server would close now; with its Terminate withheld, the proxy closes for it, so that
       // a client waiting for that close is not left hanging.
-      if (terminateWithheld && !goodbyeBefore && started.length === 0) client.end();
+      if (terminateWithheld && !goodbyeBefore) client.end();
       if (chunk.length === 0) return;
     }
     if (!upstream.write(chunk)) {
@@ -277,15 +281,14 @@ export function startFastRelay(
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
   /** The client left cleanly and the upstream sits idle after its last ReadyForQuery. */
-  const upstreamReusable = () =>
+  const upstreamReusable = (): boolean =>
     terminateWithheld &&
     !bytesAfterGoodbye &&
     !ending &&
     !upstreamClosed &&
     started.length === 0 &&
     lastReadyStatus === TX_IDLE &&
-    fromUpstream.atBoundary &&
-    fromUpstream.lastType === READY_FOR_QUERY &&
+    upstreamAtReady() &&
     pendingNotice === null &&
     !(retrier?.isHolding ?? false);
   const teardown = () => {
