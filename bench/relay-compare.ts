@@ -22,21 +22,21 @@
 // --workers of the proxyWorkers path; RELAY_BENCH_PROFILE_DIR, write a CPU profile
 // of the proxy there). Results: bench/results/relay-compare.jsonl.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startPostgres, PG_BIN, type ThrowawayPostgres } from '../test/harness/postgres.js';
-import { createTestPki } from '../test/harness/pki.js';
+import { PG_BIN, type ThrowawayPostgres } from '../test/harness/postgres.js';
 import { freePort } from '../test/harness/ports.js';
 import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
+import { BENCH_HOST, startTlsPostgres, writeOwned, type Scratch } from './tls-postgres.js';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.RELAY_BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.RELAY_BENCH_ROUNDS ?? 1);
 const CLIENTS = (process.env.RELAY_BENCH_CLIENTS ?? '1,8,32').split(',').filter(Boolean).map(Number);
 const LABEL = process.env.RELAY_BENCH_LABEL ?? '';
-const HOST = 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws';
+const HOST = BENCH_HOST;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const WORKERS = Number(process.env.RELAY_BENCH_WORKERS ?? 2);
 
@@ -110,24 +110,6 @@ async function pgbench(target: Target, extra: string[]): Promise<Measurement> {
   return m;
 }
 
-/** A folder the `postgres` user owns when we run as root (PostgreSQL and pgbouncer refuse root). */
-async function ownedScratch(): Promise<{ dir: string; uid?: number; gid?: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'apgp-relaybench-'));
-  if (process.getuid?.() !== 0) return { dir };
-  const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
-  const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
-  chownSync(dir, uid, gid);
-  return { dir, uid, gid };
-}
-
-function writeOwned(scratch: { dir: string; uid?: number; gid?: number }, name: string, text: string, mode = 0o644): string {
-  const path = join(scratch.dir, name);
-  writeFileSync(path, text);
-  chmodSync(path, mode);
-  if (scratch.uid !== undefined) chownSync(path, scratch.uid, scratch.gid!);
-  return path;
-}
-
 async function ensurePgbouncer(): Promise<string> {
   for (const p of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) if (existsSync(p)) return p;
   console.log('pgbouncer is missing: installing the Debian package');
@@ -138,7 +120,7 @@ async function ensurePgbouncer(): Promise<string> {
 }
 
 async function startPgbouncer(
-  scratch: { dir: string; uid?: number; gid?: number },
+  scratch: Scratch,
   db: ThrowawayPostgres,
   caPath: string,
 ): Promise<{ port: number; child: ChildProcess }> {
@@ -208,11 +190,8 @@ function summarise(samples: Measurement[]): Measurement {
 }
 
 async function main(): Promise<void> {
-  const scratch = await ownedScratch();
-  const pki = await createTestPki([HOST, '127.0.0.1']);
-  const cert = writeOwned(scratch, 'server.crt', pki.serverCertPem);
-  const key = writeOwned(scratch, 'server.key', pki.serverKeyPem, 0o600);
-  const db = await startPostgres({ settings: { ssl: 'on', ssl_cert_file: `'${cert}'`, ssl_key_file: `'${key}'` } });
+  const pg = await startTlsPostgres();
+  const { db, pki, scratch } = pg;
   let bouncer: { port: number; child: ChildProcess } | null = null;
   let proxy: ProxyProcess | null = null;
   let baseline: ProxyProcess | null = null;
@@ -313,9 +292,7 @@ async function main(): Promise<void> {
       bouncer.child.kill('SIGINT');
       await new Promise((r) => (bouncer!.child.exitCode !== null ? r(null) : bouncer!.child.once('exit', r)));
     }
-    await db.stop();
-    pki.cleanup();
-    rmSync(scratch.dir, { recursive: true, force: true });
+    await pg.stop();
   }
 }
 

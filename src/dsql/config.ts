@@ -1,8 +1,10 @@
 // The settings of a dsql listener, after validation.
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { HostPort } from '../config/types.js';
+import type { WarmConnectionSettings } from '../iam-relay/warm-options.js';
 
-export interface DsqlSettings {
+/** The warm-connection settings are optional: absent means none (the demo). */
+export interface DsqlSettings extends Partial<WarmConnectionSettings> {
   host: string;
   region: string;
   profile?: string;

@@ -2,7 +2,7 @@
 // its advice on a refused token, and a NOTICE before DSQL's 60-minute connection limit.
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { NoticeFields } from '../protocol/messages.js';
-import { IamRelayBackend, type IamRelayObserver } from '../iam-relay/backend.js';
+import { IamRelayBackend, type IamRelayObserver, type WarmConnectionOptions } from '../iam-relay/backend.js';
 import type { LoginPacerOptions } from '../iam-relay/login-pacer.js';
 import { OccRetrier, type OccObserver } from './occ-retry.js';
 import type { UpstreamService, UpstreamTarget } from '../iam-relay/upstream.js';
@@ -23,6 +23,8 @@ export interface DsqlBackendOptions {
   pacing?: LoginPacerOptions;
   /** --occ-retries; 0 or absent: conflicts go to the client. */
   occRetries?: number;
+  /** --warm-connections, --reuse-connections; none: every client logs in itself. */
+  warm?: WarmConnectionOptions;
 }
 
 export type DsqlObserver = IamRelayObserver & OccObserver;
@@ -58,6 +60,7 @@ export class DsqlBackend extends IamRelayBackend {
         lifetimeNotice: lifetimeNotice(opts),
         pacing: opts.pacing,
         createRetrier: occRetrierFactory(opts.occRetries ?? 0, observer),
+        warm: opts.warm,
       },
       observer,
     );

@@ -3,6 +3,7 @@ import type { ModeDescriptor } from '../modes/descriptor.js';
 import { dsqlMetrics } from './metrics.js';
 import { readUpstreamCa } from '../iam-relay/upstream-ca.js';
 import { IamRelayBackend } from '../iam-relay/backend.js';
+import { warmConnectionOptions } from '../iam-relay/warm-backend-options.js';
 import { dsqlCommand, dsqlListenerFromFlags, type DsqlFlags } from './command.js';
 import { DsqlBackend, type DsqlObserver } from './dsql-backend.js';
 import './config.js';
@@ -29,6 +30,7 @@ export const dsqlMode: ModeDescriptor<'dsql', DsqlObserver> = {
         tokenTtlSeconds: d.tokenTtlSeconds,
         lifetimeNoticeMinutes: d.lifetimeNoticeMinutes,
         pacing: { ratePerSecond: d.maxConnectRate, burst: d.connectBurst },
+        warm: warmConnectionOptions(d),
         occRetries: d.occRetries,
       },
       observer,

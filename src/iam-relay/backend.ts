@@ -12,6 +12,20 @@ import type { RelayHandle, RelayObserver } from './relay.js';
 import { startFastRelay } from './fast-relay.js';
 import type { AnswerRetrier } from './answer-retrier.js';
 import { LoginPacer, type LoginPacerOptions, type PacerObserver } from './login-pacer.js';
+import { DEFAULT_KEY_IDLE_MS, WarmPool, type WarmConnection, type WarmPoolObserver } from './warm-pool.js';
+import { recycleConnection, type ReuseOptions } from './connection-reuse.js';
+
+/** --warm-connections and --reuse-connections. */
+export interface WarmConnectionOptions {
+  /** Connections kept per key (user, database, startup parameters); 0: none. */
+  size: number;
+  /** Unused connections are closed at this age (--warm-max-age). */
+  maxAgeMs: number;
+  /** Keys no client used for this long are no longer kept warm (default 5 minutes). */
+  keyIdleMs?: number;
+  /** --reuse-connections with its --server-reset-query; none: every session's connection is closed. */
+  reuse?: { resetQuery: string; timeoutMs?: number };
+}
 
 export interface IamRelayBackendOptions {
   /** The mode name in logs and metrics: 'dsql', 'rds-iam'. */
@@ -36,16 +50,27 @@ export interface IamRelayBackendOptions {
   pacing?: LoginPacerOptions;
   /** A fresh retrier for each session that may resend failed batches (DSQL's --occ-retries); none: never. */
   createRetrier?: () => AnswerRetrier | null;
+  /** Warm connections and reuse; none: every client logs in itself. */
+  warm?: WarmConnectionOptions;
 }
 
-export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObserver {
+export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObserver, WarmPoolObserver {
   upstreamConnected?(result: 'success' | 'failure', seconds: number): void;
+}
+
+/** How a session's relay ended, for --reuse-connections. */
+interface SessionEnd {
+  upstreamKept: boolean;
+  namedStatementsUsed: boolean;
 }
 
 export class IamRelayBackend implements Backend {
   readonly mode: string;
   readonly tokens: IamTokenCache;
   private readonly pacer: LoginPacer | null;
+  /** Present with --warm-connections above 0. */
+  readonly warmPool: WarmPool | null;
+  private readonly reuse: ReuseOptions | null;
 
   constructor(
     private readonly opts: IamRelayBackendOptions,
@@ -62,20 +87,76 @@ export class IamRelayBackend implements Backend {
       observer,
     );
     this.pacer = opts.pacing ? new LoginPacer({ upstreamName: opts.upstreamName, ...opts.pacing }, observer) : null;
+    const warm = opts.warm;
+    this.warmPool =
+      warm && warm.size > 0
+        ? new WarmPool(
+            {
+              size: warm.size,
+              maxAgeMs: warm.maxAgeMs,
+              keyIdleMs: warm.keyIdleMs ?? DEFAULT_KEY_IDLE_MS,
+              open: (parameters) => this.login(parameters),
+            },
+            // A failed background login shows in upstream_connect_duration_seconds{result="failure"}.
+            pick(observer),
+          )
+        : null;
+    this.reuse =
+      this.warmPool && warm?.reuse
+        ? {
+            resetQuery: warm.reuse.resetQuery,
+            timeoutMs: warm.reuse.timeoutMs ?? opts.target.connectTimeoutMs,
+            maxMessageBytes: opts.target.maxMessageBytes,
+            maxAgeMs: warm.maxAgeMs,
+          }
+        : null;
   }
 
-  async serve(session: ClientSession): Promise<void> {
+  /** A paced login with these startup parameters; its age counts from when the login began. */
+  private async login(parameters: Record<string, string>): Promise<WarmConnection> {
     const t0 = performance.now();
-    let upstream;
     try {
       // A refused turn (53400) counts as a failed login: the client never reached the server.
       await this.pacer?.acquire(this.opts.target.connectTimeoutMs);
-      upstream = await openUpstream(this.opts.target, { ...session.parameters }, () => this.tokens.token(session.user));
+      const openedAt = performance.now();
+      const upstream = await openUpstream(this.opts.target, parameters, () => this.tokens.token(parameters.user ?? ''));
       this.observer.upstreamConnected?.('success', (performance.now() - t0) / 1000);
+      return { upstream, openedAt };
     } catch (err) {
       this.observer.upstreamConnected?.('failure', (performance.now() - t0) / 1000);
-      throw explainLoginFailure(err, (fields) => this.opts.refusedTokenAdvice(fields, session.user));
+      throw err;
     }
+  }
+
+  async serve(session: ClientSession): Promise<void> {
+    const parameters = { ...session.parameters, user: session.user };
+    // With reuse, this session holds a place in its key's warm set until its connection is back.
+    const lent = this.reuse !== null;
+    // A connection whose reset runs now is worth a short wait: a reset is one round trip, a login several.
+    let conn = this.warmPool ? await this.warmPool.takeOrWait(parameters, lent, this.reuse ? Math.min(this.reuse.timeoutMs, 2000) : 0) : null;
+    let ending: SessionEnd = { upstreamKept: false, namedStatementsUsed: false };
+    try {
+      if (!conn) {
+        try {
+          conn = await this.login(parameters);
+        } catch (err) {
+          throw explainLoginFailure(err, (fields) => this.opts.refusedTokenAdvice(fields, session.user));
+        }
+      }
+      ending = await this.relaySession(session, conn);
+    } finally {
+      if (lent && !ending.upstreamKept) this.warmPool?.returned(parameters, null);
+    }
+    if (ending.upstreamKept && this.warmPool && this.reuse) {
+      // The session is over for the client; the reset runs after it, off the client's path.
+      const kept: WarmConnection = { upstream: { ...conn.upstream, pending: Buffer.alloc(0) }, openedAt: conn.openedAt };
+      void recycleConnection(this.warmPool, parameters, kept, ending.namedStatementsUsed, this.reuse);
+    }
+  }
+
+  /** Relays one session until either side leaves; says whether its upstream was left open for reuse. */
+  private async relaySession(session: ClientSession, conn: WarmConnection): Promise<SessionEnd> {
+    const { upstream, openedAt } = conn;
     const { socket, backendKey } = upstream;
     if (backendKey) session.onCancel(() => void cancelUpstream(this.opts.target, backendKey));
 
@@ -87,10 +168,11 @@ export class IamRelayBackend implements Backend {
     const relay = startFastRelay(client, socket, session.counters, this.observer, {
       upstreamName: this.opts.upstreamName,
       retrier: this.opts.createRetrier?.() ?? null,
+      keepUpstreamOnCleanEnd: this.reuse !== null,
     });
     const onShutdown = () => relay.terminate(terminationFields(session.shutdownSignal.reason));
     session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
-    const noticeTimer = this.scheduleLifetimeNotice(relay);
+    const noticeTimer = this.scheduleLifetimeNotice(relay, openedAt);
     client.resume();
     try {
       await relay.done;
@@ -98,6 +180,12 @@ export class IamRelayBackend implements Backend {
       session.shutdownSignal.removeEventListener('abort', onShutdown);
       if (noticeTimer) clearTimeout(noticeTimer);
     }
+    return { upstreamKept: relay.upstreamKept, namedStatementsUsed: relay.namedStatementsUsed };
+  }
+
+  /** Closes the warm connections (Terminate to each). */
+  async close(): Promise<void> {
+    await this.warmPool?.close();
   }
 
   async checkReady(): Promise<void> {
@@ -106,10 +194,12 @@ export class IamRelayBackend implements Backend {
     await probeUpstream(this.opts.target);
   }
 
-  private scheduleLifetimeNotice(relay: RelayHandle): NodeJS.Timeout | null {
+  /** The notice falls due counting from when the upstream connection was opened, not handed out. */
+  private scheduleLifetimeNotice(relay: RelayHandle, openedAt: number): NodeJS.Timeout | null {
     const notice = this.opts.lifetimeNotice;
     if (!notice) return null;
-    const timer = setTimeout(() => relay.notice(notice.fields, encodeNoticeResponse), Math.max(0, notice.afterMs));
+    const due = notice.afterMs - (performance.now() - openedAt);
+    const timer = setTimeout(() => relay.notice(notice.fields, encodeNoticeResponse), Math.max(0, due));
     timer.unref();
     return timer;
   }
@@ -124,4 +214,15 @@ function explainLoginFailure(err: unknown, adviceFor: (fields: NoticeFields) => 
   const advice = adviceFor(f);
   if (!advice) return new ClientFacingError(f.code, f.message, { ...f });
   return new ClientFacingError(f.code, f.message, { ...f, hint: f.hint ? `${f.hint}\n${advice}` : advice });
+}
+
+/** The pool's part of the observer, bound so that the pool can call the methods on their own. */
+function pick(observer: IamRelayObserver): WarmPoolObserver {
+  return {
+    warmIdle: observer.warmIdle?.bind(observer),
+    warmRequest: observer.warmRequest?.bind(observer),
+    warmAdded: observer.warmAdded?.bind(observer),
+    warmClosed: observer.warmClosed?.bind(observer),
+    warmOpenFailed: observer.warmOpenFailed?.bind(observer),
+  };
 }

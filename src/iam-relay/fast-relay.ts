@@ -24,6 +24,8 @@ const TX_IN_BLOCK = 0x54; // 'T'
 const TX_FAILED = 0x45; // 'E'
 const COPY_IN_RESPONSE = 0x47; // 'G'
 const COPY_BOTH_RESPONSE = 0x57; // 'W'
+const PARSE = 0x50; // 'P'
+const TX_IDLE = 0x49; // 'I'
 
 /** Told to a client whose upstream connection ended without the server saying why. */
 function upstreamLost(upstreamName: string): NoticeFields {
@@ -52,6 +54,18 @@ export interface FastRelayOptions {
   upstreamName?: string;
   /** Holds answers and resends failed batches (DSQL's --occ-retries); none: every chunk goes straight on. */
   retrier?: AnswerRetrier | null;
+  /**
+   * --reuse-connections: a client that ends cleanly (Terminate after its last answer, idle
+   * outside a transaction, no COPY) leaves the upstream open for the backend to reset and keep;
+   * its Terminate is not passed on. See RelayHandle.upstreamKept.
+   */
+  keepUpstreamOnCleanEnd?: boolean;
+}
+
+/** A Terminate message: type 'X' and length 4. */
+function endsWithTerminate(chunk: Buffer): boolean {
+  const n = chunk.length;
+  return n >= 5 && chunk[n - 5] === TERMINATE && chunk[n - 4] === 0 && chunk[n - 3] === 0 && chunk[n - 2] === 0 && chunk[n - 1] === 4;
 }
 
 export function startFastRelay(
@@ -80,6 +94,16 @@ export function startFastRelay(
   let ending = false;
   let clientWaitsForUpstream = false;
   let upstreamWaitsForClient = false;
+  const keepUpstream = options.keepUpstreamOnCleanEnd === true;
+  /** The message the client sent before Terminate (0: none yet). */
+  let lastClientType = 0;
+  let lastReadyStatus = TX_IDLE;
+  /** The client's Terminate was kept from the upstream, which may then serve another client. */
+  let terminateWithheld = false;
+  let bytesAfterGoodbye = false;
+  let upstreamClosed = false;
+  let upstreamKept = false;
+  let namedStatementsUsed = false;
 
   const fromClient = new HeaderScanner(
     {
@@ -88,10 +112,17 @@ export function startFastRelay(
           counters.queries++;
           started.push(performance.now());
         } else if (type === SYNC) started.push(performance.now());
-        else if (type === TERMINATE) clientSaidGoodbye = true;
+        if (type === TERMINATE) clientSaidGoodbye = true;
+        else lastClientType = type;
+      },
+      // Only peeked when reuse is on: a Parse whose name is not empty made a prepared statement
+      // that outlives the session unless the reset query deallocates it.
+      firstBodyByte(byte) {
+        if (byte !== 0) namedStatementsUsed = true;
       },
     },
     false,
+    keepUpstream ? PARSE : -1,
   );
   const fromUpstream = new HeaderScanner(
     {
@@ -103,6 +134,7 @@ export function startFastRelay(
         }
       },
       readyForQuery(status) {
+        lastReadyStatus = status;
         if (retrier?.isHolding) heldReadyStatus = status;
         const now = status === TX_IN_BLOCK || status === TX_FAILED;
         if (now === inTransaction) return;
@@ -144,12 +176,39 @@ export function startFastRelay(
       upstream.pause();
     }
   };
+  /**
+   * With reuse on, a Terminate that ends the chunk after a complete batch (Query or Sync) that
+   * the server has answered, idle outside a transaction, is kept from the upstream; anything else
+   * (a transaction open, answers outstanding, bytes after it, a Terminate split across chunks)
+   * forgoes reuse and is passed on as it came, so that the server ends the session itself.
+   */
+  /** The last thing the server sent was ReadyForQuery (nothing yet: the login's, idle). */
+  const upstreamAtReady = () => fromUpstream.atBoundary && (fromUpstream.lastType === READY_FOR_QUERY || fromUpstream.lastType === 0);
+  const withholdTerminate = (chunk: Buffer, goodbyeBefore: boolean): Buffer => {
+    if (goodbyeBefore) {
+      bytesAfterGoodbye = true;
+      return chunk;
+    }
+    const cleanBatch = lastClientType === 0 || lastClientType === QUERY || lastClientType === SYNC;
+    const serverIdle = started.length === 0 && lastReadyStatus === TX_IDLE && upstreamAtReady();
+    if (!cleanBatch || !serverIdle || !fromClient.atBoundary || fromClient.lastType !== TERMINATE || !endsWithTerminate(chunk)) return chunk;
+    terminateWithheld = true;
+    return chunk.subarray(0, chunk.length - 5);
+  };
   const onClientData = (chunk: Buffer) => {
     if (ending) return; // read and dropped while the client is being ended
     counters.bytesFromClient += chunk.length;
     metrics.bytesIn(chunk.length);
+    const goodbyeBefore = clientSaidGoodbye;
     if (retrier === null) fromClient.scan(chunk);
     else onClientDataWithOcc(chunk, retrier);
+    if (keepUpstream && clientSaidGoodbye) {
+      chunk = withholdTerminate(chunk, goodbyeBefore);
+      // The server would close now; with its Terminate withheld, the proxy closes for it, so that
+      // a client waiting for that close is not left hanging.
+      if (terminateWithheld && !goodbyeBefore) client.end();
+      if (chunk.length === 0) return;
+    }
     if (!upstream.write(chunk)) {
       clientWaitsForUpstream = true;
       client.pause();
@@ -207,11 +266,12 @@ export function startFastRelay(
   upstream.on('data', onUpstreamData);
   // Login left both streams paused (explicitly, so a 'data' listener alone would not start them).
   upstream.resume();
-  upstream.on('drain', () => {
+  const onUpstreamDrain = () => {
     if (!clientWaitsForUpstream || ending) return;
     clientWaitsForUpstream = false;
     client.resume();
-  });
+  };
+  upstream.on('drain', onUpstreamDrain);
   client.on('drain', () => {
     if (!upstreamWaitsForClient || ending) return;
     upstreamWaitsForClient = false;
@@ -220,6 +280,17 @@ export function startFastRelay(
 
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
+  /** The client left cleanly and the upstream sits idle after its last ReadyForQuery. */
+  const upstreamReusable = (): boolean =>
+    terminateWithheld &&
+    !bytesAfterGoodbye &&
+    !ending &&
+    !upstreamClosed &&
+    started.length === 0 &&
+    lastReadyStatus === TX_IDLE &&
+    upstreamAtReady() &&
+    pendingNotice === null &&
+    !(retrier?.isHolding ?? false);
   const teardown = () => {
     if (closed) return;
     closed = true;
@@ -229,7 +300,15 @@ export function startFastRelay(
       observer.transactionClosed?.();
     }
     client.destroy();
-    upstream.destroy();
+    if (keepUpstream && upstreamReusable()) {
+      upstreamKept = true;
+      upstream.off('data', onUpstreamData);
+      upstream.off('drain', onUpstreamDrain);
+      upstream.off('end', upstreamGone);
+      upstream.off('close', upstreamGone);
+      upstream.off('error', upstreamGone);
+      upstream.pause();
+    } else upstream.destroy();
     finish();
   };
   /**
@@ -256,6 +335,7 @@ export function startFastRelay(
   // that already; if not (network failure, a dropped socket), the client gets an ErrorResponse
   // rather than a bare close. A client that sent Terminate expects only the close.
   const upstreamGone = () => {
+    upstreamClosed = true;
     if (closed || ending) return;
     const explain = !clientSaidGoodbye && fromUpstream.lastType !== ERROR_RESPONSE && fromUpstream.atBoundary;
     endClient(explain ? encodeErrorResponse(upstreamLost(upstreamName)) : undefined);
@@ -266,6 +346,12 @@ export function startFastRelay(
 
   return {
     done,
+    get upstreamKept() {
+      return upstreamKept;
+    },
+    get namedStatementsUsed() {
+      return namedStatementsUsed;
+    },
     terminate(fields) {
       if (closed || ending) return;
       ending = true;

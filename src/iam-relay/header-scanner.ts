@@ -16,6 +16,8 @@ export interface HeaderScanHooks {
   readyForQuery?(status: number): void;
   /** The first bytes of an ErrorResponse body (field byte, C string, ...). Only when `captureBodies`. */
   errorResponse?(head: Buffer): void;
+  /** The first body byte of each message of the scanner's `peekType` (a Parse's name: empty or not). */
+  firstBodyByte?(byte: number): void;
 }
 
 export class HeaderScanner {
@@ -29,12 +31,16 @@ export class HeaderScanner {
   private capturing = 0;
   private captured: Buffer[] = [];
   private capturedSize = 0;
+  /** A message of `peekType` started and its first body byte has not been seen yet. */
+  private peekPending = false;
   /** The type of the last message whose header was seen. */
   lastType = 0;
 
+  /** `peekType`: a message type whose first body byte goes to `firstBodyByte` (-1: none). */
   constructor(
     private readonly hooks: HeaderScanHooks,
     private readonly captureBodies: boolean,
+    private readonly peekType = -1,
   ) {}
 
   /** Whether the bytes seen so far end exactly between two messages. */
@@ -47,6 +53,10 @@ export class HeaderScanner {
     let i = 0;
     while (i < n) {
       if (this.remaining > 0) {
+        if (this.peekPending) {
+          this.peekPending = false;
+          this.hooks.firstBodyByte?.(chunk[i]);
+        }
         const take = this.remaining < n - i ? this.remaining : n - i;
         if (this.capturing !== 0) this.collect(chunk, i, i + take);
         this.remaining -= take;
@@ -89,6 +99,7 @@ export class HeaderScanner {
     // scanner never loops or throws on the hot path.
     this.remaining = length >= 4 ? length - 4 : 0;
     this.lastType = type;
+    if (type === this.peekType && this.remaining > 0) this.peekPending = true;
     this.hooks.messageStart(type);
     if (this.captureBodies && (type === READY_FOR_QUERY || type === ERROR_RESPONSE)) {
       this.capturing = type;

@@ -1,11 +1,13 @@
 // The metrics the IAM relay modes (dsql, rds-iam) add to a listener's: upstream logins, login
-// pacing and token signing.
-import type { Histogram, Counter } from 'prom-client';
+// pacing, token signing and warm connections.
+import type { Histogram, Counter, Gauge } from 'prom-client';
 import type { MetricSet } from '../metrics/proxy-metrics.js';
 import { cached } from '../metrics/cached-child.js';
 import type { IamRelayObserver } from './backend.js';
 
-export type IamRelayMetrics = Required<Pick<IamRelayObserver, 'upstreamConnected' | 'generated' | 'loginPaced'>>;
+export type IamRelayMetrics = Required<
+  Pick<IamRelayObserver, 'upstreamConnected' | 'generated' | 'loginPaced' | 'warmIdle' | 'warmRequest' | 'warmAdded' | 'warmClosed'>
+>;
 
 export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetrics {
   const connectByResult = new Map<string, ReturnType<Histogram['labels']>>();
@@ -14,6 +16,10 @@ export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetri
   const pacingByOutcome = new Map<string, ReturnType<Counter['labels']>>();
   // Created on first use: every listener gets these methods, whatever its mode.
   let pacingSeconds: ReturnType<Histogram['labels']> | undefined;
+  let warmIdle: ReturnType<Gauge['labels']> | undefined;
+  const warmRequests = new Map<string, ReturnType<Counter['labels']>>();
+  const warmAdded = new Map<string, ReturnType<Counter['labels']>>();
+  const warmClosed = new Map<string, ReturnType<Counter['labels']>>();
   return {
     upstreamConnected: (result, seconds) => {
       cached(connectByResult, result, () => set.upstreamConnectDuration.labels(listener, result)).observe(seconds);
@@ -26,5 +32,10 @@ export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetri
       cached(pacingByOutcome, outcome, () => set.loginPacingWaits.labels(listener, outcome)).inc();
       (pacingSeconds ??= set.loginPacingWaitDuration.labels(listener)).observe(seconds);
     },
+    warmIdle: (count) => (warmIdle ??= set.warmConnectionsIdle.labels(listener)).set(count),
+    warmRequest: (result) => cached(warmRequests, result, () => set.warmConnectionRequests.labels(listener, result)).inc(),
+    warmAdded: (source) => cached(warmAdded, source, () => set.warmConnectionsAdded.labels(listener, source)).inc(),
+    warmClosed: (outcome, reason) =>
+      cached(warmClosed, `${outcome}/${reason}`, () => set.warmConnectionsClosed.labels(listener, outcome, reason)).inc(),
   };
 }

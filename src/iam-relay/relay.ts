@@ -15,6 +15,14 @@ export interface RelayObserver {
 export interface RelayHandle {
   /** Resolves when either side has closed and both are torn down. */
   done: Promise<void>;
+  /**
+   * Once done: the client ended cleanly and the upstream was left open (not destroyed, listeners
+   * removed, paused), idle outside a transaction, for the backend to reset and keep
+   * (--reuse-connections). False whenever reuse was not asked for.
+   */
+  readonly upstreamKept: boolean;
+  /** The client made named prepared statements (Parse with a name); only tracked with reuse on. */
+  readonly namedStatementsUsed: boolean;
   /** Ends the session with a final error to the client, at a message boundary when possible. */
   terminate(fields: NoticeFields): void;
   /** Sends an asynchronous NoticeResponse to the client between two messages of the cluster. */

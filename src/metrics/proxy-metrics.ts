@@ -48,6 +48,10 @@ export interface MetricSet {
   loginPacingWaitDuration: Histogram<'listener'>;
   occRetries: Counter<'listener'>;
   occRetryOutcomes: Counter<'listener' | 'outcome'>;
+  warmConnectionsIdle: Gauge<'listener'>;
+  warmConnectionRequests: Counter<'listener' | 'result'>;
+  warmConnectionsAdded: Counter<'listener' | 'source'>;
+  warmConnectionsClosed: Counter<'listener' | 'outcome' | 'reason'>;
   buildInfo: Gauge<'version'>;
 }
 
@@ -229,6 +233,30 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
       name: `${METRIC_PREFIX}occ_retry_outcomes_total`,
       help: 'Retried implicit transactions by final outcome: succeeded, exhausted (the client got the 40001), failed_otherwise.',
       labelNames: ['listener', 'outcome'],
+      registers,
+    }),
+    warmConnectionsIdle: new Gauge({
+      name: `${METRIC_PREFIX}warm_connections_idle`,
+      help: 'Upstream connections kept logged in and unused for new clients (--warm-connections), all keys together.',
+      labelNames: ['listener'],
+      registers,
+    }),
+    warmConnectionRequests: new Counter({
+      name: `${METRIC_PREFIX}warm_connection_requests_total`,
+      help: 'Client sessions by whether a warm connection was ready for them (hit) or they logged in themselves (miss).',
+      labelNames: ['listener', 'result'],
+      registers,
+    }),
+    warmConnectionsAdded: new Counter({
+      name: `${METRIC_PREFIX}warm_connections_added_total`,
+      help: 'Connections that joined the warm set, by source: login (opened in the background) or reuse (a finished session, after the reset query).',
+      labelNames: ['listener', 'source'],
+      registers,
+    }),
+    warmConnectionsClosed: new Counter({
+      name: `${METRIC_PREFIX}warm_connections_closed_total`,
+      help: 'Warm or returned connections closed unused: retired (max_age, key_idle, surplus, shutdown) or discarded (server_closed, server_message, reset_failed, named_statements).',
+      labelNames: ['listener', 'outcome', 'reason'],
       registers,
     }),
     buildInfo: new Gauge({

@@ -7,9 +7,18 @@ import { positiveInt } from '../config/validate.js';
 import { addWorkersOption } from '../cluster/workers-option.js';
 import { addCommonOptions, commonListenerConfig, envOption, processSettings, wrap, type CommonFlags } from '../cli/common-options.js';
 import { addLoginPacingOptions, loginPacingSettings, type LoginPacingFlags } from '../iam-relay/pacing-options.js';
+import { addWarmConnectionOptions, warmConnectionSettings, type WarmConnectionDefaults, type WarmConnectionFlags } from '../iam-relay/warm-options.js';
 import { regionFromRdsEndpoint } from './endpoint.js';
 
-export interface RdsIamFlags extends CommonFlags, LoginPacingFlags {
+/** PostgreSQL's own DISCARD ALL, as pgbouncer uses: settings, prepared statements, temporary tables, cursors, LISTEN, advisory locks. */
+export const RDS_IAM_WARM_DEFAULTS: WarmConnectionDefaults = {
+  server: 'database',
+  serverResetQuery: 'DISCARD ALL',
+  resetQueryNote: 'DISCARD ALL returns the session to its state after login',
+  maxAgeLimitSeconds: 24 * 3600,
+};
+
+export interface RdsIamFlags extends CommonFlags, LoginPacingFlags, WarmConnectionFlags {
   host: string;
   port: string;
   region?: string;
@@ -37,6 +46,7 @@ export function rdsIamCommand(run: (config: ProxyConfig) => Promise<void>): Comm
     .addOption(envOption('--connect-timeout <seconds>', 'time allowed to reach the database', 'CONNECT_TIMEOUT', String(DEFAULTS.connectTimeoutSeconds)));
   addLoginPacingOptions(cmd, 'database', { maxConnectRate: DEFAULTS.rdsIamMaxConnectRate, connectBurst: DEFAULTS.rdsIamConnectBurst });
   addWorkersOption(cmd);
+  addWarmConnectionOptions(cmd, RDS_IAM_WARM_DEFAULTS);
   addCommonOptions(cmd);
   cmd.action(async (flags: RdsIamFlags) => run(rdsIamConfigFromFlags(flags)));
   return cmd;
@@ -66,6 +76,7 @@ export function rdsIamListenerFromFlags(flags: RdsIamFlags): ListenerConfigOf<'r
       upstreamCaFile: flags.upstreamCa,
       connectTimeoutSeconds: positiveInt('--connect-timeout', flags.connectTimeout),
       ...loginPacingSettings(flags),
+      ...warmConnectionSettings(flags, RDS_IAM_WARM_DEFAULTS),
     },
   };
 }

@@ -1,8 +1,10 @@
 // The settings of an rds-iam listener, after validation.
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { HostPort } from '../config/types.js';
+import type { WarmConnectionSettings } from '../iam-relay/warm-options.js';
 
-export interface RdsIamSettings {
+/** The warm-connection settings are optional: absent means none (the demo). */
+export interface RdsIamSettings extends Partial<WarmConnectionSettings> {
   /** The endpoint name: SNI, certificate check and token use it. */
   host: string;
   /** The endpoint's port: the token is signed for it, and it is dialled unless --connect-to says otherwise. */

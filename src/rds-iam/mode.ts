@@ -4,6 +4,7 @@ import type { ModeDescriptor } from '../modes/descriptor.js';
 import { iamRelayMetrics } from '../iam-relay/metrics.js';
 import { readUpstreamCa } from '../iam-relay/upstream-ca.js';
 import { IamRelayBackend } from '../iam-relay/backend.js';
+import { warmConnectionOptions } from '../iam-relay/warm-backend-options.js';
 import { rdsIamCommand, rdsIamListenerFromFlags, type RdsIamFlags } from './command.js';
 import { RdsIamBackend, type RdsIamObserver } from './rds-iam-backend.js';
 import './config.js';
@@ -29,6 +30,7 @@ export const rdsIamMode: ModeDescriptor<'rds-iam', RdsIamObserver> = {
         profile: d.profile,
         credentials: d.credentials,
         pacing: { ratePerSecond: d.maxConnectRate, burst: d.connectBurst },
+        warm: warmConnectionOptions(d),
       },
       observer,
     );

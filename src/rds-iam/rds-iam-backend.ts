@@ -2,7 +2,7 @@
 // RDS certificate authorities, RDS's wording and its advice on a refused token.
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { NoticeFields } from '../protocol/messages.js';
-import { IamRelayBackend, type IamRelayObserver } from '../iam-relay/backend.js';
+import { IamRelayBackend, type IamRelayObserver, type WarmConnectionOptions } from '../iam-relay/backend.js';
 import type { LoginPacerOptions } from '../iam-relay/login-pacer.js';
 import type { UpstreamService, UpstreamTarget } from '../iam-relay/upstream.js';
 import { rdsSigner, RDS_TOKEN_TTL_SECONDS } from './signer.js';
@@ -19,6 +19,8 @@ export interface RdsIamBackendOptions {
   bundledCa?: { certificates: readonly string[]; name: string };
   /** Token bucket for database logins (--max-connect-rate, --connect-burst); none: unpaced. */
   pacing?: LoginPacerOptions;
+  /** --warm-connections, --reuse-connections; none: every client logs in itself. */
+  warm?: WarmConnectionOptions;
 }
 
 export type RdsIamObserver = IamRelayObserver;
@@ -61,6 +63,7 @@ export class RdsIamBackend extends IamRelayBackend {
         upstreamName: 'the RDS database',
         refusedTokenAdvice: (fields, user) => rdsRefusalAdvice(fields, user, hostname, opts.region),
         pacing: opts.pacing,
+        warm: opts.warm,
       },
       observer,
     );

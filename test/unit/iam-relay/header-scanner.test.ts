@@ -74,3 +74,28 @@ describe('HeaderScanner', () => {
     expect(seen.length).toBe(6);
   });
 });
+
+describe('HeaderScanner first-byte peek (named Parse detection for --reuse-connections)', () => {
+  const parses = Buffer.concat([
+    msg('P', '\0select 1\0\0\0'), // unnamed
+    msg('B', '\0\0\0\0\0\0\0\0'),
+    msg('P', 'S_1\0select 2\0\0\0'), // named
+    msg('S', ''),
+  ]);
+
+  it('reports the first body byte of each message of the peeked type, however the stream is cut', () => {
+    for (let cut = 1; cut < parses.length; cut++) {
+      const bytes: number[] = [];
+      const s = new HeaderScanner({ messageStart: () => {}, firstBodyByte: (b) => bytes.push(b) }, false, 'P'.charCodeAt(0));
+      s.scan(parses.subarray(0, cut));
+      s.scan(parses.subarray(cut));
+      expect(bytes, `cut at ${cut}`).toEqual([0, 'S'.charCodeAt(0)]);
+    }
+  });
+
+  it('reports nothing without a peeked type', () => {
+    const bytes: number[] = [];
+    new HeaderScanner({ messageStart: () => {}, firstBodyByte: (b) => bytes.push(b) }, false).scan(parses);
+    expect(bytes).toEqual([]);
+  });
+});

@@ -1,0 +1,85 @@
+// --reuse-connections: the upstream connection of a client session that ended cleanly goes back
+// to the warm set of the same key (same user, database and startup parameters) once
+// --server-reset-query has cleared what the session left behind. A reset that errors, does not
+// end idle, sends anything unexpected or takes too long closes the connection instead, as does
+// a connection that is too old or holds prepared statements the reset cannot clear.
+import { encodeQuery } from '../protocol/frontend-encoder.js';
+import { MessageChannel } from '../server/message-channel.js';
+import type { WarmCloseReason, WarmConnection, WarmPool } from './warm-pool.js';
+
+export interface ReuseOptions {
+  /** --server-reset-query: sent as one simple Query. */
+  resetQuery: string;
+  /** How long the reset may take. */
+  timeoutMs: number;
+  maxMessageBytes: number;
+  /** Connections this old are closed rather than kept (the pool's --warm-max-age). */
+  maxAgeMs: number;
+}
+
+const ERROR_RESPONSE = 0x45; // 'E'
+const READY_FOR_QUERY = 0x5a; // 'Z'
+const COPY_IN = 0x47; // 'G'
+const COPY_OUT = 0x48; // 'H'
+const COPY_BOTH = 0x57; // 'W'
+const TX_IDLE = 0x49; // 'I'
+
+/** Whether a reset query also drops prepared statements made with Parse (DEALLOCATE ALL is part of DISCARD ALL). */
+export function resetClearsPreparedStatements(resetQuery: string): boolean {
+  return /\b(discard\s+all|deallocate\s+(prepare\s+)?all)\b/i.test(resetQuery);
+}
+
+/**
+ * Resets a session's upstream connection and gives it back to the pool, or closes it. Never
+ * throws: whatever goes wrong only means this connection is not reused.
+ */
+export async function recycleConnection(
+  pool: WarmPool,
+  parameters: Readonly<Record<string, string>>,
+  conn: WarmConnection,
+  namedStatementsUsed: boolean,
+  opts: ReuseOptions,
+): Promise<void> {
+  pool.resetStarted(parameters);
+  const reason = await whyNotReusable(pool, conn, namedStatementsUsed, opts);
+  if (reason) pool.closeConnection(conn, reason);
+  pool.returned(parameters, reason ? null : conn, true);
+}
+
+async function whyNotReusable(pool: WarmPool, conn: WarmConnection, namedStatementsUsed: boolean, opts: ReuseOptions): Promise<WarmCloseReason | null> {
+  if (pool.isClosed) return 'shutdown';
+  if (performance.now() - conn.openedAt >= opts.maxAgeMs) return 'max_age';
+  if (namedStatementsUsed && !resetClearsPreparedStatements(opts.resetQuery)) return 'named_statements';
+  const ok = await runResetQuery(conn, opts).catch(() => false);
+  if (!ok) return 'reset_failed';
+  return pool.isClosed ? 'shutdown' : null;
+}
+
+/** Sends the reset query; true when the server answered without error and ended idle, nothing more. */
+export async function runResetQuery(conn: WarmConnection, opts: ReuseOptions): Promise<boolean> {
+  const socket = conn.upstream.socket;
+  if (socket.destroyed || !socket.writable) return false;
+  const channel = new MessageChannel(socket, opts.maxMessageBytes);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), opts.timeoutMs);
+  });
+  const answered = (async () => {
+    socket.write(encodeQuery(opts.resetQuery));
+    let failed = false;
+    for (;;) {
+      const { type, body } = await channel.readMessage();
+      if (type === ERROR_RESPONSE) failed = true;
+      else if (type === COPY_IN || type === COPY_OUT || type === COPY_BOTH) return false;
+      else if (type === READY_FOR_QUERY) return !failed && body[0] === TX_IDLE;
+      // CommandComplete, ParameterStatus (a reset setting is reported again), NoticeResponse: fine.
+    }
+  })().catch(() => false);
+  try {
+    const ok = await Promise.race([answered, timedOut]);
+    const readAhead = channel.detach();
+    return ok && readAhead.length === 0;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,392 @@
+// Warm connections (--warm-connections N): for each key (user, database and every other startup
+// parameter a client sent) used recently, up to N upstream connections already through TLS and
+// the IAM login and never used by anyone, so that a new client with that key is served at once.
+// Each connection serves exactly one client session (or, with --reuse-connections, comes back
+// after a reset, see connection-reuse.ts: then a session's connection, warm or not, counts
+// against the key's N until the session is over and its connection is back or closed, as in a
+// session pool, so that reuse saves logins instead of racing them). Taken connections are replaced in the background
+// through the opener (which goes through the login pacer); keys no client used for `keyIdleMs`
+// stop being kept; connections are retired at `maxAgeMs`, well before a cluster's own limit
+// (DSQL ends connections at 60 minutes); a connection the server closed or sent anything on
+// while idle is dropped, never handed out.
+import type { Duplex } from 'node:stream';
+import { encodeTerminate } from '../protocol/frontend-encoder.js';
+import { SYSTEM_CLOCK, type PacerClock } from './login-pacer.js';
+import type { UpstreamConnection } from './upstream.js';
+
+export interface WarmConnection {
+  upstream: UpstreamConnection;
+  /** performance.now() when the login to the server started: the connection's age counts from here. */
+  openedAt: number;
+}
+
+/** Why a kept connection was closed: the first four retire it, the others discard it. */
+export type WarmCloseReason =
+  | 'max_age'
+  | 'key_idle'
+  | 'surplus'
+  | 'shutdown'
+  | 'server_closed'
+  | 'server_message'
+  | 'reset_failed'
+  | 'named_statements';
+
+const RETIRED: ReadonlySet<WarmCloseReason> = new Set(['max_age', 'key_idle', 'surplus', 'shutdown']);
+
+export interface WarmPoolObserver {
+  /** Warm connections idle now, all keys together. */
+  warmIdle?(count: number): void;
+  /** A client found a warm connection for its key (hit) or did not (miss). */
+  warmRequest?(result: 'hit' | 'miss'): void;
+  /** A connection joined the warm set: a fresh login, or a finished session's after a reset. */
+  warmAdded?(source: 'login' | 'reuse'): void;
+  warmClosed?(outcome: 'retired' | 'discarded', reason: WarmCloseReason): void;
+  /** A background login failed; the pool tries again after `retryInMs`. */
+  warmOpenFailed?(err: unknown, retryInMs: number): void;
+}
+
+export interface WarmPoolOptions {
+  /** Connections kept per key. */
+  size: number;
+  /** Age at which an unused connection is closed (and replaced). */
+  maxAgeMs: number;
+  /** A key no client used for this long is no longer kept warm. */
+  keyIdleMs: number;
+  /** Logs in with these startup parameters (through the login pacer). */
+  open(parameters: Record<string, string>): Promise<WarmConnection>;
+  clock?: PacerClock;
+}
+
+/** Default idle period of a key: a client that comes back within 5 minutes still finds connections. */
+export const DEFAULT_KEY_IDLE_MS = 5 * 60_000;
+/** Background logins that fail are retried after 1 s, doubling up to 30 s. */
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+interface IdleConnection {
+  conn: WarmConnection;
+  stopWatching(): void;
+}
+
+interface Waiter {
+  resolve(conn: WarmConnection | null): void;
+  timer: unknown;
+}
+
+interface KeyEntry {
+  parameters: Record<string, string>;
+  idle: IdleConnection[];
+  opening: number;
+  /** Sessions whose connection may come back (--reuse-connections): they hold a place of the N. */
+  lent: number;
+  /** Connections of ended sessions whose reset runs now; a client may wait for one. */
+  resetting: number;
+  waiters: Waiter[];
+  lastUsed: number;
+  failures: number;
+  retryTimer: unknown;
+}
+
+/** The pool key: every startup parameter, in a fixed order. */
+export function warmKey(parameters: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export class WarmPool {
+  private readonly keys = new Map<string, KeyEntry>();
+  private readonly clock: PacerClock;
+  private sweepTimer: unknown = null;
+  private idleCount = 0;
+  private closed = false;
+
+  constructor(
+    private readonly opts: WarmPoolOptions,
+    private readonly observer: WarmPoolObserver = {},
+  ) {
+    if (!(opts.size >= 1)) throw new Error('a warm pool keeps at least one connection per key');
+    this.clock = opts.clock ?? SYSTEM_CLOCK;
+  }
+
+  /** Idle warm connections, all keys together. */
+  get idle(): number {
+    return this.idleCount;
+  }
+
+  /** Idle warm connections for one key. */
+  idleFor(parameters: Readonly<Record<string, string>>): number {
+    return this.keys.get(warmKey(parameters))?.idle.length ?? 0;
+  }
+
+  /**
+   * A warm connection for these startup parameters, or null (a miss: the caller logs in itself).
+   * Either way the key counts as used now and its warm set is topped up in the background.
+   * `lend`: the session's connection may come back (--reuse-connections); the caller must then
+   * call returned() once the session is over, whatever happened.
+   */
+  take(parameters: Readonly<Record<string, string>>, lend = false): WarmConnection | null {
+    const entry = this.claim(parameters, lend);
+    if (!entry) return null;
+    const found = this.takeIdle(entry);
+    this.finishRequest(entry, found);
+    return found;
+  }
+
+  /**
+   * Like take(), but when no connection is idle and a finished session's connection of this key
+   * is being reset, waits up to `maxWaitMs` for it: a reset is one round trip, a login several
+   * (and a login the cluster meters). Clients that connect once per request meet this case.
+   */
+  async takeOrWait(parameters: Readonly<Record<string, string>>, lend: boolean, maxWaitMs: number): Promise<WarmConnection | null> {
+    const entry = this.claim(parameters, lend);
+    if (!entry) return null;
+    let found = this.takeIdle(entry);
+    if (found === null && entry.resetting > 0 && maxWaitMs > 0) {
+      found = await new Promise<WarmConnection | null>((resolve) => {
+        const waiter: Waiter = {
+          resolve,
+          timer: this.clock.setTimeout(() => {
+            const i = entry.waiters.indexOf(waiter);
+            if (i !== -1) entry.waiters.splice(i, 1);
+            resolve(null);
+          }, maxWaitMs),
+        };
+        entry.waiters.push(waiter);
+      });
+    }
+    this.finishRequest(entry, found);
+    return found;
+  }
+
+  /** A session's request: the key counts as used now; with `lend`, the session holds a place. */
+  private claim(parameters: Readonly<Record<string, string>>, lend: boolean): KeyEntry | null {
+    if (this.closed) return null;
+    const entry = this.entryFor(parameters);
+    entry.lastUsed = this.clock.now();
+    if (lend) entry.lent++;
+    return entry;
+  }
+
+  private finishRequest(entry: KeyEntry, found: WarmConnection | null): void {
+    this.observer.warmRequest?.(found ? 'hit' : 'miss');
+    this.refill(entry);
+    this.ensureSweeping();
+  }
+
+  /** The oldest usable idle connection of a key, closing those too old or gone on the way. */
+  private takeIdle(entry: KeyEntry): WarmConnection | null {
+    let found: WarmConnection | null = null;
+    while (found === null && entry.idle.length > 0) {
+      const { conn, stopWatching } = entry.idle.shift()!;
+      this.idleCount--;
+      stopWatching();
+      if (this.clock.now() - conn.openedAt >= this.opts.maxAgeMs) this.closeConnection(conn, 'max_age');
+      else if (conn.upstream.socket.destroyed) this.closeConnection(conn, 'server_closed');
+      else found = conn;
+    }
+    this.publishIdle();
+    return found;
+  }
+
+  /** A finished session's connection is being reset, to come back through returned(..., true). */
+  resetStarted(parameters: Readonly<Record<string, string>>): void {
+    this.entryFor(parameters).resetting++;
+  }
+
+  /**
+   * The end of a session taken with `lend`: its connection, reset, joins the warm set of its key
+   * (unless that set is full or closed), or null when it was closed instead.
+   */
+  returned(parameters: Readonly<Record<string, string>>, conn: WarmConnection | null, afterReset = false): void {
+    const entry = this.entryFor(parameters);
+    entry.lastUsed = this.clock.now();
+    entry.lent = Math.max(0, entry.lent - 1);
+    if (afterReset) entry.resetting = Math.max(0, entry.resetting - 1);
+    if (conn) this.add(entry, conn, 'reuse');
+    // Nothing more is coming back for whoever still waits: they log in themselves.
+    if (entry.resetting === 0) this.releaseWaiters(entry);
+    this.refill(entry);
+    this.ensureSweeping();
+  }
+
+  private releaseWaiters(entry: KeyEntry): void {
+    for (const w of entry.waiters.splice(0)) {
+      this.clock.clearTimeout(w.timer);
+      w.resolve(null);
+    }
+  }
+
+  /** Closes a connection that will not be kept, counting why. */
+  closeConnection(conn: WarmConnection, reason: WarmCloseReason): void {
+    this.observer.warmClosed?.(RETIRED.has(reason) ? 'retired' : 'discarded', reason);
+    const socket = conn.upstream.socket;
+    if (socket.destroyed) return;
+    if (RETIRED.has(reason) && socket.writable) {
+      // A polite goodbye, so the server logs no "unexpected EOF"; then the socket goes anyway.
+      socket.end(encodeTerminate());
+      const timer = setTimeout(() => socket.destroy(), 1000);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+      socket.resume(); // read (and drop) whatever comes until the server closes
+    } else socket.destroy();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Stops keeping connections and closes every idle one with Terminate. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sweepTimer !== null) this.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
+    const closing: Promise<void>[] = [];
+    for (const entry of this.keys.values()) {
+      if (entry.retryTimer !== null) this.clock.clearTimeout(entry.retryTimer);
+      this.releaseWaiters(entry);
+      for (const { conn, stopWatching } of entry.idle.splice(0)) {
+        stopWatching();
+        closing.push(whenClosed(conn.upstream.socket));
+        this.closeConnection(conn, 'shutdown');
+      }
+    }
+    this.keys.clear();
+    this.idleCount = 0;
+    this.publishIdle();
+    await Promise.all(closing);
+  }
+
+  private entryFor(parameters: Readonly<Record<string, string>>): KeyEntry {
+    const key = warmKey(parameters);
+    let entry = this.keys.get(key);
+    if (!entry) {
+      entry = { parameters: { ...parameters }, idle: [], opening: 0, lent: 0, resetting: 0, waiters: [], lastUsed: this.clock.now(), failures: 0, retryTimer: null };
+      this.keys.set(key, entry);
+    }
+    return entry;
+  }
+
+  private refill(entry: KeyEntry): void {
+    if (this.closed || entry.retryTimer !== null) return;
+    if (this.keys.get(warmKey(entry.parameters)) !== entry) return;
+    while (entry.idle.length + entry.opening + entry.lent < this.opts.size) {
+      entry.opening++;
+      void this.openOne(entry);
+    }
+  }
+
+  private async openOne(entry: KeyEntry): Promise<void> {
+    let conn: WarmConnection;
+    try {
+      conn = await this.opts.open(entry.parameters);
+    } catch (err) {
+      entry.opening--;
+      entry.failures++;
+      if (this.closed || entry.retryTimer !== null) return;
+      // A failing server (refused token, unreachable) must not be hammered with logins.
+      const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (entry.failures - 1));
+      this.observer.warmOpenFailed?.(err, delay);
+      entry.retryTimer = this.clock.setTimeout(() => {
+        entry.retryTimer = null;
+        if (this.keys.get(warmKey(entry.parameters)) === entry) this.refill(entry);
+      }, delay);
+      return;
+    }
+    entry.opening--;
+    entry.failures = 0;
+    this.add(entry, conn, 'login');
+  }
+
+  private add(entry: KeyEntry, conn: WarmConnection, source: 'login' | 'reuse'): void {
+    this.observer.warmAdded?.(source);
+    const socket = conn.upstream.socket;
+    if (this.closed) return this.closeConnection(conn, 'shutdown');
+    if (this.keys.get(warmKey(entry.parameters)) !== entry) return this.closeConnection(conn, 'key_idle');
+    if (socket.destroyed) return this.closeConnection(conn, 'server_closed');
+    if (conn.upstream.pending.length > 0) return this.closeConnection(conn, 'server_message');
+    if (this.clock.now() - conn.openedAt >= this.opts.maxAgeMs) return this.closeConnection(conn, 'max_age');
+    if (entry.idle.length >= this.opts.size) return this.closeConnection(conn, 'surplus');
+    const idle: IdleConnection = { conn, stopWatching: () => {} };
+    const drop = (reason: WarmCloseReason) => {
+      const i = entry.idle.indexOf(idle);
+      if (i === -1) return;
+      entry.idle.splice(i, 1);
+      this.idleCount--;
+      idle.stopWatching();
+      this.closeConnection(conn, reason);
+      this.publishIdle();
+      this.refill(entry);
+    };
+    // An idle connection must stay silent: data means the server is telling (or asking) something
+    // no client will hear, and an end means it is gone. Reading keeps both visible.
+    const onData = () => drop('server_message');
+    const onGone = () => drop('server_closed');
+    socket.on('data', onData);
+    socket.on('end', onGone);
+    socket.on('close', onGone);
+    socket.on('error', onGone);
+    idle.stopWatching = () => {
+      socket.off('data', onData);
+      socket.off('end', onGone);
+      socket.off('close', onGone);
+      socket.off('error', onGone);
+      socket.pause();
+    };
+    entry.idle.push(idle);
+    this.idleCount++;
+    socket.resume();
+    const waiter = entry.waiters.shift();
+    if (waiter) {
+      this.clock.clearTimeout(waiter.timer);
+      waiter.resolve(this.takeIdle(entry));
+    }
+    this.publishIdle();
+  }
+
+  private publishIdle(): void {
+    this.observer.warmIdle?.(this.idleCount);
+  }
+
+  /** One timer for all keys, running while any key is kept. */
+  private ensureSweeping(): void {
+    if (this.sweepTimer !== null || this.closed) return;
+    const every = Math.max(50, Math.min(30_000, Math.min(this.opts.keyIdleMs, this.opts.maxAgeMs) / 4));
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweepTimer = null;
+      this.sweep();
+      if (this.keys.size > 0) this.ensureSweeping();
+    }, every);
+  }
+
+  /** Forgets keys no client used lately and retires connections that reached their age. */
+  sweep(): void {
+    const now = this.clock.now();
+    for (const [key, entry] of this.keys) {
+      if (now - entry.lastUsed >= this.opts.keyIdleMs) {
+        this.keys.delete(key);
+        this.releaseWaiters(entry);
+        if (entry.retryTimer !== null) this.clock.clearTimeout(entry.retryTimer);
+        for (const { conn, stopWatching } of entry.idle.splice(0)) {
+          this.idleCount--;
+          stopWatching();
+          this.closeConnection(conn, 'key_idle');
+        }
+        continue;
+      }
+      const old = entry.idle.filter((idle) => now - idle.conn.openedAt >= this.opts.maxAgeMs);
+      for (const idle of old) {
+        entry.idle.splice(entry.idle.indexOf(idle), 1);
+        this.idleCount--;
+        idle.stopWatching();
+        this.closeConnection(idle.conn, 'max_age');
+      }
+      if (old.length > 0) this.refill(entry);
+    }
+    this.publishIdle();
+  }
+}
+
+function whenClosed(socket: Duplex): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
