@@ -21,6 +21,7 @@ import { classifyDataApiError } from './service-errors.js';
 import { dataApiAgents, transportFailureOf, type TransportFailure } from './transport.js';
 import { transportError } from './transport-errors.js';
 import { isCertainlyReadOnly } from './read-only.js';
+import { installLeanDecoder } from './lean-protocol.js';
 
 export interface DataApiTarget {
   resourceArn: string;
@@ -100,10 +101,12 @@ export class DataApiClient {
   /**
    * The SDK's logger middleware copies every response through its sensitive-data filter (a walk
    * over every field of every row) to hand it to a logger that, here, discards it: a few percent
-   * of the proxy's CPU on large results. The proxy never gives the SDK a logger.
+   * of the proxy's CPU on large results. The proxy never gives the SDK a logger. Rows are
+   * decoded by the lean decoder rather than the SDK's generic one (lean-protocol.ts).
    */
   private static quiet(sdk: RDSDataClient): RDSDataClient {
     sdk.middlewareStack.remove('loggerMiddleware');
+    installLeanDecoder(sdk);
     return sdk;
   }
 
