@@ -90,6 +90,9 @@ export class DataApiClient {
         endpoint: target.endpoint,
         credentials: target.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
         maxAttempts: 1,
+        // The middleware stack is fixed once built (quiet() below): resolve it once per
+        // operation rather than on every call.
+        cacheMiddleware: true,
         // The service ends a call after 45 s; leave room for the response to arrive.
         // Its agents close keep-alive sockets before the endpoint would (transport.ts).
         requestHandler: new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000, socketTimeout: 60_000, ...dataApiAgents() }),
