@@ -5,8 +5,8 @@
 // timeouts) and stays stock otherwise (its own deserializer and middleware). Rounds interleave
 // the three, rotating their order, so that machine noise hits them alike. Every call is timed:
 // the summary gives the median and p95 per call, the ratio of the proxy's median to the SDK's,
-// and the proxy's CPU time per call (from /proc, which a loaded machine distorts less than wall
-// time). The machine's load average is recorded with the result, appended to
+// and CPU time per call: the SDK client's (this process, SDK variant) and the proxy's (from
+// /proc), which a loaded machine distorts less than wall time. The machine's load average is recorded with the result, appended to
 // bench/results/data-api-overhead.jsonl.
 //   npm run bench:dataapi          (builds first; about a minute on a quiet 2-core machine)
 //   BENCH_ROUNDS, BENCH_CALLS (calls per variant per round), BENCH_ONLY='select 1', BENCH_NOTE
@@ -95,9 +95,9 @@ const runners: Record<Variant, (sql: string) => Promise<unknown>> = {
 };
 
 interface Figures {
-  sdk: { median: number; p95: number };
-  simple: { median: number; p95: number; ratio: number; proxyCpu: number | null };
-  extended: { median: number; p95: number; ratio: number; proxyCpu: number | null };
+  sdk: { median: number; p95: number; clientCpu: number };
+  simple: { median: number; p95: number; ratio: number; proxyCpu: number | null; clientCpu: number };
+  extended: { median: number; p95: number; ratio: number; proxyCpu: number | null; clientCpu: number };
 }
 
 const ms = (x: number) => +x.toFixed(3);
@@ -107,17 +107,21 @@ try {
   for (const [name, sql] of Object.entries(WORKLOADS)) {
     const samples: Record<Variant, number[]> = { sdk: [], simple: [], extended: [] };
     const proxyCpu: Record<Variant, number> = { sdk: 0, simple: 0, extended: 0 };
+    const clientCpu: Record<Variant, number> = { sdk: 0, simple: 0, extended: 0 };
     for (const v of VARIANTS) for (let i = 0; i < WARM_UP_CALLS; i++) await runners[v](sql);
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round: no variant always follows another.
       for (let k = 0; k < VARIANTS.length; k++) {
         const v = VARIANTS[(k + round) % VARIANTS.length]!;
         const cpu0 = cpuSeconds(proxy.child.pid);
+        const own0 = process.cpuUsage();
         for (let i = 0; i < CALLS_PER_ROUND; i++) {
           const t0 = performance.now();
           await runners[v](sql);
           samples[v].push(performance.now() - t0);
         }
+        const own = process.cpuUsage(own0);
+        clientCpu[v] += (own.user + own.system) / 1e6;
         const cpu1 = cpuSeconds(proxy.child.pid);
         if (cpu0 !== null && cpu1 !== null) proxyCpu[v] += cpu1 - cpu0;
       }
@@ -129,9 +133,10 @@ try {
       p95: ms(quantile(samples[v], 0.95)),
       ratio: +(quantile(samples[v], 0.5) / sdkMedian).toFixed(3),
       proxyCpu: cpuSeconds(proxy.child.pid) === null ? null : ms((proxyCpu[v] * 1000) / calls),
+      clientCpu: ms((clientCpu[v] * 1000) / calls),
     });
     results[name] = {
-      sdk: { median: ms(sdkMedian), p95: ms(quantile(samples.sdk, 0.95)) },
+      sdk: { median: ms(sdkMedian), p95: ms(quantile(samples.sdk, 0.95)), clientCpu: ms((clientCpu.sdk * 1000) / calls) },
       simple: proxyFigures('simple'),
       extended: proxyFigures('extended'),
     };
@@ -150,10 +155,10 @@ try {
   mkdirSync(dir, { recursive: true });
   appendFileSync(join(dir, 'data-api-overhead.jsonl'), JSON.stringify(line) + '\n');
   console.log(`\nData API per-call time, ms (${ROUNDS} rounds x ${CALLS_PER_ROUND} calls per variant; load average ${loadAtStart.join(', ')} at start, ${line.loadAverage.end.join(', ')} at end; ${cpus().length} CPUs)\n`);
-  console.log('| work | SDK direct median / p95 | simple median / p95 | ratio | extended median / p95 | ratio | proxy CPU per call, simple / extended |');
+  console.log('| work | SDK direct median / p95 | simple median / p95 | ratio | extended median / p95 | ratio | CPU per call: SDK client; proxy simple / extended |');
   console.log('|---|---|---|---|---|---|---|');
   for (const [name, f] of Object.entries(results)) {
-    const cpu = f.simple.proxyCpu === null ? 'n/a' : `${f.simple.proxyCpu} / ${f.extended.proxyCpu}`;
+    const cpu = `${f.sdk.clientCpu}; ${f.simple.proxyCpu === null ? 'n/a' : `${f.simple.proxyCpu} / ${f.extended.proxyCpu}`}`;
     console.log(
       `| ${name} | ${f.sdk.median} / ${f.sdk.p95} | ${f.simple.median} / ${f.simple.p95} | ${f.simple.ratio}x | ${f.extended.median} / ${f.extended.p95} | ${f.extended.ratio}x | ${cpu} |`,
     );
