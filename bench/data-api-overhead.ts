@@ -9,7 +9,8 @@
 // /proc), which a loaded machine distorts less than wall time. The machine's load average is recorded with the result, appended to
 // bench/results/data-api-overhead.jsonl.
 //   npm run bench:dataapi          (builds first; about a minute on a quiet 2-core machine)
-//   BENCH_ROUNDS, BENCH_CALLS (calls per variant per round), BENCH_ONLY='select 1', BENCH_NOTE
+//   BENCH_ROUNDS, BENCH_CALLS (calls per variant per round), BENCH_ONLY='select 1', BENCH_NOTE,
+//   BENCH_PROXY_CLI (another build's bin/aurora-pg-proxy.js)
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -58,8 +59,10 @@ const emulator = await startProxyProcess(['emulate-data-api', '--postgres', db.u
 });
 const endpoint = `http://127.0.0.1:${emulator.port}`;
 // BENCH_PROXY_NODE_OPTIONS='--import ./bench/cpu-profile-hook.mjs' with CPU_PROFILE_OUT=file profiles the proxy.
+// BENCH_PROXY_CLI=/path/to/other/bin/aurora-pg-proxy.js measures another build of the proxy (before/after).
 const proxy = await startProxyProcess(['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', endpoint], {
   env: isolatedAwsEnv({ ...credentialEnv(), NODE_OPTIONS: process.env.BENCH_PROXY_NODE_OPTIONS }),
+  cli: process.env.BENCH_PROXY_CLI,
 });
 const sdk = new RDSDataClient({
   region: 'us-east-1',
