@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { installLeanDecoder, usesLeanDecoder } from '../../src/dataapi/client/lean-protocol.js';
+import { ExecuteStatementCommand } from '@aws-sdk/client-rds-data';
+import { exactLongBody } from '../../src/dataapi/client/exact-longs.js';
 import { ARNS, bothOutcomes, cannedClient, type CannedResponse } from '../harness/canned-data-api.js';
 
 const field = (json: string) => `{"records":[[${json}]]}`;
@@ -107,6 +109,17 @@ describe('installLeanDecoder', () => {
       expect(usesLeanDecoder((client as unknown as { sdk: RDSDataClient }).sdk)).toBe(true);
     } finally {
       client.destroy();
+    }
+  });
+
+  it('keeps int8 arrays beyond 2^53 exact with the proxy\'s body rewrite, and leaves safe ones alone', async () => {
+    const sdk = cannedClient({ body: '{"records":[[{"arrayValue":{"longValues":[9223372036854775807,null,-9007199254740993]}},{"arrayValue":{"longValues":[1,2]}}]]}' }, false);
+    expect(installLeanDecoder(sdk, { executeBody: exactLongBody })).toBe(true);
+    try {
+      const out = await sdk.send(new ExecuteStatementCommand({ ...ARNS, sql: 'select' }));
+      expect(out.records![0]).toStrictEqual([{ arrayValue: { stringValues: ['9223372036854775807', null, '-9007199254740993'] } }, { arrayValue: { longValues: [1, 2] } }]);
+    } finally {
+      sdk.destroy();
     }
   });
 

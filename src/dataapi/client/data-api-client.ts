@@ -14,7 +14,7 @@ import {
   type ExecuteStatementCommandOutput,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import { ExactLongHttpHandler } from './exact-longs.js';
+import { ExactLongHttpHandler, exactLongBody } from './exact-longs.js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { classifyDataApiError } from './service-errors.js';
@@ -83,9 +83,15 @@ export class DataApiClient {
     shared?: RDSDataClient,
   ) {
     this.ownsSdk = shared === undefined;
-    this.sdk =
-      shared ??
-      DataApiClient.quiet(new RDSDataClient({
+    this.sdk = shared ?? DataApiClient.ownSdk(target);
+  }
+
+  private static ownSdk(target: DataApiTarget): RDSDataClient {
+    // The service ends a call after 45 s; leave room for the response to arrive.
+    // Its agents close keep-alive sockets before the endpoint would (transport.ts).
+    const handler = new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000, socketTimeout: 60_000, ...dataApiAgents() });
+    const sdk = DataApiClient.quiet(
+      new RDSDataClient({
         region: target.region,
         endpoint: target.endpoint,
         credentials: target.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
@@ -93,10 +99,13 @@ export class DataApiClient {
         // The middleware stack is fixed once built (quiet() below): resolve it once per
         // operation rather than on every call.
         cacheMiddleware: true,
-        // The service ends a call after 45 s; leave room for the response to arrive.
-        // Its agents close keep-alive sockets before the endpoint would (transport.ts).
-        requestHandler: new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000, socketTimeout: 60_000, ...dataApiAgents() }),
-      }));
+        requestHandler: handler,
+      }),
+    );
+    // Rows are decoded by the lean decoder rather than the SDK's generic one (lean-protocol.ts),
+    // which keeps int8 arrays exact itself; the handler does it only when the SDK decodes.
+    handler.leanDecoderKeepsLongsExact = installLeanDecoder(sdk, { executeBody: exactLongBody });
+    return sdk;
   }
 
   private readonly ownsSdk: boolean;
@@ -104,12 +113,10 @@ export class DataApiClient {
   /**
    * The SDK's logger middleware copies every response through its sensitive-data filter (a walk
    * over every field of every row) to hand it to a logger that, here, discards it: a few percent
-   * of the proxy's CPU on large results. The proxy never gives the SDK a logger. Rows are
-   * decoded by the lean decoder rather than the SDK's generic one (lean-protocol.ts).
+   * of the proxy's CPU on large results. The proxy never gives the SDK a logger.
    */
   private static quiet(sdk: RDSDataClient): RDSDataClient {
     sdk.middlewareStack.remove('loggerMiddleware');
-    installLeanDecoder(sdk);
     return sdk;
   }
 

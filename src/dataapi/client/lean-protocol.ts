@@ -27,13 +27,23 @@ const OUTPUT_MEMBERS: Record<string, typeof EXECUTE_STATEMENT_OUTPUT> = {
 
 const INSTALLED = Symbol('aurora-pg-proxy.lean-decoder');
 
-async function readBody(body: unknown): Promise<Buffer> {
-  if (body === undefined || body === null) return Buffer.alloc(0);
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+/** The whole body; a stream is read with plain events (an async iterator costs a promise per chunk). */
+function readBody(body: unknown): Promise<Buffer> {
+  if (body === undefined || body === null) return Promise.resolve(Buffer.alloc(0));
+  if (body instanceof Uint8Array) return Promise.resolve(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  if (typeof body === 'string') return Promise.resolve(Buffer.from(body, 'utf8'));
+  const stream = body as NodeJS.ReadableStream;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer | string) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    stream.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+export interface LeanDecoderOptions {
+  /** Rewrites a successful ExecuteStatement body before it is decoded (exact-longs.ts). */
+  executeBody?: (body: Buffer) => Buffer;
 }
 
 /** Whether `sdk` decodes row-carrying responses with the lean decoder. */
@@ -42,7 +52,7 @@ export function usesLeanDecoder(sdk: RDSDataClient): boolean {
 }
 
 /** Hooks the lean decoder into `sdk`'s protocol; false when the SDK's shape does not allow it. */
-export function installLeanDecoder(sdk: RDSDataClient): boolean {
+export function installLeanDecoder(sdk: RDSDataClient, options: LeanDecoderOptions = {}): boolean {
   const protocol = sdk.config.protocol as unknown as ProtocolLike & Record<symbol, unknown>;
   if (typeof protocol?.deserializeResponse !== 'function' || typeof protocol.deserializeMetadata !== 'function') return false;
   if (protocol[INSTALLED]) return true;
@@ -50,7 +60,8 @@ export function installLeanDecoder(sdk: RDSDataClient): boolean {
   protocol.deserializeResponse = async (operationSchema, context, response) => {
     const members = OUTPUT_MEMBERS[operationSchema?.name ?? ''];
     if (!members || response.statusCode >= 300) return sdkDeserialize(operationSchema, context, response);
-    const bytes = await readBody(response.body);
+    let bytes = await readBody(response.body);
+    if (options.executeBody && operationSchema.name === 'ExecuteStatement') bytes = options.executeBody(bytes);
     const decoded = decodeResponseBody(members, bytes);
     if (decoded === null) {
       // Not an object: let the SDK say what it makes of it, from the same bytes.
