@@ -14,13 +14,14 @@ import {
   type ExecuteStatementCommandOutput,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import { ExactLongHttpHandler } from './exact-longs.js';
+import { ExactLongHttpHandler, exactLongBody } from './exact-longs.js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { classifyDataApiError } from './service-errors.js';
 import { dataApiAgents, transportFailureOf, type TransportFailure } from './transport.js';
 import { transportError } from './transport-errors.js';
 import { isCertainlyReadOnly } from './read-only.js';
+import { installLeanDecoder } from './lean-protocol.js';
 
 export interface DataApiTarget {
   resourceArn: string;
@@ -82,17 +83,29 @@ export class DataApiClient {
     shared?: RDSDataClient,
   ) {
     this.ownsSdk = shared === undefined;
-    this.sdk =
-      shared ??
-      DataApiClient.quiet(new RDSDataClient({
+    this.sdk = shared ?? DataApiClient.ownSdk(target);
+  }
+
+  private static ownSdk(target: DataApiTarget): RDSDataClient {
+    // The service ends a call after 45 s; leave room for the response to arrive.
+    // Its agents close keep-alive sockets before the endpoint would (transport.ts).
+    const handler = new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000, socketTimeout: 60_000, ...dataApiAgents() });
+    const sdk = DataApiClient.quiet(
+      new RDSDataClient({
         region: target.region,
         endpoint: target.endpoint,
         credentials: target.credentials ?? fromNodeProviderChain(target.profile ? { profile: target.profile } : {}),
         maxAttempts: 1,
-        // The service ends a call after 45 s; leave room for the response to arrive.
-        // Its agents close keep-alive sockets before the endpoint would (transport.ts).
-        requestHandler: new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000, socketTimeout: 60_000, ...dataApiAgents() }),
-      }));
+        // The middleware stack is fixed once built (quiet() below): resolve it once per
+        // operation rather than on every call.
+        cacheMiddleware: true,
+        requestHandler: handler,
+      }),
+    );
+    // Rows are decoded by the lean decoder rather than the SDK's generic one (lean-protocol.ts),
+    // which keeps int8 arrays exact itself; the handler does it only when the SDK decodes.
+    handler.leanDecoderKeepsLongsExact = installLeanDecoder(sdk, { executeBody: exactLongBody });
+    return sdk;
   }
 
   private readonly ownsSdk: boolean;

@@ -25,22 +25,31 @@ export function keepLongArraysExact(json: string): string {
   });
 }
 
+/** `body` (a 200 ExecuteStatement response) with int8 arrays kept exact; the same Buffer when none needed it. */
+export function exactLongBody(raw: Buffer): Buffer {
+  // Most results hold no int8 array: look for the key in the bytes before decoding any text.
+  if (!raw.includes(LONG_VALUES_KEY)) return raw;
+  const text = raw.toString('utf8');
+  const rewritten = keepLongArraysExact(text);
+  return rewritten === text ? raw : Buffer.from(rewritten, 'utf8');
+}
+
 export class ExactLongHttpHandler extends NodeHttpHandler {
+  /**
+   * Set when the client's lean decoder (lean-protocol.ts) reads ExecuteStatement responses: it
+   * applies exactLongBody itself, without this handler buffering and re-streaming the body.
+   */
+  leanDecoderKeepsLongsExact = false;
+
   override async handle(...args: HandleArgs): Promise<HandleResult> {
     const out = await super.handle(...args);
     const [request] = args;
     const body = out.response.body as NodeJS.ReadableStream | undefined;
+    if (this.leanDecoderKeepsLongsExact) return out;
     if (request.path !== '/Execute' || out.response.statusCode !== 200 || !body || typeof body.on !== 'function') return out;
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    // Most results hold no int8 array: look for the key in the bytes before decoding any text.
-    let bytes = raw;
-    if (raw.includes(LONG_VALUES_KEY)) {
-      const text = raw.toString('utf8');
-      const rewritten = keepLongArraysExact(text);
-      if (rewritten !== text) bytes = Buffer.from(rewritten, 'utf8');
-    }
+    const bytes = exactLongBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     for (const name of Object.keys(out.response.headers)) {
       if (name.toLowerCase() === 'content-length') out.response.headers[name] = String(bytes.length);
     }

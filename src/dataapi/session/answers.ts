@@ -38,10 +38,12 @@ export async function sendOutcome(sc: SessionContext, outcome: StatementOutcome,
       }
       const batch = await rows.next(PAGE_ROWS);
       if (batch.length === 0) break;
-      for (const record of batch) {
-        const p = out.send(shape.dataRow(record, formats));
+      const encoded = shape.dataRows(batch, formats);
+      for (const chunk of encoded.chunks) {
+        const p = out.send(chunk);
         if (p) await p;
       }
+      if (encoded.error !== undefined) throw encoded.error;
       sent += batch.length;
     }
     out.send(encodeCommandComplete(outcome.tag(sent)));

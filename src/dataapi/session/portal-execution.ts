@@ -89,10 +89,12 @@ async function streamRows(sc: SessionContext, portal: Portal, formats: FormatCod
     if (want === 0) return !rows.exhausted;
     const batch = await rows.next(want);
     if (batch.length === 0) return false;
-    for (const record of batch) {
-      const p = sc.out.send(shape.dataRow(record, formats));
+    const encoded = shape.dataRows(batch, formats);
+    for (const chunk of encoded.chunks) {
+      const p = sc.out.send(chunk);
       if (p) await p;
     }
+    if (encoded.error !== undefined) throw encoded.error;
     sentNow += batch.length;
     portal.rowsSent += batch.length;
     if (rows.exhausted && maxRows === 0) return false;

@@ -1,11 +1,12 @@
 // Encodes a Data API result as PostgreSQL sends it: RowDescription from columnMetadata and
 // DataRows in the text or binary format the client asked for, column by column.
 import type { ColumnMetadata, Field } from '@aws-sdk/client-rds-data';
-import { encodeDataRow, encodeRowDescription } from '../../protocol/backend-encoder.js';
+import { encodeRowDescription } from '../../protocol/backend-encoder.js';
 import type { FieldDescription, FormatCode } from '../../protocol/messages.js';
 import { DEFAULT_TEXT_STYLE, encodeField, resolveColumn, type ResolvedColumn, type TextStyle } from '../types/index.js';
 import type { SessionSettings } from './settings.js';
 import type { SourcedColumn } from './table-columns.js';
+import { encodeDataRows, type EncodedRows } from './data-row-chunks.js';
 
 /** How the session's settings (extra_float_digits, bytea_output) want values printed. */
 export function textStyleOf(settings: SessionSettings): TextStyle {
@@ -50,9 +51,9 @@ export class ResultShape {
     return encodeRowDescription(fields);
   }
 
-  dataRow(record: Field[], formats: FormatCode[]): Buffer {
-    const values = this.columns.map((c, i) => encodeField(record[i] ?? { isNull: true }, c, formats[i] ?? 0, this.style));
-    return encodeDataRow(values);
+  /** The DataRows of many records, in a few large buffers (data-row-chunks.ts). */
+  dataRows(records: readonly Field[][], formats: FormatCode[]): EncodedRows {
+    return encodeDataRows(records, this.columns, formats, this.style);
   }
 
   /** Text values of a row (for COPY TO). */
