@@ -89,7 +89,15 @@ export class DataApiClient {
   private static ownSdk(target: DataApiTarget): RDSDataClient {
     // The service ends a call after 45 s; leave room for the response to arrive.
     // Its agents close keep-alive sockets before the endpoint would (transport.ts).
-    const handler = new ExactLongHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000, socketTimeout: 60_000, ...dataApiAgents() });
+    // throwOnRequestTimeout: an overdue call fails (a transport failure, transport.ts) instead of
+    // the handler printing a bare warning to stderr, outside the proxy's JSON log, and waiting on.
+    const handler = new ExactLongHttpHandler({
+      connectionTimeout: 10_000,
+      requestTimeout: 60_000,
+      socketTimeout: 60_000,
+      throwOnRequestTimeout: true,
+      ...dataApiAgents(),
+    });
     const sdk = DataApiClient.quiet(
       new RDSDataClient({
         region: target.region,
