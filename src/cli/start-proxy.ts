@@ -45,7 +45,7 @@ export async function startProxy(
       log.info({ address: `${config.metrics.host}:${admin.port}` }, `metrics and health on http://${config.metrics.host}:${admin.port}/metrics`);
     }
     for (const cfg of config.listeners) {
-      const observer = metrics.forListener(cfg.name, cfg.mode);
+      const observer = withWarmLoginLog(metrics.forListener(cfg.name, cfg.mode), log, cfg.name);
       const backend = await createBackend(cfg, observer);
       backends.push(backend);
       const tokenExpiry = tokenExpiryOf(cfg, backend);
@@ -139,4 +139,17 @@ export function exitOnSignals(
   };
   for (const signal of signals) process.on(signal, onSignal);
   return onSignal;
+}
+
+/**
+ * The listener's observer, also logging a failed background login of a warm connection (the
+ * clients that then miss log in themselves and see the error; the operator should see it too).
+ */
+function withWarmLoginLog<T extends object>(base: T, log: Logger, listener: string): T {
+  const observer = Object.create(base) as T & { warmOpenFailed(err: unknown, retryInMs: number): void };
+  observer.warmOpenFailed = (err: unknown, retryInMs: number) => {
+    const code = typeof (err as { sqlstate?: unknown }).sqlstate === 'string' ? (err as { sqlstate: string }).sqlstate : undefined;
+    log.warn({ listener, code, retryInMs, error: err instanceof Error ? err.message : String(err) }, 'could not open a warm connection; trying again');
+  };
+  return observer;
 }
