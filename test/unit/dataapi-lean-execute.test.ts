@@ -13,6 +13,9 @@ import { exactLongBody } from '../../src/dataapi/client/exact-longs.js';
 import { classifyDataApiError } from '../../src/dataapi/client/service-errors.js';
 import { transportFailureOf } from '../../src/dataapi/client/transport.js';
 import { ARNS } from '../harness/canned-data-api.js';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DataApiClient } from '../../src/dataapi/client/data-api-client.js';
 
 interface Captured {
   method: string;
@@ -181,7 +184,7 @@ describe('lean ExecuteStatement requests', () => {
     const odd: ExecuteStatementCommandInput[] = [
       { ...ARNS, sql: 'x', parameters: [{ name: 'a', value: { doubleValue: NaN } }] },
       { ...ARNS, sql: 'x', parameters: [{ name: 'a', value: { stringValue: null as never } }] },
-      { ...ARNS, sql: 'x', parameters: [{ name: 'a', value: { stringValue: 'a', longValue: 1 } }] },
+      { ...ARNS, sql: 'x', parameters: [{ name: 'a', value: { stringValue: 'a', longValue: 1 } as never }] },
       { ...ARNS, sql: 'x', parameters: [{ name: 'a', value: {} as never }] },
       { ...ARNS, sql: 'x', parameters: [{ name: 'a', value: { arrayValue: { longValues: [1, null as never] } } }] },
       { ...ARNS, sql: 'x', parameters: [{ name: 'a', value: { blobValue: 'text' as never } }] },
@@ -265,5 +268,40 @@ describe('lean ExecuteStatement responses', () => {
     const { viaSdk, viaLean } = await both(REQUESTS['select 1']!, big);
     expect(viaLean).toEqual(viaSdk);
     expect(viaLean).toMatchObject({ ok: { records: [[{ arrayValue: { stringValues: ['9223372036854775807', '1'] } }, { stringValue: 'x' }]] } });
+  });
+});
+
+describe('DataApiClient', () => {
+  it('sends ExecuteStatement the lean way when it owns its SDK, other calls and the switched-off client through the SDK', async () => {
+    const seen: { path: string; agent: string }[] = [];
+    const server = createServer((req: IncomingMessage, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push({ path: req.url ?? '', agent: String(req.headers['user-agent']) });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(req.url === '/BeginTransaction' ? '{"transactionId":"tx"}' : SELECT_1);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const target = { ...ARNS, region: 'us-east-1', endpoint, credentials: GOOD_CREDENTIALS };
+    const lean = new DataApiClient(target);
+    const plain = new DataApiClient({ ...target, leanRequests: false });
+    try {
+      const viaLean = await lean.withDatabase('other').execute({ sql: 'select 1' });
+      const viaSdk = await plain.execute({ sql: 'select 1' });
+      expect(await lean.begin()).toBe('tx');
+      expect(viaLean).toEqual(viaSdk);
+      // Only the SDK's middleware writes the `m/` feature list into the user agent.
+      expect(seen.map((s) => [s.path, / m\//.test(s.agent)])).toEqual([
+        ['/Execute', false],
+        ['/Execute', true],
+        ['/BeginTransaction', true],
+      ]);
+    } finally {
+      lean.destroy();
+      plain.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
