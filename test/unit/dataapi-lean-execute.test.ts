@@ -193,6 +193,17 @@ describe('lean ExecuteStatement requests', () => {
     for (const input of odd) expect(serializeExecuteStatement(input), JSON.stringify(input)).toBeNull();
   });
 
+  it('is not used inside AWS Lambda, where the SDK adds trace headers', () => {
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'fn');
+    try {
+      const sdk = new RDSDataClient({ region: 'us-east-1', credentials: GOOD_CREDENTIALS });
+      expect(LeanExecute.for(sdk)).toBeNull();
+      sdk.destroy();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('corrects the clock from the response as the SDK does', async () => {
     const skewed = (): Answer => ({ status: 200, headers: { date: 'Wed, 04 Mar 2026 05:16:07 GMT' }, body: SELECT_1 });
     const viaSdk = client(skewed);

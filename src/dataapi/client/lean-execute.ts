@@ -16,6 +16,9 @@
 //   hooked there (lean-protocol.ts, exact longs included), an error response to the SDK's
 //   restJson1 error parser, so a service error is the SDK's own exception class with its name,
 //   message, $fault and $metadata (service-errors.ts maps it).
+//
+// It is written for the client DataApiClient builds (maxAttempts 1: the SDK retries nothing, so
+// one attempt here is the SDK's behaviour too; no logger).
 import { ExecuteStatement$, type ExecuteStatementCommandInput, type ExecuteStatementCommandOutput, type RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest as HttpRequestShape } from '@smithy/types';
@@ -112,8 +115,13 @@ export class LeanExecute {
     private readonly config: SdkConfig,
   ) {}
 
-  /** The lean path for `sdk`, or null when the client's shape is not the one this was written for. */
+  /**
+   * The lean path for `sdk`, or null when the client's shape is not the one this was written
+   * for, or inside AWS Lambda, where the SDK adds the invocation's trace headers (its recursion
+   * detection middleware) that this path does not.
+   */
   static for(sdk: RDSDataClient): LeanExecute | null {
+    if (process.env.AWS_LAMBDA_FUNCTION_NAME) return null;
     const config = sdk.config as unknown as SdkConfig;
     const ok =
       typeof config.signer === 'function' &&
