@@ -22,6 +22,7 @@ import { dataApiAgents, transportFailureOf, type TransportFailure } from './tran
 import { transportError } from './transport-errors.js';
 import { isCertainlyReadOnly } from './read-only.js';
 import { installLeanDecoder } from './lean-protocol.js';
+import { LeanExecute } from './lean-execute.js';
 
 export interface DataApiTarget {
   resourceArn: string;
@@ -31,7 +32,15 @@ export interface DataApiTarget {
   endpoint?: string;
   profile?: string;
   credentials?: AwsCredentialIdentityProvider;
+  /**
+   * Send ExecuteStatement without the SDK's middleware stack (lean-execute.ts) when the client
+   * owns its SDK; default true. False keeps every call on the SDK (tests compare both).
+   */
+  leanRequests?: boolean;
 }
+
+/** The lean ExecuteStatement path of each SDK client built by DataApiClient.ownSdk. */
+const LEAN_EXECUTE = new WeakMap<RDSDataClient, LeanExecute>();
 
 export type DataApiOperation = 'ExecuteStatement' | 'BatchExecuteStatement' | 'BeginTransaction' | 'CommitTransaction' | 'RollbackTransaction';
 
@@ -113,6 +122,9 @@ export class DataApiClient {
     // Rows are decoded by the lean decoder rather than the SDK's generic one (lean-protocol.ts),
     // which keeps int8 arrays exact itself; the handler does it only when the SDK decodes.
     handler.leanDecoderKeepsLongsExact = installLeanDecoder(sdk, { executeBody: exactLongBody });
+    // The lean request path hands 2xx bodies to the lean decoder: only with it installed.
+    const lean = handler.leanDecoderKeepsLongsExact && target.leanRequests !== false ? LeanExecute.for(sdk) : null;
+    if (lean) LEAN_EXECUTE.set(sdk, lean);
     return sdk;
   }
 
@@ -141,21 +153,20 @@ export class DataApiClient {
 
   /** Runs one statement; `onResuming` is told (once) when the call waits for a paused cluster. */
   execute(req: ExecuteRequest, onResuming?: () => void): Promise<ExecuteStatementCommandOutput> {
+    const input = {
+      ...this.common(),
+      sql: req.sql,
+      parameters: req.parameters && req.parameters.length > 0 ? req.parameters : undefined,
+      transactionId: req.transactionId,
+      includeResultMetadata: true,
+      continueAfterTimeout: req.continueAfterTimeout,
+      // Exact values: int8 beyond 2^53 and numeric arrive as strings, never as doubles.
+      resultSetOptions: { decimalReturnType: 'STRING', longReturnType: 'STRING' } as const,
+    };
+    const lean = LEAN_EXECUTE.get(this.sdk);
     return this.call(
       'ExecuteStatement',
-      () =>
-        this.sdk.send(
-          new ExecuteStatementCommand({
-            ...this.common(),
-            sql: req.sql,
-            parameters: req.parameters && req.parameters.length > 0 ? req.parameters : undefined,
-            transactionId: req.transactionId,
-            includeResultMetadata: true,
-            continueAfterTimeout: req.continueAfterTimeout,
-            // Exact values: int8 beyond 2^53 and numeric arrive as strings, never as doubles.
-            resultSetOptions: { decimalReturnType: 'STRING', longReturnType: 'STRING' },
-          }),
-        ),
+      () => lean?.send(input) ?? this.sdk.send(new ExecuteStatementCommand(input)),
       onResuming,
       () => isCertainlyReadOnly(req.sql),
     );
