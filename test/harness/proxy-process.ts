@@ -52,7 +52,24 @@ export interface ProxyProcess {
   exited: Promise<number | null>;
 }
 
-export async function startProxyProcess(
+type StartOptions = Parameters<typeof startProxyProcessOnce>[1];
+
+/**
+ * Starts the proxy; when the harness picked its port, a port another test took between
+ * freePort() and the proxy's bind (EADDRINUSE) is replaced by a new one, up to three times.
+ */
+export async function startProxyProcess(args: string[], opts: StartOptions = {}): Promise<ProxyProcess> {
+  const harnessPort = opts.port === undefined && !args.includes('--listen') && !args.includes('--config');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startProxyProcessOnce(args, opts);
+    } catch (err) {
+      if (!harnessPort || attempt >= 3 || !/EADDRINUSE/.test(err instanceof Error ? err.message : '')) throw err;
+    }
+  }
+}
+
+async function startProxyProcessOnce(
   args: string[],
   opts: {
     env?: NodeJS.ProcessEnv;
