@@ -56,7 +56,7 @@ async function whyNotReusable(pool: WarmPool, conn: WarmConnection, namedStateme
 }
 
 /** Sends the reset query; true when the server answered without error and ended idle, nothing more. */
-export async function runResetQuery(conn: WarmConnection, opts: ReuseOptions): Promise<boolean> {
+export async function runResetQuery(conn: WarmConnection, opts: Pick<ReuseOptions, 'resetQuery' | 'timeoutMs' | 'maxMessageBytes'>): Promise<boolean> {
   const socket = conn.upstream.socket;
   if (socket.destroyed || !socket.writable) return false;
   const channel = new MessageChannel(socket, opts.maxMessageBytes);

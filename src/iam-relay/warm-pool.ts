@@ -52,6 +52,12 @@ export interface WarmPoolOptions {
   maxAgeMs: number;
   /** A key no client used for this long is no longer kept warm. */
   keyIdleMs: number;
+  /**
+   * How long after a hit its replacement login starts (default 0: at once). The proxy's thread
+   * would otherwise do that login's TLS handshake while the client that just took the
+   * connection sends its first queries; a short pause keeps those quick.
+   */
+  refillAfterHitMs?: number;
   /** Logs in with these startup parameters (through the login pacer). */
   open(parameters: Record<string, string>): Promise<WarmConnection>;
   clock?: PacerClock;
@@ -85,6 +91,8 @@ interface KeyEntry {
   lastUsed: number;
   failures: number;
   retryTimer: unknown;
+  /** A refill waiting out refillAfterHitMs. */
+  refillTimer: unknown;
 }
 
 /** The pool key: every startup parameter, in a fixed order. */
@@ -168,8 +176,19 @@ export class WarmPool {
 
   private finishRequest(entry: KeyEntry, found: WarmConnection | null): void {
     this.observer.warmRequest?.(found ? 'hit' : 'miss');
-    this.refill(entry);
+    const delay = this.opts.refillAfterHitMs ?? 0;
+    if (found && delay > 0) this.refillLater(entry, delay);
+    else this.refill(entry);
     this.ensureSweeping();
+  }
+
+  /** One pending refill per key: hits within the pause are replaced together when it ends. */
+  private refillLater(entry: KeyEntry, delayMs: number): void {
+    if (entry.refillTimer !== null) return;
+    entry.refillTimer = this.clock.setTimeout(() => {
+      entry.refillTimer = null;
+      this.refill(entry);
+    }, delayMs);
   }
 
   /** The oldest usable idle connection of a key, closing those too old or gone on the way. */
@@ -243,6 +262,7 @@ export class WarmPool {
     const closing: Promise<void>[] = [];
     for (const entry of this.keys.values()) {
       if (entry.retryTimer !== null) this.clock.clearTimeout(entry.retryTimer);
+      if (entry.refillTimer !== null) this.clock.clearTimeout(entry.refillTimer);
       this.releaseWaiters(entry);
       for (const { conn, stopWatching } of entry.idle.splice(0)) {
         stopWatching();
@@ -260,7 +280,18 @@ export class WarmPool {
     const key = warmKey(parameters);
     let entry = this.keys.get(key);
     if (!entry) {
-      entry = { parameters: { ...parameters }, idle: [], opening: 0, lent: 0, resetting: 0, waiters: [], lastUsed: this.clock.now(), failures: 0, retryTimer: null };
+      entry = {
+        parameters: { ...parameters },
+        idle: [],
+        opening: 0,
+        lent: 0,
+        resetting: 0,
+        waiters: [],
+        lastUsed: this.clock.now(),
+        failures: 0,
+        retryTimer: null,
+        refillTimer: null,
+      };
       this.keys.set(key, entry);
     }
     return entry;
@@ -366,6 +397,7 @@ export class WarmPool {
         this.keys.delete(key);
         this.releaseWaiters(entry);
         if (entry.retryTimer !== null) this.clock.clearTimeout(entry.retryTimer);
+        if (entry.refillTimer !== null) this.clock.clearTimeout(entry.refillTimer);
         for (const { conn, stopWatching } of entry.idle.splice(0)) {
           this.idleCount--;
           stopWatching();

@@ -125,6 +125,27 @@ describe('dsql --warm-connections and --reuse-connections', () => {
     expect(await hits(warm)).toBe(hitsBefore + 1);
   });
 
+  it('checks each warm connection with SELECT 1 before offering it, and hands out one so checked', async () => {
+    const conninfo = `host=${warm.proxy.host} port=${warm.proxy.port} user=admin dbname=postgres sslmode=disable application_name=warm-psql`;
+    await waitFor('warm connections for psql', async () => (await idlePsqlBackends()).length >= 2);
+    const direct = await directClient();
+    let checked: number[];
+    try {
+      const r = await direct.query<{ pid: number; query: string }>(
+        `select pid, query from pg_stat_activity where application_name = 'warm-psql' and state = 'idle'`,
+      );
+      expect(r.rows.map((row) => row.query)).toEqual(r.rows.map(() => 'SELECT 1'));
+      checked = r.rows.map((row) => row.pid);
+    } finally {
+      await direct.end();
+    }
+    const hitsBefore = await hits(warm);
+    const r = await runPsql(conninfo, ['-At', '-c', 'select pg_backend_pid()']);
+    expect(r.stderr).toBe('');
+    expect(checked).toContain(Number(r.stdout.trim()));
+    expect(await hits(warm)).toBe(hitsBefore + 1);
+  });
+
   it('drops warm connections the server ended while idle, and a client still gets a working one', async () => {
     const conninfo = `host=${warm.proxy.host} port=${warm.proxy.port} user=admin dbname=postgres sslmode=disable application_name=warm-psql`;
     await waitFor('warm connections for psql', async () => (await idlePsqlBackends()).length >= 2);

@@ -74,7 +74,7 @@ function fakeConnection(serial: number, openedAt: number): WarmConnection & { so
 
 const PARAMS = { user: 'admin', database: 'postgres', application_name: 'psql' };
 
-function setup(opts: { size?: number; maxAgeMs?: number; keyIdleMs?: number; failOpens?: number } = {}) {
+function setup(opts: { size?: number; maxAgeMs?: number; keyIdleMs?: number; failOpens?: number; refillAfterHitMs?: number } = {}) {
   const clock = new FakeClock();
   const opened: (WarmConnection & { socket: FakeServerSocket })[] = [];
   const events: string[] = [];
@@ -91,6 +91,7 @@ function setup(opts: { size?: number; maxAgeMs?: number; keyIdleMs?: number; fai
       size: opts.size ?? 2,
       maxAgeMs: opts.maxAgeMs ?? 600_000,
       keyIdleMs: opts.keyIdleMs ?? 300_000,
+      refillAfterHitMs: opts.refillAfterHitMs,
       clock,
       open: async () => {
         attempts++;
@@ -129,6 +130,23 @@ describe('WarmPool', () => {
     expect(handedOut.size).toBe(4);
     expect(events.filter((e) => e === 'request:hit')).toHaveLength(4);
     expect(events.filter((e) => e === 'request:miss')).toHaveLength(1);
+    await pool.close();
+  });
+
+  it('with refillAfterHitMs, replaces hits after that pause (together), and misses at once', async () => {
+    const { clock, pool, opened } = setup({ size: 2, refillAfterHitMs: 50 });
+    expect(pool.take(PARAMS)).toBeNull();
+    await clock.advance(0);
+    expect(opened).toHaveLength(2); // a miss fills the set at once
+
+    expect(pool.take(PARAMS)).toBe(opened[0]);
+    await clock.advance(30);
+    expect(pool.take(PARAMS)).toBe(opened[1]);
+    await clock.advance(19);
+    expect(opened).toHaveLength(2); // nothing opened during the pause after the first hit
+    await clock.advance(1);
+    expect(opened).toHaveLength(4); // both hits replaced when it ends
+    expect(pool.idleFor(PARAMS)).toBe(2);
     await pool.close();
   });
 
