@@ -24,6 +24,8 @@ export interface DataApiBackendOptions {
   readinessCheck?: 'statement' | 'endpoint';
   /** Read every SELECT inside a client's transaction through a cursor (one or two calls more). */
   pageInTransactions?: boolean;
+  /** See DataApiSettings.oneSessionDatabase. */
+  oneSessionDatabase?: boolean;
 }
 
 /** A well-formed transaction id that no transaction has: the `endpoint` readiness probe. */
@@ -68,6 +70,7 @@ export class DataApiBackend implements Backend {
       observer: this.observer,
       maxMessageBytes: this.opts.maxMessageBytes,
       pageInTransactions: this.opts.pageInTransactions,
+      oneSessionDatabase: this.opts.oneSessionDatabase,
     });
     await s.run();
   }

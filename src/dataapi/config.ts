@@ -10,6 +10,11 @@ export interface DataApiSettings {
   profile?: string;
   readinessCheck: 'statement' | 'endpoint';
   pageInTransactions: boolean;
+  /**
+   * The database serves one session at a time (the demo's embedded PostgreSQL), so the proxy
+   * must not ask it anything beside a client's open transaction. Not a flag: set by the demo.
+   */
+  oneSessionDatabase?: boolean;
   /** Credentials given in code (the demo); the standard AWS chain otherwise. */
   credentials?: AwsCredentialIdentityProvider;
 }

@@ -17,6 +17,7 @@ export const dataApiMode: ModeDescriptor<'data-api', DataApiObserver> = {
         maxMessageBytes: cfg.maxMessageBytes,
         readinessCheck: d.readinessCheck,
         pageInTransactions: d.pageInTransactions,
+        oneSessionDatabase: d.oneSessionDatabase,
       },
       observer,
     );

@@ -132,6 +132,8 @@ async function dataApiDemo(common: CommonListenerConfig, pgUrl: string): Promise
         endpointUrl: emulator.url,
         readinessCheck: 'statement',
         pageInTransactions: false,
+        // PGlite is one session: nothing may be asked of it beside a client's open transaction.
+        oneSessionDatabase: true,
         credentials: async () => DEMO_CREDENTIALS,
       },
     },

@@ -117,6 +117,17 @@ describe('aurora-pg-proxy demo', () => {
       );
       expect(temp.stderr).toBe('');
       expect(temp.stdout.trim().split('\n')).toEqual(['BEGIN', 'CREATE TABLE', 'ROLLBACK', 'BEGIN', 'SELECT 2', 'SAVEPOINT', 'ROLLBACK', 'CREATE SEQUENCE', 'COMMIT', '2', 't']);
+      // Errors inside a transaction (psql's ON_ERROR_ROLLBACK savepoints, a unique violation,
+      // whose error fields the proxy would complete by asking the catalogue beside the
+      // transaction) and SET TIME ZONE in one (resolved by asking the database) must not wait
+      // for the one session that transaction holds.
+      const inTx = await runPsql(
+        demo.psqlLine,
+        `-X -A -t -v ON_ERROR_ROLLBACK=on -c 'begin' -c 'insert into customers (name, email, country) values ($$x$$, $$ada@example.com$$, $$GB$$)' ` +
+          `-c 'set time zone $$Europe/Paris$$' -c 'show timezone' -c 'select count(*) from customers' -c 'commit' -c 'show timezone'`,
+      );
+      expect(inTx.stderr).toContain('duplicate key value violates unique constraint "customers_email_key"');
+      expect(inTx.stdout.trim().split('\n')).toEqual(['BEGIN', 'SET', 'Europe/Paris', '5', 'COMMIT', 'Europe/Paris']);
       // A failing statement gets PostgreSQL's own error, and the demo keeps serving.
       const bad = await runPsql(demo.psqlLine, `-X -c 'select * from no_such_table'`);
       expect(bad.code).toBe(1);

@@ -91,7 +91,11 @@ async function askDatabase(ctx: RunnerContext, key: string, valueExpression: str
   const known = resolved.get(key);
   if (known !== undefined) return known;
   const sql = `SELECT pg_catalog.set_config('timezone', ${valueExpression}, true)`;
-  const out = await ctx.tx.executeAlone({ sql }, ctx.onResuming).catch((err: unknown) => {
+  // A one-session database is held by the open transaction: ask inside it (set_config(..., true)
+  // sets the value the client's SET is about to give this transaction anyway).
+  const inside = ctx.tx.open && ctx.tx.oneSessionDatabase;
+  const call = inside ? ctx.tx.execute({ sql }, ctx.onResuming) : ctx.tx.executeAlone({ sql }, ctx.onResuming);
+  const out = await call.catch((err: unknown) => {
     // The error is PostgreSQL's own (22023 invalid value...); its position points into our query.
     if (err instanceof ClientFacingError && err.extra.position !== undefined) {
       const { position: _dropped, ...rest } = err.extra;

@@ -36,6 +36,8 @@ export interface DataApiSessionDeps {
   observer: DataApiSessionObserver;
   maxMessageBytes: number;
   pageInTransactions?: boolean;
+  /** See DataApiSettings.oneSessionDatabase. */
+  oneSessionDatabase?: boolean;
   /** Shared per database: session schemas, table OIDs (session-objects.ts). */
   databaseObjects?: DatabaseObjects;
 }
@@ -66,7 +68,7 @@ export class DataApiSession {
       transactionFailed: () => {
         for (const [k, v] of settings.transactionFailed()) parameters.changed(k, v);
       },
-    });
+    }, undefined, deps.oneSessionDatabase ?? false);
     const registry = new StatementRegistry();
     // Temp tables, WITH HOLD cursors and table OIDs: what the session owns beyond its statements.
     const sessionObjects = deps.databaseObjects ? new SessionObjects(deps.databaseObjects, deps.client) : undefined;

@@ -6,6 +6,8 @@
 import type { TransactionStatus } from '../../protocol/messages.js';
 import type { DataApiClient, ExecuteRequest } from '../client/data-api-client.js';
 import { DataApiError } from '../client/service-errors.js';
+import { ClientFacingError } from '../../protocol/client-error.js';
+import { SqlState } from '../../protocol/sqlstate.js';
 import type { ExecuteStatementCommandOutput } from '@aws-sdk/client-rds-data';
 
 export interface TransactionEvents {
@@ -36,6 +38,11 @@ export class Transaction {
     private readonly client: DataApiClient,
     private readonly events: TransactionEvents = {},
     private readonly keepAliveMs = DEFAULT_KEEPALIVE_MS,
+    /**
+     * The database serves one session at a time (the demo's embedded PostgreSQL): while this
+     * transaction is open, a call outside it would wait for it to end, which never comes.
+     */
+    readonly oneSessionDatabase = false,
   ) {}
 
   get status(): TransactionStatus {
@@ -109,8 +116,18 @@ export class Transaction {
     return `${this.client.target.resourceArn}\u0000${this.client.target.database ?? ''}`;
   }
 
-  /** Runs a statement on its own, outside this transaction (autocommit), e.g. to ask the database something. */
+  /**
+   * Runs a statement on its own, outside this transaction (autocommit), e.g. to ask the database
+   * something. On a one-session database with this transaction open, refuses at once instead.
+   */
   executeAlone(req: Omit<ExecuteRequest, 'transactionId'>, onResuming?: () => void): Promise<ExecuteStatementCommandOutput> {
+    if (this.oneSessionDatabase && this.id !== null) {
+      return Promise.reject(
+        new ClientFacingError(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, 'the database serves one session at a time, and this session holds it in a transaction', {
+          hint: 'The demo\'s embedded PostgreSQL has a single session; end the transaction first.',
+        }, 'ERROR'),
+      );
+    }
     return this.client.execute(req, onResuming);
   }
 
