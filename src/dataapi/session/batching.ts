@@ -91,6 +91,8 @@ export function collectRounds(
   statementName: string,
   text: string,
   portalName: string,
+  /** The statement's declared parameter types: a Parse declaring others starts another statement. */
+  paramTypes?: readonly number[],
 ): BatchRound[] {
   const rounds: BatchRound[] = [];
   let i = 0;
@@ -100,6 +102,7 @@ export function collectRounds(
     let msg = decodeAt(queued, i);
     if (msg?.type === 'Parse') {
       if (msg.name !== statementName || msg.sql !== text) break;
+      if (paramTypes && !sameTypes(msg.paramTypes, paramTypes)) break;
       messages.push('Parse');
       msg = decodeAt(queued, ++i);
     }
@@ -117,6 +120,18 @@ export function collectRounds(
     rounds.push({ bind, messages, frames: i - start });
   }
   return rounds;
+}
+
+/**
+ * A round's Parse declares the statement's types: each the same, or unspecified (0) where the
+ * statement's type is the one a Describe found (PostgreSQL infers the same for the same text).
+ */
+function sameTypes(round: readonly number[], statement: readonly number[]): boolean {
+  for (let i = 0; i < Math.max(round.length, statement.length); i++) {
+    const r = round[i] ?? 0;
+    if (r !== 0 && r !== (statement[i] ?? 0)) return false;
+  }
+  return true;
 }
 
 function decodeAt(queued: readonly Frame[], i: number): FrontendMessage | null {
