@@ -4,17 +4,18 @@
 // session runs each Execute as it comes). Every message of every round is answered as PostgreSQL
 // would.
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
-import { encodeBindComplete, encodeCommandComplete, encodeNoData, encodeParseComplete } from '../../protocol/backend-encoder.js';
 import { BATCH_REQUEST_BUDGET, PIPELINE_READ_LIMIT, ROUND_FRAME_TYPES, chunkBySize, collectRounds, type BatchRound } from './batching.js';
 import type { ClientInput } from './client-input.js';
 import type { ClientWriter } from './client-writer.js';
-import { abortedTransactionError, type RunnerContext } from './outcome.js';
+import type { RunnerContext } from './outcome.js';
 import { expandFormats, renderForBatch, type BoundValues } from './render.js';
-import { beginWithSettings } from './generic-statement.js';
 import type { ParsedStatement } from '../sql/index.js';
 import { lookUpBatchRoute } from './batch-route-lookup.js';
 import { parameterTexts } from './batch-values.js';
-import { runSetBasedBatch } from './set-based-batch.js';
+import { runChunkedBatch } from './batch-runner.js';
+import { attemptStatement, isDatabaseError, type Attempt } from './first-failing-row.js';
+import { rowsParameter, type EncodedRow } from './json-rows.js';
+import { chunkRows } from './set-based-chunks.js';
 import { setBasedInsertSql } from './set-based-insert-sql.js';
 import { parseSingleRowInsert } from '../sql/set-based-insert.js';
 import type { ParameterColumn } from './set-based-insert-sql.js';
@@ -54,11 +55,34 @@ export async function executeRounds(
   if (!routed || routed.route.kind === 'per-statement') return null;
   const rounds = collectRounds(input.ahead(), st.name, st.statement.text, portalName, st.paramTypes);
   if (rounds.length === 0) return null;
+  const gathered = gatherRounds(input, st, bound, rounds);
+  if (!gathered) return null;
   if (routed.route.kind === 'set-based' && rounds.length + 1 >= SET_BASED_MIN_ROUNDS) {
-    const done = await executeSetBased(ctx, input, out, st, bound, rounds, routed.statement, routed.paramTypes, routed.route.parameters);
+    const done = await executeSetBased(ctx, input, out, gathered, routed.statement, routed.paramTypes, routed.route.parameters);
     if (done) return rounds.length;
   }
-  return executeAsBatchStatements(ctx, input, out, st, bound, rounds);
+  return executeAsBatchStatements(ctx, input, out, gathered);
+}
+
+/** The rounds with every one's Bind values (the portal's own first), and what follows them. */
+interface GatheredRounds {
+  st: BatchableStatement;
+  rounds: BatchRound[];
+  bound: BoundValues[];
+  /** Nothing but Sync follows the rounds (an implicit transaction may end with them). */
+  endsAtSync: boolean;
+}
+
+/** Null when a round binds another number of values than the statement has parameters. */
+function gatherRounds(input: ClientInput, st: BatchableStatement, first: BoundValues, rounds: BatchRound[]): GatheredRounds | null {
+  const bound: BoundValues[] = [first];
+  for (const round of rounds) {
+    if (round.bind.params.length !== st.paramCount) return null;
+    const formats = expandFormats(round.bind.paramFormats, round.bind.params.length, 'parameter');
+    bound.push({ values: round.bind.params, formats, types: first.types });
+  }
+  const endsAtSync = reachesSyncFirst(input, rounds.reduce((n, r) => n + r.frames, 0));
+  return { st, rounds, bound, endsAtSync };
 }
 
 /** The next queued frame may start another round (a Parse or Bind). */
@@ -72,36 +96,23 @@ async function executeSetBased(
   ctx: RunnerContext,
   input: ClientInput,
   out: ClientWriter,
-  st: BatchableStatement,
-  bound: BoundValues,
-  rounds: BatchRound[],
+  { st, rounds, bound, endsAtSync }: GatheredRounds,
   statement: ParsedStatement,
   paramTypes: number[],
   parameters: ParameterColumn[],
 ): Promise<boolean> {
   const insert = parseSingleRowInsert(statement.text, statement.tokens);
   if (!insert) return false;
-  const allBound: BoundValues[] = [bound];
-  for (const round of rounds) {
-    if (round.bind.params.length !== st.paramCount) return false;
-    const formats = expandFormats(round.bind.paramFormats, round.bind.params.length, 'parameter');
-    allBound.push({ values: round.bind.params, formats, types: bound.types });
-  }
   const rows: (string | null)[][] = [];
-  for (const b of allBound) {
+  for (const b of bound) {
     const texts = parameterTexts(b.values, b.formats, paramTypes);
     if (!texts) return false;
     rows.push(texts);
   }
-  const frames = rounds.reduce((n, r) => n + r.frames, 0);
-  const endsAtSync = reachesSyncFirst(input, frames);
-  await runSetBasedBatch(
-    ctx,
-    out,
-    { statement: st.statement, sql: setBasedInsertSql(insert, parameters), rows, bound: allBound, rounds, endsAtSync },
-    st.paramCount,
-    (n) => input.consume(n),
-  );
+  const sql = setBasedInsertSql(insert, parameters);
+  const chunks = chunkRows(rows, st.paramCount);
+  const batch = { statement: st.statement, chunks, insert: (chunk: EncodedRow[]) => attemptStatement(ctx, sql, rowsParameter(chunk)), bound, rounds, endsAtSync };
+  await runChunkedBatch(ctx, out, batch, (n) => input.consume(n));
   return true;
 }
 
@@ -115,44 +126,28 @@ function reachesSyncFirst(input: ClientInput, skip: number): boolean {
 }
 
 /** The rounds as BatchExecuteStatement calls (one INSERT per parameter set on the server). */
-async function executeAsBatchStatements(
-  ctx: RunnerContext,
-  input: ClientInput,
-  out: ClientWriter,
-  st: BatchableStatement,
-  bound: BoundValues,
-  rounds: BatchRound[],
-): Promise<number | null> {
-  const { tx, settings } = ctx;
-  const first = renderForBatch(st.statement, bound);
-  if (!first) return null;
-  const sets: SqlParameter[][] = [first.parameters];
-  for (const round of rounds) {
-    if (round.bind.params.length !== st.paramCount) return null;
-    const formats = expandFormats(round.bind.paramFormats, round.bind.params.length, 'parameter');
-    const rendered = renderForBatch(st.statement, { values: round.bind.params, formats, types: bound.types });
-    if (!rendered || rendered.sql !== first.sql) return null;
+async function executeAsBatchStatements(ctx: RunnerContext, input: ClientInput, out: ClientWriter, gathered: GatheredRounds): Promise<number | null> {
+  const { st, rounds, bound, endsAtSync } = gathered;
+  const sets: SqlParameter[][] = [];
+  let sql: string | null = null;
+  for (const b of bound) {
+    const rendered = renderForBatch(st.statement, b);
+    if (!rendered || (sql !== null && rendered.sql !== sql)) return null;
+    sql = rendered.sql;
     sets.push(rendered.parameters);
   }
-  if (tx.status === 'E') throw abortedTransactionError();
-  input.consume(rounds.reduce((n, r) => n + r.frames, 0));
-
+  const text = sql!;
   const chunks = chunkBySize(sets, BATCH_REQUEST_BUDGET);
-  // Everything up to Sync is one implicit transaction: when other statements follow the rounds
-  // (or may follow: the pipeline was not read to its end), they must commit or fail together.
-  const endsAtSync = input.reachesSyncFirst();
-  if (!tx.open && (chunks.length > 1 || settings.hasServerSettings || !endsAtSync)) await beginWithSettings(ctx, true);
-  for (const chunk of chunks) await tx.batchExecute(first.sql, chunk, ctx.onResuming);
-
-  out.send(encodeCommandComplete('INSERT 0 1'));
-  for (const round of rounds) {
-    for (const m of round.messages) {
-      if (m === 'Parse') out.send(encodeParseComplete());
-      else if (m === 'Bind') out.send(encodeBindComplete());
-      else if (m === 'Describe') out.send(encodeNoData());
-      else out.send(encodeCommandComplete('INSERT 0 1'));
-    }
-  }
-  if (tx.implicit && endsAtSync) await tx.commit();
+  const batch = { statement: st.statement, chunks, insert: (chunk: SqlParameter[][]) => attemptBatch(ctx, text, chunk), bound, rounds, endsAtSync };
+  await runChunkedBatch(ctx, out, batch, (n) => input.consume(n));
   return rounds.length;
+}
+
+async function attemptBatch(ctx: RunnerContext, sql: string, sets: SqlParameter[][]): Promise<Attempt> {
+  try {
+    return { ok: true, updated: await ctx.tx.batchExecute(sql, sets, ctx.onResuming) };
+  } catch (err) {
+    if (isDatabaseError(err)) return { ok: false, error: err };
+    throw err;
+  }
 }

@@ -1,17 +1,17 @@
-// Runs the pipelined rounds of one single-row INSERT as set-based statements: the rows travel as
-// one JSON parameter per chunk (json-rows.ts) and one INSERT ... SELECT (set-based-insert-sql.ts)
-// inserts them in the clients' order. Every round is answered as PostgreSQL answers it. When a
-// chunk fails, the first failing round is found by bisection inside a savepoint (as COPY does,
-// first-failing-row.ts) and then run alone the ordinary way: PostgreSQL's own error for that
-// row, left in place so that the transaction is aborted exactly as PostgreSQL's would be. The
-// rounds before it are answered `INSERT 0 1`, the rest are skipped until Sync by the caller.
+// Runs the pipelined rounds of one single-row INSERT in chunks, each one call: a set-based
+// statement whose JSON parameter carries the chunk's rows (json-rows.ts, set-based-insert-sql.ts),
+// or a BatchExecuteStatement of the chunk's parameter sets. Every round is answered as PostgreSQL
+// answers it. When a chunk fails, the first failing round is found by bisection inside a
+// savepoint (as COPY does, first-failing-row.ts) and then run alone the ordinary way:
+// PostgreSQL's own error for that row, left in place so that the transaction is aborted exactly
+// as PostgreSQL's would be. The rounds before it are answered `INSERT 0 1`, the rest are skipped
+// until Sync by the caller.
 import { encodeBindComplete, encodeCommandComplete, encodeNoData, encodeParseComplete } from '../../protocol/backend-encoder.js';
 import type { ParsedStatement } from '../sql/index.js';
 import type { BatchRound } from './batching.js';
 import type { ClientWriter } from './client-writer.js';
-import { attemptStatement, firstFailingRow } from './first-failing-row.js';
+import { firstFailingRow, type Attempt } from './first-failing-row.js';
 import { beginWithSettings } from './generic-statement.js';
-import { EMPTY_ROWS_BYTES, JsonRowEncoder, ROWS_PARAMETER_BYTES, rowsParameter, type EncodedRow } from './json-rows.js';
 import type { RunnerContext } from './outcome.js';
 import type { BoundValues } from './render.js';
 import { runStatement } from './statement-runner.js';
@@ -19,12 +19,12 @@ import { runStatement } from './statement-runner.js';
 const CHUNK_SAVEPOINT = 'apgp_batch_chunk';
 const PROBE_SAVEPOINT = 'apgp_batch_probe';
 
-export interface SetBasedBatch {
+export interface ChunkedBatch<Row> {
   statement: ParsedStatement;
-  /** The INSERT of the `:rows` parameter's rows. */
-  sql: string;
-  /** Per round (the portal's own first), its parameters' text. */
-  rows: (string | null)[][];
+  /** The rounds' rows in chunks of one call each, the portal's own round first. */
+  chunks: Row[][];
+  /** Inserts rows (a chunk or part of one); a database error is a failed attempt. */
+  insert(rows: Row[]): Promise<Attempt>;
   /** Per round, its Bind values as the ordinary path takes them (to run a failing one alone). */
   bound: BoundValues[];
   /** The rounds queued behind the portal's own Execute (rows[i + 1] is rounds[i]'s). */
@@ -33,34 +33,14 @@ export interface SetBasedBatch {
   endsAtSync: boolean;
 }
 
-/** Splits rows into chunks whose JSON parameter stays under the request limit. */
-export function chunkRows(rows: readonly (string | null)[][], width: number, budget = ROWS_PARAMETER_BYTES): EncodedRow[][] {
-  const encoder = new JsonRowEncoder(width);
-  const chunks: EncodedRow[][] = [];
-  let current: EncodedRow[] = [];
-  let bytes = EMPTY_ROWS_BYTES;
-  for (const values of rows) {
-    const row = encoder.encode(values);
-    if (current.length > 0 && bytes + row.wireBytes > budget) {
-      chunks.push(current);
-      current = [];
-      bytes = EMPTY_ROWS_BYTES;
-    }
-    current.push(row);
-    bytes += row.wireBytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
 /**
  * Inserts every round's row and answers the rounds, consuming their queued frames. On a failing
  * round it answers those before it and its own messages up to its Execute, consumes the frames
  * up to that round's, and throws that round's error (the caller skips to Sync).
  */
-export async function runSetBasedBatch(ctx: RunnerContext, out: ClientWriter, batch: SetBasedBatch, width: number, consume: (frames: number) => void): Promise<void> {
+export async function runChunkedBatch<Row>(ctx: RunnerContext, out: ClientWriter, batch: ChunkedBatch<Row>, consume: (frames: number) => void): Promise<void> {
   const { tx } = ctx;
-  const chunks = chunkRows(batch.rows, width);
+  const { chunks } = batch;
   const ownTransaction = !tx.open;
   const alone = ownTransaction && chunks.length === 1 && batch.endsAtSync && !ctx.settings.hasServerSettings;
   if (!alone && !tx.open) await beginWithSettings(ctx, true);
@@ -70,7 +50,7 @@ export async function runSetBasedBatch(ctx: RunnerContext, out: ClientWriter, ba
     // The first chunk of the batch's own transaction needs no savepoint: it is begun again.
     const guarded = tx.open && !(ownTransaction && c === 0);
     if (guarded) await tx.execute({ sql: `SAVEPOINT ${CHUNK_SAVEPOINT}` }, ctx.onResuming);
-    const attempt = await attemptStatement(ctx, batch.sql, rowsParameter(chunk));
+    const attempt = await batch.insert(chunk);
     if (!attempt.ok) {
       if (guarded) await tx.execute({ sql: `ROLLBACK TO SAVEPOINT ${CHUNK_SAVEPOINT}` }, ctx.onResuming);
       else {
@@ -92,16 +72,16 @@ export async function runSetBasedBatch(ctx: RunnerContext, out: ClientWriter, ba
  * The chunk starting at round `start` failed (the transaction holds the rows before it):
  * finds the round PostgreSQL would have failed at and runs it alone, which throws its error.
  */
-async function failAt(
+async function failAt<Row>(
   ctx: RunnerContext,
   out: ClientWriter,
-  batch: SetBasedBatch,
-  chunk: readonly EncodedRow[],
+  batch: ChunkedBatch<Row>,
+  chunk: readonly Row[],
   start: number,
   consume: (frames: number) => void,
   chunkError: Error,
 ): Promise<never> {
-  const offset = await firstFailingRow(ctx, chunk.length, (from, to) => attemptStatement(ctx, batch.sql, rowsParameter(chunk.slice(from, to))), PROBE_SAVEPOINT);
+  const offset = await firstFailingRow(ctx, chunk.length, (from, to) => batch.insert(chunk.slice(from, to)), PROBE_SAVEPOINT);
   const failing = start + offset;
   // Rounds [0, failing) went in; the failing one runs the ordinary way (its error, as PostgreSQL gives it).
   answerRounds(out, batch.rounds, failing - 1);
