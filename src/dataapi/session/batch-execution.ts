@@ -4,7 +4,7 @@
 // session runs each Execute as it comes). Every message of every round is answered as PostgreSQL
 // would.
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
-import { BATCH_REQUEST_BUDGET, PIPELINE_READ_LIMIT, ROUND_FRAME_TYPES, chunkBySize, collectRounds, type BatchRound } from './batching.js';
+import { BATCH_REQUEST_BUDGET, PIPELINE_READ_LIMIT, ROUND_FRAME_TYPES, boundStatementNames, chunkBySize, collectRounds, ownStatement, type BatchRound, type RoundStatements } from './batching.js';
 import type { ClientInput } from './client-input.js';
 import type { ClientWriter } from './client-writer.js';
 import type { RunnerContext } from './outcome.js';
@@ -44,6 +44,8 @@ export async function executeRounds(
   st: BatchableStatement,
   portalName: string,
   bound: BoundValues,
+  /** The session's prepared statements by name (rounds may bind others of the same text). */
+  statementNamed: (name: string) => BatchableStatement | undefined = () => undefined,
 ): Promise<number | null> {
   const { tx } = ctx;
   // pgJDBC writes a batch 8 KiB at a time: gather the whole pipeline so it travels in few calls.
@@ -53,9 +55,10 @@ export async function executeRounds(
   if (tx.status === 'E') return null;
   const routed = await lookUpBatchRoute(ctx, st.statement, bound.types);
   if (!routed || routed.route.kind === 'per-statement') return null;
-  const rounds = collectRounds(input.ahead(), st.name, st.statement.text, portalName, st.paramTypes);
+  const statements = await roundStatements(ctx, st, routed.paramTypes, boundStatementNames(input.ahead()), statementNamed);
+  const rounds = collectRounds(input.ahead(), statements, portalName);
   if (rounds.length === 0) return null;
-  const gathered = gatherRounds(input, st, bound, rounds);
+  const gathered = gatherRounds(input, st, bound, rounds, statementNamed);
   if (!gathered) return null;
   if (routed.route.kind === 'set-based' && rounds.length + 1 >= SET_BASED_MIN_ROUNDS) {
     const done = await executeSetBased(ctx, input, out, gathered, routed.statement, routed.paramTypes, routed.route.parameters);
@@ -74,15 +77,47 @@ interface GatheredRounds {
 }
 
 /** Null when a round binds another number of values than the statement has parameters. */
-function gatherRounds(input: ClientInput, st: BatchableStatement, first: BoundValues, rounds: BatchRound[]): GatheredRounds | null {
+function gatherRounds(
+  input: ClientInput,
+  st: BatchableStatement,
+  first: BoundValues,
+  rounds: BatchRound[],
+  statementNamed: (name: string) => BatchableStatement | undefined,
+): GatheredRounds | null {
   const bound: BoundValues[] = [first];
   for (const round of rounds) {
     if (round.bind.params.length !== st.paramCount) return null;
     const formats = expandFormats(round.bind.paramFormats, round.bind.params.length, 'parameter');
-    bound.push({ values: round.bind.params, formats, types: first.types });
+    // A round of another statement of the same text binds with that statement's declared types.
+    const types = round.bind.statement === st.name ? first.types : (statementNamed(round.bind.statement)?.paramTypes ?? first.types);
+    bound.push({ values: round.bind.params, formats, types });
   }
   const endsAtSync = reachesSyncFirst(input, rounds.reduce((n, r) => n + r.frames, 0));
   return { st, rounds, bound, endsAtSync };
+}
+
+/**
+ * The batch's own statement, and the other prepared statements its rounds bind that have the
+ * same text and, once inferred as PostgreSQL infers them, the same parameter types: psycopg
+ * prepares one statement per pattern of NULLs (a None has no type) and alternates between them.
+ */
+async function roundStatements(
+  ctx: RunnerContext,
+  st: BatchableStatement,
+  paramTypes: readonly number[],
+  names: ReadonlySet<string>,
+  statementNamed: (name: string) => BatchableStatement | undefined,
+): Promise<RoundStatements> {
+  const own = ownStatement(st.name, st.statement.text, st.paramTypes);
+  const others = new Set<string>();
+  for (const name of names) {
+    const other = name === st.name ? undefined : statementNamed(name);
+    if (!other || other.statement.text !== st.statement.text || other.paramCount !== st.paramCount) continue;
+    let types = other.paramTypes;
+    if (types.some((t) => t === 0) && ctx.describe) types = await ctx.describe(other.statement, [...types]).then((d) => d.paramTypes, () => types);
+    if (types.length === paramTypes.length && types.every((t, i) => t === paramTypes[i])) others.add(name);
+  }
+  return { binds: (name) => own.binds(name) || others.has(name), parses: own.parses };
 }
 
 /** The next queued frame may start another round (a Parse or Bind). */

@@ -82,18 +82,27 @@ export interface BatchRound {
   frames: number;
 }
 
+/** Which statements the rounds of one batch may name. */
+export interface RoundStatements {
+  /** A Bind of this statement continues the batch (the batch's own, or one of the same text and types). */
+  binds(statement: string): boolean;
+  /** A Parse continues the batch when it parses the batch's own statement again, unchanged. */
+  parses(msg: Extract<FrontendMessage, { type: 'Parse' }>): boolean;
+}
+
+/** The batch's own statement only: its Binds, and Parses of it again with the same text and compatible types. */
+export function ownStatement(statementName: string, text: string, paramTypes?: readonly number[]): RoundStatements {
+  return {
+    binds: (name) => name === statementName,
+    parses: (msg) => msg.name === statementName && msg.sql === text && (!paramTypes || sameTypes(msg.paramTypes, paramTypes)),
+  };
+}
+
 /**
  * Reads rounds of `[Parse same text]? Bind [Describe portal]? Execute` from frames already
  * queued, stopping at anything else (Sync included, which stays queued).
  */
-export function collectRounds(
-  queued: readonly Frame[],
-  statementName: string,
-  text: string,
-  portalName: string,
-  /** The statement's declared parameter types: a Parse declaring others starts another statement. */
-  paramTypes?: readonly number[],
-): BatchRound[] {
+export function collectRounds(queued: readonly Frame[], statements: RoundStatements, portalName: string): BatchRound[] {
   const rounds: BatchRound[] = [];
   let i = 0;
   for (;;) {
@@ -101,12 +110,11 @@ export function collectRounds(
     const messages: FrontendMessage['type'][] = [];
     let msg = decodeAt(queued, i);
     if (msg?.type === 'Parse') {
-      if (msg.name !== statementName || msg.sql !== text) break;
-      if (paramTypes && !sameTypes(msg.paramTypes, paramTypes)) break;
+      if (!statements.parses(msg)) break;
       messages.push('Parse');
       msg = decodeAt(queued, ++i);
     }
-    if (msg?.type !== 'Bind' || msg.statement !== statementName || msg.portal !== portalName) break;
+    if (msg?.type !== 'Bind' || !statements.binds(msg.statement) || msg.portal !== portalName) break;
     const bind = msg;
     messages.push('Bind');
     msg = decodeAt(queued, ++i);
@@ -120,6 +128,17 @@ export function collectRounds(
     rounds.push({ bind, messages, frames: i - start });
   }
   return rounds;
+}
+
+/** The statements the queued Binds name, up to the first frame that is not part of a round. */
+export function boundStatementNames(queued: readonly Frame[]): Set<string> {
+  const names = new Set<string>();
+  for (let i = 0; i < queued.length && ROUND_FRAME_TYPES.has(queued[i].type); i++) {
+    if (queued[i].type !== 0x42) continue;
+    const msg = decodeAt(queued, i);
+    if (msg?.type === 'Bind') names.add(msg.statement);
+  }
+  return names;
 }
 
 /**
