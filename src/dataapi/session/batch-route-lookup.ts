@@ -28,8 +28,18 @@ export async function lookUpBatchRoute(ctx: RunnerContext, statement: ParsedStat
   const key = `${own.text}\u0000${paramTypes.join(',')}`;
   const cached = ctx.batchRoutes?.get(key);
   if (cached) return { route: cached, statement: own, paramTypes };
-  const route = await readBatchRoute(ctx, insert, paramTypes);
-  if (!route) return null;
+  const read = await readBatchRoute(ctx, insert, paramTypes);
+  if (!read) return null;
+  const route = read.kind === 'set-based' && batchExecuteOnly() ? { kind: 'batch' as const, reason: 'APGP_BATCH_INSERT=batch-execute' } : read;
   ctx.batchRoutes?.set(key, route);
   return { route, statement: own, paramTypes };
+}
+
+/**
+ * The BatchExecuteStatement path kept for tables it suits, also reachable for every batch through
+ * the internal APGP_BATCH_INSERT=batch-execute switch, to measure set-based batches against it
+ * (bench/batch-insert.ts).
+ */
+function batchExecuteOnly(): boolean {
+  return process.env.APGP_BATCH_INSERT === 'batch-execute';
 }

@@ -1,0 +1,113 @@
+// Pipelined batches of 10,000 single-row INSERTs through the Data API proxy against the emulator
+// (over a throwaway PostgreSQL), rounds interleaved:
+//   - psycopg executemany and pgJDBC executeBatch (default options) with set-based batches (one
+//     ExecuteStatement per JSON chunk of rows);
+//   - the same with the BatchExecuteStatement path (one INSERT per row on the server), reachable
+//     for every batch through the proxy's internal APGP_BATCH_INSERT=batch-execute switch;
+//   - one INSERT per row (psycopg execute in autocommit): a sample of BENCH_INSERT_ROWS (1,000)
+//     rows, the time extrapolated to 10,000 (the per-row cost is flat).
+// Times are measured inside the clients (connection and JVM start excluded). Prints a summary
+// table and appends a line to bench/results/batch-insert.jsonl.
+//   npm run bench:batch
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startPostgres } from '../test/harness/postgres.js';
+import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
+import { PYTHON, run } from '../test/harness/clients.js';
+
+const ROWS = 10_000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const INSERT_ROWS = Math.min(ROWS, Number(process.env.BENCH_INSERT_ROWS ?? 1000));
+const RESOURCE_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:bench';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench';
+const JDBC_JAR = '/usr/share/java/postgresql.jar';
+const PY_CLIENT = join(REPO_ROOT, 'bench', 'batch_client.py');
+const JAVA_CLIENT = join(REPO_ROOT, 'bench', 'BatchClient.java');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const db = await startPostgres();
+const emulator = await startProxyProcess(['emulate-data-api', '--postgres', db.url], {
+  env: isolatedAwsEnv(credentialEnv()),
+  readyPattern: /Data API emulator listening/,
+});
+const endpoint = `http://127.0.0.1:${emulator.port}`;
+const proxyArgs = ['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', endpoint];
+const proxies: Record<'set' | 'batch', ProxyProcess> = {
+  set: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv(credentialEnv()) }),
+  batch: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv({ ...credentialEnv(), APGP_BATCH_INSERT: 'batch-execute' }) }),
+};
+const direct = new pg.Client({ connectionString: db.url });
+await direct.connect();
+await direct.query('CREATE TABLE bench_batch (id integer PRIMARY KEY, label text NOT NULL, amount numeric(12,2), at timestamptz, flag boolean, extra integer)');
+
+async function load(what: string, rows: number, command: string, args: string[]): Promise<number> {
+  await direct.query('TRUNCATE bench_batch');
+  const r = await run(command, args, { timeoutMs: 900_000 });
+  const ms = Number(r.stdout.trim().split('\n').at(-1));
+  if (r.code !== 0 || !Number.isFinite(ms)) throw new Error(`${what} failed (${r.code}): ${r.stdout}\n${r.stderr}`);
+  const got = Number((await direct.query('SELECT count(*) AS n FROM bench_batch')).rows[0].n);
+  if (got !== rows) throw new Error(`${what} loaded ${got} rows, expected ${rows}`);
+  return ms;
+}
+
+const libpq = (p: ProxyProcess) => `host=${p.host} port=${p.port} user=postgres dbname=postgres`;
+const jdbc = (p: ProxyProcess) => `jdbc:postgresql://${p.host}:${p.port}/postgres`;
+
+type Variant = 'executemanySetBased' | 'executemanyBatchExecute' | 'executeBatchSetBased' | 'executeBatchBatchExecute' | 'insertPerRow';
+const runners: Record<Variant, () => Promise<number>> = {
+  executemanySetBased: () => load('executemany (set-based)', ROWS, PYTHON, [PY_CLIENT, libpq(proxies.set), 'many', String(ROWS)]),
+  executemanyBatchExecute: () => load('executemany (BatchExecuteStatement)', ROWS, PYTHON, [PY_CLIENT, libpq(proxies.batch), 'many', String(ROWS)]),
+  executeBatchSetBased: () => load('executeBatch (set-based)', ROWS, 'java', ['-cp', JDBC_JAR, JAVA_CLIENT, jdbc(proxies.set), String(ROWS)]),
+  executeBatchBatchExecute: () => load('executeBatch (BatchExecuteStatement)', ROWS, 'java', ['-cp', JDBC_JAR, JAVA_CLIENT, jdbc(proxies.batch), String(ROWS)]),
+  insertPerRow: async () => ((await load('INSERT per row', INSERT_ROWS, PYTHON, [PY_CLIENT, libpq(proxies.set), 'each', String(INSERT_ROWS)])) * ROWS) / INSERT_ROWS,
+};
+
+try {
+  const loadBefore = loadavg();
+  const variants = Object.keys(runners) as Variant[];
+  const samples = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+  await runners.executemanySetBased(); // warm-up: connections, catalog caches, JIT of the proxy
+  await runners.executeBatchBatchExecute();
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round so no variant always runs after another.
+    for (const v of variants.map((_, i, a) => a[(i + round) % a.length])) samples[v].push(await runners[v]());
+  }
+  const loadAfter = loadavg();
+  const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(samples[v]))])) as Record<Variant, number>;
+  const line = {
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    node: process.version,
+    rows: ROWS,
+    rounds: ROUNDS,
+    insertSampleRows: INSERT_ROWS,
+    msMedian: ms,
+    msAll: samples,
+    loadavg1mBeforeAfter: [+loadBefore[0].toFixed(2), +loadAfter[0].toFixed(2)],
+    note: process.env.BENCH_NOTE,
+  };
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(join(dir, 'batch-insert.jsonl'), JSON.stringify(line) + '\n');
+  console.log(`batch of ${ROWS} single-row INSERTs through the proxy (median of ${ROUNDS} rounds, load average ${line.loadavg1mBeforeAfter.join(' -> ')})`);
+  const row = (v: Variant) => ({ ms: ms[v], 'x faster than INSERT per row': +(ms.insertPerRow / ms[v]).toFixed(1) });
+  console.table({
+    'psycopg executemany, set-based': row('executemanySetBased'),
+    'psycopg executemany, BatchExecuteStatement': row('executemanyBatchExecute'),
+    'pgJDBC executeBatch, set-based': row('executeBatchSetBased'),
+    'pgJDBC executeBatch, BatchExecuteStatement': row('executeBatchBatchExecute'),
+    [`INSERT per row (${INSERT_ROWS === ROWS ? 'all rows' : `${INSERT_ROWS} rows extrapolated`})`]: row('insertPerRow'),
+  });
+} finally {
+  await direct.end();
+  await proxies.set.stop();
+  await proxies.batch.stop();
+  await emulator.stop();
+  await db.stop();
+}
