@@ -98,8 +98,10 @@ function gatherRounds(
 
 /**
  * The batch's own statement, and the other prepared statements its rounds bind that have the
- * same text and, once inferred as PostgreSQL infers them, the same parameter types: psycopg
- * prepares one statement per pattern of NULLs (a None has no type) and alternates between them.
+ * same text and, once inferred as PostgreSQL infers them, the same parameter types - or types
+ * that differ only for parameters that are a VALUES item by themselves and NULL in that round
+ * (a NULL assigned to the column is the same NULL whatever its type). psycopg prepares one
+ * statement per pattern of NULLs (a None has no type) and alternates between them.
  */
 async function roundStatements(
   ctx: RunnerContext,
@@ -109,15 +111,34 @@ async function roundStatements(
   statementNamed: (name: string) => BatchableStatement | undefined,
 ): Promise<RoundStatements> {
   const own = ownStatement(st.name, st.statement.text, st.paramTypes);
-  const others = new Set<string>();
+  const bare = bareParameters(st.statement);
+  /** Per other statement: the parameter positions (0-based) whose types differ. */
+  const others = new Map<string, number[]>();
   for (const name of names) {
     const other = name === st.name ? undefined : statementNamed(name);
     if (!other || other.statement.text !== st.statement.text || other.paramCount !== st.paramCount) continue;
     let types = other.paramTypes;
     if (types.some((t) => t === 0) && ctx.describe) types = await ctx.describe(other.statement, [...types]).then((d) => d.paramTypes, () => types);
-    if (types.length === paramTypes.length && types.every((t, i) => t === paramTypes[i])) others.add(name);
+    if (types.length !== paramTypes.length) continue;
+    const differing = paramTypes.flatMap((t, i) => (types[i] === t ? [] : [i]));
+    if (differing.every((i) => bare.has(i + 1))) others.set(name, differing);
   }
-  return { binds: (name) => own.binds(name) || others.has(name), parses: own.parses };
+  return {
+    binds: (bind) => {
+      if (own.binds(bind)) return true;
+      const differing = others.get(bind.statement);
+      return differing !== undefined && differing.every((i) => bind.params[i] === null);
+    },
+    parses: own.parses,
+  };
+}
+
+/** Parameters that appear once in the statement, as a whole VALUES item. */
+function bareParameters(statement: ParsedStatement): Set<number> {
+  const insert = parseSingleRowInsert(statement.text, statement.tokens);
+  const uses = new Map<number, number>();
+  for (const t of statement.tokens) if (t.kind === 'parameter') uses.set(t.index, (uses.get(t.index) ?? 0) + 1);
+  return new Set((insert?.items ?? []).filter((n) => n > 0 && uses.get(n) === 1));
 }
 
 /** The next queued frame may start another round (a Parse or Bind). */

@@ -84,8 +84,8 @@ export interface BatchRound {
 
 /** Which statements the rounds of one batch may name. */
 export interface RoundStatements {
-  /** A Bind of this statement continues the batch (the batch's own, or one of the same text and types). */
-  binds(statement: string): boolean;
+  /** This Bind continues the batch (of the batch's own statement, or one of the same text and types). */
+  binds(bind: Extract<FrontendMessage, { type: 'Bind' }>): boolean;
   /** A Parse continues the batch when it parses the batch's own statement again, unchanged. */
   parses(msg: Extract<FrontendMessage, { type: 'Parse' }>): boolean;
 }
@@ -93,7 +93,7 @@ export interface RoundStatements {
 /** The batch's own statement only: its Binds, and Parses of it again with the same text and compatible types. */
 export function ownStatement(statementName: string, text: string, paramTypes?: readonly number[]): RoundStatements {
   return {
-    binds: (name) => name === statementName,
+    binds: (bind) => bind.statement === statementName,
     parses: (msg) => msg.name === statementName && msg.sql === text && (!paramTypes || sameTypes(msg.paramTypes, paramTypes)),
   };
 }
@@ -114,7 +114,7 @@ export function collectRounds(queued: readonly Frame[], statements: RoundStateme
       messages.push('Parse');
       msg = decodeAt(queued, ++i);
     }
-    if (msg?.type !== 'Bind' || !statements.binds(msg.statement) || msg.portal !== portalName) break;
+    if (msg?.type !== 'Bind' || !statements.binds(msg) || msg.portal !== portalName) break;
     const bind = msg;
     messages.push('Bind');
     msg = decodeAt(queued, ++i);

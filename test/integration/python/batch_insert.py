@@ -68,7 +68,7 @@ def main(conninfo):
 
         # Expressions around the parameters; now() is the transaction's.
         with conn.cursor() as cur:
-            cur.executemany("insert into bp_expr (a, b, c) values (%s::int + 1, lower(%s), now())", [(str(i), f"MiXeD {i}") for i in range(40)])
+            cur.executemany("insert into bp_expr (a, b, c) values (%s::int + 1, lower(%s), now())", [(str(i), None if i % 4 == 0 else f"MiXeD {i}") for i in range(40)])
             out["expr_rowcount"] = cur.rowcount
         conn.commit()
         out["expr_rows"] = one(conn, "select count(*), md5(string_agg(concat_ws('|', id, a, b), ',' order by id)), count(distinct c) from bp_expr")
