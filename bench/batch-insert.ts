@@ -9,9 +9,9 @@
 // Times are measured inside the clients (connection and JVM start excluded). Prints a summary
 // table and appends a line to bench/results/batch-insert.jsonl.
 //   npm run bench:batch
-import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { appendResult, runInterleaved } from './interleaved.js';
 import pg from 'pg';
 import { startPostgres } from '../test/harness/postgres.js';
 import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
@@ -25,11 +25,6 @@ const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench';
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
 const PY_CLIENT = join(REPO_ROOT, 'bench', 'batch_client.py');
 const JAVA_CLIENT = join(REPO_ROOT, 'bench', 'BatchClient.java');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 const db = await startPostgres();
 const emulator = await startProxyProcess(['emulate-data-api', '--postgres', db.url], {
@@ -70,16 +65,10 @@ const runners: Record<Variant, () => Promise<number>> = {
 
 try {
   const loadBefore = loadavg();
-  const variants = Object.keys(runners) as Variant[];
-  const samples = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
   await runners.executemanySetBased(); // warm-up: connections, catalog caches, JIT of the proxy
   await runners.executeBatchBatchExecute();
-  for (let round = 0; round < ROUNDS; round++) {
-    // Rotate the order each round so no variant always runs after another.
-    for (const v of variants.map((_, i, a) => a[(i + round) % a.length])) samples[v].push(await runners[v]());
-  }
+  const { samples, ms } = await runInterleaved(runners, ROUNDS);
   const loadAfter = loadavg();
-  const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(samples[v]))])) as Record<Variant, number>;
   const line = {
     date: new Date().toISOString(),
     cpus: cpus().length,
@@ -92,9 +81,7 @@ try {
     loadavg1mBeforeAfter: [+loadBefore[0].toFixed(2), +loadAfter[0].toFixed(2)],
     note: process.env.BENCH_NOTE,
   };
-  const dir = join(REPO_ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  appendFileSync(join(dir, 'batch-insert.jsonl'), JSON.stringify(line) + '\n');
+  appendResult('batch-insert.jsonl', line);
   console.log(`batch of ${ROWS} single-row INSERTs through the proxy (median of ${ROUNDS} rounds, load average ${line.loadavg1mBeforeAfter.join(' -> ')})`);
   const row = (v: Variant) => ({ ms: ms[v], 'x faster than INSERT per row': +(ms.insertPerRow / ms[v]).toFixed(1) });
   console.table({

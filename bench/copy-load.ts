@@ -8,12 +8,13 @@
 //       (the per-row cost is flat); BENCH_INSERT_ROWS=10000 runs them all.
 // Prints a summary table and appends a line to bench/results/copy-load.jsonl.
 //   npm run bench:copy
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appendResult, runInterleaved } from './interleaved.js';
 import pg from 'pg';
 import { startPostgres } from '../test/harness/postgres.js';
-import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
+import { credentialEnv, isolatedAwsEnv, startProxyProcess, type ProxyProcess } from '../test/harness/proxy-process.js';
 import { runPsql } from '../test/harness/clients.js';
 
 const ROWS = 10_000;
@@ -22,11 +23,6 @@ const INSERT_ROWS = Math.min(ROWS, Number(process.env.BENCH_INSERT_ROWS ?? 1000)
 const RESOURCE_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:bench';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench';
 const TABLE = 'bench_load';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Deterministic rows: an int, a text with a tab-free word, a numeric, a timestamptz, a boolean, a nullable int. */
 function rowValues(i: number): string[] {
@@ -98,16 +94,10 @@ const runners: Record<Variant, () => Promise<number>> = {
 
 try {
   const loadBefore = loadavg();
-  const samples: Record<Variant, number[]> = { copySetBased: [], copyBatchExecute: [], insertPerRow: [] };
-  const variants = Object.keys(runners) as Variant[];
   await runners.copySetBased(); // warm-up: table metadata, connections, JIT of the proxy
   await runners.copyBatchExecute();
-  for (let round = 0; round < ROUNDS; round++) {
-    // Rotate the order each round so no variant always runs after another.
-    for (const v of variants.map((_, i, a) => a[(i + round) % a.length])) samples[v].push(await runners[v]());
-  }
+  const { samples, ms } = await runInterleaved(runners, ROUNDS);
   const loadAfter = loadavg();
-  const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(samples[v]))])) as Record<Variant, number>;
   const line = {
     date: new Date().toISOString(),
     cpus: cpus().length,
@@ -122,9 +112,7 @@ try {
     loadavg1mBeforeAfter: [+loadBefore[0].toFixed(2), +loadAfter[0].toFixed(2)],
     note: process.env.BENCH_NOTE,
   };
-  const dir = join(REPO_ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  appendFileSync(join(dir, 'copy-load.jsonl'), JSON.stringify(line) + '\n');
+  appendResult('copy-load.jsonl', line);
   console.log(`load of ${ROWS} rows through the proxy (median of ${ROUNDS} rounds, load average ${line.loadavg1mBeforeAfter.join(' -> ')})`);
   console.table({
     '\\copy, set-based (JSON chunks)': { ms: ms.copySetBased, 'x vs this': 1 },

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useDataApiStack } from './dataapi-fixture.js';
 import { REPO_ROOT } from '../harness/proxy-process.js';
 import type { EmulatorStats } from '../../src/emulator/index.js';
+import { keyedLines } from '../harness/marker-run.js';
 
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
 const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'java', 'DataApiSmoke.java');
@@ -52,14 +53,7 @@ function runJava(url: string, around: (marker: 'BATCH_READY' | 'BATCH_SENT') => 
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      const lines = new Map<string, string[]>();
-      for (const line of stdout.split('\n')) {
-        const eq = line.indexOf('=');
-        if (eq <= 0) continue;
-        const key = line.slice(0, eq);
-        lines.set(key, [...(lines.get(key) ?? []), line.slice(eq + 1)]);
-      }
-      resolve({ code, stdout, stderr, lines, batchCalls: [] });
+      resolve({ code, stdout, stderr, lines: keyedLines(stdout), batchCalls: [] });
     });
   });
 }

@@ -6,7 +6,7 @@
 // statement per row (the SQL: session/set-based-insert-sql.ts). Which statements may be rewritten (no subquery in the row, since it would
 // see one snapshot instead of each row's; no DEFAULT item, which a select list cannot hold) is
 // decided here; whether the target table allows it is the catalog's question (session/batch-target.ts).
-import { isTrivia, tokenize, type Token } from './lexer.js';
+import { identifierValue, isTrivia, tokenize, type Token } from './lexer.js';
 
 export interface SingleRowInsert {
   /** The target relation as written (quotes and schema kept). */
@@ -17,6 +17,8 @@ export interface SingleRowInsert {
   row: string;
   /** Per VALUES item: the parameter number when the item is a bare `$n`, else 0. */
   items: number[];
+  /** Every parameter number that appears in an item other than a bare `$n`. */
+  otherParameters: Set<number>;
   /** Target column names as written, or null for the table's columns in order. */
   columns: string[] | null;
   /** Lower-cased names called as functions in the row (`lower(`, `nextval(`...). */
@@ -31,7 +33,7 @@ const SUBQUERY_WORDS = new Set(['select', 'values', 'table', 'with']);
 const isWord = (t: Token | undefined, w: string) => t?.kind === 'identifier' && t.word === w;
 const isPunct = (t: Token | undefined, p: string) => t?.kind === 'punctuation' && t.text === p;
 const isName = (t: Token | undefined) => t?.kind === 'identifier' || (t?.kind === 'quoted-identifier' && t.terminated && t.text.length > 2);
-const nameOf = (t: Token) => (t.kind === 'identifier' ? t.word : t.text.slice(1, -1).replace(/""/g, '"'));
+const nameOf = (t: Token) => identifierValue(t);
 
 /** The statement's parts, or null when it is not a single-row INSERT of this shape. */
 export function parseSingleRowInsert(text: string, tokens: readonly Token[] = tokenize(text)): SingleRowInsert | null {
@@ -71,6 +73,7 @@ export function parseSingleRowInsert(text: string, tokens: readonly Token[] = to
   i += 2;
 
   const items: number[] = [];
+  const otherParameters = new Set<number>();
   const functions = new Set<string>();
   let item: Token[] = [];
   let depth = 0;
@@ -90,7 +93,12 @@ export function parseSingleRowInsert(text: string, tokens: readonly Token[] = to
     if (depth < 0 || (depth === 0 && isPunct(tok, ','))) {
       if (item.length === 0) return null;
       if (item.length === 1 && isWord(item[0], 'default')) blocker ??= 'DEFAULT in the VALUES row';
-      items.push(item.length === 1 && item[0]!.kind === 'parameter' ? item[0]!.index : 0);
+      const only = item.length === 1 ? item[0]! : undefined;
+      if (only?.kind === 'parameter') items.push(only.index);
+      else {
+        items.push(0);
+        for (const x of item) if (x.kind === 'parameter') otherParameters.add(x.index);
+      }
       item = [];
       if (depth < 0) rowEnd = tok.start;
       continue;
@@ -100,5 +108,5 @@ export function parseSingleRowInsert(text: string, tokens: readonly Token[] = to
   while (isPunct(t[i], ';')) i++;
   if (i !== t.length) return null;
   if (columns && columns.length !== items.length) return null;
-  return { table, head, row: text.slice(rowStart, rowEnd), items, columns, functions: [...functions], blocker };
+  return { table, head, row: text.slice(rowStart, rowEnd), items, otherParameters, columns, functions: [...functions], blocker };
 }

@@ -15,6 +15,7 @@ describe('parseSingleRowInsert', () => {
       head: 'INSERT INTO s."T" AS x (a, "B") OVERRIDING SYSTEM VALUE ',
       row: '$1, lower($2)',
       items: [1, 0],
+      otherParameters: new Set([2]),
       columns: ['a', 'B'],
       functions: ['lower'],
       blocker: null,

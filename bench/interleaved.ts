@@ -1,0 +1,31 @@
+// What the load benchmarks share: rounds of every variant, the order rotated each round so that
+// no variant always runs after another, medians, and a line appended to bench/results/.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../test/harness/proxy-process.js';
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Runs every variant `rounds` times, interleaved; returns each one's samples and median. */
+export async function runInterleaved<V extends string>(
+  runners: Record<V, () => Promise<number>>,
+  rounds: number,
+): Promise<{ samples: Record<V, number[]>; ms: Record<V, number> }> {
+  const variants = Object.keys(runners) as V[];
+  const samples = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<V, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const v of variants.map((_, i, a) => a[(i + round) % a.length])) samples[v].push(await runners[v]());
+  }
+  const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(samples[v]))])) as Record<V, number>;
+  return { samples, ms };
+}
+
+/** Appends one JSON line to bench/results/<file>. */
+export function appendResult(file: string, line: object): void {
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(join(dir, file), JSON.stringify(line) + '\n');
+}
