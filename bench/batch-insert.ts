@@ -9,36 +9,21 @@
 // Times are measured inside the clients (connection and JVM start excluded). Prints a summary
 // table and appends a line to bench/results/batch-insert.jsonl.
 //   npm run bench:batch
-import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { appendResult, runInterleaved } from './interleaved.js';
-import pg from 'pg';
-import { startPostgres } from '../test/harness/postgres.js';
-import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
+import { REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
+import { startLoadStack } from './load-stack.js';
 import { PYTHON, run } from '../test/harness/clients.js';
 
 const ROWS = 10_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INSERT_ROWS = Math.min(ROWS, Number(process.env.BENCH_INSERT_ROWS ?? 1000));
-const RESOURCE_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:bench';
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench';
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
 const PY_CLIENT = join(REPO_ROOT, 'bench', 'batch_client.py');
 const JAVA_CLIENT = join(REPO_ROOT, 'bench', 'BatchClient.java');
 
-const db = await startPostgres();
-const emulator = await startProxyProcess(['emulate-data-api', '--postgres', db.url], {
-  env: isolatedAwsEnv(credentialEnv()),
-  readyPattern: /Data API emulator listening/,
-});
-const endpoint = `http://127.0.0.1:${emulator.port}`;
-const proxyArgs = ['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', endpoint];
-const proxies: Record<'set' | 'batch', ProxyProcess> = {
-  set: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv(credentialEnv()) }),
-  batch: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv({ ...credentialEnv(), APGP_BATCH_INSERT: 'batch-execute' }) }),
-};
-const direct = new pg.Client({ connectionString: db.url });
-await direct.connect();
+const stack = await startLoadStack({ APGP_BATCH_INSERT: 'batch-execute' });
+const { proxies, direct } = stack;
 await direct.query('CREATE TABLE bench_batch (id integer PRIMARY KEY, label text NOT NULL, amount numeric(12,2), at timestamptz, flag boolean, extra integer)');
 
 async function load(what: string, rows: number, command: string, args: string[]): Promise<number> {
@@ -64,22 +49,13 @@ const runners: Record<Variant, () => Promise<number>> = {
 };
 
 try {
-  const loadBefore = loadavg();
-  await runners.executemanySetBased(); // warm-up: connections, catalog caches, JIT of the proxy
-  await runners.executeBatchBatchExecute();
-  const { samples, ms } = await runInterleaved(runners, ROUNDS);
-  const loadAfter = loadavg();
+  const { samples, ms, facts } = await runInterleaved(runners, ROUNDS, ['executemanySetBased', 'executeBatchBatchExecute']);
   const line = {
-    date: new Date().toISOString(),
-    cpus: cpus().length,
-    node: process.version,
+    ...facts,
     rows: ROWS,
-    rounds: ROUNDS,
     insertSampleRows: INSERT_ROWS,
     msMedian: ms,
     msAll: samples,
-    loadavg1mBeforeAfter: [+loadBefore[0].toFixed(2), +loadAfter[0].toFixed(2)],
-    note: process.env.BENCH_NOTE,
   };
   appendResult('batch-insert.jsonl', line);
   console.log(`batch of ${ROWS} single-row INSERTs through the proxy (median of ${ROUNDS} rounds, load average ${line.loadavg1mBeforeAfter.join(' -> ')})`);
@@ -92,9 +68,5 @@ try {
     [`INSERT per row (${INSERT_ROWS === ROWS ? 'all rows' : `${INSERT_ROWS} rows extrapolated`})`]: row('insertPerRow'),
   });
 } finally {
-  await direct.end();
-  await proxies.set.stop();
-  await proxies.batch.stop();
-  await emulator.stop();
-  await db.stop();
+  await stack.stop();
 }

@@ -9,19 +9,16 @@
 // Prints a summary table and appends a line to bench/results/copy-load.jsonl.
 //   npm run bench:copy
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendResult, runInterleaved } from './interleaved.js';
-import pg from 'pg';
-import { startPostgres } from '../test/harness/postgres.js';
-import { credentialEnv, isolatedAwsEnv, startProxyProcess, type ProxyProcess } from '../test/harness/proxy-process.js';
+import type { ProxyProcess } from '../test/harness/proxy-process.js';
+import { startLoadStack } from './load-stack.js';
 import { runPsql } from '../test/harness/clients.js';
 
 const ROWS = 10_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INSERT_ROWS = Math.min(ROWS, Number(process.env.BENCH_INSERT_ROWS ?? 1000));
-const RESOURCE_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:bench';
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench';
 const TABLE = 'bench_load';
 
 /** Deterministic rows: an int, a text with a tab-free word, a numeric, a timestamptz, a boolean, a nullable int. */
@@ -42,19 +39,8 @@ writeFileSync(
   }).join(''),
 );
 
-const db = await startPostgres();
-const emulator = await startProxyProcess(['emulate-data-api', '--postgres', db.url], {
-  env: isolatedAwsEnv(credentialEnv()),
-  readyPattern: /Data API emulator listening/,
-});
-const endpoint = `http://127.0.0.1:${emulator.port}`;
-const proxyArgs = ['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', endpoint];
-const proxies: Record<'set' | 'batch', ProxyProcess> = {
-  set: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv(credentialEnv()) }),
-  batch: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv({ ...credentialEnv(), APGP_COPY_LOADER: 'batch-execute' }) }),
-};
-const direct = new pg.Client({ connectionString: db.url });
-await direct.connect();
+const stack = await startLoadStack({ APGP_COPY_LOADER: 'batch-execute' });
+const { proxies, direct } = stack;
 await direct.query(
   `CREATE TABLE ${TABLE} (id integer PRIMARY KEY, label text NOT NULL, amount numeric(12,2), at timestamptz, flag boolean, extra integer)`,
 );
@@ -93,24 +79,15 @@ const runners: Record<Variant, () => Promise<number>> = {
 };
 
 try {
-  const loadBefore = loadavg();
-  await runners.copySetBased(); // warm-up: table metadata, connections, JIT of the proxy
-  await runners.copyBatchExecute();
-  const { samples, ms } = await runInterleaved(runners, ROUNDS);
-  const loadAfter = loadavg();
+  const { samples, ms, facts } = await runInterleaved(runners, ROUNDS, ['copySetBased', 'copyBatchExecute']);
   const line = {
-    date: new Date().toISOString(),
-    cpus: cpus().length,
-    node: process.version,
+    ...facts,
     rows: ROWS,
-    rounds: ROUNDS,
     insertSampleRows: INSERT_ROWS,
     msMedian: ms,
     msAll: samples,
     speedupVsInsertPerRow: +(ms.insertPerRow / ms.copySetBased).toFixed(1),
     speedupVsBatchExecuteCopy: +(ms.copyBatchExecute / ms.copySetBased).toFixed(1),
-    loadavg1mBeforeAfter: [+loadBefore[0].toFixed(2), +loadAfter[0].toFixed(2)],
-    note: process.env.BENCH_NOTE,
   };
   appendResult('copy-load.jsonl', line);
   console.log(`load of ${ROWS} rows through the proxy (median of ${ROUNDS} rounds, load average ${line.loadavg1mBeforeAfter.join(' -> ')})`);
@@ -123,10 +100,6 @@ try {
     },
   });
 } finally {
-  await direct.end();
-  await proxies.set.stop();
-  await proxies.batch.stop();
-  await emulator.stop();
-  await db.stop();
+  await stack.stop();
   rmSync(work, { recursive: true, force: true });
 }

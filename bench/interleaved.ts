@@ -1,6 +1,7 @@
 // What the load benchmarks share: rounds of every variant, the order rotated each round so that
 // no variant always runs after another, medians, and a line appended to bench/results/.
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../test/harness/proxy-process.js';
 
@@ -9,18 +10,42 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Runs every variant `rounds` times, interleaved; returns each one's samples and median. */
+/** What every result line records about the run: when, where, and how loaded the machine was. */
+export interface RunFacts {
+  date: string;
+  cpus: number;
+  node: string;
+  rounds: number;
+  loadavg1mBeforeAfter: [number, number];
+  note: string | undefined;
+}
+
+/**
+ * Runs the `warmUp` variants once (connections, caches, the proxy's JIT), then every variant
+ * `rounds` times, interleaved; returns each one's samples and median.
+ */
 export async function runInterleaved<V extends string>(
   runners: Record<V, () => Promise<number>>,
   rounds: number,
-): Promise<{ samples: Record<V, number[]>; ms: Record<V, number> }> {
+  warmUp: readonly NoInfer<V>[],
+): Promise<{ samples: Record<V, number[]>; ms: Record<V, number>; facts: RunFacts }> {
+  const loadBefore = loadavg()[0];
+  for (const v of warmUp) await runners[v]();
   const variants = Object.keys(runners) as V[];
   const samples = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<V, number[]>;
   for (let round = 0; round < rounds; round++) {
     for (const v of variants.map((_, i, a) => a[(i + round) % a.length])) samples[v].push(await runners[v]());
   }
   const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(samples[v]))])) as Record<V, number>;
-  return { samples, ms };
+  const facts: RunFacts = {
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    node: process.version,
+    rounds,
+    loadavg1mBeforeAfter: [+loadBefore.toFixed(2), +loadavg()[0].toFixed(2)],
+    note: process.env.BENCH_NOTE,
+  };
+  return { samples, ms, facts };
 }
 
 /** Appends one JSON line to bench/results/<file>. */

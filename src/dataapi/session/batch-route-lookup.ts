@@ -5,6 +5,7 @@ import { parseStatement, type ParsedStatement } from '../sql/index.js';
 import { parseSingleRowInsert } from '../sql/set-based-insert.js';
 import { readBatchRoute, type BatchRoute } from './batch-route.js';
 import type { RunnerContext } from './outcome.js';
+import { isDatabaseError } from './first-failing-row.js';
 
 export interface RoutedBatch {
   route: BatchRoute;
@@ -28,7 +29,11 @@ export async function lookUpBatchRoute(ctx: RunnerContext, statement: ParsedStat
   const key = `${own.text}\u0000${paramTypes.join(',')}`;
   const cached = ctx.batchRoutes?.get(key);
   if (cached) return { route: cached, statement: own, paramTypes };
-  const read = await readBatchRoute(ctx, insert, paramTypes);
+  // A catalog read that fails (privileges on the catalog, say) leaves the rounds to run one at a time.
+  const read = await readBatchRoute(ctx, insert, paramTypes).catch((err: unknown) => {
+    if (isDatabaseError(err)) return null;
+    throw err;
+  });
   if (!read) return null;
   const route = read.kind === 'set-based' && batchExecuteOnly() ? { kind: 'batch' as const, reason: 'APGP_BATCH_INSERT=batch-execute' } : read;
   ctx.batchRoutes?.set(key, route);
