@@ -117,6 +117,12 @@ describe('pgJDBC executeBatch of single-row INSERTs', () => {
     expect(value('BEFORE_ROWS')).toMatch(/^10,ROW 1,ROW 3/);
   });
 
+  it('gives each round its own count through an INSTEAD OF trigger on a view and a conditional DO INSTEAD rule', () => {
+    expect(value('VIEW_COUNTS')).toBe(`[${Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 0 : 1)).join(', ')}]`);
+    expect(value('VIEW_ROWS')).toMatch(/^8,10,20,40/);
+    expect(value('RULE_ROWS')).toBe('6,1,3,5,7,9,11');
+  });
+
   it('checks a foreign key to the table itself row by row', () => {
     expect(value('SELF')).toMatch(/^Batch entry 10 /);
     expect(value('SELF_STATE')).toBe('23503');

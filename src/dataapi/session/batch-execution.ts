@@ -5,7 +5,7 @@
 // would.
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import { BATCH_REQUEST_BUDGET, PIPELINE_READ_LIMIT, ROUND_FRAME_TYPES, boundStatementNames, chunkBySize, collectRounds, ownStatement, type BatchRound, type RoundStatements } from './batching.js';
-import type { ClientInput } from './client-input.js';
+import type { ClientInput, Frame } from './client-input.js';
 import type { ClientWriter } from './client-writer.js';
 import type { RunnerContext } from './outcome.js';
 import { expandFormats, renderForBatch, type BoundValues } from './render.js';
@@ -50,7 +50,7 @@ export async function executeRounds(
   const { tx } = ctx;
   // pgJDBC writes a batch 8 KiB at a time: gather the whole pipeline so it travels in few calls.
   await input.readWhile(ROUND_FRAME_TYPES, PIPELINE_READ_LIMIT);
-  if (!roundFollows(input)) return null;
+  if (!roundFollows(input) || refused.has(input.ahead()[0])) return null;
   // An aborted transaction refuses the statement: the ordinary path says so.
   if (tx.status === 'E') return null;
   const routed = await lookUpBatchRoute(ctx, st.statement, bound.types);
@@ -59,12 +59,24 @@ export async function executeRounds(
   const rounds = collectRounds(input.ahead(), statements, portalName);
   if (rounds.length === 0) return null;
   const gathered = gatherRounds(input, st, bound, rounds, statementNamed);
-  if (!gathered) return null;
-  if (routed.route.kind === 'set-based' && rounds.length + 1 >= SET_BASED_MIN_ROUNDS) {
+  if (gathered && routed.route.kind === 'set-based' && rounds.length + 1 >= SET_BASED_MIN_ROUNDS) {
     const done = await executeSetBased(ctx, input, out, gathered, routed.statement, routed.paramTypes, routed.route.parameters);
     if (done) return rounds.length;
   }
-  return executeAsBatchStatements(ctx, input, out, gathered);
+  const sent = gathered ? await executeAsBatchStatements(ctx, input, out, gathered) : null;
+  if (sent === null) refuse(input.ahead(), rounds);
+  return sent;
+}
+
+/**
+ * Frames of rounds found unfit to batch: each of those rounds' Execute runs on its own and would
+ * otherwise gather and examine all the rounds behind it again (quadratic in a long pipeline).
+ */
+const refused = new WeakSet<Frame>();
+
+function refuse(queued: readonly Frame[], rounds: readonly BatchRound[]): void {
+  const frames = rounds.reduce((n, r) => n + r.frames, 0);
+  for (const f of queued.slice(0, frames)) refused.add(f);
 }
 
 /** The rounds with every one's Bind values (the portal's own first), and what follows them. */

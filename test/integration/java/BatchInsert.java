@@ -31,6 +31,8 @@ public class BatchInsert {
         explicitFailure(conn, st);
         triggers(conn, st);
         selfReference(conn, st);
+        countsOnly(conn, st, "VIEW", "insert into bj_view (n) values (?)", "select count(*), string_agg(n::text, ',' order by n) from bj_base");
+        countsOnly(conn, st, "RULE", "insert into bj_ruled (n) values (?)", "select count(*), string_agg(n::text, ',' order by n) from bj_ruled");
       }
       System.out.println("DONE=ok");
     } catch (Exception e) {
@@ -41,7 +43,8 @@ public class BatchInsert {
   }
 
   private static void setUp(Statement st) throws SQLException {
-    st.execute("drop table if exists bj_plain, bj_expr, bj_varchar, bj_unique, bj_tx, bj_stmt, bj_log, bj_before, bj_self cascade");
+    st.execute("drop table if exists bj_plain, bj_expr, bj_varchar, bj_unique, bj_tx, bj_stmt, bj_log, bj_before, bj_self, bj_base, bj_ruled cascade");
+    st.execute("drop view if exists bj_view");
     st.execute("create table bj_plain (id int generated always as identity, n int primary key, label text, price numeric(10,2),"
         + " at timestamptz default now(), doubled int generated always as (n * 2) stored, note varchar(10), flag boolean, day date)");
     st.execute("create table bj_expr (id serial, a int, b text, c timestamptz, d numeric)");
@@ -58,6 +61,13 @@ public class BatchInsert {
         + " begin if new.n % 2 = 0 then return null; end if; new.note := upper(new.note); return new; end $$");
     st.execute("create trigger bj_before_row before insert on bj_before for each row execute function bj_skip_even()");
     st.execute("create table bj_self (n int primary key, parent int references bj_self (n))");
+    st.execute("create table bj_base (n int)");
+    st.execute("create view bj_view as select n from bj_base");
+    st.execute("create or replace function bj_instead() returns trigger language plpgsql as $$"
+        + " begin if new.n % 3 = 0 then return null; end if; insert into bj_base values (new.n * 10); return new; end $$");
+    st.execute("create trigger bj_view_instead instead of insert on bj_view for each row execute function bj_instead()");
+    st.execute("create table bj_ruled (n int)");
+    st.execute("create rule bj_ruled_even as on insert to bj_ruled where new.n % 2 = 0 do instead nothing");
   }
 
   private static void waitFor(String marker) throws Exception {
@@ -183,6 +193,18 @@ public class BatchInsert {
       printBatchError("SELF", e);
     }
     printRows(st, "SELF_TABLE", "select count(*) from bj_self");
+  }
+
+  /** Twelve rows into a relation whose INSTEAD OF trigger or rule may write no row for some. */
+  private static void countsOnly(Connection conn, Statement st, String key, String sql, String check) throws Exception {
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      for (int i = 0; i < 12; i++) {
+        ps.setInt(1, i);
+        ps.addBatch();
+      }
+      System.out.println(key + "_COUNTS=" + Arrays.toString(ps.executeBatch()));
+    }
+    printRows(st, key + "_ROWS", check);
   }
 
   private static void printBatchError(String key, BatchUpdateException e) {
