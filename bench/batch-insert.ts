@@ -2,8 +2,10 @@
 // (over a throwaway PostgreSQL), rounds interleaved:
 //   - psycopg executemany and pgJDBC executeBatch (default options) with set-based batches (one
 //     ExecuteStatement per JSON chunk of rows);
-//   - the same with the BatchExecuteStatement path (one INSERT per row on the server), reachable
-//     for every batch through the proxy's internal APGP_BATCH_INSERT=batch-execute switch;
+//   - the same with the previous path, reachable for every batch through the proxy's internal
+//     APGP_BATCH_INSERT=batch-execute switch: BatchExecuteStatement (one INSERT per row on the
+//     server) where every parameter is typed, as pgJDBC's are; psycopg leaves its str parameters
+//     untyped, so its rounds ran one ExecuteStatement each (in one transaction);
 //   - one INSERT per row (psycopg execute in autocommit): a sample of BENCH_INSERT_ROWS (1,000)
 //     rows, the time extrapolated to 10,000 (the per-row cost is flat).
 // Times are measured inside the clients (connection and JVM start excluded). Prints a summary
@@ -62,9 +64,9 @@ try {
   const row = (v: Variant) => ({ ms: ms[v], 'x faster than INSERT per row': +(ms.insertPerRow / ms[v]).toFixed(1) });
   console.table({
     'psycopg executemany, set-based': row('executemanySetBased'),
-    'psycopg executemany, BatchExecuteStatement': row('executemanyBatchExecute'),
+    'psycopg executemany, previous path (a statement per row)': row('executemanyBatchExecute'),
     'pgJDBC executeBatch, set-based': row('executeBatchSetBased'),
-    'pgJDBC executeBatch, BatchExecuteStatement': row('executeBatchBatchExecute'),
+    'pgJDBC executeBatch, previous path (BatchExecuteStatement)': row('executeBatchBatchExecute'),
     [`INSERT per row (${INSERT_ROWS === ROWS ? 'all rows' : `${INSERT_ROWS} rows extrapolated`})`]: row('insertPerRow'),
   });
 } finally {
