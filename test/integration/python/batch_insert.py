@@ -82,6 +82,14 @@ def main(conninfo):
         out["json_rows"] = one(conn, "select count(*), md5(string_agg(concat_ws('|', n, doc, raw), ',' order by n)) from bp_json")
         conn.commit()
 
+        # A temp table of the session (the proxy keeps it in a schema of the session's own).
+        conn.execute("create temp table bp_temp (id serial, n int, note text)")
+        with conn.cursor() as cur:
+            cur.executemany("insert into bp_temp (n, note) values (%s, %s)", [(i, None if i % 5 == 0 else f"t{i}") for i in range(30)])
+        conn.commit()
+        out["temp_rows"] = one(conn, "select count(*), md5(string_agg(concat_ws('|', id, n, note), ',' order by id)) from bp_temp")
+        conn.commit()
+
         # A value too long in the middle, in the client's transaction.
         try:
             with conn.cursor() as cur:
