@@ -51,13 +51,11 @@ const runners: Record<Variant, () => Promise<number>> = {
 };
 
 try {
-  const { samples, ms, facts } = await runInterleaved(runners, ROUNDS, ['executemanySetBased', 'executeBatchBatchExecute']);
+  const { ms, facts } = await runInterleaved(runners, ROUNDS, ['executemanySetBased', 'executeBatchBatchExecute']);
   const line = {
     ...facts,
     rows: ROWS,
     insertSampleRows: INSERT_ROWS,
-    msMedian: ms,
-    msAll: samples,
   };
   appendResult('batch-insert.jsonl', line);
   console.log(`batch of ${ROWS} single-row INSERTs through the proxy (median of ${ROUNDS} rounds, load average ${line.loadavg1mBeforeAfter.join(' -> ')})`);

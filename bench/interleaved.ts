@@ -10,14 +10,16 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** What every result line records about the run: when, where, and how loaded the machine was. */
-export interface RunFacts {
+/** What every result line records about the run: when, where, how loaded the machine was, the times. */
+export interface RunFacts<V extends string> {
   date: string;
   cpus: number;
   node: string;
   rounds: number;
   loadavg1mBeforeAfter: [number, number];
   note: string | undefined;
+  msMedian: Record<V, number>;
+  msAll: Record<V, number[]>;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function runInterleaved<V extends string>(
   runners: Record<V, () => Promise<number>>,
   rounds: number,
   warmUp: readonly NoInfer<V>[],
-): Promise<{ samples: Record<V, number[]>; ms: Record<V, number>; facts: RunFacts }> {
+): Promise<{ ms: Record<V, number>; facts: RunFacts<V> }> {
   const loadBefore = loadavg()[0];
   for (const v of warmUp) await runners[v]();
   const variants = Object.keys(runners) as V[];
@@ -37,15 +39,17 @@ export async function runInterleaved<V extends string>(
     for (const v of variants.map((_, i, a) => a[(i + round) % a.length])) samples[v].push(await runners[v]());
   }
   const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(samples[v]))])) as Record<V, number>;
-  const facts: RunFacts = {
+  const facts: RunFacts<V> = {
     date: new Date().toISOString(),
     cpus: cpus().length,
     node: process.version,
     rounds,
     loadavg1mBeforeAfter: [+loadBefore.toFixed(2), +loadavg()[0].toFixed(2)],
     note: process.env.BENCH_NOTE,
+    msMedian: ms,
+    msAll: samples,
   };
-  return { samples, ms, facts };
+  return { ms, facts };
 }
 
 /** Appends one JSON line to bench/results/<file>. */
