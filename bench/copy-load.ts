@@ -8,25 +8,18 @@
 //       (the per-row cost is flat); BENCH_INSERT_ROWS=10000 runs them all.
 // Prints a summary table and appends a line to bench/results/copy-load.jsonl.
 //   npm run bench:copy
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { startPostgres } from '../test/harness/postgres.js';
-import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
+import { appendResult, runInterleaved } from './interleaved.js';
+import type { ProxyProcess } from '../test/harness/proxy-process.js';
+import { startLoadStack } from './load-stack.js';
 import { runPsql } from '../test/harness/clients.js';
 
 const ROWS = 10_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INSERT_ROWS = Math.min(ROWS, Number(process.env.BENCH_INSERT_ROWS ?? 1000));
-const RESOURCE_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:bench';
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench';
 const TABLE = 'bench_load';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Deterministic rows: an int, a text with a tab-free word, a numeric, a timestamptz, a boolean, a nullable int. */
 function rowValues(i: number): string[] {
@@ -46,19 +39,8 @@ writeFileSync(
   }).join(''),
 );
 
-const db = await startPostgres();
-const emulator = await startProxyProcess(['emulate-data-api', '--postgres', db.url], {
-  env: isolatedAwsEnv(credentialEnv()),
-  readyPattern: /Data API emulator listening/,
-});
-const endpoint = `http://127.0.0.1:${emulator.port}`;
-const proxyArgs = ['data-api', '--resource-arn', RESOURCE_ARN, '--secret-arn', SECRET_ARN, '--endpoint-url', endpoint];
-const proxies: Record<'set' | 'batch', ProxyProcess> = {
-  set: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv(credentialEnv()) }),
-  batch: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv({ ...credentialEnv(), APGP_COPY_LOADER: 'batch-execute' }) }),
-};
-const direct = new pg.Client({ connectionString: db.url });
-await direct.connect();
+const stack = await startLoadStack({ APGP_COPY_LOADER: 'batch-execute' });
+const { proxies, direct } = stack;
 await direct.query(
   `CREATE TABLE ${TABLE} (id integer PRIMARY KEY, label text NOT NULL, amount numeric(12,2), at timestamptz, flag boolean, extra integer)`,
 );
@@ -97,34 +79,15 @@ const runners: Record<Variant, () => Promise<number>> = {
 };
 
 try {
-  const loadBefore = loadavg();
-  const samples: Record<Variant, number[]> = { copySetBased: [], copyBatchExecute: [], insertPerRow: [] };
-  const variants = Object.keys(runners) as Variant[];
-  await runners.copySetBased(); // warm-up: table metadata, connections, JIT of the proxy
-  await runners.copyBatchExecute();
-  for (let round = 0; round < ROUNDS; round++) {
-    // Rotate the order each round so no variant always runs after another.
-    for (const v of variants.map((_, i, a) => a[(i + round) % a.length])) samples[v].push(await runners[v]());
-  }
-  const loadAfter = loadavg();
-  const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(samples[v]))])) as Record<Variant, number>;
+  const { ms, facts } = await runInterleaved(runners, ROUNDS, ['copySetBased', 'copyBatchExecute']);
   const line = {
-    date: new Date().toISOString(),
-    cpus: cpus().length,
-    node: process.version,
+    ...facts,
     rows: ROWS,
-    rounds: ROUNDS,
     insertSampleRows: INSERT_ROWS,
-    msMedian: ms,
-    msAll: samples,
     speedupVsInsertPerRow: +(ms.insertPerRow / ms.copySetBased).toFixed(1),
     speedupVsBatchExecuteCopy: +(ms.copyBatchExecute / ms.copySetBased).toFixed(1),
-    loadavg1mBeforeAfter: [+loadBefore[0].toFixed(2), +loadAfter[0].toFixed(2)],
-    note: process.env.BENCH_NOTE,
   };
-  const dir = join(REPO_ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  appendFileSync(join(dir, 'copy-load.jsonl'), JSON.stringify(line) + '\n');
+  appendResult('copy-load.jsonl', line);
   console.log(`load of ${ROWS} rows through the proxy (median of ${ROUNDS} rounds, load average ${line.loadavg1mBeforeAfter.join(' -> ')})`);
   console.table({
     '\\copy, set-based (JSON chunks)': { ms: ms.copySetBased, 'x vs this': 1 },
@@ -135,10 +98,6 @@ try {
     },
   });
 } finally {
-  await direct.end();
-  await proxies.set.stop();
-  await proxies.batch.stop();
-  await emulator.stop();
-  await db.stop();
+  await stack.stop();
   rmSync(work, { recursive: true, force: true });
 }

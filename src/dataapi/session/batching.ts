@@ -82,16 +82,27 @@ export interface BatchRound {
   frames: number;
 }
 
+/** Which statements the rounds of one batch may name. */
+export interface RoundStatements {
+  /** This Bind continues the batch (of the batch's own statement, or one of the same text and types). */
+  binds(bind: Extract<FrontendMessage, { type: 'Bind' }>): boolean;
+  /** A Parse continues the batch when it parses the batch's own statement again, unchanged. */
+  parses(msg: Extract<FrontendMessage, { type: 'Parse' }>): boolean;
+}
+
+/** The batch's own statement only: its Binds, and Parses of it again with the same text and compatible types. */
+export function ownStatement(statementName: string, text: string, paramTypes?: readonly number[]): RoundStatements {
+  return {
+    binds: (bind) => bind.statement === statementName,
+    parses: (msg) => msg.name === statementName && msg.sql === text && (!paramTypes || sameTypes(msg.paramTypes, paramTypes)),
+  };
+}
+
 /**
  * Reads rounds of `[Parse same text]? Bind [Describe portal]? Execute` from frames already
  * queued, stopping at anything else (Sync included, which stays queued).
  */
-export function collectRounds(
-  queued: readonly Frame[],
-  statementName: string,
-  text: string,
-  portalName: string,
-): BatchRound[] {
+export function collectRounds(queued: readonly Frame[], statements: RoundStatements, portalName: string): BatchRound[] {
   const rounds: BatchRound[] = [];
   let i = 0;
   for (;;) {
@@ -99,11 +110,11 @@ export function collectRounds(
     const messages: FrontendMessage['type'][] = [];
     let msg = decodeAt(queued, i);
     if (msg?.type === 'Parse') {
-      if (msg.name !== statementName || msg.sql !== text) break;
+      if (!statements.parses(msg)) break;
       messages.push('Parse');
       msg = decodeAt(queued, ++i);
     }
-    if (msg?.type !== 'Bind' || msg.statement !== statementName || msg.portal !== portalName) break;
+    if (msg?.type !== 'Bind' || !statements.binds(msg) || msg.portal !== portalName) break;
     const bind = msg;
     messages.push('Bind');
     msg = decodeAt(queued, ++i);
@@ -117,6 +128,29 @@ export function collectRounds(
     rounds.push({ bind, messages, frames: i - start });
   }
   return rounds;
+}
+
+/** The statements the queued Binds name, up to the first frame that is not part of a round. */
+export function boundStatementNames(queued: readonly Frame[]): Set<string> {
+  const names = new Set<string>();
+  for (let i = 0; i < queued.length && ROUND_FRAME_TYPES.has(queued[i].type); i++) {
+    if (queued[i].type !== 0x42) continue;
+    const msg = decodeAt(queued, i);
+    if (msg?.type === 'Bind') names.add(msg.statement);
+  }
+  return names;
+}
+
+/**
+ * A round's Parse declares the statement's types: each the same, or unspecified (0) where the
+ * statement's type is the one a Describe found (PostgreSQL infers the same for the same text).
+ */
+function sameTypes(round: readonly number[], statement: readonly number[]): boolean {
+  for (let i = 0; i < Math.max(round.length, statement.length); i++) {
+    const r = round[i] ?? 0;
+    if (r !== 0 && r !== (statement[i] ?? 0)) return false;
+  }
+  return true;
 }
 
 function decodeAt(queued: readonly Frame[], i: number): FrontendMessage | null {

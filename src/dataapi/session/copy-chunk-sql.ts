@@ -11,12 +11,10 @@ import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import { quoteIdentifier } from '../sql/index.js';
 import type { CopyRow } from '../copy/index.js';
 import type { CopyTarget } from './copy-target.js';
+import { JsonRowEncoder, ROWS_PARAMETER_BYTES, jsonRecordset, rowsParameter } from './json-rows.js';
 
-/**
- * The chunk's parameter as it travels (JSON inside the request's JSON), kept under 3 MiB: the
- * request limit is 4 MiB with headers, the SQL text (at most 64 KiB) and the envelope.
- */
-export const CHUNK_PARAMETER_BYTES = 3 * 1024 * 1024;
+/** The chunk's parameter stays under 3 MiB (json-rows.ts). */
+export const CHUNK_PARAMETER_BYTES = ROWS_PARAMETER_BYTES;
 
 export interface PendingRow {
   /** The row as a JSON object of the chunk ({"1": "text", "2": null, ...}). */
@@ -29,38 +27,19 @@ export interface PendingRow {
 
 /** The SQL of one target table's loads and probes; built once per COPY. */
 export class ChunkStatements {
-  private readonly keys: string[];
+  private readonly encoder: JsonRowEncoder;
 
   constructor(
     private readonly target: CopyTarget,
     /** COPY ... FROM STDIN WHERE condition, as written: rows that fail it are not inserted. */
     private readonly where: string | null = null,
   ) {
-    this.keys = target.columns.map((_, i) => JSON.stringify(String(i + 1)) + ':');
+    this.encoder = new JsonRowEncoder(target.columns.length);
   }
 
-  /**
-   * The JSON object of one row, and its size once escaped again as the string value inside the
-   * request's JSON body: every `"` and `\\` of the row's JSON gains a backslash there (the row's
-   * JSON holds no control characters, JSON.stringify escaped them).
-   */
+  /** The JSON object of one row ({"1": "text", "2": null, ...}) and its size on the wire. */
   rowJson(values: CopyRow): { json: string; wireBytes: number } {
-    let json = '{';
-    let escapes = 2 * values.length; // the quotes of the keys
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (i > 0) json += ',';
-      if (v === null) {
-        json += this.keys[i] + 'null';
-        continue;
-      }
-      const quoted = JSON.stringify(v);
-      json += this.keys[i] + quoted;
-      escapes += quoted.length === v.length + 2 ? 2 : countQuotesAndBackslashes(quoted);
-    }
-    json += '}';
-    // +1: the comma between rows.
-    return { json, wireBytes: Buffer.byteLength(json) + escapes + 1 };
+    return this.encoder.encode(values);
   }
 
   /** INSERT of the chunk's rows, in order, into the COPY's columns; others take their defaults. */
@@ -92,9 +71,7 @@ export class ChunkStatements {
   }
 
   parameter(rows: readonly PendingRow[]): SqlParameter[] {
-    let json = '[';
-    for (let i = 0; i < rows.length; i++) json += (i > 0 ? ',' : '') + rows[i].json;
-    return [{ name: 'rows', value: { stringValue: json + ']' } }];
+    return rowsParameter(rows);
   }
 
   private selectList(columnCount: number): string {
@@ -106,19 +83,7 @@ export class ChunkStatements {
   }
 
   private from(columnCount: number): string {
-    const definitions = this.target.columns
-      .slice(0, columnCount)
-      .map((c, i) => `"${i + 1}" ${c.jsonLike ? 'pg_catalog.text' : c.type}`)
-      .join(', ');
-    return `FROM pg_catalog.json_to_recordset(CAST(:rows AS pg_catalog.json)) AS r(${definitions})`;
+    const definitions = this.target.columns.slice(0, columnCount).map((c) => (c.jsonLike ? 'pg_catalog.text' : c.type));
+    return `FROM ${jsonRecordset('r', definitions)}`;
   }
-}
-
-function countQuotesAndBackslashes(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c) n++;
-  }
-  return n;
 }

@@ -12,17 +12,13 @@ import { DataApiError } from '../client/service-errors.js';
 import type { RunnerContext } from './outcome.js';
 import type { ChunkStatements, PendingRow } from './copy-chunk-sql.js';
 import { insertsOneRowAtATime, type CopyTarget } from './copy-target.js';
+import { attemptStatement, firstFailingRow, isDatabaseError, type Attempt } from './first-failing-row.js';
 
 const PROBE_SAVEPOINT = 'apgp_copy_probe';
 /** Foreign keys (checked after the COPY), privileges and a read-only transaction (before it). */
 const STATEMENT_LEVEL_STATES = new Set(['23503', '42501', '25006']);
 
-/** A database error a statement raised (a transport or service failure is no answer about the rows). */
-export function isDatabaseError(err: unknown): err is DataApiError {
-  return err instanceof DataApiError && err.outcome === 'database_error';
-}
-
-type Attempt = { ok: true } | { ok: false; error: DataApiError };
+export { isDatabaseError };
 
 export class CopyFailureLocator {
   constructor(
@@ -38,21 +34,7 @@ export class CopyFailureLocator {
    * the rows no longer fail (a transient error such as a deadlock).
    */
   async locate(rows: readonly PendingRow[], chunkError: DataApiError): Promise<ClientFacingError> {
-    await this.sql(`SAVEPOINT ${PROBE_SAVEPOINT}`);
-    // Rows [0, kept) are inserted under the savepoint; the prefix [0, failing) fails.
-    let kept = 0;
-    let failing = rows.length;
-    while (failing - kept > 1) {
-      const mid = kept + Math.ceil((failing - kept) / 2);
-      const attempt = await this.attempt(this.statements.insert(), rows.slice(kept, mid));
-      if (attempt.ok) {
-        kept = mid;
-        await this.sql(`SAVEPOINT ${PROBE_SAVEPOINT}`);
-      } else {
-        failing = mid;
-        await this.sql(`ROLLBACK TO SAVEPOINT ${PROBE_SAVEPOINT}`);
-      }
-    }
+    const kept = await firstFailingRow(this.ctx, rows.length, (from, to) => this.attempt(this.statements.insert(), rows.slice(from, to)), PROBE_SAVEPOINT);
     const row = rows[kept];
     const column = await this.failingColumn(row);
     if (column) {
@@ -119,14 +101,8 @@ export class CopyFailureLocator {
     }
   }
 
-  private async attempt(sql: string, rows: readonly PendingRow[]): Promise<Attempt> {
-    try {
-      await this.ctx.tx.execute({ sql, parameters: this.statements.parameter(rows) }, this.ctx.onResuming);
-      return { ok: true };
-    } catch (err) {
-      if (isDatabaseError(err)) return { ok: false, error: err };
-      throw err;
-    }
+  private attempt(sql: string, rows: readonly PendingRow[]): Promise<Attempt> {
+    return attemptStatement(this.ctx, sql, this.statements.parameter(rows));
   }
 
   private async sql(sql: string): Promise<void> {

@@ -6,7 +6,8 @@
 // Any other shape, or anything the catalog does not answer plainly, gives null: the probe then
 // runs and reports whatever PostgreSQL would.
 import type { ExecuteStatementCommandOutput } from '@aws-sdk/client-rds-data';
-import { identifierValue, isTrivia, quoteLiteral, tokenize, type Token } from '../sql/index.js';
+import { quoteLiteral, tokenize, type Token } from '../sql/index.js';
+import { parseSingleRowInsert } from '../sql/set-based-insert.js';
 
 export interface InsertShape {
   /** The target table as written (quotes kept), for to_regclass. */
@@ -19,69 +20,10 @@ export interface InsertShape {
   otherParameters: Set<number>;
 }
 
-const isName = (t: Token | undefined) => t?.kind === 'identifier' || (t?.kind === 'quoted-identifier' && t.terminated && t.text.length > 2);
-const isPunct = (t: Token | undefined, p: string) => t?.kind === 'punctuation' && t.text === p;
-const isWord = (t: Token | undefined, w: string) => t?.kind === 'identifier' && t.word === w;
-
+/** The shape of the statement (sql/set-based-insert.ts reads it), or null for another shape. */
 export function parseInsertShape(text: string, tokens: readonly Token[] = tokenize(text)): InsertShape | null {
-  const t = tokens.filter((x) => !isTrivia(x));
-  let i = 0;
-  if (!isWord(t[i++], 'insert') || !isWord(t[i++], 'into') || !isName(t[i])) return null;
-  const tableStart = t[i]!.start;
-  i++;
-  if (isPunct(t[i], '.')) {
-    if (!isName(t[i + 1])) return null;
-    i += 2;
-  }
-  const table = text.slice(tableStart, t[i - 1]!.end);
-  if (isWord(t[i], 'as')) {
-    if (!isName(t[i + 1])) return null;
-    i += 2;
-  }
-  let columns: string[] | null = null;
-  if (isPunct(t[i], '(')) {
-    columns = [];
-    i++;
-    for (;;) {
-      if (!isName(t[i])) return null;
-      columns.push(identifierValue(t[i]!));
-      i++;
-      if (isPunct(t[i], ')')) break;
-      if (!isPunct(t[i], ',')) return null;
-      i++;
-    }
-    i++;
-  }
-  if (isWord(t[i], 'overriding')) i += 3;
-  if (!isWord(t[i], 'values') || !isPunct(t[i + 1], '(')) return null;
-  i += 2;
-
-  const items: number[] = [];
-  const otherParameters = new Set<number>();
-  let item: Token[] = [];
-  let depth = 0;
-  for (;; i++) {
-    const tok = t[i];
-    if (!tok) return null;
-    if (isPunct(tok, '(') || isPunct(tok, '[')) depth++;
-    if (isPunct(tok, ')') || isPunct(tok, ']')) depth--;
-    if (depth < 0 || (depth === 0 && isPunct(tok, ','))) {
-      const only = item.length === 1 ? item[0] : undefined;
-      if (only?.kind === 'parameter') items.push(only.index);
-      else {
-        items.push(0);
-        for (const x of item) if (x.kind === 'parameter') otherParameters.add(x.index);
-      }
-      item = [];
-      if (depth < 0) break;
-      continue;
-    }
-    item.push(tok);
-  }
-  i++;
-  while (isPunct(t[i], ';')) i++;
-  if (i !== t.length) return null;
-  return { table, columns, items, otherParameters };
+  const insert = parseSingleRowInsert(text, tokens);
+  return insert && { table: insert.table, columns: insert.columns, items: insert.items, otherParameters: insert.otherParameters };
 }
 
 /**

@@ -12,6 +12,7 @@ import type { CursorColumns } from './cursor-casts.js';
 import type { SessionObjects } from './session-objects.js';
 import type { DescribedStatement } from './describe.js';
 import type { ParsedStatement } from '../sql/index.js';
+import type { BatchRoutes } from './batch-route.js';
 
 export interface StatementOutcome {
   /** The result set's columns; null when the statement sends no rows. */
@@ -37,6 +38,8 @@ export interface RunnerContext {
   sessionObjects?: SessionObjects;
   /** Describes a statement without running it (describe.ts), answered from the session's cache. */
   describe?: (statement: ParsedStatement, paramTypes: number[]) => Promise<DescribedStatement>;
+  /** How pipelined INSERT batches run, per statement (batch-route.ts), kept for the session. */
+  batchRoutes?: BatchRoutes;
 }
 
 /** An error located in the client's statement text (an offset, not yet a Position). */

@@ -70,7 +70,7 @@ export async function startPortal(sc: SessionContext, portal: Portal, maxRows: n
 async function executeAsBatch(sc: SessionContext, portal: Portal): Promise<boolean> {
   const st = portal.statement;
   if (!st.batchable || st.paramCount === 0) return false;
-  const more = await executeRounds(sc.runner, sc.input, sc.out, st, portal.name, portal.bound);
+  const more = await executeRounds(sc.runner, sc.input, sc.out, st, portal.name, portal.bound, (name) => sc.registry.statements.get(name));
   if (more === null) return false;
   portal.done = true;
   sc.session.counters.queries += more;

@@ -26,6 +26,7 @@ import type { DataApiSessionObserver, SessionContext } from './session-context.j
 import { SessionSettings, type ServerFacts } from './settings.js';
 import { Transaction } from './transaction.js';
 import { SessionObjects, type DatabaseObjects } from './session-objects.js';
+import { BatchRoutes } from './batch-route.js';
 
 export type { DataApiSessionObserver } from './session-context.js';
 
@@ -91,6 +92,7 @@ export class DataApiSession {
         cursorColumns: new Map(),
         pageInTransactions: deps.pageInTransactions ?? false,
         sessionObjects,
+        batchRoutes: new BatchRoutes(),
         describe: (statement, paramTypes) => {
           // The session's temp names are qualified by its schema before the database sees the text.
           const text = sessionObjects ? sessionObjects.rewriteText(statement.text) : statement.text;

@@ -19,6 +19,8 @@ export async function runStatement(
 ): Promise<StatementOutcome> {
   const classified = statement.classified;
   if (ctx.tx.status === 'E' && !allowedInFailedTransaction(classified)) throw abortedTransactionError();
+  // Triggers, rules and constraints may change: batches read the catalog again (batch-route.ts).
+  if (changesBatchRoutes(classified)) ctx.batchRoutes?.invalidate();
   const run = new StatementRun(statement, bound, options);
   // Temp objects, WITH HOLD cursors and table OIDs go through session-objects.ts first.
   if (ctx.sessionObjects) {
@@ -30,4 +32,8 @@ export async function runStatement(
 function runClassified(ctx: RunnerContext, classified: ClassifiedStatement, run: StatementRun): Promise<StatementOutcome> {
   const handler = statementHandlers[classified.kind] as StatementHandler<ClassifiedStatement> | undefined;
   return handler ? handler(ctx, classified, run) : runQuery(ctx, classified, run);
+}
+
+function changesBatchRoutes(s: ClassifiedStatement): boolean {
+  return (s.kind === 'generic' && /^(CREATE|ALTER|DROP)\b/.test(s.verb)) || s.kind === 'rollback' || s.kind === 'rollback-to-savepoint';
 }

@@ -2,7 +2,7 @@
 // named statements and portals, Describe, row limits and the skip-until-Sync rule.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendMessage } from 'pg-protocol/dist/messages.js';
-import { FakeDataApi, affected, intRows, type Script } from './fake-data-api.js';
+import { FakeDataApi, affected, batchRoute, intRows, isBatchRouteRead, type Script } from './fake-data-api.js';
 import { SessionDriver, serialize, summary } from './session-driver.js';
 import { ClientFacingError } from '../../../src/protocol/client-error.js';
 
@@ -27,6 +27,7 @@ const script: Script = (sql) => {
   if (select) return intRows(['?column?'], [[Number(select[1])]]);
   if (/^SELECT CAST\(:p1 AS int4\)/.test(sql)) return intRows(['?column?'], [[7]]);
   if (/^INSERT INTO t/.test(sql)) return affected(1);
+  if (isBatchRouteRead(sql)) return batchRoute(['integer']);
   if (/^DECLARE aurora_pg_proxy_cursor_\d+ NO SCROLL CURSOR FOR SELECT n FROM t$/.test(sql)) return affected(0);
   if (/^FETCH FORWARD \d+ FROM aurora_pg_proxy_cursor_\d+$/.test(sql)) return intRows(['n'], [[1], [2], [3], [4], [5]]);
   if (/^CLOSE aurora_pg_proxy_cursor_\d+$/.test(sql)) return affected(0);
@@ -193,14 +194,15 @@ describe('Data API session, extended protocol', () => {
     expect(d.api.calls).toEqual([]);
   });
 
-  it('sends the pipelined rounds of a single-row INSERT as one BatchExecuteStatement', async () => {
+  it('sends a few pipelined rounds of a single-row INSERT as one BatchExecuteStatement, after a catalog read', async () => {
     const d = await start(script);
     const rounds = [1, 2, 3].flatMap((n) => [serialize.bind({ statement: 'ins', values: [String(n)] }), serialize.execute()]);
     const answer = await d.roundTrip(serialize.parse({ name: 'ins', text: 'INSERT INTO t VALUES ($1)', types: [INT4] }), ...rounds, serialize.sync());
     const round = ['bindComplete', 'commandComplete INSERT 0 1'];
     expect(summary(answer)).toEqual(['parseComplete', ...round, ...round, ...round, 'readyForQuery I']);
-    expect(d.api.operations).toEqual(['batchExecute']);
-    const batch = d.api.calls[0] as { sql: string; sets: unknown[] };
+    expect(d.api.operations).toEqual(['execute', 'batchExecute']);
+    expect(isBatchRouteRead(d.api.executed[0])).toBe(true);
+    const batch = d.api.calls[1] as { sql: string; sets: unknown[] };
     expect(batch.sql).toBe('INSERT INTO t VALUES (CAST(:p1 AS int4))');
     expect(batch.sets).toHaveLength(3);
   });

@@ -80,3 +80,17 @@ export function intRows(names: string[], rows: number[][]): ExecuteStatementComm
 export function affected(n: number): ExecuteStatementCommandOutput {
   return { numberOfRecordsUpdated: n, $metadata: {} };
 }
+
+/** The catalog read that routes a batch of INSERT rounds (batch-route.ts). */
+export const isBatchRouteRead = (sql: string): boolean => /^SELECT c\.relkind::text, /.test(sql);
+
+/**
+ * Its answer: a plain table (nothing that keeps the rounds apart) whose parameters have these
+ * type names, or a table with `feature` (1 rules, 2 BEFORE ROW triggers, 3 other insert
+ * triggers, 4 a foreign key to itself, 5 row security, 6 user functions, 7 functions in the row).
+ */
+export function batchRoute(typeNames: string[], feature = 0): ExecuteStatementCommandOutput {
+  const flags: Field[] = [1, 2, 3, 4, 5, 6, 7].map((i) => ({ booleanValue: i === feature }));
+  const types = JSON.stringify(typeNames.map((t) => [t, t === 'jsonb' || t === 'json']));
+  return { records: [[{ stringValue: 'r' }, ...flags, { stringValue: types }]], $metadata: {} };
+}

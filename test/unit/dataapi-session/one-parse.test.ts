@@ -2,7 +2,7 @@
 // (classification, placeholders, rendering, the statement runner, batching detection) reads
 // those tokens. The lexer module is wrapped to count its calls.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeDataApi, affected, intRows, type Script } from './fake-data-api.js';
+import { FakeDataApi, affected, batchRoute, intRows, isBatchRouteRead, type Script } from './fake-data-api.js';
 import { SessionDriver, serialize, summary } from './session-driver.js';
 
 const lexed = vi.hoisted(() => [] as string[]);
@@ -23,6 +23,7 @@ const script: Script = (sql) => {
   if (sql === 'SELECT CAST(:p1 AS int4) + 1') return intRows(['?column?'], [[8]]);
   if (sql === 'SELECT 1;\nSELECT 2' || sql === 'SELECT 2') return intRows(['?column?'], [[2]]);
   if (sql === 'INSERT INTO t VALUES (CAST(:p1 AS int4))') return affected(1);
+  if (isBatchRouteRead(sql)) return batchRoute(['integer']);
   return undefined;
 };
 
@@ -72,7 +73,7 @@ describe('one parse per statement', () => {
   it('lexes a batched INSERT once for the check that it is batchable and for every round', async () => {
     const rounds = [1, 2, 3].flatMap((n) => [serialize.bind({ statement: 'ins', values: [String(n)] }), serialize.execute()]);
     await driver.roundTrip(serialize.parse({ name: 'ins', text: 'INSERT INTO t VALUES ($1)', types: [23] }), ...rounds, serialize.sync());
-    expect(driver.api.operations).toEqual(['batchExecute']);
+    expect(driver.api.operations).toEqual(['execute', 'batchExecute']);
     expect(lexed).toEqual(['INSERT INTO t VALUES ($1)']);
   });
 });

@@ -1,0 +1,105 @@
+// Pipelined rounds of one single-row INSERT against a scripted Data API: set-based (one INSERT ...
+// SELECT over a JSON parameter), the first failing round found and answered as PostgreSQL
+// answers it, and one statement per round when the table's triggers may skip rows.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ExecuteRequest } from '../../../src/dataapi/client/data-api-client.js';
+import { DataApiError } from '../../../src/dataapi/client/service-errors.js';
+import { FakeDataApi, affected, batchRoute, isBatchRouteRead, type Script } from './fake-data-api.js';
+import { SessionDriver, serialize, summary } from './session-driver.js';
+
+const INT4 = 23;
+const TEXT = 25;
+const INSERT = 'INSERT INTO t (n, note) VALUES ($1, lower($2))';
+const SET_BASED =
+  'INSERT INTO t (n, note) SELECT apgp_batch_rows."1", lower(apgp_batch_rows."2") FROM ROWS FROM (pg_catalog.json_to_recordset(CAST(:rows AS pg_catalog.json)) ' +
+  'AS ("1" integer, "2" text)) WITH ORDINALITY AS apgp_batch_rows("1", "2", apgp_batch_ordinality) ORDER BY apgp_batch_rows.apgp_batch_ordinality';
+const ONE_ROW = 'INSERT INTO t (n, note) VALUES (CAST(:p1 AS int4), lower(CAST(:p2 AS text)))';
+
+const drivers: SessionDriver[] = [];
+afterEach(async () => {
+  for (const d of drivers.splice(0)) await d.terminate();
+});
+
+async function start(script: Script): Promise<SessionDriver> {
+  const driver = new SessionDriver(new FakeDataApi(script));
+  drivers.push(driver);
+  await driver.readyCount(1);
+  return driver;
+}
+
+function dbError(code: string, message: string): DataApiError {
+  const e = new DataApiError(code, message, {}, 'ERROR');
+  e.outcome = 'database_error';
+  return e;
+}
+
+const rowsOf = (req: ExecuteRequest) => JSON.parse(req.parameters?.[0]?.value?.stringValue ?? '[]') as Record<string, string | null>[];
+const stringParameter = (req: ExecuteRequest, name: string) => req.parameters?.find((p) => p.name === name)?.value?.stringValue;
+
+/** `count` rounds of INSERT binding (i, note(i)), ended by Sync. */
+function pipeline(count: number, note: (i: number) => string | null) {
+  const rounds = Array.from({ length: count }, (_, i) => [serialize.bind({ statement: 'ins', values: [String(i), note(i)] }), serialize.execute()]).flat();
+  return [serialize.parse({ name: 'ins', text: INSERT, types: [INT4, TEXT] }), ...rounds, serialize.sync()];
+}
+
+const DONE = ['bindComplete', 'commandComplete INSERT 0 1'];
+
+describe('pipelined rounds of a single-row INSERT', () => {
+  it('inserts ten rounds with one set-based statement after a catalog read, and answers each', async () => {
+    let rows: Record<string, string | null>[] = [];
+    const d = await start((sql, req) => {
+      if (isBatchRouteRead(sql)) return batchRoute(['integer', 'text']);
+      if (sql === SET_BASED) {
+        rows = rowsOf(req);
+        return affected(rows.length);
+      }
+      return undefined;
+    });
+    const answer = await d.roundTrip(...pipeline(10, (i) => (i === 3 ? null : `Note ${i} "q" \\`)));
+    expect(summary(answer)).toEqual(['parseComplete', ...Array.from({ length: 10 }, () => DONE).flat(), 'readyForQuery I']);
+    // One statement outside a transaction: atomic on its own.
+    expect(d.api.operations).toEqual(['execute', 'execute']);
+    expect(rows).toHaveLength(10);
+    expect(rows[0]).toEqual({ 1: '0', 2: 'Note 0 "q" \\' });
+    expect(rows[3]).toEqual({ 1: '3', 2: null });
+  });
+
+  it('finds the first failing round by bisection, answers those before it and fails it with its own error', async () => {
+    const d = await start((sql, req) => {
+      if (isBatchRouteRead(sql)) return batchRoute(['integer', 'text']);
+      if (sql === SET_BASED) return rowsOf(req).some((r) => r['2'] === 'bad') ? dbError('22001', 'value too long (set)') : affected(rowsOf(req).length);
+      if (/^(SAVEPOINT|ROLLBACK TO SAVEPOINT) apgp_batch_probe$/.test(sql)) return affected(0);
+      if (sql === ONE_ROW) return stringParameter(req, 'p2') === 'bad' ? dbError('22001', 'value too long for type character varying(5)') : affected(1);
+      return undefined;
+    });
+    const answer = await d.roundTrip(...pipeline(12, (i) => (i === 6 || i === 9 ? 'bad' : 'ok')));
+    expect(summary(answer)).toEqual(['parseComplete', ...Array.from({ length: 6 }, () => DONE).flat(), 'bindComplete', 'error 22001', 'readyForQuery I']);
+    const error = answer.find((m) => m.name === 'error') as unknown as { message: string };
+    expect(error.message).toBe('value too long for type character varying(5)');
+    // The implicit transaction of the pipeline is rolled back, nothing committed.
+    expect(d.api.operations).toContain('begin');
+    expect(d.api.operations.at(-1)).toBe('rollback');
+    expect(d.api.operations).not.toContain('commit');
+  });
+
+  it('runs one statement per round when a BEFORE ROW trigger may skip rows, with each true count', async () => {
+    const d = await start((sql, req) => {
+      if (isBatchRouteRead(sql)) return batchRoute(['integer', 'text'], 2);
+      if (sql === ONE_ROW) return affected(Number(req.parameters?.find((p) => p.name === 'p1')?.value?.longValue) % 2);
+      return undefined;
+    });
+    const answer = await d.roundTrip(...pipeline(10, () => 'ok'));
+    const counts = summary(answer).filter((m) => m.startsWith('commandComplete'));
+    expect(counts).toEqual(Array.from({ length: 10 }, (_, i) => `commandComplete INSERT 0 ${i % 2}`));
+    expect(d.api.operations.filter((o) => o === 'execute')).toHaveLength(11);
+    expect(d.api.operations).not.toContain('batchExecute');
+    expect(d.api.operations.at(-1)).toBe('commit');
+  });
+
+  it('keeps BatchExecuteStatement for a table with a statement-level trigger', async () => {
+    const d = await start((sql) => (isBatchRouteRead(sql) ? batchRoute(['integer', 'text'], 3) : undefined));
+    const answer = await d.roundTrip(...pipeline(10, () => 'ok'));
+    expect(summary(answer)).toEqual(['parseComplete', ...Array.from({ length: 10 }, () => DONE).flat(), 'readyForQuery I']);
+    expect(d.api.operations).toEqual(['execute', 'batchExecute']);
+  });
+});
