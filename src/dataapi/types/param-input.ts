@@ -12,6 +12,7 @@ import { formatFloat4, formatFloat8 } from './float-format.js';
 import { decodeNumericBinary } from './numeric.js';
 import { OID, elementTypeOf, typeByOid, type PgType } from './pg-types.js';
 import { byteaHex } from './text-output.js';
+import { TEXT_BINARY_CODECS } from './binary/index.js';
 
 export interface BindParameter {
   /** 1-based position of the parameter, used in error messages. */
@@ -274,6 +275,20 @@ const BINARY_DECODERS: ReadonlyMap<number, BinaryDecoder> = new Map<number, Bina
     if (b[0] !== 1) throw fail(ctx, SQLSTATE.invalidBinaryRepresentation, `unsupported jsonb version number ${b[0]}`);
     return { text: decodeUtf8(b.subarray(1), ctx.paramNumber) };
   }],
+  [OID.jsonpath, (b, ctx) => {
+    if (b.length < 1) throw fail(ctx, '08P01', 'no data left in message');
+    if (b[0] !== 1) throw fail(ctx, SQLSTATE.internalError, `unsupported jsonpath version number: ${b[0]}`);
+    return { text: decodeUtf8(b.subarray(1), ctx.paramNumber) };
+  }],
+  // interval, inet, ranges and the other types of binary/index.ts, read as typrecv reads them.
+  ...[...TEXT_BINARY_CODECS].map(([oid, codec]): [number, BinaryDecoder] => [
+    oid,
+    (b, ctx) => ({
+      text: codec.recv(b, (message, sqlstate) => {
+        throw message === undefined ? badFormat(ctx) : fail(ctx, sqlstate ?? SQLSTATE.invalidBinaryRepresentation, message);
+      }),
+    }),
+  ]),
   [OID.uuid, fixed(16, (b) => {
     const hex = b.toString('hex');
     let at = 0;
@@ -298,8 +313,6 @@ const BINARY_DECODERS: ReadonlyMap<number, BinaryDecoder> = new Map<number, Bina
   })],
   [OID.timestamp, fixed(8, (b) => ({ text: formatTimestamp(b.readBigInt64BE(0), false) }))],
   [OID.timestamptz, fixed(8, (b) => ({ text: formatTimestamp(b.readBigInt64BE(0), true) }))],
-  // interval_recv: int64 microseconds, int32 days, int32 months (psycopg 3 sends a timedelta so).
-  [OID.interval, fixed(16, (b) => ({ text: formatIntervalInput(b.readBigInt64BE(0), b.readInt32BE(8), b.readInt32BE(12)) }))],
   [OID.numeric, (b, ctx) => {
     const r = decodeNumericBinary(b);
     if ('text' in r) return { text: r.text };
@@ -308,23 +321,6 @@ const BINARY_DECODERS: ReadonlyMap<number, BinaryDecoder> = new Map<number, Bina
     throw fail(ctx, SQLSTATE.invalidBinaryRepresentation, `invalid ${what} in external "numeric" value`);
   }],
 ]);
-
-/**
- * Interval text that interval_in reads back exactly under every IntervalStyle: each field with
- * its own sign, so that sql_standard's "a leading sign applies to all fields" never applies.
- */
-function formatIntervalInput(micros: bigint, days: number, months: number): string {
-  const signed = (n: number) => (n < 0 ? `${n}` : `+${n}`);
-  const negative = micros < 0n;
-  const abs = negative ? -micros : micros;
-  const hours = abs / 3_600_000_000n;
-  const minutes = (abs / 60_000_000n) % 60n;
-  const seconds = (abs / 1_000_000n) % 60n;
-  const fraction = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
-  const two = (n: bigint) => n.toString().padStart(2, '0');
-  const time = `${negative ? '-' : '+'}${hours}:${two(minutes)}:${two(seconds)}${fraction ? '.' + fraction : ''}`;
-  return `${signed(months)} mons ${signed(days)} days ${time}`;
-}
 
 function timeMicros(us: bigint, ctx: DecodeContext): number {
   if (us < 0n || us > 86_400_000_000n) throw fail(ctx, SQLSTATE.datetimeFieldOverflow, 'time out of range');

@@ -189,6 +189,7 @@ export const OID = {
   uuid: 2950,
   tsvector: 3614,
   jsonb: 3802,
+  jsonpath: 4072,
   // arrays used by the codec itself
   textArray: 1009,
 } as const;
