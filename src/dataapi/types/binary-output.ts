@@ -10,6 +10,7 @@ import type { ResolvedColumn } from './oid-from-metadata.js';
 import { OID, typeByOid, type PgType } from './pg-types.js';
 import { arrayScalars, fieldScalar, scalarToText, type ArrayScalars, type DataApiScalar } from './text-output.js';
 import { TEXT_BINARY_CODECS } from './binary/index.js';
+import { xmlSendText } from './binary/xml-send.js';
 
 const BINARY_SCALARS: ReadonlySet<number> = new Set([
   OID.bool,
@@ -200,6 +201,8 @@ export function scalarToBinary(scalar: DataApiScalar, type: PgType): Buffer {
     case OID.jsonpath:
       // jsonb_send, jsonpath_send: version 1, then the text.
       return Buffer.concat([Buffer.from([1]), Buffer.from(textOf(scalar, type), 'utf8')]);
+    case OID.xml:
+      return Buffer.from(xmlSendText(textOf(scalar, type)), 'utf8');
     case OID.void:
       return Buffer.alloc(0);
     default: {
@@ -209,7 +212,7 @@ export function scalarToBinary(scalar: DataApiScalar, type: PgType): Buffer {
         if (!bytes) throw unreadable(scalar, type);
         return bytes;
       }
-      // text, varchar, bpchar, name, json, xml: the text in the client encoding (UTF-8).
+      // text, varchar, bpchar, name, json: the text in the client encoding (UTF-8).
       return Buffer.from(textOf(scalar, type), 'utf8');
     }
   }

@@ -63,7 +63,8 @@ function timestampBound(withZone: boolean): BoundCodec {
     send(text) {
       // tstzrange bounds carry the Data API session's offset; parseTimestamp subtracts it.
       const ts = parseTimestamp(text);
-      if (!ts || ts.hadOffset !== withZone) return undefined;
+      const infinite = /^-?infinity$/.test(text);
+      if (!ts || (ts.hadOffset !== withZone && !infinite)) return undefined;
       return new BinaryWriter().int64(ts.micros).done();
     },
     recv(buf, reject) {
