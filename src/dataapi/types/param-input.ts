@@ -13,6 +13,7 @@ import { decodeNumericBinary } from './numeric.js';
 import { OID, elementTypeOf, typeByOid, type PgType } from './pg-types.js';
 import { byteaHex } from './text-output.js';
 import { TEXT_BINARY_CODECS } from './binary/index.js';
+import type { UserTypeWire } from './user-types.js';
 
 export interface BindParameter {
   /** 1-based position of the parameter, used in error messages. */
@@ -23,6 +24,8 @@ export interface BindParameter {
   readonly format: 0 | 1;
   /** Type OID declared in Parse; 0 when the client left it unspecified. */
   readonly typeOid: number;
+  /** For a type outside the catalogue (an enum, a domain): how its binary value reads. */
+  readonly userType?: UserTypeWire | undefined;
 }
 
 export interface ParameterPlan {
@@ -38,7 +41,8 @@ export interface ParameterPlan {
 export function planParameter(param: BindParameter): ParameterPlan {
   const declared = param.typeOid === 0 || param.typeOid === OID.unknown ? undefined : typeByOid(param.typeOid);
   const sqlType = declared?.castName;
-  if (param.value === null) return withType({ value: { isNull: true } }, sqlType);
+  if (param.value === null) return withType({ value: { isNull: true } }, sqlType ?? (param.format === 1 ? param.userType?.castName : undefined));
+  if (param.format === 1 && !declared && param.userType) return planUserTypeBinary(param, param.value, param.userType);
   if (param.format === 1) return planBinary(param, param.value, declared);
   if (param.format !== 0) {
     throw new TypeCodecError(
@@ -355,6 +359,15 @@ function planBinary(param: BindParameter, buf: Buffer, declared: PgType | undefi
     if (hint) plan.typeHint = hint;
   }
   return plan;
+}
+
+/** An enum's or a domain's binary value: read as the type it is made of, cast to the type itself. */
+function planUserTypeBinary(param: BindParameter, buf: Buffer, userType: UserTypeWire): ParameterPlan {
+  const wire = typeByOid(userType.wireOid);
+  if (!wire || !hasBinaryInput(wire.oid)) throw unsupportedBinary(param, userType.castName);
+  const plan = planBinary(param, buf, wire);
+  // The value as text: a Field such as longValue would bind as a number the cast still reads.
+  return { ...plan, sqlType: userType.castName };
 }
 
 function unsupportedBinary(param: BindParameter, typeName: string): TypeCodecError {

@@ -190,14 +190,14 @@ async def workload(target):
     async def introspection():
         await conn.execute("create type compat_asyncpg_mood as enum ('sad', 'ok', 'happy')")
         await conn.execute("create domain compat_asyncpg_positive as int4 check (value > 0)")
-        # The results are of the new types, which asyncpg looks up in the catalogue. (Parameters
-        # of them go as text: the proxy cannot decode binary ones of types it does not know.)
+        # Parameters and results of the new types, which asyncpg looks up in the catalogue and
+        # sends in binary as what they are made of (text for the enum, int4 for the domain).
         r = await conn.fetchrow(
-            "select $1::text::compat_asyncpg_mood as mood, $2::int4::compat_asyncpg_positive as positive, "
+            "select $1::compat_asyncpg_mood as mood, $2::compat_asyncpg_positive as positive, "
             "array['sad', 'happy']::compat_asyncpg_mood[] as moods",
             "happy", 7)
         try:
-            await conn.fetchval("select $1::int4::compat_asyncpg_positive", -1)
+            await conn.fetchval("select $1::compat_asyncpg_positive", -1)
             refused = None
         except asyncpg.PostgresError as e:
             refused = e.sqlstate
