@@ -170,8 +170,11 @@ async def workload(target):
             cur = await conn.cursor("select g, g * 1.5 from generate_series(1, 10) g")
             first = await cur.fetch(3)
             one = await cur.fetchrow()
+            moved = await cur.forward(2)  # MOVE FORWARD 2 <portal>, a simple query naming the portal
             rest = await cur.fetch(10)
-        return {"iterated": seen, "first": [[r[0], str(r[1])] for r in first], "one": one[0], "rest": [r[0] for r in rest]}
+            past_end = await cur.forward(5)
+        return {"iterated": seen, "first": [[r[0], str(r[1])] for r in first], "one": one[0], "moved": moved,
+                "rest": [r[0] for r in rest], "past_end": past_end}
 
     async def prepared():
         stmt = await conn.prepare("select $1::int4 * 2 as twice, $2::text as label")
