@@ -7,94 +7,10 @@
 //      binary input and output together must give the same bytes back (or the same SQLSTATE
 //      where PostgreSQL's typrecv refuses the value);
 //   4. the reference bytes as a binary parameter, text result, on both sides: binary input alone.
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { serialize } from 'pg-protocol';
 import { typeByName, resolveTypeName } from '../../src/dataapi/types/index.js';
 import { useDataApiStack } from './dataapi-fixture.js';
-
-/** What one execution returned: the first column's value (hex for binary), or the error's SQLSTATE. */
-type Outcome = { value: string | null } | { error: string; message: string };
-
-/** A bare protocol connection that keeps DataRow values as bytes. */
-class WireClient {
-  private buffered = Buffer.alloc(0);
-  private frames: { type: number; body: Buffer }[] = [];
-  private wake: (() => void) | null = null;
-  private closed = false;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      while (this.buffered.length >= 5) {
-        const len = this.buffered.readInt32BE(1);
-        if (this.buffered.length < 1 + len) break;
-        this.frames.push({ type: this.buffered[0], body: this.buffered.subarray(5, 1 + len) });
-        this.buffered = this.buffered.subarray(1 + len);
-      }
-      this.wake?.();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake?.();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static async open(host: string, port: number, user: string, database: string): Promise<WireClient> {
-    const socket = net.connect({ host, port });
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const c = new WireClient(socket);
-    socket.write(serialize.startup({ user, database, client_encoding: 'UTF8', TimeZone: 'UTC' }));
-    const frames = await c.untilReady();
-    const error = frames.find((f) => f.type === 0x45);
-    if (error) throw new Error(`startup failed: ${error.body.toString('utf8')}`);
-    return c;
-  }
-
-  private async untilReady(): Promise<{ type: number; body: Buffer }[]> {
-    for (let waits = 0; ; waits++) {
-      const at = this.frames.findIndex((f) => f.type === 0x5a);
-      if (at >= 0) return this.frames.splice(0, at + 1);
-      if (this.closed) throw new Error('connection closed');
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  /** Parse (with the parameter's type) / Bind / Execute / Sync of a one-parameter statement. */
-  async run(sql: string, paramOid: number, param: Buffer | string | null, binaryResult: boolean): Promise<Outcome> {
-    this.socket.write(
-      Buffer.concat([
-        serialize.parse({ text: sql, types: [paramOid] }),
-        serialize.bind({ values: [param], binary: binaryResult }),
-        serialize.execute(),
-        serialize.sync(),
-      ]),
-    );
-    let outcome: Outcome | undefined;
-    for (const f of await this.untilReady()) {
-      if (f.type === 0x44 /* DataRow */) {
-        const len = f.body.readInt32BE(2);
-        const raw = len < 0 ? null : f.body.subarray(6, 6 + len);
-        outcome = { value: raw === null ? null : binaryResult ? raw.toString('hex') : raw.toString('utf8') };
-      } else if (f.type === 0x45 /* ErrorResponse */) {
-        const fields = new Map<string, string>();
-        for (let at = 0; at < f.body.length && f.body[at] !== 0; ) {
-          const end = f.body.indexOf(0, at + 1);
-          fields.set(String.fromCharCode(f.body[at]), f.body.subarray(at + 1, end).toString('utf8'));
-          at = end + 1;
-        }
-        outcome = { error: fields.get('C') ?? '', message: fields.get('M') ?? '' };
-      }
-    }
-    if (!outcome) throw new Error(`no row and no error for ${sql}`);
-    return outcome;
-  }
-
-  end(): void {
-    this.socket.end(serialize.end());
-  }
-}
+import { WireClient } from '../harness/wire-client.js';
 
 /** Type (as written in the cast) -> text values, NULL included for every type below. */
 const VALUES: Record<string, (string | null)[]> = {
