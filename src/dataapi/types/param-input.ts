@@ -331,6 +331,22 @@ function timeMicros(us: bigint, ctx: DecodeContext): number {
   return Number(us);
 }
 
+/**
+ * A binary value of a built-in type (or an array of one) as the text its input function reads:
+ * binary COPY data is decoded with it. Throws TypeCodecError as for a Bind parameter.
+ */
+export function binaryValueToText(buf: Buffer, typeOid: number): string {
+  const type = typeByOid(typeOid);
+  const elementType = type && elementTypeOf(type);
+  const decode = elementType ? BINARY_DECODERS.get(elementType.oid) : type && BINARY_DECODERS.get(type.oid);
+  if (!type || !decode) {
+    throw new TypeCodecError(SQLSTATE.featureNotSupported, `binary COPY of type ${type?.name ?? typeOid} is not supported by the proxy; use text or CSV`);
+  }
+  const ctx: DecodeContext = { paramNumber: 0, type: elementType ?? type };
+  const text = elementType ? decodeBinaryArray(buf, elementType, decode, ctx) : decode(buf, ctx).text;
+  return text;
+}
+
 /** Type OIDs whose binary Bind format planParameter decodes (their arrays too). */
 export function hasBinaryInput(oid: number): boolean {
   if (oid === 0 || BINARY_DECODERS.has(oid)) return true;

@@ -101,6 +101,7 @@ const ASYNCPG_STEPS = {
     introspection: {"mood": "happy", "positive": 7, "moods": ["sad", "happy"], "check": "23514"},
     copy_out: {"status": "COPY 5", "rows": ["committed,", "many 1,1", "many 2,2", "many 3,", "varchar value,2147483647"]},
     copy_in: {"status": "COPY 2", "rows": [["copied 1", 1, "1:00:00"], ["copied 2", null, null]]},
+    copy_records: {"status": "COPY 2", "rows": [["record 1", -5, "-1.2500", "2024-01-02 03:04:05.000006+00:00", "-1 day, 0:00:05", "b'\\x00\\\\\\n'", [1, null], ["a\tb", null, ""], "UUID('00000000-0000-0000-0000-000000000007')", false, "-inf"], ["record 2", null, null, null, null, null, null, null, null, null, null]]},
 };
 
 compatSuite(

@@ -2,7 +2,8 @@
 Bind, binary parameters and results for every type it knows, and its catalogue query for the
 OIDs it does not (an enum, a domain). Beyond the common steps: values and parameters of many
 types, executemany, a rolled-back transaction block, a server-side cursor, a prepared statement
-used again, an error's SQLSTATE, an enum and a domain, and COPY both ways in CSV."""
+used again, an error's SQLSTATE, an enum and a domain, COPY both ways in CSV and copy_records_to_table
+(binary COPY)."""
 import asyncio
 import datetime
 import decimal
@@ -225,8 +226,16 @@ async def workload(target):
         return {"status": status, "rows": [[r["vc"], r["i4"], shown(r["iv"])] for r in rows]}
 
     async def copy_records():
-        # COPY FROM STDIN in binary, which the proxy's Data API mode refuses (0A000).
-        return await conn.copy_records_to_table(TABLE, columns=["vc", "i4"], records=[("record 1", 1)])
+        # COPY FROM STDIN in binary format.
+        status = await conn.copy_records_to_table(
+            TABLE, columns=["vc", "i4", "num", "tstz", "iv", "by", "arr", "tarr", "u", "b", "f8"],
+            records=[("record 1", -5, decimal.Decimal("-1.25"), datetime.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc),
+                      datetime.timedelta(days=-1, seconds=5), b"\x00\\\n", [1, None], ["a\tb", None, ""],
+                      uuid.UUID(int=7), False, float("-inf")),
+                     ("record 2", None, None, None, None, None, None, None, None, None, None)])
+        rows = await conn.fetch(f"select vc, i4, num, tstz, iv, by, arr, tarr, u, b, f8 from {TABLE} "
+                                "where vc like 'record %' order by vc")
+        return {"status": status, "rows": [[shown(v) for v in r] for r in rows]}
 
     await step("schema", schema)
     await step("insert", insert)
