@@ -125,6 +125,7 @@ describe('binary formats through the Data API mode, byte for byte against Postgr
           const reference = await direct.run(sql, oid, text, true);
           if (!('value' in reference)) throw new Error(`${label}: PostgreSQL refused the test value: ${reference.message}`);
           expect(await proxy.run(sql, oid, text, true), `${label}: binary output`).toEqual(reference);
+          expect(await proxy.run(sql, oid, text, false), `${label}: text output`).toEqual(await direct.run(sql, oid, text, false));
 
           const bytes = reference.value === null ? null : Buffer.from(reference.value, 'hex');
           const directRoundTrip = await direct.run(sql, oid, bytes, true);
