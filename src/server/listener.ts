@@ -231,6 +231,9 @@ export class Listener {
       }
       try {
         await this.backend.serve(session);
+        // After Terminate PostgreSQL closes the connection, and clients such as asyncpg wait for
+        // that before their close() returns.
+        if (!stream.destroyed) stream.end();
         if (controller.signal.aborted) outcome = (controller.signal.reason as SessionTermination)?.kind === 'idle' ? 'idle_timeout' : 'shutdown';
         // The client left on its own, but after an error from a broken upstream: not "ok".
         else if (counters.upstreamFailures) outcome = 'upstream_failure';

@@ -157,7 +157,7 @@ export class ProtocolMachine {
     this.registry.portals.set(msg.portal, {
       name: msg.portal,
       statement,
-      bound: { values: msg.params, formats, types },
+      bound: { values: msg.params, formats, types, ...(statement.userTypes ? { userTypes: statement.userTypes } : {}) },
       resultFormats: msg.resultFormats,
       outcome: null,
       shape: null,

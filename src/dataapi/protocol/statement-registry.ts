@@ -6,6 +6,7 @@ import type { ParsedStatement } from '../sql/index.js';
 import type { BoundValues } from '../session/render.js';
 import type { ResultShape } from '../session/results.js';
 import type { StatementOutcome } from '../session/outcome.js';
+import type { UserTypeWires } from '../types/user-types.js';
 
 export interface PreparedStatement {
   name: string;
@@ -16,6 +17,8 @@ export interface PreparedStatement {
   /** Types declared in Parse, completed by a Describe when the client asked for one. */
   paramTypes: number[];
   paramCount: number;
+  /** How to read binary values of parameters whose types are not built in (learnt at Describe). */
+  userTypes?: UserTypeWires;
 }
 
 export interface Portal {

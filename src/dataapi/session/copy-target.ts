@@ -17,6 +17,8 @@ export interface CopyTargetColumn {
    * json_to_recordset would keep as a JSON string, so these are read as text and cast.
    */
   jsonLike: boolean;
+  /** The built-in type whose binary format a value has in binary COPY (text for an enum, the base of a domain). */
+  wireOid?: number;
 }
 
 export interface CopyTarget {
@@ -38,7 +40,8 @@ export async function loadCopyTarget(ctx: RunnerContext, statement: CopyStatemen
     {
       sql:
         'SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), ' +
-        `(a.atttypid IN ${JSON_TYPES} OR t.typbasetype IN ${JSON_TYPES} OR b.typbasetype IN ${JSON_TYPES}) ` +
+        `(a.atttypid IN ${JSON_TYPES} OR t.typbasetype IN ${JSON_TYPES} OR b.typbasetype IN ${JSON_TYPES}), ` +
+        "CASE t.typtype WHEN 'e' THEN 25 WHEN 'd' THEN CASE b.typtype WHEN 'e' THEN 25 WHEN 'd' THEN b.typbasetype::int8 ELSE t.typbasetype::int8 END ELSE a.atttypid::int8 END " +
         'FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid ' +
         'LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype ' +
         `WHERE a.attrelid = CAST(${quoteLiteral(table)} AS pg_catalog.regclass) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ` +
@@ -50,6 +53,7 @@ export async function loadCopyTarget(ctx: RunnerContext, statement: CopyStatemen
     name: r[0]?.stringValue ?? '',
     type: r[1]?.stringValue ?? 'text',
     jsonLike: r[2]?.booleanValue === true,
+    wireOid: Number(r[3]?.longValue ?? r[3]?.stringValue ?? 0),
   }));
   const wanted = statement.source.columns;
   if (!wanted) return { table, relationName, columns: all };

@@ -21,6 +21,8 @@ import { ResultShape, textStyleOf } from './results.js';
 import type { SessionSettings } from './settings.js';
 import { runStatement, StatementError, type RunnerContext } from './statement-runner.js';
 import { loadCopyTarget } from './copy-target.js';
+import { BinaryCopyParser } from '../copy/binary-copy-parser.js';
+import { binaryValueToText } from '../types/param-input.js';
 import { SetBasedCopyLoader } from './copy-set-loader.js';
 import { BatchExecuteCopyLoader, batchLoaderRequested } from './copy-batch-loader.js';
 import type { CopyRowSink } from './copy-row-sink.js';
@@ -46,8 +48,8 @@ export async function runCopy(c: CopyContext, parsed: ParsedStatement): Promise<
     c.out.send(encodeCommandComplete(outcome.tag(outcome.affected)));
     return;
   }
-  if (statement.options.format === 'binary') {
-    throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY BINARY is not supported by aurora-pg-proxy in Data API mode');
+  if (statement.options.format === 'binary' && statement.direction !== 'from') {
+    throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY TO STDOUT in binary is not supported by aurora-pg-proxy in Data API mode; use text or CSV');
   }
   if (statement.direction === 'from') await copyFrom(c, statement);
   else await copyTo(c, statement, parsed);
@@ -56,20 +58,24 @@ export async function runCopy(c: CopyContext, parsed: ParsedStatement): Promise<
 async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void> {
   const target = await loadCopyTarget(c.ctx, statement);
   const names = target.columns.map((col) => col.name);
-  const parser = new CopyInParser(statement.options, names, target.relationName);
+  const binary = statement.options.format === 'binary';
+  // Binary data (asyncpg's copy_records_to_table) is decoded to each column's text form.
+  const parser = binary
+    ? new BinaryCopyParser(target.columns.map((col) => (value: Buffer) => binaryValueToText(value, col.wireOid ?? 0)), names, target.relationName)
+    : new CopyInParser(statement.options, names, target.relationName);
   // The former path (bench only) has no WHERE: a COPY with one always loads set-based.
   const sink: CopyRowSink = batchLoaderRequested() && statement.where === null
     ? new BatchExecuteCopyLoader(c.ctx, target)
     : new SetBasedCopyLoader(c.ctx, target, c.settings.hasServerSettings, copyInputSettings(c.settings), statement.where);
 
-  c.out.send(encodeCopyInResponse(0, names.map(() => 0)));
+  c.out.send(encodeCopyInResponse(binary ? 1 : 0, names.map(() => (binary ? 1 : 0))));
   await c.out.flush();
 
   const addRows = async (rows: CopyRow[]) => {
     const lines = parser.lastRowLineNumbers;
-    const texts = parser.lastRowLineTexts;
+    const texts = parser instanceof CopyInParser ? parser.lastRowLineTexts : [];
     for (let i = 0; i < rows.length; i++) {
-      const sent = sink.add(rows[i], lines[i], texts[i]);
+      const sent = sink.add(rows[i], lines[i], texts[i] ?? '');
       if (sent) await sent;
     }
   };

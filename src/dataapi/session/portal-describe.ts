@@ -14,6 +14,7 @@ import { ResultShape } from './results.js';
 import type { SessionContext } from './session-context.js';
 import { displayName } from './settings.js';
 import { StatementError } from './statement-runner.js';
+import { lookUpUserTypes } from './user-param-types.js';
 
 export async function describePreparedStatement(sc: SessionContext, prepared: PreparedStatement): Promise<boolean> {
   sc.lastExtendedText = prepared.statement.text;
@@ -29,6 +30,7 @@ export async function describePreparedStatement(sc: SessionContext, prepared: Pr
     sc.tx,
   );
   prepared.paramTypes = described.paramTypes;
+  prepared.userTypes = await lookUpUserTypes(described.paramTypes, (sql) => sc.tx.execute({ sql }, sc.runner.onResuming));
   sc.out.send(encodeParameterDescription(described.paramTypes));
   const columns = described.columns && objects ? await objects.describedColumns(sc.runner, described.columns) : described.columns;
   if (columns) sc.out.send(new ResultShape(columns).rowDescription([]));

@@ -9,6 +9,7 @@
 // PostgreSQL infers exactly as it infers an untyped parameter's.
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import { planParameter, type ParameterPlan } from '../types/index.js';
+import type { UserTypeWires } from '../types/user-types.js';
 import { isTrivia, quoteLiteral, toDataApiSql, type ParsedStatement, type RewrittenSql } from '../sql/index.js';
 import { bareTargetParameters } from '../sql/bare-targets.js';
 import type { FormatCode } from '../../protocol/messages.js';
@@ -21,6 +22,8 @@ export interface BoundValues {
   formats: FormatCode[];
   /** Type OID per value (0 = unspecified), from Parse and the Describe probe. */
   types: number[];
+  /** How to read binary values of types that are not built in (enums, domains), by type OID. */
+  userTypes?: UserTypeWires;
 }
 
 export interface RenderedStatement {
@@ -44,7 +47,8 @@ export function renderStatement(statement: ParsedStatement, bound: BoundValues |
       if (!bound || n > bound.values.length) {
         throw new ClientFacingError(SqlState.UNDEFINED_PARAMETER, `there is no parameter $${n}`, {}, 'ERROR');
       }
-      plan = planParameter({ number: n, value: bound.values[n - 1], format: bound.formats[n - 1] ?? 0, typeOid: bound.types[n - 1] ?? 0 });
+      const typeOid = bound.types[n - 1] ?? 0;
+      plan = planParameter({ number: n, value: bound.values[n - 1], format: bound.formats[n - 1] ?? 0, typeOid, userType: bound.userTypes?.get(typeOid) });
       plans.set(n, plan);
     }
     return plan;
@@ -106,7 +110,8 @@ export function renderForBatch(statement: ParsedStatement, bound: BoundValues): 
   let typed = true;
   const rewritten = toDataApiSql(statement.text, {
     renderParameter: (n) => {
-      const plan = planParameter({ number: n, value: bound.values[n - 1] ?? null, format: bound.formats[n - 1] ?? 0, typeOid: bound.types[n - 1] ?? 0 });
+      const typeOid = bound.types[n - 1] ?? 0;
+      const plan = planParameter({ number: n, value: bound.values[n - 1] ?? null, format: bound.formats[n - 1] ?? 0, typeOid, userType: bound.userTypes?.get(typeOid) });
       if (!plan.sqlType) typed = false;
       if (!parameters.some((p) => p.name === `p${n}`)) {
         parameters.push({ name: `p${n}`, value: plan.value, ...(plan.typeHint ? { typeHint: plan.typeHint } : {}) });

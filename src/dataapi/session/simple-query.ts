@@ -8,6 +8,7 @@ import { runCopy } from './copy.js';
 import { deallocateLocally } from './local-deallocate.js';
 import type { SessionContext } from './session-context.js';
 import { beginWithSettings, runStatement } from './statement-runner.js';
+import { fetchFromPortal } from './portal-fetch.js';
 
 const TRANSACTION_CONTROL = new Set(['begin', 'commit', 'rollback', 'savepoint', 'release-savepoint', 'rollback-to-savepoint']);
 
@@ -27,7 +28,10 @@ export async function runSimpleQuery(sc: SessionContext, { sql, statements }: Si
         await runCopy(copyContext(sc), statement);
         continue;
       }
-      const outcome = deallocateLocally(sc, statement.classified) ?? (await runStatement(sc.runner, statement, null));
+      const outcome =
+        deallocateLocally(sc, statement.classified) ??
+        (await fetchFromPortal(sc, statement.classified)) ??
+        (await runStatement(sc.runner, statement, null));
       await failIfCancelledInTransaction(sc, outcome);
       await sendOutcome(sc, outcome, [], true);
       // A transaction opened just to apply remembered settings ends with its statement.

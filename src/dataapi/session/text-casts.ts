@@ -19,8 +19,10 @@ const SUPPORTED = new Set([
  * supported arrays"); an array of anything else (inet[], an enum's array...) may be refused as a
  * whole. Casting one more column than needed costs nothing: its text is what PostgreSQL prints.
  */
+// "BOOL[]/BIT[]" there means JDBC's BIT, that is bool: a bit(n)[] column is refused (the
+// emulator does so too), so it is fetched as text.
 const SUPPORTED_ARRAY_ELEMENTS = new Set([
-  'bool', 'bit', 'date', 'numeric', 'decimal', 'float4', 'float8', 'int2', 'int4', 'int8', 'json', 'text',
+  'bool', 'date', 'numeric', 'decimal', 'float4', 'float8', 'int2', 'int4', 'int8', 'json', 'text',
   'varchar', 'bpchar', 'name', 'time', 'timestamp', 'uuid',
 ]);
 

@@ -9,6 +9,8 @@ import { parseArrayText } from './array-parse.js';
 import type { ResolvedColumn } from './oid-from-metadata.js';
 import { OID, typeByOid, type PgType } from './pg-types.js';
 import { arrayScalars, fieldScalar, scalarToText, type ArrayScalars, type DataApiScalar } from './text-output.js';
+import { TEXT_BINARY_CODECS } from './binary/index.js';
+import { xmlSendText } from './binary/xml-send.js';
 
 const BINARY_SCALARS: ReadonlySet<number> = new Set([
   OID.bool,
@@ -36,6 +38,10 @@ const BINARY_SCALARS: ReadonlySet<number> = new Set([
   OID.timetz,
   OID.point,
   OID.box,
+  OID.xml,
+  OID.jsonpath,
+  // Types whose binary form the proxy derives from their text output (binary/index.ts).
+  ...TEXT_BINARY_CODECS.keys(),
 ]);
 
 /** Whether fieldToBinary can encode values of this type (a listed scalar or a 1-D+ array of one). */
@@ -192,12 +198,23 @@ export function scalarToBinary(scalar: DataApiScalar, type: PgType): Buffer {
       return bytes;
     }
     case OID.jsonb:
+    case OID.jsonpath:
+      // jsonb_send, jsonpath_send: version 1, then the text.
       return Buffer.concat([Buffer.from([1]), Buffer.from(textOf(scalar, type), 'utf8')]);
+    case OID.xml:
+      return Buffer.from(xmlSendText(textOf(scalar, type)), 'utf8');
     case OID.void:
       return Buffer.alloc(0);
-    default:
+    default: {
+      const codec = TEXT_BINARY_CODECS.get(type.oid);
+      if (codec) {
+        const bytes = codec.send(textOf(scalar, type));
+        if (!bytes) throw unreadable(scalar, type);
+        return bytes;
+      }
       // text, varchar, bpchar, name, json: the text in the client encoding (UTF-8).
       return Buffer.from(textOf(scalar, type), 'utf8');
+    }
   }
 }
 

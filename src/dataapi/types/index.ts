@@ -22,9 +22,11 @@
  *                                      style: extra_float_digits and bytea_output)
  *   hasBinaryOutput(oid) -> boolean                    bool int2 int4 int8 oid float4 float8
  *                                                      text varchar bpchar name json jsonb
- *                                                      bytea uuid date time timestamp
- *                                                      timestamptz numeric void, and arrays of
- *                                                      these; send other types in text format
+ *                                                      bytea uuid date time timetz timestamp
+ *                                                      timestamptz numeric void point box xml
+ *                                                      jsonpath, the types of binary/index.ts
+ *                                                      ("char", interval, inet, ranges...), and
+ *                                                      arrays of these; not reg*, tsvector...
  *   fieldToBinary(field, column) -> Buffer | null      PostgreSQL's binary output
  *   encodeField(field, column, format 0|1, style?) -> Buffer | null
  *   scalarToText / scalarToBinary(DataApiScalar, type) for one element
@@ -35,16 +37,18 @@
  *   byteaHex(bytes), byteaEscape(bytes)
  *
  * Bind parameters (param-input.ts)
- *   planParameter({ number, value: Buffer | null, format: 0 | 1, typeOid }) -> ParameterPlan
+ *   planParameter({ number, value: Buffer | null, format: 0 | 1, typeOid, userType? }) -> ParameterPlan
  *       { value: Field, typeHint?: TypeHint, sqlType?: string }
  *     sqlType is the type to write CAST(:p AS sqlType) with (`int4`, `"char"`, `int4[]`),
  *     undefined when the client left the type unspecified (OID 0 or unknown). Text values
  *     go as longValue (exact integers), doubleValue (plain float8), booleanValue, blobValue
  *     (bytea hex/escape) or else stringValue; typeHint only when the text has the hint's
  *     documented form. Binary input is decoded for hasBinaryInput(oid): bool int2 int4 int8
- *     oid float4 float8 text varchar bpchar name json jsonb xml unknown bytea uuid date time
- *     timetz timestamp timestamptz interval numeric and arrays of these (sent as their text literal,
- *     sqlType `<elem>[]`); OID 0 in binary is taken as bytea (node-postgres Buffers).
+ *     oid float4 float8 text varchar bpchar name json jsonb jsonpath xml unknown bytea uuid date
+ *     time timetz timestamp timestamptz numeric point box, the types of binary/index.ts, and
+ *     arrays of these (sent as their text literal, sqlType `<elem>[]`); OID 0 in binary is taken
+ *     as bytea (node-postgres Buffers); an enum or domain (userType, learnt at Describe) is read
+ *     as what it is made of and cast to itself. binaryValueToText(buf, oid) serves binary COPY.
  *   TypeCodecError { sqlstate, parameterNumber? }  22P03 malformed binary ("incorrect binary
  *     data format in bind parameter N"), 22021 bad UTF-8, 22008 time out of range, 42804
  *     array element type mismatch, 0A000 binary format the proxy does not decode.

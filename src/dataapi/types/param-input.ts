@@ -12,6 +12,8 @@ import { formatFloat4, formatFloat8 } from './float-format.js';
 import { decodeNumericBinary } from './numeric.js';
 import { OID, elementTypeOf, typeByOid, type PgType } from './pg-types.js';
 import { byteaHex } from './text-output.js';
+import { TEXT_BINARY_CODECS } from './binary/index.js';
+import type { UserTypeWire } from './user-types.js';
 
 export interface BindParameter {
   /** 1-based position of the parameter, used in error messages. */
@@ -22,6 +24,8 @@ export interface BindParameter {
   readonly format: 0 | 1;
   /** Type OID declared in Parse; 0 when the client left it unspecified. */
   readonly typeOid: number;
+  /** For a type outside the catalogue (an enum, a domain): how its binary value reads. */
+  readonly userType?: UserTypeWire | undefined;
 }
 
 export interface ParameterPlan {
@@ -37,7 +41,8 @@ export interface ParameterPlan {
 export function planParameter(param: BindParameter): ParameterPlan {
   const declared = param.typeOid === 0 || param.typeOid === OID.unknown ? undefined : typeByOid(param.typeOid);
   const sqlType = declared?.castName;
-  if (param.value === null) return withType({ value: { isNull: true } }, sqlType);
+  if (param.value === null) return withType({ value: { isNull: true } }, sqlType ?? (param.format === 1 ? param.userType?.castName : undefined));
+  if (param.format === 1 && !declared && param.userType) return planUserTypeBinary(param, param.value, param.userType);
   if (param.format === 1) return planBinary(param, param.value, declared);
   if (param.format !== 0) {
     throw new TypeCodecError(
@@ -274,6 +279,20 @@ const BINARY_DECODERS: ReadonlyMap<number, BinaryDecoder> = new Map<number, Bina
     if (b[0] !== 1) throw fail(ctx, SQLSTATE.invalidBinaryRepresentation, `unsupported jsonb version number ${b[0]}`);
     return { text: decodeUtf8(b.subarray(1), ctx.paramNumber) };
   }],
+  [OID.jsonpath, (b, ctx) => {
+    if (b.length < 1) throw fail(ctx, '08P01', 'no data left in message');
+    if (b[0] !== 1) throw fail(ctx, SQLSTATE.internalError, `unsupported jsonpath version number: ${b[0]}`);
+    return { text: decodeUtf8(b.subarray(1), ctx.paramNumber) };
+  }],
+  // interval, inet, ranges and the other types of binary/index.ts, read as typrecv reads them.
+  ...[...TEXT_BINARY_CODECS].map(([oid, codec]): [number, BinaryDecoder] => [
+    oid,
+    (b, ctx) => ({
+      text: codec.recv(b, (message, sqlstate) => {
+        throw message === undefined ? badFormat(ctx) : fail(ctx, sqlstate ?? SQLSTATE.invalidBinaryRepresentation, message);
+      }),
+    }),
+  ]),
   [OID.uuid, fixed(16, (b) => {
     const hex = b.toString('hex');
     let at = 0;
@@ -298,8 +317,6 @@ const BINARY_DECODERS: ReadonlyMap<number, BinaryDecoder> = new Map<number, Bina
   })],
   [OID.timestamp, fixed(8, (b) => ({ text: formatTimestamp(b.readBigInt64BE(0), false) }))],
   [OID.timestamptz, fixed(8, (b) => ({ text: formatTimestamp(b.readBigInt64BE(0), true) }))],
-  // interval_recv: int64 microseconds, int32 days, int32 months (psycopg 3 sends a timedelta so).
-  [OID.interval, fixed(16, (b) => ({ text: formatIntervalInput(b.readBigInt64BE(0), b.readInt32BE(8), b.readInt32BE(12)) }))],
   [OID.numeric, (b, ctx) => {
     const r = decodeNumericBinary(b);
     if ('text' in r) return { text: r.text };
@@ -309,26 +326,25 @@ const BINARY_DECODERS: ReadonlyMap<number, BinaryDecoder> = new Map<number, Bina
   }],
 ]);
 
-/**
- * Interval text that interval_in reads back exactly under every IntervalStyle: each field with
- * its own sign, so that sql_standard's "a leading sign applies to all fields" never applies.
- */
-function formatIntervalInput(micros: bigint, days: number, months: number): string {
-  const signed = (n: number) => (n < 0 ? `${n}` : `+${n}`);
-  const negative = micros < 0n;
-  const abs = negative ? -micros : micros;
-  const hours = abs / 3_600_000_000n;
-  const minutes = (abs / 60_000_000n) % 60n;
-  const seconds = (abs / 1_000_000n) % 60n;
-  const fraction = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
-  const two = (n: bigint) => n.toString().padStart(2, '0');
-  const time = `${negative ? '-' : '+'}${hours}:${two(minutes)}:${two(seconds)}${fraction ? '.' + fraction : ''}`;
-  return `${signed(months)} mons ${signed(days)} days ${time}`;
-}
-
 function timeMicros(us: bigint, ctx: DecodeContext): number {
   if (us < 0n || us > 86_400_000_000n) throw fail(ctx, SQLSTATE.datetimeFieldOverflow, 'time out of range');
   return Number(us);
+}
+
+/**
+ * A binary value of a built-in type (or an array of one) as the text its input function reads:
+ * binary COPY data is decoded with it. Throws TypeCodecError as for a Bind parameter.
+ */
+export function binaryValueToText(buf: Buffer, typeOid: number): string {
+  const type = typeByOid(typeOid);
+  const elementType = type && elementTypeOf(type);
+  const decode = elementType ? BINARY_DECODERS.get(elementType.oid) : type && BINARY_DECODERS.get(type.oid);
+  if (!type || !decode) {
+    throw new TypeCodecError(SQLSTATE.featureNotSupported, `binary COPY of type ${type?.name ?? typeOid} is not supported by the proxy; use text or CSV`);
+  }
+  const ctx: DecodeContext = { paramNumber: 0, type: elementType ?? type };
+  const text = elementType ? decodeBinaryArray(buf, elementType, decode, ctx) : decode(buf, ctx).text;
+  return text;
 }
 
 /** Type OIDs whose binary Bind format planParameter decodes (their arrays too). */
@@ -359,6 +375,15 @@ function planBinary(param: BindParameter, buf: Buffer, declared: PgType | undefi
     if (hint) plan.typeHint = hint;
   }
   return plan;
+}
+
+/** An enum's or a domain's binary value: read as the type it is made of, cast to the type itself. */
+function planUserTypeBinary(param: BindParameter, buf: Buffer, userType: UserTypeWire): ParameterPlan {
+  const wire = typeByOid(userType.wireOid);
+  if (!wire || !hasBinaryInput(wire.oid)) throw unsupportedBinary(param, userType.castName);
+  const plan = planBinary(param, buf, wire);
+  // The value as text: a Field such as longValue would bind as a number the cast still reads.
+  return { ...plan, sqlType: userType.castName };
 }
 
 function unsupportedBinary(param: BindParameter, typeName: string): TypeCodecError {

@@ -189,12 +189,14 @@ export const OID = {
   uuid: 2950,
   tsvector: 3614,
   jsonb: 3802,
+  jsonpath: 4072,
   // arrays used by the codec itself
   textArray: 1009,
 } as const;
 
-// Names that must be quoted to mean the catalogue type in SQL: a bare `char` is character(1).
-const QUOTED_CAST_NAMES = new Set(['char', 'any', 'trigger', 'internal']);
+// Names that must be quoted to mean the catalogue type in SQL: a bare `char` is character(1),
+// a bare `bit` is bit(1) (which would cut a longer bit string a parameter carries).
+const QUOTED_CAST_NAMES = new Set(['char', 'bit', 'any', 'trigger', 'internal']);
 
 function castNameOf(name: string): string {
   return QUOTED_CAST_NAMES.has(name) ? `"${name}"` : name;

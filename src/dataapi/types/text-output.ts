@@ -10,6 +10,7 @@ import { normalizeNumericText } from './numeric.js';
 import type { ResolvedColumn } from './oid-from-metadata.js';
 import { OID, requireType, type PgType } from './pg-types.js';
 import { utcWallToZone } from './time-zone.js';
+import { xmlSendText } from './binary/xml-send.js';
 
 /** One scalar as the Data API delivers it, tagged with the Field member it came in. */
 export type DataApiScalar =
@@ -154,6 +155,10 @@ function stringText(value: string, type: PgType, style: TextStyle): string {
     case OID.time:
     case OID.timetz:
       return trimFractionZeros(value);
+    case OID.xml:
+      // The Data API gives the stored text (xml columns are cast to text); xml_out prints the
+      // declaration again by the same rules as xml_send for a UTF-8 client.
+      return xmlSendText(value);
     default:
       return value;
   }

@@ -136,7 +136,9 @@ describe('planParameter, binary format', () => {
     });
     // -1 mon +2 days -00:00:00.5
     expect(binary('fffffffffff85ee0' + '00000002' + 'ffffffff', OID.interval).value.stringValue).toBe('-1 mons +2 days -0:00:00.5');
-    expect(codecError(() => binary('00', OID.interval)).sqlstate).toBe('22P03');
+    // interval_recv reads past the end of a short value: pq_getmsgint64's protocol violation.
+    expect(codecError(() => binary('00', OID.interval)).sqlstate).toBe('08P01');
+    expect(codecError(() => binary('00'.repeat(17), OID.interval)).sqlstate).toBe('22P03');
   });
 
   it('decodes numeric', () => {
@@ -195,11 +197,11 @@ describe('planParameter, binary format', () => {
   });
 
   it('refuses binary input it does not decode with 0A000', () => {
-    expect(hasBinaryInput(OID.inet)).toBe(false);
+    expect(hasBinaryInput(OID.regclass)).toBe(false);
     expect(hasBinaryInput(1007)).toBe(true);
-    const err = codecError(() => binary('00', OID.inet, 5));
+    const err = codecError(() => binary('00000001', OID.regclass, 5));
     expect(err.sqlstate).toBe('0A000');
-    expect(err.message).toMatch(/parameter 5 of type inet/);
+    expect(err.message).toMatch(/parameter 5 of type regclass/);
     expect(codecError(() => binary('00', 987654)).sqlstate).toBe('0A000');
   });
 });
