@@ -23,6 +23,13 @@ async function session(client: WireClient): Promise<unknown[]> {
   await q('fetch forward 3 from p1');
   await q('move backward 1 from p1');
   await q('rollback');
+  // FETCH ALL of a portal larger than a page, then FETCH past its end.
+  await q('begin');
+  steps.push(await client.openPortal('p2', 'select g from generate_series(1, 2500) g', 4));
+  await q('fetch 5 from p2');
+  await q('fetch all from p2');
+  await q('fetch 1 from p2');
+  await q('rollback');
   // The unnamed portal cannot be named; a name that is neither portal nor cursor is refused.
   await q('begin');
   await q('move forward 1 no_such_portal');

@@ -76,51 +76,35 @@ export class BinaryReader {
 export class BinaryWriter {
   private readonly parts: Buffer[] = [];
 
-  uint8(n: number): this {
-    this.parts.push(Buffer.from([n]));
+  private fixed(size: number, write: (b: Buffer) => void): this {
+    const b = Buffer.alloc(size);
+    write(b);
+    this.parts.push(b);
     return this;
+  }
+  uint8(n: number): this {
+    return this.fixed(1, (b) => b.writeUInt8(n));
   }
   uint16(n: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(n);
-    this.parts.push(b);
-    return this;
+    return this.fixed(2, (b) => b.writeUInt16BE(n));
   }
   int16(n: number): this {
-    const b = Buffer.alloc(2);
-    b.writeInt16BE(n);
-    this.parts.push(b);
-    return this;
+    return this.fixed(2, (b) => b.writeInt16BE(n));
   }
   int32(n: number): this {
-    const b = Buffer.alloc(4);
-    b.writeInt32BE(n);
-    this.parts.push(b);
-    return this;
+    return this.fixed(4, (b) => b.writeInt32BE(n));
   }
   uint32(n: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(n);
-    this.parts.push(b);
-    return this;
+    return this.fixed(4, (b) => b.writeUInt32BE(n));
   }
   int64(n: bigint): this {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64BE(n);
-    this.parts.push(b);
-    return this;
+    return this.fixed(8, (b) => b.writeBigInt64BE(n));
   }
   uint64(n: bigint): this {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64BE(n);
-    this.parts.push(b);
-    return this;
+    return this.fixed(8, (b) => b.writeBigUInt64BE(n));
   }
   float8(n: number): this {
-    const b = Buffer.alloc(8);
-    b.writeDoubleBE(n);
-    this.parts.push(b);
-    return this;
+    return this.fixed(8, (b) => b.writeDoubleBE(n));
   }
   bytes(b: Uint8Array): this {
     this.parts.push(Buffer.from(b));
