@@ -34,6 +34,7 @@ const run = promisify(execFile);
 const SAMPLES = Number(process.env.WARM_BENCH_SAMPLES ?? 40);
 const SECONDS = Number(process.env.WARM_BENCH_SECONDS ?? 10);
 const LABEL = process.env.WARM_BENCH_LABEL ?? '';
+const SETTLE_MS = 30;
 
 type FirstSelectPath = 'direct' | 'cold' | 'warm' | 'plain';
 
@@ -126,6 +127,9 @@ async function main(): Promise<void> {
             await new Promise((r) => setTimeout(r, 10));
           }
         }
+        // Every sample starts from a settled machine: not on the heels of the previous sample's
+        // teardown or of the metrics poll above (both wake the proxy and this process).
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
         samples[path].push(await firstSelect(configs[path]));
       }
     }

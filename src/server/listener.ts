@@ -203,7 +203,13 @@ export class Listener {
       await this.authenticator.authenticate(start.channel, user);
       clearTimeout(startupTimer);
       const pending = start.channel.detach();
+      // PostgreSQL sends AuthenticationOk in one packet with the rest of its login answer. It is
+      // held back until the backend has written its part in this turn of the event loop (a warm
+      // connection's parameters, the Data API session's settings), so that the client wakes once
+      // for the whole answer; a backend that must log in first lets it go out alone.
+      stream.cork();
       stream.write(encodeAuthenticationOk());
+      setImmediate(() => stream.uncork());
 
       const controller = new AbortController();
       const cancelKey = this.cancels.allocate();
@@ -222,7 +228,9 @@ export class Listener {
         counters,
       };
       this.sessions.set(session, controller);
-      session.log.info({ database: session.database, tls: start.tls, application: params.application_name }, 'connection opened');
+      // Written once the client has its answer: a log write is a system call, and the process
+      // reading the log (a container runtime, a terminal) competes with the client for the CPU.
+      setImmediate(() => session.log.info({ database: session.database, tls: start.tls, application: params.application_name }, 'connection opened'));
       if (this.settings.idleTimeoutMs > 0) {
         socket.setTimeout(this.settings.idleTimeoutMs, () => {
           session.log.info({ idleSeconds: this.settings.idleTimeoutMs / 1000 }, 'idle timeout: ending session');
