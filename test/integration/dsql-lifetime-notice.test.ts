@@ -11,6 +11,7 @@ import { DsqlBackend } from '../../src/dsql/dsql-backend.js';
 import { Listener } from '../../src/server/listener.js';
 import { createLogger } from '../../src/util/logger.js';
 import { DSQL_HOSTNAME, DSQL_REGION } from './dsql-fixture.js';
+import { loopbackListenerSettings } from '../harness/listener-settings.js';
 
 describe('DSQL connection lifetime notice', () => {
   let db: ThrowawayPostgres;
@@ -45,19 +46,7 @@ describe('DSQL connection lifetime notice', () => {
       lifetimeNoticeMinutes: 0.01,
     });
     listener = new Listener(
-      {
-        name: 'lifetime',
-        host: '127.0.0.1',
-        port: 0,
-        auth: { method: 'trust' },
-        allowUnauthenticatedRemote: false,
-        tls: null,
-        requireTls: false,
-        maxConnections: 10,
-        startupTimeoutMs: 5000,
-        maxMessageBytes: 1 << 20,
-        idleTimeoutMs: 0,
-      },
+      loopbackListenerSettings('lifetime'),
       backend,
       createLogger({ level: 'silent' }),
     );

@@ -15,6 +15,7 @@ import { Listener } from '../../src/server/listener.js';
 import { createLogger } from '../../src/util/logger.js';
 import { DSQL_HOSTNAME, DSQL_REGION, startDsqlStack, type DsqlStack } from './dsql-fixture.js';
 import { backendAlive, backendPid, cancelThroughProxy, captureParameterStatus, metricValue, waitFor } from './warm-connections-helpers.js';
+import { loopbackListenerSettings } from '../harness/listener-settings.js';
 
 interface MeteredProxy {
   proxy: ProxyProcess;
@@ -292,19 +293,7 @@ describe('dsql --warm-connections and --reuse-connections', () => {
         warm: { size: 1, maxAgeMs: 600_000 },
       });
       listener = new Listener(
-        {
-          name: 'warm-lifetime',
-          host: '127.0.0.1',
-          port: 0,
-          auth: { method: 'trust' },
-          allowUnauthenticatedRemote: false,
-          tls: null,
-          requireTls: false,
-          maxConnections: 10,
-          startupTimeoutMs: 5000,
-          maxMessageBytes: 1 << 20,
-          idleTimeoutMs: 0,
-        },
+        loopbackListenerSettings('warm-lifetime'),
         backend,
         createLogger({ level: 'silent' }),
       );

@@ -9,6 +9,7 @@ import { Listener } from '../../../src/server/listener.js';
 import type { Backend, ClientSession } from '../../../src/server/types.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { encodeAuthenticationOk, encodeReadyForQuery } from '../../../src/protocol/backend-encoder.js';
+import { loopbackListenerSettings } from '../../harness/listener-settings.js';
 
 function startupMessage(): Buffer {
   const body = Buffer.from('user\0alice\0database\0db\0\0');
@@ -54,19 +55,7 @@ async function firstReads(backend: Backend, logLines: string[]): Promise<Buffer[
     },
   });
   listener = new Listener(
-    {
-      name: 'login-answer',
-      host: '127.0.0.1',
-      port: 0,
-      auth: { method: 'trust' },
-      allowUnauthenticatedRemote: false,
-      tls: null,
-      requireTls: false,
-      maxConnections: 5,
-      startupTimeoutMs: 5000,
-      maxMessageBytes: 1 << 20,
-      idleTimeoutMs: 0,
-    },
+    loopbackListenerSettings('login-answer', { maxConnections: 5 }),
     backend,
     createLogger({ level: 'info', format: 'json', destination }),
   );
