@@ -237,13 +237,16 @@ describe('leanSignerFor', () => {
   });
 
   it('is not available for a signer that signs otherwise, or of another shape', async () => {
-    class Different extends SignatureV4 {
-      override async sign(request: never, options?: never): Promise<never> {
-        const signed = (await super.sign(request, options)) as unknown as { headers: Record<string, string> };
+    // A signer class of its own that adds a header: the run-time probe must notice.
+    class Different extends SignatureV4 {}
+    const sdkSign = SignatureV4.prototype.sign as (this: SignatureV4, ...args: unknown[]) => Promise<{ headers: Record<string, string> }>;
+    Object.defineProperty(Different.prototype, 'sign', {
+      value: async function (this: SignatureV4, ...args: unknown[]) {
+        const signed = await sdkSign.apply(this, args);
         signed.headers['x-extra'] = '1';
-        return signed as never;
-      }
-    }
+        return signed;
+      },
+    });
     const options = { credentials: CREDENTIALS, region: 'us-east-1', service: 'rds-data', sha256: SDK_SHA256 as never };
     expect(await leanSignerFor(new Different(options), '/Execute', 'us-east-1', 'rds-data')).toBeNull();
     const noChecksumFlag = new SignatureV4(options);
