@@ -114,6 +114,8 @@ interface FixedParts {
 
 export class LeanExecute {
   private fixed: Promise<FixedParts> | null = null;
+  /** `fixed` once resolved: later calls skip a promise turn. */
+  private resolved: FixedParts | null = null;
 
   private constructor(
     private readonly sdk: RDSDataClient,
@@ -191,14 +193,17 @@ export class LeanExecute {
         context: { ...(this.sdk.config as object) },
       };
     })();
-    this.fixed.catch(() => (this.fixed = null));
+    this.fixed.then(
+      (parts) => (this.resolved = parts),
+      () => (this.fixed = null),
+    );
     return this.fixed;
   }
 
   private async sendBody(body: string): Promise<ExecuteStatementCommandOutput> {
     // As in the SDK, where endpoint and identity are resolved before its retry middleware: their
     // failures (no credentials) carry no retry stamp. The signer asks the same memoized provider.
-    const fixed = await this.resolveFixed();
+    const fixed = this.resolved ?? (await this.resolveFixed());
     const credentials = await (this.sdk.config.credentials as () => Promise<unknown>)();
     try {
       const request: HttpRequestShape = {

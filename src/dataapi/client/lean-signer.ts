@@ -15,7 +15,7 @@
 // signer was not written for (credentials without an access key id, a header it would have to
 // drop or that it would generate itself, a non-string body) makes `sign` return null, and the
 // caller signs with the SDK's signer instead.
-import { createHash, createHmac } from 'node:crypto';
+import crypto, { createHash, createHmac } from 'node:crypto';
 import type { SignatureV4 } from '@smithy/signature-v4';
 
 export interface SignableRequest {
@@ -90,6 +90,12 @@ function longDateOf(date: Date): string | null {
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
+/** Hex SHA-256 of UTF-8 text: node's one-shot hash where it has one (Node >= 20.12), half the cost of a Hash object. */
+const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+
 function isSigningCredentials(value: unknown): value is SigningCredentials {
   if (value === null || typeof value !== 'object') return false;
   const c = value as Record<string, unknown>;
@@ -144,7 +150,7 @@ export class LeanSigner {
     if (path === null) return null;
     const shortDate = longDate.slice(0, 8);
     const scope = `${shortDate}/${region}/${service}/${SCOPE_TERMINATOR}`;
-    const payloadHash = createHash('sha256').update(request.body, 'utf8').digest('hex');
+    const payloadHash = sha256Hex(request.body);
 
     headers['x-amz-date'] = longDate;
     if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
@@ -158,7 +164,7 @@ export class LeanSigner {
     const signedHeaders = names.join(';');
     // The query string is empty: the lean path sends none.
     const canonicalRequest = `${request.method}\n${path}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
-    const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
+    const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
     const signature = createHmac('sha256', this.signingKey(credentials, shortDate, region, service)).update(stringToSign, 'utf8').digest('hex');
     headers.authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return headers;
