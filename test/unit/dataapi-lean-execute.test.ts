@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExecuteStatementCommand, RDSDataClient, type ExecuteStatementCommandInput } from '@aws-sdk/client-rds-data';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { LeanExecute } from '../../src/dataapi/client/lean-execute.js';
 import { serializeExecuteStatement } from '../../src/dataapi/client/lean-serialize.js';
 import { installLeanDecoder } from '../../src/dataapi/client/lean-protocol.js';
@@ -202,6 +203,43 @@ describe('lean ExecuteStatement requests', () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+
+  it("signs with the lean signer, not the SDK's, and with the SDK's signer what the lean signer leaves to it", async () => {
+    const signerCalls = async (credentials: () => Promise<unknown>) => {
+      const c = client(ok, 'http://127.0.0.1:8080', credentials);
+      try {
+        // The first call resolves the fixed parts, the lean signer's check against the SDK's included.
+        await c.lean.send(REQUESTS['select 1']!);
+        const spy = vi.spyOn(SignatureV4.prototype, 'sign');
+        try {
+          await c.lean.send(REQUESTS['select 1']!);
+          return spy.mock.calls.length;
+        } finally {
+          spy.mockRestore();
+        }
+      } finally {
+        c.sdk.destroy();
+      }
+    };
+    expect(await signerCalls(GOOD_CREDENTIALS)).toBe(0);
+    // An empty access key id is nothing the lean signer signs; the SDK's signer does, as it would.
+    const emptyKeyId = async () => ({ accessKeyId: '', secretAccessKey: 'secret' });
+    expect(await signerCalls(emptyKeyId)).toBe(1);
+    const c = client(ok, 'http://127.0.0.1:8080', emptyKeyId);
+    try {
+      await c.sdk.send(new ExecuteStatementCommand(REQUESTS['select 1']!));
+      await c.lean.send(REQUESTS['select 1']!);
+      expect(c.requests[1]!.headers.authorization).toBe(c.requests[0]!.headers.authorization);
+    } finally {
+      c.sdk.destroy();
+    }
+  });
+
+  it('throws what the SDK throws for credentials without an access key id', async () => {
+    const { viaSdk, viaLean } = await both(REQUESTS['select 1']!, ok, undefined, async () => ({ secretAccessKey: 'secret' }));
+    expect(viaSdk).toMatchObject({ error: { message: 'Resolved credential object is not valid' } });
+    expect(viaLean).toEqual(viaSdk);
   });
 
   it('corrects the clock from the response as the SDK does', async () => {

@@ -7,8 +7,10 @@
 //   anything the SDK would write differently (nulls, non-finite doubles, unknown members) is
 //   not built here, and the caller sends it through the SDK instead;
 // - the endpoint and user agent are resolved once, through the SDK client's own config;
-// - it is signed by the SDK client's own SigV4 signer (config.signer: the same credentials
-//   provider, with its caching and refresh), with the SDK's clock-skew correction;
+// - it is signed by the lean SigV4 signer (lean-signer.ts: byte-identical to the SDK client's
+//   own signer, checked against it once at start), with credentials from the SDK client's own
+//   provider (its caching and refresh) and the SDK's clock-skew correction; whatever the lean
+//   signer was not written for is signed by the SDK client's signer (config.signer);
 // - it is sent by the SDK client's own HTTP handler: the same agents (transport.ts: keep-alive
 //   cap, delivery tracking), the same connect / request / socket timeouts, so a failure is the
 //   same error, classified the same way (transportFailureOf);
@@ -23,6 +25,7 @@ import { ExecuteStatement$, type ExecuteStatementCommandInput, type ExecuteState
 import type { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest as HttpRequestShape } from '@smithy/types';
 import { serializeExecuteStatement } from './lean-serialize.js';
+import { leanSignerFor, type LeanSigner } from './lean-signer.js';
 
 interface HttpResponseLike {
   statusCode: number;
@@ -101,6 +104,8 @@ interface FixedParts {
   userAgent: string;
   xAmzUserAgent: string;
   signer: SignatureV4;
+  /** Null when the SDK's signer is not one the lean signer reproduces exactly. */
+  leanSigner: LeanSigner | null;
   signingRegion: string;
   signingService: string;
   skewCorrection: boolean;
@@ -109,6 +114,8 @@ interface FixedParts {
 
 export class LeanExecute {
   private fixed: Promise<FixedParts> | null = null;
+  /** `fixed` once resolved: later calls skip a promise turn. */
+  private resolved: FixedParts | null = null;
 
   private constructor(
     private readonly sdk: RDSDataClient,
@@ -167,6 +174,7 @@ export class LeanExecute {
       const appId = await config.userAgentAppId?.();
       if (appId) parts.push(userAgentPart(['app', appId]));
       const signer = await config.signer();
+      const signingService = config.signingName ?? config.defaultSigningName ?? 'rds-data';
       return {
         protocol: url.protocol,
         hostname: url.hostname,
@@ -177,22 +185,26 @@ export class LeanExecute {
         userAgent: [...parts, ...custom].join(' '),
         xAmzUserAgent: [...parts.filter((p) => p.startsWith('aws-sdk-')), ...custom].join(' '),
         signer,
+        leanSigner: await leanSignerFor(signer, path, region, signingService),
         signingRegion: region,
-        signingService: config.signingName ?? config.defaultSigningName ?? 'rds-data',
+        signingService,
         skewCorrection: (await config.disableClockSkewCorrection?.()) !== true,
         // The SDK hands its protocol `{...config, ...context}`; the config part is what it reads.
         context: { ...(this.sdk.config as object) },
       };
     })();
-    this.fixed.catch(() => (this.fixed = null));
+    this.fixed.then(
+      (parts) => (this.resolved = parts),
+      () => (this.fixed = null),
+    );
     return this.fixed;
   }
 
   private async sendBody(body: string): Promise<ExecuteStatementCommandOutput> {
     // As in the SDK, where endpoint and identity are resolved before its retry middleware: their
     // failures (no credentials) carry no retry stamp. The signer asks the same memoized provider.
-    const fixed = await this.resolveFixed();
-    await (this.sdk.config.credentials as () => Promise<unknown>)();
+    const fixed = this.resolved ?? (await this.resolveFixed());
+    const credentials = await (this.sdk.config.credentials as () => Promise<unknown>)();
     try {
       const request: HttpRequestShape = {
         method: 'POST',
@@ -215,11 +227,11 @@ export class LeanExecute {
       };
       const config = this.config;
       const offsetBefore = config.systemClockOffset;
-      const signed = (await fixed.signer.sign(request, {
-        signingDate: fixed.skewCorrection ? new Date(Date.now() + config.systemClockOffset) : new Date(),
-        signingRegion: fixed.signingRegion,
-        signingService: fixed.signingService,
-      })) as HttpRequestShape;
+      const signingDate = fixed.skewCorrection ? new Date(Date.now() + config.systemClockOffset) : new Date();
+      const leanSigned = fixed.leanSigner?.sign(request as typeof request & { body: string }, credentials, signingDate, fixed.signingRegion, fixed.signingService);
+      const signed = leanSigned
+        ? request
+        : ((await fixed.signer.sign(request, { signingDate, signingRegion: fixed.signingRegion, signingService: fixed.signingService })) as HttpRequestShape);
       const sentAt = Date.now();
       const { response } = await config.requestHandler.handle(signed, {});
       let skewCorrected = false;

@@ -12,7 +12,7 @@ import { ProtocolViolation } from '../../protocol/errors.js';
 import type { FrontendMessage } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
 import { StreamClosedError } from '../../server/message-channel.js';
-import { emptyStatement, parseStatements } from '../sql/index.js';
+import { emptyStatement, parseStatementsCached } from '../sql/index.js';
 import type { ClientWriter } from '../session/client-writer.js';
 import { StatementError } from '../session/outcome.js';
 import { expandFormats } from '../session/render.js';
@@ -107,7 +107,7 @@ export class ProtocolMachine {
     const started = performance.now();
     this.registry.statements.delete('');
     await this.registry.dropPortal('');
-    const statements = parseStatements(sql);
+    const statements = parseStatementsCached(sql);
     if (statements.length === 0) this.out.send(encodeEmptyQueryResponse());
     else await this.handler.simpleQuery({ sql, statements });
     await this.handler.readyForQuery(started);
@@ -124,7 +124,7 @@ export class ProtocolMachine {
     if (name !== '' && this.registry.statements.has(name)) {
       throw new StatementError(SqlState.DUPLICATE_PREPARED_STATEMENT, `prepared statement "${name}" already exists`);
     }
-    const pieces = parseStatements(sql);
+    const pieces = parseStatementsCached(sql);
     if (pieces.length > 1) {
       throw new StatementError(SqlState.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
     }

@@ -26,6 +26,8 @@
 //                                          { text, offset, incomplete, tokens, classified,
 //                                          placeholders }; later steps take its tokens
 //   parseStatement(text), innerStatement(outer, offset, text), emptyStatement()
+//   parseStatementsCached(sql)             the same, from a bounded per-process cache by exact
+//                                          text; its statements are deeply frozen (shared)
 //
 // Classifying one statement
 //   classifyStatement(sql): ClassifiedStatement   discriminated union on `kind`: empty, begin,
@@ -53,6 +55,7 @@ export { quoteLiteral, quoteIdentifier, NulCharacterError } from './literal.js';
 export { offsetToPosition, positionToOffset } from './positions.js';
 export { classifyStatement, classifyLexed } from './classifier.js';
 export { parseStatements, parseStatement, innerStatement, emptyStatement, type ParsedStatement } from './parsed-statement.js';
+export { parseStatementsCached, ParsedStatementCache, type StatementCacheLimits } from './statement-cache.js';
 export { commandTag, type CommandTagContext } from './command-tag.js';
 export { canonicalEncoding } from './copy-options.js';
 export type * from './statement-types.js';

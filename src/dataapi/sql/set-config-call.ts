@@ -21,7 +21,9 @@ export function parseSetConfigCall(sql: string): SetConfigCall | null {
  * Cheap on tokens already lexed, so that only such statements have their rendered text read.
  */
 export function mayCallSetConfig(lexed: readonly Token[]): boolean {
-  const words = lexed.filter((t) => !isTrivia(t)).slice(0, 4);
+  // Only the first four significant tokens matter: stop there rather than filter a long statement.
+  const words: Token[] = [];
+  for (let i = 0; i < lexed.length && words.length < 4; i++) if (!isTrivia(lexed[i]!)) words.push(lexed[i]!);
   const isWord = (t: Token | undefined, w: string) => t?.kind === 'identifier' && t.word === w;
   return isWord(words[0], 'select') && (isWord(words[1], 'set_config') || (isWord(words[1], 'pg_catalog') && isWord(words[3], 'set_config')));
 }
