@@ -2,8 +2,12 @@
 import type { CopyRow } from '../copy/index.js';
 
 export interface CopyRowSink {
-  /** One data row, with PostgreSQL's line number of it and the line's text (for CONTEXT lines). */
-  add(values: CopyRow, line: number, text: string): Promise<void> | undefined;
+  /**
+   * One data row, with PostgreSQL's line number of it and the line's raw bytes (for CONTEXT
+   * lines; null in binary format), which are only valid during the call. A promise returned is
+   * to be waited for before the next row (backpressure).
+   */
+  add(values: CopyRow, line: number, lineBytes: Uint8Array | null): Promise<void> | undefined;
   /** The data ended: sends the rest, commits what the COPY began; returns the rows inserted. */
   finish(): Promise<number>;
   /** The COPY failed: rolls back what the COPY began (a client's transaction is left failed). */

@@ -73,9 +73,9 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
 
   const addRows = async (rows: CopyRow[]) => {
     const lines = parser.lastRowLineNumbers;
-    const texts = parser instanceof CopyInParser ? parser.lastRowLineTexts : [];
+    const raw = parser instanceof CopyInParser ? parser.lastRowLineBytes : [];
     for (let i = 0; i < rows.length; i++) {
-      const sent = sink.add(rows[i], lines[i], texts[i] ?? '');
+      const sent = sink.add(rows[i], lines[i], raw[i] ?? null);
       if (sent) await sent;
     }
   };
