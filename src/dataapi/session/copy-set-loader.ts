@@ -27,15 +27,15 @@ const CHUNK_SAVEPOINT = 'apgp_copy_chunk';
 /** The first chunk's size (its parameter on the wire); each next one doubles, up to CHUNK_PARAMETER_BYTES. */
 export const FIRST_CHUNK_BYTES = 256 * 1024;
 
-/** What a chunk's buffer starts with; it grows as rows come (most COPYs are small). */
-const INITIAL_CHUNK_BUFFER = 64 * 1024;
+/** Room for the row that takes a chunk past its target. */
+const CHUNK_SLACK = 16 * 1024;
 
 export class SetBasedCopyLoader implements CopyRowSink {
   private readonly statements: ChunkStatements;
   private readonly encoder: WireRowEncoder;
   private readonly insertSql: string;
   private readonly ownTransaction: boolean;
-  private chunk = new WireRowsChunk(INITIAL_CHUNK_BUFFER);
+  private chunk = new WireRowsChunk(FIRST_CHUNK_BYTES + CHUNK_SLACK);
   /** Size at which the chunk being filled is sent. */
   private chunkTarget = FIRST_CHUNK_BYTES;
   /** The chunk being sent, until someone waits for it. */
@@ -101,7 +101,7 @@ export class SetBasedCopyLoader implements CopyRowSink {
   private takeChunk(): WireRowsChunk {
     const full = this.chunk;
     this.chunkTarget = Math.min(this.chunkTarget * 2, CHUNK_PARAMETER_BYTES);
-    this.chunk = new WireRowsChunk(INITIAL_CHUNK_BUFFER);
+    this.chunk = new WireRowsChunk(this.chunkTarget + CHUNK_SLACK);
     return full;
   }
 
