@@ -8,6 +8,8 @@ export interface CopyRowSink {
    * to be waited for before the next row (backpressure).
    */
   add(values: CopyRow, line: number, lineBytes: Uint8Array | null): Promise<void> | undefined;
+  /** Whether a call to the Data API is under way (its answer should not wait for the parsing). */
+  readonly callInFlight: boolean;
   /** The data ended: sends the rest, commits what the COPY began; returns the rows inserted. */
   finish(): Promise<number>;
   /** The COPY failed: rolls back what the COPY began (a client's transaction is left failed). */

@@ -11,7 +11,9 @@
 // server starts early, each next one twice as large up to the request limit (few chunks: each
 // after the first costs a SAVEPOINT and a RELEASE). At most one chunk is in flight: the next
 // full one waits for it, and so does the client (add() returns a promise to wait for). A chunk's
-// failure stops the COPY at the next row, or at the latest at CopyDone.
+// failure stops the COPY at the next row, or at the latest at CopyDone. The COPY's transaction is
+// begun half way through the first chunk, so that the chunk need not wait for it (a COPY of a
+// half to one first chunk is then BEGIN, INSERT, COMMIT rather than one lone INSERT).
 import type { CopyRow } from '../copy/index.js';
 import type { RunnerContext } from './outcome.js';
 import { beginWithSettings } from './generic-statement.js';
@@ -62,12 +64,20 @@ export class SetBasedCopyLoader implements CopyRowSink {
     this.ownTransaction = !ctx.tx.open;
   }
 
+  get callInFlight(): boolean {
+    return this.inFlight !== null;
+  }
+
   /** Queues a row; when a chunk is full there is a call to wait for (the previous chunk's end). */
   add(values: CopyRow, line: number, lineBytes: Uint8Array | null): Promise<void> | undefined {
     if (this.failure) return this.failed();
     const rowWire = this.encoder.encode(values);
     if (this.chunk.tryAdd(rowWire, line, lineBytes, CHUNK_PARAMETER_BYTES)) {
-      return this.chunk.wireBytes < this.chunkTarget ? undefined : this.dispatch(this.takeChunk(), false);
+      if (this.chunk.wireBytes < this.chunkTarget) {
+        this.beginEarly();
+        return undefined;
+      }
+      return this.dispatch(this.takeChunk(), false);
     }
     // Not under the request limit with the others: they go, the row starts the next chunk.
     const full = this.takeChunk();
@@ -98,6 +108,16 @@ export class SetBasedCopyLoader implements CopyRowSink {
     if (this.ownTransaction && this.ctx.tx.open) await this.ctx.tx.rollback().catch(() => undefined);
   }
 
+  /**
+   * Half way through the first chunk, a COPY that will not be a lone statement begins its
+   * transaction while the chunk fills, so that the chunk does not wait for BeginTransaction.
+   */
+  private beginEarly(): void {
+    if (this.sentChunks > 0 || this.inFlight !== null || !this.ownTransaction || this.ctx.tx.open) return;
+    if (this.chunk.wireBytes < FIRST_CHUNK_BYTES / 2) return;
+    this.track(this.begin());
+  }
+
   private takeChunk(): WireRowsChunk {
     const full = this.chunk;
     this.chunkTarget = Math.min(this.chunkTarget * 2, CHUNK_PARAMETER_BYTES);
@@ -108,12 +128,16 @@ export class SetBasedCopyLoader implements CopyRowSink {
   /** Waits for the chunk in flight (throwing its failure), then starts sending `chunk`. */
   private async dispatch(chunk: WireRowsChunk, last: boolean): Promise<void> {
     await this.settleInFlight();
-    const sending = this.sendChunk(chunk, last);
+    this.track(this.sendChunk(chunk, last));
+  }
+
+  /** A call under way, until someone waits for it. */
+  private track(call: Promise<void>): void {
     // Seen here at once (no unhandled rejection), thrown to whoever waits for it next.
-    sending.catch((error: unknown) => {
+    call.catch((error: unknown) => {
       this.failure ??= { error };
     });
-    this.inFlight = sending;
+    this.inFlight = call;
   }
 
   private async settleInFlight(): Promise<void> {

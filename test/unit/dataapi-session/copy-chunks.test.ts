@@ -286,6 +286,27 @@ describe('SetBasedCopyLoader', () => {
     expect(calls).toEqual(['begin', 'INSERT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'SAVEPOINT', 'INSERT', 'RELEASE', 'commit']);
   });
 
+  it('begins its transaction half way through the first chunk, while the chunk fills', async () => {
+    const { ctx, calls, waiting } = fakeContext();
+    const loader = new SetBasedCopyLoader(ctx, target, false, null, null);
+    const line = Buffer.from('x');
+    let row = 0;
+    // Rows of about 40 bytes on the wire: a quarter of the first chunk begins nothing yet.
+    while (row < FIRST_CHUNK_BYTES / 4 / 40) expect(loader.add([String(row), 'name'], ++row, line)).toBeUndefined();
+    await settle();
+    expect(calls).toEqual([]);
+    while (row < (FIRST_CHUNK_BYTES * 3) / 4 / 40) expect(loader.add([String(row), 'name'], ++row, line)).toBeUndefined();
+    await settle();
+    expect(calls).toEqual(['begin']);
+    const finished = loader.finish();
+    await settle();
+    // The rows went as one chunk, in the transaction begun for them (no savepoint).
+    expect(calls).toEqual(['begin', 'INSERT']);
+    waiting.shift()!();
+    expect(await finished).toBe(row);
+    expect(calls).toEqual(['begin', 'INSERT', 'commit']);
+  });
+
   it('never sends a chunk over the request limit', async () => {
     const { ctx, calls, sizes } = fakeContext(false);
     const loader = new SetBasedCopyLoader(ctx, target, false, null, null);
