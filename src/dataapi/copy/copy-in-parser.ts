@@ -75,10 +75,6 @@ export class CopyInParser {
     return this.latestBytes;
   }
 
-  /** The same as text. */
-  get lastRowLineTexts(): readonly string[] {
-    return this.latestBytes.map((b) => b.toString('utf8'));
-  }
 
   /** Whether the data has ended (end-of-data marker `\.` or finish()); later input is ignored. */
   get done(): boolean {
