@@ -75,7 +75,6 @@ export class CopyInParser {
     return this.latestBytes;
   }
 
-
   /** Whether the data has ended (end-of-data marker `\.` or finish()); later input is ignored. */
   get done(): boolean {
     return this.ended;
