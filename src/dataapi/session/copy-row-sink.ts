@@ -8,7 +8,10 @@ export interface CopyRowSink {
    * to be waited for before the next row (backpressure).
    */
   add(values: CopyRow, line: number, lineBytes: Uint8Array | null): Promise<void> | undefined;
-  /** Whether a call to the Data API is under way (its answer should not wait for the parsing). */
+  /**
+   * Whether a call to the Data API was started and not yet waited for: its answer should not
+   * wait for the parsing of client messages already read.
+   */
   readonly callInFlight: boolean;
   /** The data ended: sends the rest, commits what the COPY began; returns the rows inserted. */
   finish(): Promise<number>;

@@ -64,6 +64,7 @@ export class SetBasedCopyLoader implements CopyRowSink {
     this.ownTransaction = !ctx.tx.open;
   }
 
+  /** A chunk (or the early BEGIN) was started and not yet waited for. */
   get callInFlight(): boolean {
     return this.inFlight !== null;
   }
