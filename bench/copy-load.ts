@@ -6,6 +6,8 @@
 //   (c) one INSERT per row: psql running a file of single-row INSERTs in autocommit. By default
 //       a sample of BENCH_INSERT_ROWS (1,000) rows is run and the time extrapolated to 10,000
 //       (the per-row cost is flat); BENCH_INSERT_ROWS=10000 runs them all.
+// With BENCH_BASELINE_CLI=<another build>/bin/aurora-pg-proxy.js, (d) the same `\copy` through a
+// proxy of that build (say, the commit before a change) joins the interleaved rounds.
 // Prints a summary table and appends a line to bench/results/copy-load.jsonl.
 //   npm run bench:copy
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,8 +41,9 @@ writeFileSync(
   }).join(''),
 );
 
-const stack = await startLoadStack({ APGP_COPY_LOADER: 'batch-execute' });
-const { proxies, direct } = stack;
+const BASELINE_CLI = process.env.BENCH_BASELINE_CLI;
+const stack = await startLoadStack({ APGP_COPY_LOADER: 'batch-execute' }, BASELINE_CLI);
+const { proxies, baseline, direct } = stack;
 await direct.query(
   `CREATE TABLE ${TABLE} (id integer PRIMARY KEY, label text NOT NULL, amount numeric(12,2), at timestamptz, flag boolean, extra integer)`,
 );
@@ -59,8 +62,8 @@ async function expectRows(n: number, what: string): Promise<void> {
   if (got !== n) throw new Error(`${what} loaded ${got} rows, expected ${n}`);
 }
 
-type Variant = 'copySetBased' | 'copyBatchExecute' | 'insertPerRow';
-const runners: Record<Variant, () => Promise<number>> = {
+type Variant = 'copySetBased' | 'copyBatchExecute' | 'insertPerRow' | 'copySetBasedBaseline';
+const runners: Partial<Record<Variant, () => Promise<number>>> = {
   copySetBased: async () => {
     const ms = await psqlThrough(proxies.set, ['-c', `\\copy ${TABLE} from '${dataFile}'`]);
     await expectRows(ROWS, '\\copy (set-based)');
@@ -78,14 +81,27 @@ const runners: Record<Variant, () => Promise<number>> = {
   },
 };
 
+if (baseline) {
+  runners.copySetBasedBaseline = async () => {
+    const ms = await psqlThrough(baseline, ['-c', `\\copy ${TABLE} from '${dataFile}'`]);
+    await expectRows(ROWS, '\\copy (baseline build)');
+    return ms;
+  };
+}
+
 try {
-  const { ms, facts } = await runInterleaved(runners, ROUNDS, ['copySetBased', 'copyBatchExecute']);
+  const warmUp: Variant[] = baseline ? ['copySetBased', 'copyBatchExecute', 'copySetBasedBaseline'] : ['copySetBased', 'copyBatchExecute'];
+  const { ms: measured, facts } = await runInterleaved(runners as Record<Variant, () => Promise<number>>, ROUNDS, warmUp);
+  const ms = measured as Record<Variant, number | undefined> & Record<'copySetBased' | 'copyBatchExecute' | 'insertPerRow', number>;
   const line = {
     ...facts,
     rows: ROWS,
     insertSampleRows: INSERT_ROWS,
     speedupVsInsertPerRow: +(ms.insertPerRow / ms.copySetBased).toFixed(1),
     speedupVsBatchExecuteCopy: +(ms.copyBatchExecute / ms.copySetBased).toFixed(1),
+    ...(ms.copySetBasedBaseline !== undefined
+      ? { baselineCli: BASELINE_CLI, speedupVsBaselineBuild: +(ms.copySetBasedBaseline / ms.copySetBased).toFixed(2) }
+      : {}),
   };
   appendResult('copy-load.jsonl', line);
   console.log(`load of ${ROWS} rows through the proxy (median of ${ROUNDS} rounds, load average ${line.loadavg1mBeforeAfter.join(' -> ')})`);
@@ -96,6 +112,9 @@ try {
       ms: ms.insertPerRow,
       'x vs this': line.speedupVsInsertPerRow,
     },
+    ...(ms.copySetBasedBaseline !== undefined
+      ? { '\\copy, set-based, baseline build': { ms: ms.copySetBasedBaseline, 'x vs this': line.speedupVsBaselineBuild } }
+      : {}),
   });
 } finally {
   await stack.stop();

@@ -11,11 +11,13 @@ const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench';
 
 export interface LoadStack {
   proxies: Record<'set' | 'batch', ProxyProcess>;
+  /** A proxy of another build (`baselineCli`), to compare with this one in the same run. */
+  baseline: ProxyProcess | null;
   direct: pg.Client;
   stop(): Promise<void>;
 }
 
-export async function startLoadStack(batchSwitch: Record<string, string>): Promise<LoadStack> {
+export async function startLoadStack(batchSwitch: Record<string, string>, baselineCli?: string): Promise<LoadStack> {
   const db = await startPostgres();
   const emulator = await startProxyProcess(['emulate-data-api', '--postgres', db.url], {
     env: isolatedAwsEnv(credentialEnv()),
@@ -27,15 +29,18 @@ export async function startLoadStack(batchSwitch: Record<string, string>): Promi
     set: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv(credentialEnv()) }),
     batch: await startProxyProcess(proxyArgs, { env: isolatedAwsEnv({ ...credentialEnv(), ...batchSwitch }) }),
   };
+  const baseline = baselineCli ? await startProxyProcess(proxyArgs, { env: isolatedAwsEnv(credentialEnv()), cli: baselineCli }) : null;
   const direct = new pg.Client({ connectionString: db.url });
   await direct.connect();
   return {
     proxies,
+    baseline,
     direct,
     stop: async () => {
       await direct.end();
       await proxies.set.stop();
       await proxies.batch.stop();
+      await baseline?.stop();
       await emulator.stop();
       await db.stop();
     },

@@ -17,6 +17,8 @@ import { ARNS } from '../harness/canned-data-api.js';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataApiClient } from '../../src/dataapi/client/data-api-client.js';
+import { WireRowEncoder, WireRowsChunk } from '../../src/dataapi/session/wire-rows.js';
+import { JsonRowEncoder, rowsParameter } from '../../src/dataapi/session/json-rows.js';
 
 interface Captured {
   method: string;
@@ -172,6 +174,42 @@ describe('lean ExecuteStatement requests', () => {
       expect(viaSdk).toMatchObject({ ok: { records: [[{ longValue: 1 }]], $metadata: { httpStatusCode: 200, requestId: 'req-1', attempts: 1, totalRetryDelay: 0 } } });
     });
   }
+
+  it('sends what the SDK sends for a COPY chunk written as the body\'s bytes (a large pre-encoded parameter)', async () => {
+    // Values JSON escapes in every way, twice over: quotes, backslashes, control characters,
+    // non-ASCII, a surrogate pair, U+2028, nulls; over a MiB, so the chunk's buffer grows.
+    const odd = ['plain', 'a "quoted" \\ word', 'tab\there\nnewline\r\u0001\u001f', 'ünïcode ✓ 😀 \u2028\u2029 \u007f', '', '\\N', '{"k": [1, "x"]}'];
+    const values = Array.from({ length: 20_000 }, (_, i) => [String(i), i % 5 === 0 ? null : odd[i % odd.length]!, `row ${i}`]);
+    const chunk = new WireRowsChunk(1024);
+    const encoder = new WireRowEncoder(3);
+    for (const [i, row] of values.entries()) expect(chunk.tryAdd(encoder.encode(row), i + 1, Buffer.from(row.join('\t')), 3 * 1024 * 1024)).toBe(true);
+    const [rows] = chunk.parameter();
+    expect(chunk.wireBytes).toBeGreaterThan(1024 * 1024);
+    // The same parameter as json-rows.ts writes it for the SDK's path.
+    const plain = new JsonRowEncoder(3);
+    expect(rows!.value!.stringValue).toBe(rowsParameter(values.map((v) => plain.encode(v)))[0]!.value!.stringValue);
+    // Between other parameters, so that its bytes are spliced in the right place.
+    const input: ExecuteStatementCommandInput = {
+      ...ARNS,
+      sql: 'insert into t select * from json_to_recordset(:rows) where :before < :after',
+      ...PROXY_DEFAULTS,
+      parameters: [{ name: 'before', value: { stringValue: 'ä "b"' } }, rows!, { name: 'after', value: { stringValue: '\u0000z' } }],
+      transactionId: 'tx-1',
+    };
+    const body = serializeExecuteStatement(input);
+    expect(Buffer.isBuffer(body)).toBe(true);
+    const { sdkRequest, leanRequest, viaSdk, viaLean } = await both(input, ok);
+    expect(Buffer.compare(body as Buffer, Buffer.from(sdkRequest.body))).toBe(0);
+    expect(leanRequest.body).toBe(sdkRequest.body);
+    // The same signature: the payload hash is the same bytes'.
+    expect(leanRequest.headers.authorization).toBe(sdkRequest.headers.authorization);
+    expect(leanRequest.headers['content-length']).toBe(sdkRequest.headers['content-length']);
+    expect(viaLean).toEqual(viaSdk);
+    // Each row comes back whole for finding a failing one.
+    const pending = chunk.pendingRows(3);
+    expect(pending.map((r) => r.values)).toEqual(values);
+    expect(pending[7]).toEqual({ json: plain.encode(values[7]!).json, values: values[7], line: 8, text: values[7]!.join('\t') });
+  });
 
   it('reaches the endpoint the SDK reaches: a path prefix, a default port, the regional endpoint', async () => {
     for (const endpoint of ['http://127.0.0.1:8080/prefix/', 'https://data.example.test', undefined]) {

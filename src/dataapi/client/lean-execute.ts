@@ -200,7 +200,7 @@ export class LeanExecute {
     return this.fixed;
   }
 
-  private async sendBody(body: string): Promise<ExecuteStatementCommandOutput> {
+  private async sendBody(body: string | Buffer): Promise<ExecuteStatementCommandOutput> {
     // As in the SDK, where endpoint and identity are resolved before its retry middleware: their
     // failures (no credentials) carry no retry stamp. The signer asks the same memoized provider.
     const fixed = this.resolved ?? (await this.resolveFixed());

@@ -5,9 +5,18 @@
 // does not know, a blob that is not bytes) makes it return null: that request goes through the
 // SDK. test/unit/dataapi-lean-execute.test.ts compares both.
 import type { ExecuteStatementCommandInput } from '@aws-sdk/client-rds-data';
+import { wireContentOf } from './wire-string-value.js';
 
 /** Thrown inside, turned into null: the request holds something only the SDK writes. */
 class NotLean extends Error {}
+
+/**
+ * Stands in the body string for the bytes of a pre-encoded string (wire-string-value.ts), which
+ * are spliced in at the end: a raw NUL appears nowhere else, since JSON.stringify escapes it.
+ */
+const SPLICE = '\u0000';
+/** The pre-encoded strings met while serializing the current request, in order. */
+let spliced: Uint8Array[] = [];
 
 const REQUEST_MEMBERS = [
   'resourceArn',
@@ -93,6 +102,11 @@ function arrayValue(value: unknown): string {
 }
 
 function field(value: unknown): string {
+  const wire = wireContentOf(value);
+  if (wire !== undefined) {
+    spliced.push(wire);
+    return `{"stringValue":"${SPLICE}"}`;
+  }
   const [key, member] = unionMember(value, FIELD_MEMBERS);
   switch (key) {
     case 'isNull':
@@ -129,8 +143,12 @@ function resultSetOptions(value: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-/** The request body as the SDK writes it, or null when only the SDK should write it. */
-export function serializeExecuteStatement(input: ExecuteStatementCommandInput): string | null {
+/**
+ * The request body as the SDK writes it, or null when only the SDK should write it; a Buffer
+ * when it holds a pre-encoded string (wire-string-value.ts).
+ */
+export function serializeExecuteStatement(input: ExecuteStatementCommandInput): string | Buffer | null {
+  spliced = [];
   try {
     const record = object(input);
     checkKeys(record, REQUEST_MEMBERS);
@@ -153,9 +171,31 @@ export function serializeExecuteStatement(input: ExecuteStatementCommandInput): 
           parts.push(`"${key}":${string(value)}`);
       }
     }
-    return `{${parts.join(',')}}`;
+    const body = `{${parts.join(',')}}`;
+    return spliced.length === 0 ? body : splice(body, spliced);
   } catch (e) {
     if (e instanceof NotLean) return null;
     throw e;
+  } finally {
+    spliced = [];
   }
+}
+
+/** The body with each placeholder replaced by its pre-encoded bytes, as one Buffer. */
+function splice(body: string, wires: readonly Uint8Array[]): Buffer {
+  const pieces = body.split(SPLICE).map((text) => Buffer.from(text, 'utf8'));
+  let length = 0;
+  for (const p of pieces) length += p.length;
+  for (const w of wires) length += w.length;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    out.set(pieces[i], at);
+    at += pieces[i].length;
+    if (i < wires.length) {
+      out.set(wires[i], at);
+      at += wires[i].length;
+    }
+  }
+  return out;
 }

@@ -23,7 +23,9 @@ export class CopyInParser {
   private ended = false;
   private failure: unknown = null;
   private latestLines: number[] = [];
-  private latestTexts: string[] = [];
+  private latestBytes: Buffer[] = [];
+  /** No FORCE_NOT_NULL / FORCE_NULL column: the split fields are the row as they are. */
+  private readonly fieldsAreRow: boolean;
 
   /**
    * @param columnNames the COPY's target columns in order (the column list, or all of the
@@ -51,6 +53,7 @@ export class CopyInParser {
     this.forceNotNull = csv ? columnFlags(options.forceNotNull, columnNames, 'FORCE_NOT_NULL') : [];
     this.forceNull = csv ? columnFlags(options.forceNull, columnNames, 'FORCE_NULL') : [];
     this.headerPending = options.header !== false;
+    this.fieldsAreRow = !this.forceNotNull.includes(true) && !this.forceNull.includes(true);
   }
 
   /** Data rows produced so far (the header line is not one). */
@@ -64,11 +67,12 @@ export class CopyInParser {
   }
 
   /**
-   * The raw text of each row the latest push() or finish() returned (PostgreSQL's line_buf),
-   * for the CONTEXT line of an error found when the row is inserted.
+   * The raw bytes of each row the latest push() or finish() returned (PostgreSQL's line_buf),
+   * for the CONTEXT line of an error found when the row is inserted. Views into the input
+   * buffer: valid until the next push() or finish() (copy them to keep them).
    */
-  get lastRowLineTexts(): readonly string[] {
-    return this.latestTexts;
+  get lastRowLineBytes(): readonly Buffer[] {
+    return this.latestBytes;
   }
 
   /** Whether the data has ended (end-of-data marker `\.` or finish()); later input is ignored. */
@@ -100,7 +104,7 @@ export class CopyInParser {
   private guard(work: () => CopyRow[]): CopyRow[] {
     if (this.failure !== null) throw this.failure;
     this.latestLines = [];
-    this.latestTexts = [];
+    this.latestBytes = [];
     try {
       return work();
     } catch (err) {
@@ -113,7 +117,7 @@ export class CopyInParser {
   private drain(): CopyRow[] {
     const out: CopyRow[] = [];
     const lines: number[] = [];
-    const texts: string[] = [];
+    const texts: Buffer[] = [];
     while (!this.ended) {
       if (!this.lineCounted) {
         this.lineNumber++;
@@ -141,20 +145,30 @@ export class CopyInParser {
         this.ended = true;
         break;
       }
-      out.push(this.withLineContext(line.bytes, () => this.toRow(line.bytes)));
+      out.push(this.rowWithContext(line.bytes));
       lines.push(this.lineNumber);
-      texts.push(line.bytes.toString('utf8'));
+      texts.push(line.bytes);
       this.rows++;
       if (line.endOfData) this.ended = true;
     }
     this.latestLines = lines;
-    this.latestTexts = texts;
+    this.latestBytes = texts;
     return out;
   }
 
   private withLineContext<T>(bytes: Buffer, work: () => T): T {
     try {
       return work();
+    } catch (err) {
+      if (!(err instanceof CopyFormatError)) throw err;
+      throw err.withWhere(copyErrorContext(this.tableName, this.lineNumber, { lineText: bytes.toString('utf8') }));
+    }
+  }
+
+  /** toRow() with the line's CONTEXT on its errors (withLineContext() without a closure per row). */
+  private rowWithContext(bytes: Buffer): CopyRow {
+    try {
+      return this.toRow(bytes);
     } catch (err) {
       if (!(err instanceof CopyFormatError)) throw err;
       throw err.withWhere(copyErrorContext(this.tableName, this.lineNumber, { lineText: bytes.toString('utf8') }));
@@ -174,6 +188,7 @@ export class CopyInParser {
     const fields = this.splitFields(bytes);
     const count = this.columnNames.length;
     if (count > 0 && fields.length > count) throw extraDataError();
+    if (fields.length === count && this.fieldsAreRow) return fields;
     const row: CopyRow = new Array(count);
     for (let i = 0; i < count; i++) {
       if (i >= fields.length) {

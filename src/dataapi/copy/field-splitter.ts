@@ -6,6 +6,15 @@ import { invalidUtf8Message, validUtf8Prefix } from './utf8-verify.js';
 
 const BACKSLASH = 0x5c;
 
+/** Buffer's own UTF-8 decoder, without toString()'s encoding dispatch (it runs once per field). */
+interface Utf8Sliceable {
+  utf8Slice(start: number, end: number): string;
+}
+
+function utf8Text(bytes: Buffer, end: number): string {
+  return (bytes as unknown as Utf8Sliceable).utf8Slice(0, end);
+}
+
 export interface FieldSplitterOptions {
   csv: boolean;
   delimiter: number;
@@ -114,7 +123,7 @@ function splitText(line: Buffer, out: Buffer, options: FieldSplitterOptions): (s
           throw new CopyFormatError(COPY_SQLSTATE.characterNotInRepertoire, invalidUtf8Message(out, valid, o - valid));
         }
       }
-      fields.push(out.toString('utf8', 0, o));
+      fields.push(utf8Text(out, o));
     }
     if (!foundDelimiter) return fields;
   }
@@ -166,7 +175,7 @@ function splitCsv(line: Buffer, out: Buffer, options: FieldSplitterOptions): (st
     }
 
     if (!sawQuote && matchesNull(line, start, end, nullBytes)) fields.push(null);
-    else fields.push(out.toString('utf8', 0, o));
+    else fields.push(utf8Text(out, o));
     if (!foundDelimiter) return fields;
   }
 }

@@ -36,6 +36,9 @@ export class BatchExecuteCopyLoader implements CopyRowSink {
     this.ownTransaction = !ctx.tx.open;
   }
 
+  /** Its calls are made from add(), which the client waits for. */
+  readonly callInFlight = false;
+
   async add(values: CopyRow): Promise<void> {
     // One parameter set per row, as before the set-based loader.
     const set = values.map((v, i) => ({ name: `c${i + 1}`, value: v === null ? { isNull: true } : { stringValue: v } }) as SqlParameter);

@@ -73,9 +73,9 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
 
   const addRows = async (rows: CopyRow[]) => {
     const lines = parser.lastRowLineNumbers;
-    const texts = parser instanceof CopyInParser ? parser.lastRowLineTexts : [];
+    const raw = parser instanceof CopyInParser ? parser.lastRowLineBytes : [];
     for (let i = 0; i < rows.length; i++) {
-      const sent = sink.add(rows[i], lines[i], texts[i] ?? '');
+      const sent = sink.add(rows[i], lines[i], raw[i] ?? null);
       if (sent) await sent;
     }
   };
@@ -86,6 +86,9 @@ async function copyFrom(c: CopyContext, statement: CopyStatement): Promise<void>
       const msg = decodeFrontendMessage(frame.type, frame.body);
       if (msg.type === 'CopyData') {
         await addRows(parser.push(msg.data));
+        // Client messages already read come without a pause, which would keep the answer of
+        // the call in flight waiting behind the whole COPY's parsing: let it in between.
+        if (sink.callInFlight) await new Promise<void>((resolve) => setImmediate(resolve));
       } else if (msg.type === 'CopyDone') {
         await addRows(parser.finish());
         break;

@@ -9,6 +9,7 @@ import { deallocateLocally } from './local-deallocate.js';
 import type { SessionContext } from './session-context.js';
 import { beginWithSettings, runStatement } from './statement-runner.js';
 import { fetchFromPortal } from './portal-fetch.js';
+import { StreamClosedError } from '../../server/message-channel.js';
 
 const TRANSACTION_CONTROL = new Set(['begin', 'commit', 'rollback', 'savepoint', 'release-savepoint', 'rollback-to-savepoint']);
 
@@ -39,6 +40,8 @@ export async function runSimpleQuery(sc: SessionContext, { sql, statements }: Si
     }
     if (tx.open && tx.implicit) await tx.commit();
   } catch (err) {
+    // The client left during a COPY: nobody to tell; the session ends and rolls back.
+    if (err instanceof StreamClosedError) throw err;
     await reportError(sc, err, sql, statements[failedAt]!.offset);
     if (tx.open && tx.implicit) await tx.rollback().catch(() => undefined);
     else tx.markFailed();

@@ -23,6 +23,11 @@ type DataApiSurface = Pick<DataApiClient, 'begin' | 'execute' | 'batchExecute' |
 export class FakeDataApi implements DataApiSurface {
   readonly calls: DataApiCall[] = [];
   private nextTransaction = 1;
+  /** When set, an ExecuteStatement first waits for the promise it returns (a call held in flight). */
+  hold: ((req: ExecuteRequest) => Promise<void> | undefined) | null = null;
+  /** ExecuteStatements answered or not yet, and the most there were at once. */
+  executing = 0;
+  maxExecuting = 0;
 
   constructor(private readonly script: Script) {}
 
@@ -39,6 +44,15 @@ export class FakeDataApi implements DataApiSurface {
 
   async execute(req: ExecuteRequest): Promise<ExecuteStatementCommandOutput> {
     this.calls.push({ op: 'execute', sql: req.sql, parameters: req.parameters ?? [], transactionId: req.transactionId });
+    const held = this.hold?.(req);
+    if (held) {
+      this.maxExecuting = Math.max(this.maxExecuting, ++this.executing);
+      try {
+        await held;
+      } finally {
+        this.executing--;
+      }
+    }
     const answer = this.script(req.sql, req);
     if (answer === undefined) throw new Error(`unscripted statement: ${req.sql}`);
     if (answer instanceof Error) throw answer;

@@ -94,6 +94,11 @@ export class SessionDriver {
     for (const h of this.cancelHandlers) h();
   }
 
+  /** The client goes away without a Terminate (its socket ends). */
+  disconnect(): void {
+    this.socket.push(null);
+  }
+
   async terminate(): Promise<void> {
     this.send(serialize.end());
     await this.finished;
