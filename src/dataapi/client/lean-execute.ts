@@ -228,7 +228,7 @@ export class LeanExecute {
       const config = this.config;
       const offsetBefore = config.systemClockOffset;
       const signingDate = fixed.skewCorrection ? new Date(Date.now() + config.systemClockOffset) : new Date();
-      const leanSigned = fixed.leanSigner?.sign(request as typeof request & { body: string }, credentials, signingDate, fixed.signingRegion, fixed.signingService);
+      const leanSigned = fixed.leanSigner?.sign(request as typeof request & { body: string | Buffer }, credentials, signingDate, fixed.signingRegion, fixed.signingService);
       const signed = leanSigned
         ? request
         : ((await fixed.signer.sign(request, { signingDate, signingRegion: fixed.signingRegion, signingService: fixed.signingService })) as HttpRequestShape);

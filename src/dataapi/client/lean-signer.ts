@@ -13,7 +13,7 @@
 // (test/unit/dataapi-lean-signer.test.ts proves it on many requests), and `leanSignerFor` checks
 // it once more at run time against the SDK client's own signer before it is used. Anything this
 // signer was not written for (credentials without an access key id, a header it would have to
-// drop or that it would generate itself, a non-string body) makes `sign` return null, and the
+// drop or that it would generate itself, a body that is neither text nor bytes) makes `sign` return null, and the
 // caller signs with the SDK's signer instead.
 import crypto, { createHash, createHmac } from 'node:crypto';
 import type { SignatureV4 } from '@smithy/signature-v4';
@@ -24,7 +24,8 @@ export interface SignableRequest {
   path: string;
   /** Lower-case names; the signature headers are appended to this object. */
   headers: Record<string, string>;
-  body: string;
+  /** Text, or the UTF-8 bytes of a body assembled as bytes (a COPY chunk spliced in). */
+  body: string | Buffer;
 }
 
 interface SigningCredentials {
@@ -90,11 +91,11 @@ function longDateOf(date: Date): string | null {
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
-/** Hex SHA-256 of UTF-8 text: node's one-shot hash where it has one (Node >= 20.12), half the cost of a Hash object. */
-const sha256Hex: (text: string) => string =
+/** Hex SHA-256 of UTF-8 text or of bytes: node's one-shot hash where it has one (Node >= 20.12), half the cost of a Hash object. */
+const sha256Hex: (data: string | Buffer) => string =
   typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'hex')
-    : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => (typeof data === 'string' ? createHash('sha256').update(data, 'utf8') : createHash('sha256').update(data)).digest('hex');
 
 function isSigningCredentials(value: unknown): value is SigningCredentials {
   if (value === null || typeof value !== 'object') return false;
@@ -138,7 +139,7 @@ export class LeanSigner {
    * are then untouched.
    */
   sign(request: SignableRequest, credentials: unknown, date: Date, region: string, service: string): Record<string, string> | null {
-    if (!isSigningCredentials(credentials) || typeof request.body !== 'string') return null;
+    if (!isSigningCredentials(credentials) || (typeof request.body !== 'string' && !Buffer.isBuffer(request.body))) return null;
     const headers = request.headers;
     for (const name in headers) {
       if (!Object.hasOwn(headers, name)) continue;
