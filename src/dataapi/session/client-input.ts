@@ -12,6 +12,8 @@ export interface Frame {
 
 const SYNC = 0x53;
 const EXECUTE = 0x45;
+/** Parse, Bind, Describe, Close: messages a client pipelines without expecting an answer yet. */
+const WAITS_FOR_ANSWER_LATER: ReadonlySet<number> = new Set([0x50, 0x42, 0x44, 0x43]);
 
 export class ClientInput {
   private readonly queued: Frame[] = [];
@@ -81,15 +83,22 @@ export class ClientInput {
     return false;
   }
 
-  /** The row limit of the next queued Execute when it is for this portal (before any Sync). */
-  nextExecuteRows(portal: string): number | null {
-    for (const f of this.ahead()) {
-      if (f.type === SYNC) return null;
+  /**
+   * The row limit of the Execute that follows for this portal before any Sync or Flush, or null
+   * when none does. When the frames already read do not tell, it waits for the client's next
+   * ones: the client expects no answer before its Sync or Flush, so the wait costs it nothing,
+   * and a pipeline that reached the proxy in several network reads (node-postgres writes each
+   * message on its own) is read as the client wrote it, not as the network split it.
+   */
+  async nextExecuteRows(portal: string): Promise<number | null> {
+    for (let i = 0; ; i++) {
+      while (i >= this.ahead().length) this.queued.push(await this.channel.readMessage());
+      const f = this.queued[i]!;
       if (f.type === EXECUTE) {
         const msg = decodeFrontendMessage(f.type, f.body);
         return msg.type === 'Execute' && msg.portal === portal ? msg.maxRows : null;
       }
+      if (!WAITS_FOR_ANSWER_LATER.has(f.type)) return null;
     }
-    return null;
   }
 }

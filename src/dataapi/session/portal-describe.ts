@@ -85,7 +85,12 @@ async function portalColumns(sc: SessionContext, portal: Portal): Promise<Column
     return [{ name: column, label: column, typeName: 'text' }];
   }
   if (s.returnsRows === false || s.kind === 'empty') return null;
-  const ownExecute = sc.input.nextExecuteRows(portal.name);
-  await startPortal(sc, portal, ownExecute ?? 0, ownExecute !== null);
+  const ownExecute = await sc.input.nextExecuteRows(portal.name);
+  // pg-cursor describes its portal, flushes, and sends its row-limited Executes only later: the
+  // limit is not known yet. Inside the client's transaction a result over the Data API's 1 MiB
+  // could not be read again, so the rows are read through a cursor, as a row limit would have them.
+  const { tx } = sc;
+  const inPages = ownExecute === null ? tx.open && !tx.implicit : ownExecute > 0;
+  await startPortal(sc, portal, ownExecute ?? 0, ownExecute !== null, inPages);
   return portal.outcome!.columns;
 }

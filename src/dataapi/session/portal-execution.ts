@@ -46,8 +46,9 @@ export async function executePortal(sc: SessionContext, portal: Portal, maxRows:
 /**
  * Runs the portal's statement. `maxRows` is the row limit of its Execute (0: none), and
  * `ownExecuteQueued` says that Execute is still among the queued frames (a Describe came first).
+ * `inPages` reads the rows through a cursor, a page at a time, as a row limit does.
  */
-export async function startPortal(sc: SessionContext, portal: Portal, maxRows: number, ownExecuteQueued: boolean): Promise<void> {
+export async function startPortal(sc: SessionContext, portal: Portal, maxRows: number, ownExecuteQueued: boolean, inPages = maxRows > 0): Promise<void> {
   if (portal.outcome) return;
   sc.cancelRequested = false;
   await beginPipelineTransaction(sc, ownExecuteQueued);
@@ -56,7 +57,7 @@ export async function startPortal(sc: SessionContext, portal: Portal, maxRows: n
   if (st.classified.kind === 'copy') {
     throw new StatementError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY is supported through the simple query protocol only in Data API mode');
   }
-  const outcome = deallocateLocally(sc, st.classified) ?? (await runStatement(sc.runner, st, portal.bound, { paged: maxRows > 0 }));
+  const outcome = deallocateLocally(sc, st.classified) ?? (await runStatement(sc.runner, st, portal.bound, { paged: inPages }));
   await failIfCancelledInTransaction(sc, outcome);
   portal.outcome = outcome;
   portal.shape = outcome.columns ? new ResultShape(outcome.columns, textStyleOf(sc.settings)) : null;

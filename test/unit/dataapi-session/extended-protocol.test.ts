@@ -187,6 +187,44 @@ describe('Data API session, extended protocol', () => {
     expect(d.api.executed[0]).toMatch(/^DECLARE aurora_pg_proxy_cursor_\d+ NO SCROLL CURSOR FOR SELECT n FROM t$/);
   });
 
+  it('reads a row limit that arrives after the Describe of its portal (the pipeline split across network reads)', async () => {
+    const d = await start(script);
+    const from = d.received.length;
+    // node-postgres and pg-cursor write each message on its own: the Execute may come later.
+    d.send(serialize.parse({ text: 'SELECT n FROM t' }), serialize.bind({ portal: 'c' }), serialize.describe({ type: 'P', name: 'c' }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(d.api.executed).toEqual([]);
+    await d.roundTrip(serialize.execute({ portal: 'c', rows: 2 }), serialize.sync());
+    expect(summary(d.received.slice(from))).toEqual(['parseComplete', 'bindComplete', 'rowDescription', 'dataRow ["1"]', 'dataRow ["2"]', 'portalSuspended', 'readyForQuery I']);
+    // Paged through a cursor, as the row limit asks, not read whole.
+    expect(d.api.executed[0]).toMatch(/^DECLARE aurora_pg_proxy_cursor_\d+ NO SCROLL CURSOR FOR SELECT n FROM t$/);
+  });
+
+  it('describes a portal at once when the client flushes before any Execute', async () => {
+    const d = await start(script);
+    const from = d.received.length;
+    d.send(serialize.parse({ text: 'SELECT 6' }), serialize.bind(), serialize.describe({ type: 'P', name: '' }), serialize.flush());
+    while (!d.received.slice(from).some((m) => m.name === 'rowDescription')) await new Promise((r) => setTimeout(r, 5));
+    expect(d.api.executed).toEqual(['SELECT 6']);
+    await d.roundTrip(serialize.execute(), serialize.sync());
+    expect(summary(d.received.slice(from))).toEqual(['parseComplete', 'bindComplete', 'rowDescription', 'dataRow ["6"]', 'commandComplete SELECT 1', 'readyForQuery I']);
+  });
+
+  it('reads a portal described before its Execute through a cursor inside an explicit transaction (pg-cursor)', async () => {
+    const d = await start(script);
+    await d.roundTrip(serialize.query('BEGIN'));
+    const from = d.received.length;
+    // pg-cursor: Parse, Bind, Describe, Flush; its row-limited Executes come after the RowDescription.
+    d.send(serialize.parse({ text: 'SELECT n FROM t' }), serialize.bind({ portal: 'c' }), serialize.describe({ type: 'P', name: 'c' }), serialize.flush());
+    while (!d.received.slice(from).some((m) => m.name === 'rowDescription')) await new Promise((r) => setTimeout(r, 5));
+    // A result over 1 MiB could not be read again in this transaction: never read whole.
+    expect(d.api.executed.at(-1)).toMatch(/^FETCH FORWARD \d+ FROM aurora_pg_proxy_cursor_\d+$/);
+    expect(d.api.executed).not.toContain('SELECT n FROM t');
+    await d.roundTrip(serialize.execute({ portal: 'c', rows: 2 }), serialize.sync());
+    expect(summary(d.received.slice(from))).toEqual(['parseComplete', 'bindComplete', 'rowDescription', 'dataRow ["1"]', 'dataRow ["2"]', 'portalSuspended', 'readyForQuery T']);
+    await d.roundTrip(serialize.query('COMMIT'));
+  });
+
   it('answers an empty statement with EmptyQueryResponse', async () => {
     const d = await start(script);
     const answer = await d.roundTrip(serialize.parse({ text: '' }), serialize.bind(), serialize.execute(), serialize.sync());
