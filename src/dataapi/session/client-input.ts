@@ -14,6 +14,8 @@ const SYNC = 0x53;
 const EXECUTE = 0x45;
 /** Parse, Bind, Describe, Close: messages a client pipelines without expecting an answer yet. */
 const WAITS_FOR_ANSWER_LATER: ReadonlySet<number> = new Set([0x50, 0x42, 0x44, 0x43]);
+/** How much of a pipeline executeFollows reads ahead at most. */
+const LOOK_AHEAD_LIMIT_BYTES = 1 << 20;
 
 export class ClientInput {
   private readonly queued: Frame[] = [];
@@ -64,14 +66,25 @@ export class ClientInput {
     }
   }
 
-  /** Executes queued before the next Sync. */
-  executesBeforeSync(): number {
-    let n = 0;
-    for (const f of this.ahead()) {
-      if (f.type === SYNC) break;
-      if (f.type === EXECUTE) n++;
+  /**
+   * Whether another Execute follows before the pipeline's Sync (after skipping the first `skip`
+   * Executes queued: a Describe's own). PostgreSQL runs everything up to Sync in one implicit
+   * transaction, so the answer must not depend on how the network split the pipeline: while
+   * the frames read so far do not tell, it waits for the next ones (the client expects nothing
+   * before its Sync or Flush, so the wait costs it nothing). What is read decides at a Flush (the
+   * client now waits for answers); past `limit` bytes of pipeline the answer is yes, which keeps
+   * a transaction open rather than reading a whole long pipeline into memory.
+   */
+  async executeFollows(skip = 0, limit = LOOK_AHEAD_LIMIT_BYTES): Promise<boolean> {
+    let bytes = 0;
+    for (let i = 0; ; i++) {
+      while (i >= this.ahead().length) this.queued.push(await this.channel.readMessage());
+      const f = this.queued[i]!;
+      if (f.type === EXECUTE && skip-- <= 0) return true;
+      if (f.type !== EXECUTE && !WAITS_FOR_ANSWER_LATER.has(f.type)) return false;
+      bytes += f.body.length + 5;
+      if (bytes >= limit) return true;
     }
-    return n;
   }
 
   /** True when the queued frames reach a Sync before any other Execute. */

@@ -38,7 +38,7 @@ export async function executePortal(sc: SessionContext, portal: Portal, maxRows:
   } else {
     portal.done = true;
     out.send(encodeCommandComplete(outcome.tag(outcome.rows ? portal.rowsSent : outcome.affected)));
-    if (tx.implicit && !pipelineContinues(sc)) await tx.commit();
+    if (tx.implicit && !(await sc.input.executeFollows())) await tx.commit();
   }
   sc.observer.queryFinished?.((performance.now() - started) / 1000);
 }
@@ -105,17 +105,11 @@ async function streamRows(sc: SessionContext, portal: Portal, formats: FormatCod
 
 /**
  * PostgreSQL runs the statements of one pipeline (up to Sync) in one implicit transaction.
- * When more than one Execute is already waiting before the Sync, open a Data API transaction
- * so that they commit or fail together; a lone statement runs in autocommit (one call).
+ * When another Execute follows before the Sync, open a Data API transaction so that they commit
+ * or fail together; a lone statement runs in autocommit (one call).
  */
 async function beginPipelineTransaction(sc: SessionContext, ownExecuteQueued: boolean): Promise<void> {
   if (sc.tx.open) return;
-  let executes = sc.input.executesBeforeSync();
   // Called for a Describe, the statement's own Execute is still queued: it is not another one.
-  if (ownExecuteQueued && executes > 0) executes--;
-  if (executes > 0) await beginWithSettings(sc.runner, true);
-}
-
-function pipelineContinues(sc: SessionContext): boolean {
-  return sc.input.executesBeforeSync() > 0;
+  if (await sc.input.executeFollows(ownExecuteQueued ? 1 : 0)) await beginWithSettings(sc.runner, true);
 }

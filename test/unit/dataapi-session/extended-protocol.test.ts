@@ -225,6 +225,42 @@ describe('Data API session, extended protocol', () => {
     await d.roundTrip(serialize.query('COMMIT'));
   });
 
+  it('keeps a pipeline split across network reads in one transaction (node-postgres writes each message on its own)', async () => {
+    const d = await start(script);
+    const from = d.received.length;
+    d.send(serialize.parse({ text: 'SELECT 1' }), serialize.bind(), serialize.execute());
+    await new Promise((r) => setTimeout(r, 20));
+    // Nothing is decided before it is known whether the pipeline goes on.
+    expect(d.api.operations).toEqual([]);
+    d.send(serialize.parse({ text: 'SELECT 2' }), serialize.bind());
+    await new Promise((r) => setTimeout(r, 20));
+    await d.roundTrip(serialize.execute(), serialize.sync());
+    const one = (n: number) => ['parseComplete', 'bindComplete', `dataRow ["${n}"]`, 'commandComplete SELECT 1'];
+    expect(summary(d.received.slice(from))).toEqual([...one(1), ...one(2), 'readyForQuery I']);
+    expect(d.api.operations).toEqual(['begin', 'execute', 'execute', 'commit']);
+  });
+
+  it('rolls back the whole of a split pipeline when its last statement fails', async () => {
+    const failing: Script = (sql, request) => (sql === 'SELECT 9' ? new ClientFacingError('22012', 'division by zero', {}, 'ERROR') : script(sql, request));
+    const d = await start(failing);
+    const from = d.received.length;
+    d.send(serialize.parse({ text: 'INSERT INTO t SELECT 1' }), serialize.bind(), serialize.execute());
+    await new Promise((r) => setTimeout(r, 20));
+    await d.roundTrip(serialize.parse({ text: 'SELECT 9' }), serialize.bind(), serialize.execute(), serialize.sync());
+    expect(summary(d.received.slice(from))).toEqual(['parseComplete', 'bindComplete', 'commandComplete INSERT 0 1', 'parseComplete', 'bindComplete', 'error 22012', 'readyForQuery I']);
+    expect(d.api.operations).toEqual(['begin', 'execute', 'execute', 'rollback']);
+  });
+
+  it('runs a lone statement in autocommit when its Sync comes in a later read', async () => {
+    const d = await start(script);
+    const from = d.received.length;
+    d.send(serialize.parse({ text: 'SELECT 4' }), serialize.bind(), serialize.execute());
+    await new Promise((r) => setTimeout(r, 20));
+    await d.roundTrip(serialize.sync());
+    expect(summary(d.received.slice(from))).toEqual(['parseComplete', 'bindComplete', 'dataRow ["4"]', 'commandComplete SELECT 1', 'readyForQuery I']);
+    expect(d.api.operations).toEqual(['execute']);
+  });
+
   it('answers an empty statement with EmptyQueryResponse', async () => {
     const d = await start(script);
     const answer = await d.roundTrip(serialize.parse({ text: '' }), serialize.bind(), serialize.execute(), serialize.sync());
