@@ -5,6 +5,7 @@
 // type's input function reads (the caller's decoders), so that the rows load like text COPY's.
 import { COPY_SQLSTATE, CopyFormatError } from './copy-format-error.js';
 import type { CopyRow } from './copy-in-parser.js';
+import { StickyFailure } from './sticky-failure.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Flag bit 16: each row starts with an OID (WITH OIDS), which PostgreSQL 12+ no longer has. */
@@ -18,7 +19,7 @@ export class BinaryCopyParser {
   private headerDone = false;
   private ended = false;
   private line = 0;
-  private failure: unknown = null;
+  private readonly failure = new StickyFailure();
   private latestLines: number[] = [];
 
   constructor(
@@ -54,15 +55,10 @@ export class BinaryCopyParser {
   }
 
   private guard(work: () => CopyRow[]): CopyRow[] {
-    if (this.failure !== null) throw this.failure;
-    this.latestLines = [];
-    try {
+    return this.failure.run(() => {
+      this.latestLines = [];
       return work();
-    } catch (err) {
-      this.failure = err;
-      this.ended = true;
-      throw err;
-    }
+    }, () => (this.ended = true));
   }
 
   private error(message: string, column?: string): CopyFormatError {

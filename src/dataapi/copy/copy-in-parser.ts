@@ -7,6 +7,7 @@ import { COPY_SQLSTATE, CopyFormatError, copyErrorContext } from './copy-format-
 import { CopyLineReader } from './line-reader.js';
 import { fieldSplitter, type FieldSplitter } from './field-splitter.js';
 import { checkCopyEncoding, columnFlags, rejectBinary } from './copy-option-checks.js';
+import { StickyFailure } from './sticky-failure.js';
 
 export type CopyRow = (string | null)[];
 
@@ -21,7 +22,7 @@ export class CopyInParser {
   private lineCounted = false;
   private rows = 0;
   private ended = false;
-  private failure: unknown = null;
+  private readonly failure = new StickyFailure();
   private latestLines: number[] = [];
   private latestBytes: Buffer[] = [];
   /** No FORCE_NOT_NULL / FORCE_NULL column: the split fields are the row as they are. */
@@ -102,16 +103,11 @@ export class CopyInParser {
 
   /** Once failed, the parser keeps reporting the same error. */
   private guard(work: () => CopyRow[]): CopyRow[] {
-    if (this.failure !== null) throw this.failure;
-    this.latestLines = [];
-    this.latestBytes = [];
-    try {
+    return this.failure.run(() => {
+      this.latestLines = [];
+      this.latestBytes = [];
       return work();
-    } catch (err) {
-      this.failure = err;
-      this.ended = true;
-      throw err;
-    }
+    }, () => (this.ended = true));
   }
 
   private drain(): CopyRow[] {
