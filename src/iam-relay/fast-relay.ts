@@ -3,7 +3,8 @@
 // refused write pauses the reader until 'drain': the same backpressure pipe() gives, without its
 // bookkeeping), protocol awareness by a header-scanning state machine that allocates nothing
 // unless an ErrorResponse passes, and byte counts handed to metrics in batches rather than per
-// network chunk. It counts and times queries, follows the transaction state, leaves cancel to
+// network chunk. Both sockets read into a lent buffer that the next read reuses (lent-reads.ts)
+// where Node allows it. It counts and times queries, follows the transaction state, leaves cancel to
 // the backend, and sends notices and final errors only at message boundaries. A mode may add an
 // AnswerRetrier (DSQL's OCC retries) that holds answers and sends a failed batch again.
 import type { Duplex } from 'node:stream';
@@ -14,6 +15,7 @@ import type { RelayHandle, RelayObserver } from './relay.js';
 import type { AnswerRetrier } from './answer-retrier.js';
 import { HeaderScanner } from './header-scanner.js';
 import { MetricBatcher } from './metric-batcher.js';
+import { readLent, writeLent, type LentReader } from './lent-reads.js';
 
 const QUERY = 0x51; // 'Q'
 const SYNC = 0x53; // 'S'
@@ -163,8 +165,10 @@ export function startFastRelay(
     if (held) for (const part of held) ok = client.write(part) && ok;
     return ok;
   };
-  const onClientDataWithOcc = (chunk: Buffer, retrier: AnswerRetrier) => {
+  /** What the client sent goes on; returns the chunk, copied when the retrier keeps it for a resend. */
+  const onClientDataWithOcc = (chunk: Buffer, retrier: AnswerRetrier): Buffer => {
     const startsClean = fromClient.atBoundary && !inTransaction && started.length === 0 && !retrier.isHolding;
+    if (clientReader !== null && (startsClean || retrier.isRecording)) chunk = clientReader.keep(chunk);
     fromClient.scan(chunk);
     const last = fromClient.lastType;
     const endsBatch = fromClient.atBoundary && (last === QUERY || last === SYNC);
@@ -175,6 +179,7 @@ export function startFastRelay(
       upstreamWaitsForClient = true;
       upstream.pause();
     }
+    return chunk;
   };
   /**
    * With reuse on, a Terminate that ends the chunk after a complete batch (Query or Sync) that
@@ -200,8 +205,11 @@ export function startFastRelay(
     counters.bytesFromClient += chunk.length;
     metrics.bytesIn(chunk.length);
     const goodbyeBefore = clientSaidGoodbye;
+    const received = chunk;
     if (retrier === null) fromClient.scan(chunk);
-    else onClientDataWithOcc(chunk, retrier);
+    else chunk = onClientDataWithOcc(chunk, retrier);
+    // A chunk the retrier kept is a copy of the relay's own, no longer the reader's buffer.
+    const lentBy = chunk === received ? clientReader : null;
     if (keepUpstream && clientSaidGoodbye) {
       chunk = withholdTerminate(chunk, goodbyeBefore);
       // The server would close now; with its Terminate withheld, the proxy closes for it, so that
@@ -209,13 +217,14 @@ export function startFastRelay(
       if (terminateWithheld && !goodbyeBefore) client.end();
       if (chunk.length === 0) return;
     }
-    if (!upstream.write(chunk)) {
+    if (!writeLent(upstream, chunk, lentBy)) {
       clientWaitsForUpstream = true;
       client.pause();
     }
   };
   /** The upstream chunk while answers are held: kept, released, or the batch is sent again. */
   const holdOrRetry = (chunk: Buffer, retrier: AnswerRetrier): boolean => {
+    if (upstreamReader !== null) chunk = upstreamReader.keep(chunk);
     const overflow = retrier.holdUpstream(chunk);
     fromUpstream.scan(chunk);
     if (overflow) return releaseHeld(overflow);
@@ -251,7 +260,7 @@ export function startFastRelay(
       // reached the client, so that batch must never be sent again.
       if (retrier !== null && retrier.isRecording) retrier.abandonRecording();
       fromUpstream.scan(chunk);
-      ok = client.write(chunk);
+      ok = writeLent(client, chunk, upstreamReader);
     }
     if (pendingNotice !== null && fromUpstream.atBoundary) {
       ok = client.write(pendingNotice) && ok;
@@ -262,8 +271,12 @@ export function startFastRelay(
       upstream.pause();
     }
   };
-  client.on('data', onClientData);
-  upstream.on('data', onUpstreamData);
+  // A kept upstream goes back to 'data' events for its reset, and a lent reader cannot be taken
+  // off a socket again, so with reuse the upstream reads as before.
+  const clientReader: LentReader | null = readLent(client, onClientData);
+  const upstreamReader: LentReader | null = keepUpstream ? null : readLent(upstream, onUpstreamData);
+  if (clientReader === null) client.on('data', onClientData);
+  if (upstreamReader === null) upstream.on('data', onUpstreamData);
   // Login left both streams paused (explicitly, so a 'data' listener alone would not start them).
   upstream.resume();
   const onUpstreamDrain = () => {
