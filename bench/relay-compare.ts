@@ -4,6 +4,9 @@
 //   proxy      `aurora-pg-proxy dsql --connect-to` the same PostgreSQL (TLS, SNI, verification)
 //   proxyWorkers  the same with `--workers N` (RELAY_BENCH_WORKERS, default 2; 0 leaves it out):
 //              its CPU is the primary's and all its workers' together
+//   nodeFloor  bench/bare-node-relay.ts: the same sockets and read buffers as the proxy's relay
+//              and nothing else, the floor of any relay written in Node (RELAY_BENCH_NODE_FLOOR=0
+//              leaves it out)
 // for -M simple and -M prepared at 1, 8 and 32 clients, rounds interleaved so that the noise of a
 // shared machine falls on every path alike, plus new-connection-per-transaction (-C) rates.
 // Besides tps and latency it reports the middle process's CPU time per transaction, read from
@@ -39,8 +42,9 @@ const LABEL = process.env.RELAY_BENCH_LABEL ?? '';
 const HOST = BENCH_HOST;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const WORKERS = Number(process.env.RELAY_BENCH_WORKERS ?? 2);
+const NODE_FLOOR = process.env.RELAY_BENCH_NODE_FLOOR !== '0';
 
-type Path = 'direct' | 'pgbouncer' | 'proxy' | 'proxyWorkers' | 'proxyBaseline';
+type Path = 'direct' | 'pgbouncer' | 'proxy' | 'proxyWorkers' | 'proxyBaseline' | 'nodeFloor';
 interface Target {
   path: Path;
   /** The middle process whose CPU is measured; none for direct. */
@@ -167,6 +171,22 @@ async function startPgbouncer(
   throw new Error(`pgbouncer did not start: ${log}`);
 }
 
+/** The bare Node relay (bench/bare-node-relay.ts) in front of the TLS PostgreSQL. */
+async function startNodeFloor(dbPort: number, caPath: string): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'bare-node-relay.ts'), String(port), String(dbPort), caPath, HOST], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the bare Node relay exited (${code})`)));
+  });
+  return { port, child };
+}
+
 /** With RELAY_BENCH_PROFILE_DIR set, the proxy writes a .cpuprofile there when it exits. */
 function profilingEnv(): Record<string, string> {
   const dir = process.env.RELAY_BENCH_PROFILE_DIR;
@@ -196,6 +216,7 @@ async function main(): Promise<void> {
   let proxy: ProxyProcess | null = null;
   let baseline: ProxyProcess | null = null;
   let workersProxy: ProxyProcess | null = null;
+  let nodeFloor: { port: number; child: ChildProcess } | null = null;
   try {
     await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', '2', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
     bouncer = await startPgbouncer(scratch, db, pki.caPath);
@@ -217,6 +238,7 @@ async function main(): Promise<void> {
         { env: isolatedAwsEnv(credentialEnv()), cli: baselineCli },
       );
     }
+    if (NODE_FLOOR) nodeFloor = await startNodeFloor(db.port, pki.caPath);
     const plainEnv = { ...process.env, PGSSLMODE: 'disable', PGUSER: 'postgres' };
     const targets: Target[] = [
       {
@@ -229,6 +251,9 @@ async function main(): Promise<void> {
     ];
     if (workersProxy) {
       targets.push({ path: 'proxyWorkers', pid: workersProxy.child.pid, withChildren: true, env: plainEnv, args: ['-h', workersProxy.host, '-p', String(workersProxy.port)] });
+    }
+    if (nodeFloor) {
+      targets.push({ path: 'nodeFloor', pid: nodeFloor.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(nodeFloor.port)] });
     }
     if (baseline) {
       targets.push({ path: 'proxyBaseline', pid: baseline.child.pid, env: plainEnv, args: ['-h', baseline.host, '-p', String(baseline.port)] });
@@ -265,6 +290,7 @@ async function main(): Promise<void> {
       const b = row.pgbouncer as Measurement;
       row.proxyOverPgbouncerTps = +(p.tps / b.tps).toFixed(2);
       if (row.proxyWorkers) row.proxyWorkersOverPgbouncerTps = +((row.proxyWorkers as Measurement).tps / b.tps).toFixed(2);
+      if (row.nodeFloor) row.nodeFloorOverPgbouncerTps = +((row.nodeFloor as Measurement).tps / b.tps).toFixed(2);
       if (row.proxyBaseline) row.proxyOverBaselineTps = +(p.tps / (row.proxyBaseline as Measurement).tps).toFixed(2);
       results[c.name] = row;
     }
@@ -288,6 +314,7 @@ async function main(): Promise<void> {
     await proxy?.stop();
     await baseline?.stop();
     await workersProxy?.stop();
+    nodeFloor?.child.kill();
     if (bouncer) {
       bouncer.child.kill('SIGINT');
       await new Promise((r) => (bouncer!.child.exitCode !== null ? r(null) : bouncer!.child.once('exit', r)));
@@ -298,19 +325,20 @@ async function main(): Promise<void> {
 
 function printTable(results: Record<string, Record<string, unknown>>): void {
   console.log(
-    `| case | direct TLS tps | pgbouncer tps | proxy tps | proxy --workers ${WORKERS} tps | proxy/pgbouncer | workers/pgbouncer | CPU µs/tx pgbouncer / proxy / proxy --workers ${WORKERS} (of which kernel) | baseline proxy tps, CPU µs/tx |`,
+    `| case | direct TLS tps | pgbouncer tps | proxy tps | proxy --workers ${WORKERS} tps | Node floor tps | proxy/pgbouncer | workers/pgbouncer | CPU µs/tx pgbouncer / proxy / proxy --workers ${WORKERS} / Node floor (of which kernel) | baseline proxy tps, CPU µs/tx |`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, row] of Object.entries(results)) {
     const d = row.direct as Measurement;
     const b = row.pgbouncer as Measurement;
     const p = row.proxy as Measurement;
     const w = row.proxyWorkers as Measurement | undefined;
+    const f = row.nodeFloor as Measurement | undefined;
     const base = row.proxyBaseline as Measurement | undefined;
     const baseText = base ? `${base.tps}, ${base.cpuUsPerTx} (${base.systemCpuUsPerTx})` : '';
     const cpu = (m?: Measurement) => (m ? `${m.cpuUsPerTx ?? ''} (${m.systemCpuUsPerTx ?? ''})` : '');
     console.log(
-      `| ${name} | ${d.tps} | ${b.tps} | ${p.tps} | ${w?.tps ?? ''} | ${row.proxyOverPgbouncerTps} | ${row.proxyWorkersOverPgbouncerTps ?? ''} | ${cpu(b)} / ${cpu(p)} / ${cpu(w)} | ${baseText} |`,
+      `| ${name} | ${d.tps} | ${b.tps} | ${p.tps} | ${w?.tps ?? ''} | ${f?.tps ?? ''} | ${row.proxyOverPgbouncerTps} | ${row.proxyWorkersOverPgbouncerTps ?? ''} | ${cpu(b)} / ${cpu(p)} / ${cpu(w)} / ${cpu(f)} | ${baseText} |`,
     );
   }
 }
