@@ -1,6 +1,7 @@
 // node-postgres through the real proxy process and the DSQL stand-in: simple and extended
 // protocol, cursors, errors, query cancellation through the proxy's own cancel key, TLS from
 // the client, and many clients at once.
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { connect as connectTcp } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -179,6 +180,17 @@ describe('node-postgres through the DSQL proxy', () => {
     expect(socket.encrypted).toBe(true);
     expect(socket.getProtocol?.()).toMatch(/^TLSv1\.[23]$/);
     expect((await client.query('select current_user as who')).rows).toEqual([{ who: 'postgres' }]);
+  });
+
+  it('connects with direct TLS (sslnegotiation=direct, ALPN "postgresql") and relays a large result', async () => {
+    const client = await connectClient({ ssl: { rejectUnauthorized: false }, sslnegotiation: 'direct' } as pg.ClientConfig);
+    const socket = (client as unknown as { connection: { stream: { encrypted?: boolean; alpnProtocol?: string | false } } }).connection.stream;
+    expect(socket.encrypted).toBe(true);
+    expect(socket.alpnProtocol).toBe('postgresql');
+    const { rows } = await client.query("select g as n, repeat(md5(g::text), 20) as h from generate_series(1, 20000) g");
+    expect(rows).toHaveLength(20_000);
+    expect(rows[19_999]).toEqual({ n: 20_000, h: createHash('md5').update('20000').digest('hex').repeat(20) });
+    expect((await client.query('select $1::text as echo', ['after the large result'])).rows).toEqual([{ echo: 'after the large result' }]);
   });
 
   it('serves 200 clients connecting and querying at once', async () => {
