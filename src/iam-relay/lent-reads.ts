@@ -16,7 +16,11 @@ import { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 
-const LENT_BUFFER_BYTES = 64 * 1024;
+// A plain socket reads as much as the buffer holds, and 64 KiB is what Node reads by default. TLS
+// hands over decrypted data in pieces of at most one record (16 KiB), so a larger buffer would
+// only sit idle: each relayed session keeps its two buffers for its whole life.
+const PLAIN_READ_BYTES = 64 * 1024;
+const TLS_READ_BYTES = 16 * 1024;
 
 interface UserBufferHandle {
   useUserBuffer(buffer: Uint8Array): void;
@@ -52,7 +56,8 @@ export function readLent(stream: Duplex, onChunk: (chunk: Buffer) => void): Lent
   if (fields[kBuffer]) return null; // already reading into a buffer of its own
 
   let givenAway = false;
-  const buffer = Buffer.allocUnsafeSlow(LENT_BUFFER_BYTES);
+  const size = stream instanceof TLSSocket ? TLS_READ_BYTES : PLAIN_READ_BYTES;
+  const buffer = Buffer.allocUnsafeSlow(size);
   fields[kBuffer] = buffer;
   fields[kBufferCb] = (bytes: number, into: Buffer) => {
     onChunk(into.subarray(0, bytes));
@@ -61,7 +66,7 @@ export function readLent(stream: Duplex, onChunk: (chunk: Buffer) => void): Lent
   fields[kBufferGen] = () => {
     if (!givenAway) return undefined;
     givenAway = false;
-    return Buffer.allocUnsafeSlow(LENT_BUFFER_BYTES);
+    return Buffer.allocUnsafeSlow(size);
   };
   handle.useUserBuffer(buffer);
   return {
