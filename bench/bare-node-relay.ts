@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { readLent, writeLent } from '../src/iam-relay/lent-reads.js';
+import { lentWriter, readLent } from '../src/iam-relay/lent-reads.js';
 
 const [listenPort, serverPort, caPath, serverName] = process.argv.slice(2);
 const ca = readFileSync(caPath, 'utf8');
@@ -29,10 +29,16 @@ function openUpstream(done: (upstream: TLSSocket) => void, fail: () => void): vo
 
 /** One direction: what `from` reads goes to `to`, and `from` waits while `to` is full. */
 function forward(from: Socket, to: Socket): void {
+  const write = lentWriter(to);
+  let waiting = false;
   const onChunk = (chunk: Buffer) => {
-    if (!writeLent(to, chunk, reader)) {
+    if (!write(chunk, reader) && !waiting) {
+      waiting = true;
       from.pause();
-      to.once('drain', () => from.resume());
+      to.once('drain', () => {
+        waiting = false;
+        from.resume();
+      });
     }
   };
   const reader = readLent(from, onChunk);

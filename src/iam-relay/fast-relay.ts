@@ -15,7 +15,7 @@ import type { RelayHandle, RelayObserver } from './relay.js';
 import type { AnswerRetrier } from './answer-retrier.js';
 import { HeaderScanner } from './header-scanner.js';
 import { MetricBatcher } from './metric-batcher.js';
-import { readLent, writeLent, type LentReader } from './lent-reads.js';
+import { lentWriter, readLent, type LentReader } from './lent-reads.js';
 
 const QUERY = 0x51; // 'Q'
 const SYNC = 0x53; // 'S'
@@ -217,7 +217,7 @@ export function startFastRelay(
       if (terminateWithheld && !goodbyeBefore) client.end();
       if (chunk.length === 0) return;
     }
-    if (!writeLent(upstream, chunk, lentBy)) {
+    if (!toUpstream(chunk, lentBy)) {
       clientWaitsForUpstream = true;
       client.pause();
     }
@@ -260,7 +260,7 @@ export function startFastRelay(
       // reached the client, so that batch must never be sent again.
       if (retrier !== null && retrier.isRecording) retrier.abandonRecording();
       fromUpstream.scan(chunk);
-      ok = writeLent(client, chunk, upstreamReader);
+      ok = toClient(chunk, upstreamReader);
     }
     if (pendingNotice !== null && fromUpstream.atBoundary) {
       ok = client.write(pendingNotice) && ok;
@@ -274,6 +274,8 @@ export function startFastRelay(
   // A kept upstream goes back to 'data' events for its reset, and a lent reader cannot be taken
   // off a socket again, so with reuse the upstream reads as before.
   const clientReader: LentReader | null = readLent(client, onClientData);
+  const toUpstream = lentWriter(upstream);
+  const toClient = lentWriter(client);
   const upstreamReader: LentReader | null = keepUpstream ? null : readLent(upstream, onUpstreamData);
   if (clientReader === null) client.on('data', onClientData);
   if (upstreamReader === null) upstream.on('data', onUpstreamData);

@@ -10,7 +10,7 @@
 // any is missing (another Node release) the relay keeps to 'data' events.
 //
 // A lent chunk is only valid during the callback. Whoever keeps it longer must say so: keep()
-// copies it; writeLent() passes it to another socket and, when that socket queued it by
+// copies it; a lentWriter() passes it to another socket and, when that socket queued it by
 // reference rather than writing it at once, hands the buffer over and lends a new one.
 import { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -77,20 +77,25 @@ export function readLent(stream: Duplex, onChunk: (chunk: Buffer) => void): Lent
   };
 }
 
+/** Writes a chunk lent by `reader` (null: the chunk is the caller's own); returns what write() returned. */
+export type LentWrite = (chunk: Buffer, reader: LentReader | null) => boolean;
+
 /**
- * Writes a chunk lent by `reader` (null: the chunk is the caller's own) to `destination`, and
- * returns what write() returned. A socket with writes already queued would queue this chunk by
- * reference too, so it gets a copy. Otherwise the chunk goes straight to the socket: TLS
- * encrypts it before write() returns (or copies what it cannot take), and a plain socket writes
- * it to the kernel at once unless the kernel's buffer is full, in which case it holds the chunk
- * and the reader's buffer is handed over to it. Any other stream gets a copy.
+ * How lent chunks are written to `destination`, decided once per socket rather than per chunk.
+ * A socket with writes already queued would queue a chunk by reference too, so it gets a copy.
+ * Otherwise the chunk goes straight to the socket: TLS encrypts it before write() returns (or
+ * copies what it cannot take), and a plain socket writes it to the kernel at once unless the
+ * kernel's buffer is full, in which case it holds the chunk and the reader's buffer is handed
+ * over to it. Any other stream gets a copy.
  */
-export function writeLent(destination: Duplex, chunk: Buffer, reader: LentReader | null): boolean {
-  if (reader === null) return destination.write(chunk);
-  if (!(destination instanceof Socket) || destination.writableLength > 0 || destination.writableCorked > 0) {
-    return destination.write(reader.keep(chunk));
-  }
-  const ok = destination.write(chunk);
-  if (!(destination instanceof TLSSocket) && destination.writableLength > 0) reader.giveAway();
-  return ok;
+export function lentWriter(destination: Duplex): LentWrite {
+  if (!(destination instanceof Socket)) return (chunk, reader) => destination.write(reader === null ? chunk : reader.keep(chunk));
+  const encrypts = destination instanceof TLSSocket;
+  return (chunk, reader) => {
+    if (reader === null) return destination.write(chunk);
+    if (destination.writableLength > 0 || destination.writableCorked > 0) return destination.write(reader.keep(chunk));
+    const ok = destination.write(chunk);
+    if (!encrypts && destination.writableLength > 0) reader.giveAway();
+    return ok;
+  };
 }
