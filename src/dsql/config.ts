@@ -2,6 +2,7 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { HostPort } from '../config/types.js';
 import type { WarmConnectionSettings } from '../iam-relay/warm-options.js';
+import type { RelayEngine } from '../iam-relay/engine-option.js';
 
 /** The warm-connection settings are optional: absent means none (the demo). */
 export interface DsqlSettings extends Partial<WarmConnectionSettings> {
@@ -18,6 +19,8 @@ export interface DsqlSettings extends Partial<WarmConnectionSettings> {
   connectBurst: number;
   /** Times an implicit transaction failed by an OCC conflict is sent again (0: never). */
   occRetries: number;
+  /** --relay-engine; auto when absent (the demo). */
+  relayEngine?: RelayEngine;
   /** Credentials given in code (the demo); the standard AWS chain otherwise. */
   credentials?: AwsCredentialIdentityProvider;
 }

@@ -8,8 +8,9 @@ import { envOption } from '../cli/common-options.js';
 import { addLoginPacingOptions, loginPacingSettings, type LoginPacingFlags } from '../iam-relay/pacing-options.js';
 import { addWarmConnectionOptions, warmConnectionSettings, type WarmConnectionDefaults, type WarmConnectionFlags } from '../iam-relay/warm-options.js';
 import type { DsqlSettings } from './config.js';
+import { addRelayEngineOption, relayEngineSetting, type RelayEngineFlags } from '../iam-relay/engine-option.js';
 
-export interface DsqlConnectionFlags extends LoginPacingFlags, WarmConnectionFlags {
+export interface DsqlConnectionFlags extends LoginPacingFlags, WarmConnectionFlags, RelayEngineFlags {
   occRetries: string;
 }
 
@@ -31,6 +32,7 @@ export const DSQL_WARM_DEFAULTS: WarmConnectionDefaults = {
 export function addDsqlConnectionOptions(cmd: Command): Command {
   addLoginPacingOptions(cmd, 'cluster', { maxConnectRate: DEFAULTS.maxConnectRate, connectBurst: DEFAULTS.connectBurst });
   addWarmConnectionOptions(cmd, DSQL_WARM_DEFAULTS);
+  addRelayEngineOption(cmd);
   return cmd.addOption(
     envOption(
       '--occ-retries <n>',
@@ -43,10 +45,11 @@ export function addDsqlConnectionOptions(cmd: Command): Command {
 
 export function dsqlConnectionSettings(
   flags: DsqlConnectionFlags,
-): Pick<DsqlSettings, 'maxConnectRate' | 'connectBurst' | 'occRetries' | 'warmConnections' | 'warmMaxAgeSeconds' | 'reuseConnections' | 'serverResetQuery'> {
+): Pick<DsqlSettings, 'maxConnectRate' | 'connectBurst' | 'occRetries' | 'warmConnections' | 'warmMaxAgeSeconds' | 'reuseConnections' | 'serverResetQuery' | 'relayEngine'> {
   return {
     ...loginPacingSettings(flags),
     ...warmConnectionSettings(flags, DSQL_WARM_DEFAULTS),
     occRetries: positiveInt('--occ-retries', flags.occRetries, { min: 0, max: 20 }),
+    relayEngine: relayEngineSetting(flags),
   };
 }

@@ -4,7 +4,8 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { NoticeFields } from '../protocol/messages.js';
 import { IamRelayBackend, type IamRelayObserver, type WarmConnectionOptions } from '../iam-relay/backend.js';
 import type { LoginPacerOptions } from '../iam-relay/login-pacer.js';
-import { OccRetrier, type OccObserver } from './occ-retry.js';
+import { nativeOccPolicy, OccRetrier, type OccObserver } from './occ-retry.js';
+import type { RelayEngine } from '../iam-relay/engine-option.js';
 import type { UpstreamService, UpstreamTarget } from '../iam-relay/upstream.js';
 import { dsqlSigner } from './signer.js';
 import { tokenActionForUser } from './endpoint.js';
@@ -25,6 +26,8 @@ export interface DsqlBackendOptions {
   occRetries?: number;
   /** --warm-connections, --reuse-connections; none: every client logs in itself. */
   warm?: WarmConnectionOptions;
+  /** --relay-engine; auto when absent. */
+  relayEngine?: RelayEngine;
 }
 
 export type DsqlObserver = IamRelayObserver & OccObserver;
@@ -60,7 +63,9 @@ export class DsqlBackend extends IamRelayBackend {
         lifetimeNotice: lifetimeNotice(opts),
         pacing: opts.pacing,
         createRetrier: occRetrierFactory(opts.occRetries ?? 0, observer),
+        nativeRetry: (opts.occRetries ?? 0) > 0 ? nativeOccPolicy(opts.occRetries ?? 0, observer) : null,
         warm: opts.warm,
+        relayEngine: opts.relayEngine,
       },
       observer,
     );

@@ -32,6 +32,7 @@ export const dsqlMode: ModeDescriptor<'dsql', DsqlObserver> = {
         pacing: { ratePerSecond: d.maxConnectRate, burst: d.connectBurst },
         warm: warmConnectionOptions(d),
         occRetries: d.occRetries,
+        relayEngine: d.relayEngine,
       },
       observer,
     );

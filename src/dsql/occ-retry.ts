@@ -13,6 +13,7 @@
 // AnswerRetrier interface and asks it what to do.
 import { splitStatements } from '../dataapi/sql/index.js';
 import type { AnswerRetrier, RetryDecision } from '../iam-relay/answer-retrier.js';
+import type { NativeRetryPolicy } from '../iam-relay/native/native-relay.js';
 
 export interface OccObserver {
   /** An implicit transaction is sent again (attempt counts from 1). */
@@ -72,6 +73,26 @@ export function isRetryableBatch(batch: Buffer): boolean {
   }
   if (i !== batch.length) return false;
   return sawQuery || lastType === SYNC;
+}
+
+/**
+ * The retry decision, shared by the JavaScript relay (OccRetrier) and the native one: after a
+ * conflict failed `batch` with `attempt` retries made, the delay before it goes again, or -1
+ * when it goes no more (retries used up, or not a single implicit transaction).
+ */
+export function occRetryDelay(batch: Buffer, attempt: number, maxRetries: number, observer: OccObserver, random: () => number = Math.random): number {
+  if (attempt >= maxRetries || !isRetryableBatch(batch)) return -1;
+  observer.occRetry?.(attempt + 1);
+  return backoffMs(attempt + 1, random);
+}
+
+/** The native relay's view of the retries (src/iam-relay/native/native-relay.ts). */
+export function nativeOccPolicy(maxRetries: number, observer: OccObserver): NativeRetryPolicy {
+  return {
+    holdLimit: HOLD_LIMIT,
+    decide: (batch, attempt) => occRetryDelay(batch, attempt, maxRetries, observer),
+    outcome: (outcome) => observer.occOutcome?.(outcome),
+  };
 }
 
 /** The state of one session's OCC retries; every method is cheap when nothing is held. */
@@ -161,15 +182,15 @@ export class OccRetrier implements AnswerRetrier {
    */
   readyForQuery(status: number, atChunkEnd: boolean): RetryDecision {
     const conflict = this.sawConflict && status === TX_IDLE && atChunkEnd;
-    if (conflict && this.attempt < this.maxRetries) {
+    if (conflict) {
       const batch = Buffer.concat(this.batch);
-      if (isRetryableBatch(batch)) {
+      const delayMs = occRetryDelay(batch, this.attempt, this.maxRetries, this.observer, this.random);
+      if (delayMs >= 0) {
         this.attempt++;
-        this.observer.occRetry?.(this.attempt);
         this.held = [];
         this.heldBytes = 0;
         this.sawConflict = false;
-        return { action: 'retry', delayMs: backoffMs(this.attempt, this.random), batch };
+        return { action: 'retry', delayMs, batch };
       }
     }
     const outcome = this.attempt === 0 ? null : conflict ? 'exhausted' : this.sawConflict ? 'failed_otherwise' : 'succeeded';

@@ -9,11 +9,17 @@ import type { Backend, ClientSession } from '../server/types.js';
 import { IamTokenCache, type IamTokenSigner, type TokenEvents } from './token-cache.js';
 import { cancelUpstream, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
 import type { RelayHandle, RelayObserver } from './relay.js';
-import { startFastRelay } from './fast-relay.js';
+import { startFastRelay, upstreamLost } from './fast-relay.js';
 import type { AnswerRetrier } from './answer-retrier.js';
 import { LoginPacer, type LoginPacerOptions, type PacerObserver } from './login-pacer.js';
 import { DEFAULT_KEY_IDLE_MS, WarmPool, type WarmConnection, type WarmPoolObserver } from './warm-pool.js';
 import { recycleConnection, runResetQuery, type ReuseOptions } from './connection-reuse.js';
+import { nativeRelay, nativeRelayUnavailable, type NativeRelayAddon } from './native/addon.js';
+import { startNativeRelay, type NativeRetryPolicy } from './native/native-relay.js';
+import { socketFd } from './native/tls-link.js';
+import type { RelayEngine } from './engine-option.js';
+import { ConfigError } from '../config/types.js';
+import type { Socket } from 'node:net';
 
 /** What a fresh warm connection is checked (and its server process warmed) with. */
 const WARM_CHECK_QUERY = 'SELECT 1';
@@ -57,10 +63,16 @@ export interface IamRelayBackendOptions {
   createRetrier?: () => AnswerRetrier | null;
   /** Warm connections and reuse; none: every client logs in itself. */
   warm?: WarmConnectionOptions;
+  /** --relay-engine; auto when absent. */
+  relayEngine?: RelayEngine;
+  /** The retries (DSQL's --occ-retries) as the native relay runs them; none: never. */
+  nativeRetry?: NativeRetryPolicy | null;
 }
 
 export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObserver, WarmPoolObserver {
   upstreamConnected?(result: 'success' | 'failure', seconds: number): void;
+  /** A session's relay started: the native addon's, or the JavaScript one. */
+  relayStarted?(engine: 'native' | 'node'): void;
 }
 
 /** How a session's relay ended, for --reuse-connections. */
@@ -76,6 +88,11 @@ export class IamRelayBackend implements Backend {
   /** Present with --warm-connections above 0. */
   readonly warmPool: WarmPool | null;
   private readonly reuse: ReuseOptions | null;
+  /**
+   * The native relay, when sessions may use it. Not with --reuse-connections: a reused connection
+   * goes back to JavaScript for its reset, which the native relay does not do.
+   */
+  private readonly addon: NativeRelayAddon | null;
 
   constructor(
     private readonly opts: IamRelayBackendOptions,
@@ -101,7 +118,9 @@ export class IamRelayBackend implements Backend {
               maxAgeMs: warm.maxAgeMs,
               keyIdleMs: warm.keyIdleMs ?? DEFAULT_KEY_IDLE_MS,
               refillAfterHitMs: REFILL_AFTER_HIT_MS,
-              open: (parameters) => this.login(parameters).then((conn) => this.primed(conn)),
+              // Opened before any client is known: through the native TLS when there is one, which a
+              // client on TLS can still use (its JavaScript relay reads the bridge).
+              open: (parameters) => this.login(parameters, this.addon !== null).then((conn) => this.primed(conn)),
             },
             // A failed background login shows in upstream_connect_duration_seconds{result="failure"}.
             pick(observer),
@@ -116,16 +135,20 @@ export class IamRelayBackend implements Backend {
             maxAgeMs: warm.maxAgeMs,
           }
         : null;
+    const engine = opts.relayEngine ?? 'auto';
+    if (engine === 'native' && nativeRelay() === null) throw new ConfigError('--relay-engine', `native is not available: ${nativeRelayUnavailable()}`);
+    if (engine === 'native' && this.reuse) throw new ConfigError('--relay-engine', 'native does not reuse connections; use auto or node with --reuse-connections');
+    this.addon = engine === 'node' || this.reuse ? null : nativeRelay();
   }
 
   /** A paced login with these startup parameters; its age counts from when the login began. */
-  private async login(parameters: Record<string, string>): Promise<WarmConnection> {
+  private async login(parameters: Record<string, string>, native: boolean): Promise<WarmConnection> {
     const t0 = performance.now();
     try {
       // A refused turn (53400) counts as a failed login: the client never reached the server.
       await this.pacer?.acquire(this.opts.target.connectTimeoutMs);
       const openedAt = performance.now();
-      const upstream = await openUpstream(this.opts.target, parameters, () => this.tokens.token(parameters.user ?? ''));
+      const upstream = await openUpstream(this.opts.target, parameters, () => this.tokens.token(parameters.user ?? ''), native ? this.addon : null);
       this.observer.upstreamConnected?.('success', (performance.now() - t0) / 1000);
       return { upstream, openedAt };
     } catch (err) {
@@ -161,7 +184,8 @@ export class IamRelayBackend implements Backend {
     try {
       if (!conn) {
         try {
-          conn = await this.login(parameters);
+          // A client on TLS keeps the JavaScript relay, and so Node's TLS upstream with it.
+          conn = await this.login(parameters, this.addon !== null && socketFd(session.stream) !== null);
         } catch (err) {
           throw explainLoginFailure(err, (fields) => this.opts.refusedTokenAdvice(fields, session.user));
         }
@@ -180,23 +204,15 @@ export class IamRelayBackend implements Backend {
   /** Relays one session until either side leaves; says whether its upstream was left open for reuse. */
   private async relaySession(session: ClientSession, conn: WarmConnection): Promise<SessionEnd> {
     const { upstream, openedAt } = conn;
-    const { socket, backendKey } = upstream;
+    const { backendKey } = upstream;
     if (backendKey) session.onCancel(() => void cancelUpstream(this.opts.target, backendKey));
 
     const client = session.stream;
     client.write(Buffer.concat([...upstream.loginFrames, encodeBackendKeyData(session.cancelKey.processId, session.cancelKey.secretKey), upstream.readyFrame]));
-    if (upstream.pending.length > 0) client.write(upstream.pending);
-    if (session.pending.length > 0) socket.write(session.pending);
-
-    const relay = startFastRelay(client, socket, session.counters, this.observer, {
-      upstreamName: this.opts.upstreamName,
-      retrier: this.opts.createRetrier?.() ?? null,
-      keepUpstreamOnCleanEnd: this.reuse !== null,
-    });
+    const relay = (await this.startNativeRelay(session, upstream)) ?? this.startNodeRelay(session, upstream);
     const onShutdown = () => relay.terminate(terminationFields(session.shutdownSignal.reason));
     session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
     const noticeTimer = this.scheduleLifetimeNotice(relay, openedAt);
-    client.resume();
     try {
       await relay.done;
     } finally {
@@ -204,6 +220,46 @@ export class IamRelayBackend implements Backend {
       if (noticeTimer) clearTimeout(noticeTimer);
     }
     return { upstreamKept: relay.upstreamKept, namedStatementsUsed: relay.namedStatementsUsed };
+  }
+
+  /** The JavaScript relay: over Node's TLS, or over the bridge of a native link. */
+  private startNodeRelay(session: ClientSession, upstream: WarmConnection['upstream']): RelayHandle {
+    const client = session.stream;
+    if (upstream.pending.length > 0) client.write(upstream.pending);
+    if (session.pending.length > 0) upstream.socket.write(session.pending);
+    const relay = startFastRelay(client, upstream.socket, session.counters, this.observer, {
+      upstreamName: this.opts.upstreamName,
+      retrier: this.opts.createRetrier?.() ?? null,
+      keepUpstreamOnCleanEnd: this.reuse !== null,
+    });
+    client.resume();
+    this.observer.relayStarted?.('node');
+    return relay;
+  }
+
+  /**
+   * The native relay, for a client on plain TCP whose connection's TLS the addon runs; null when
+   * the session does not qualify. The login answer already written goes out first, in one
+   * packet with AuthenticationOk (the listener corked it), before the addon takes the socket.
+   */
+  private async startNativeRelay(session: ClientSession, upstream: WarmConnection['upstream']): Promise<RelayHandle | null> {
+    const addon = this.addon;
+    const client = session.stream as Socket;
+    if (addon === null || upstream.nativeLink === undefined || socketFd(client) === null) return null;
+    while (client.writableCorked > 0) client.uncork();
+    if (client.writableLength > 0) await new Promise((resolve) => client.once('drain', resolve));
+    const relay = startNativeRelay(addon, upstream.nativeLink, client, upstream.pending, session.pending, session.counters, this.observer, {
+      upstreamName: this.opts.upstreamName,
+      lostMessage: upstreamLost(this.opts.upstreamName),
+      retry: this.opts.nativeRetry ?? null,
+    });
+    if (relay) {
+      this.observer.relayStarted?.('native');
+      return relay;
+    }
+    // The cluster closed the connection since the login (or the client left): the JavaScript
+    // relay over the bridge reports it as it would any loss.
+    return this.startNodeRelay(session, upstream);
   }
 
   /** Closes the warm connections (Terminate to each). */

@@ -30,7 +30,7 @@ const PARSE = 0x50; // 'P'
 const TX_IDLE = 0x49; // 'I'
 
 /** Told to a client whose upstream connection ended without the server saying why. */
-function upstreamLost(upstreamName: string): NoticeFields {
+export function upstreamLost(upstreamName: string): NoticeFields {
   return {
     severity: 'FATAL',
     code: '08006',

@@ -9,10 +9,18 @@ const FLUSH_MS = 500;
 const dirty = new Set<MetricBatcher>();
 let timer: NodeJS.Timeout | null = null;
 
+const flushHooks = new Set<() => void>();
+
+/** Another source of relay counts (the native relay) to read whenever these are flushed. */
+export function onRelayFlush(hook: () => void): void {
+  flushHooks.add(hook);
+}
+
 /** Hands every session's pending byte counts to the metrics; called before each scrape. */
 export function flushRelayByteCounts(): void {
   for (const b of dirty) b.flush();
   dirty.clear();
+  for (const hook of flushHooks) hook();
 }
 
 function flushAll(): void {

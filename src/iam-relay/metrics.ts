@@ -6,7 +6,7 @@ import { cached } from '../metrics/cached-child.js';
 import type { IamRelayObserver } from './backend.js';
 
 export type IamRelayMetrics = Required<
-  Pick<IamRelayObserver, 'upstreamConnected' | 'generated' | 'loginPaced' | 'warmIdle' | 'warmRequest' | 'warmAdded' | 'warmClosed'>
+  Pick<IamRelayObserver, 'upstreamConnected' | 'relayStarted' | 'generated' | 'loginPaced' | 'warmIdle' | 'warmRequest' | 'warmAdded' | 'warmClosed'>
 >;
 
 export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetrics {
@@ -20,10 +20,12 @@ export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetri
   const warmRequests = new Map<string, ReturnType<Counter['labels']>>();
   const warmAdded = new Map<string, ReturnType<Counter['labels']>>();
   const warmClosed = new Map<string, ReturnType<Counter['labels']>>();
+  const relaysByEngine = new Map<string, ReturnType<Counter['labels']>>();
   return {
     upstreamConnected: (result, seconds) => {
       cached(connectByResult, result, () => set.upstreamConnectDuration.labels(listener, result)).observe(seconds);
     },
+    relayStarted: (engine) => cached(relaysByEngine, engine, () => set.relaySessions.labels(listener, engine)).inc(),
     generated: (result, seconds) => {
       cached(tokensByResult, result, () => set.tokenGenerations.labels(listener, result)).inc();
       tokenSeconds.observe(seconds);

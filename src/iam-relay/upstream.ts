@@ -4,6 +4,8 @@
 // token as the cleartext password. Returns once the server has sent ReadyForQuery, with what it
 // said during login for the client to see. The service's wording and trust are in `service`.
 import { connect as netConnect, type Socket } from 'node:net';
+import type { NativeRelayAddon } from './native/addon.js';
+import { connectNativeTls, NativeTlsError } from './native/tls-link.js';
 import { connect as tlsConnect, createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from 'node:tls';
 import { encodeCancelRequest, encodePasswordMessage, encodeSSLRequest, encodeStartupMessage } from '../protocol/frontend-encoder.js';
 import { decodeBackendMessage } from '../protocol/backend-decoder.js';
@@ -45,7 +47,8 @@ export interface UpstreamService {
 }
 
 export interface UpstreamConnection {
-  socket: TLSSocket;
+  /** Node's TLS socket, or with the native relay the plaintext of the addon's TLS (see nativeLink). */
+  socket: Socket;
   /** Raw ParameterStatus and NoticeResponse frames the cluster sent during login, in order. */
   loginFrames: Buffer[];
   backendKey: CancelKey | null;
@@ -53,6 +56,8 @@ export interface UpstreamConnection {
   pending: Buffer;
   /** The ReadyForQuery frame itself. */
   readyFrame: Buffer;
+  /** The native relay's link when the addon runs this connection's TLS (native/tls-link.ts). */
+  nativeLink?: number;
 }
 
 /** An error the cluster itself sent (token rejected, limits...); passed to the client as is. */
@@ -72,11 +77,17 @@ export async function openUpstream(
   target: UpstreamTarget,
   startupParameters: Record<string, string>,
   password: () => Promise<string>,
+  native: NativeRelayAddon | null = null,
 ): Promise<UpstreamConnection> {
   const tcp = await dial(target);
-  let tls: TLSSocket | null = null;
+  let tls: Socket | null = null;
+  let nativeLink: number | undefined;
   try {
-    tls = await negotiateTls(tcp, target);
+    if (native) {
+      const conn = await negotiateNativeTls(tcp, target, native);
+      tls = conn.socket;
+      nativeLink = conn.link;
+    } else tls = await negotiateTls(tcp, target);
     const channel = new MessageChannel(tls, target.maxMessageBytes);
     tls.write(encodeStartupMessage(startupParameters));
     const loginFrames: Buffer[] = [];
@@ -101,7 +112,7 @@ export async function openUpstream(
           backendKey = { processId: msg.processId, secretKey: msg.secretKey };
           break;
         case 'ReadyForQuery':
-          return { socket: tls, loginFrames, backendKey, pending: channel.detach(), readyFrame: frame(type, body) };
+          return { socket: tls, loginFrames, backendKey, pending: channel.detach(), readyFrame: frame(type, body), nativeLink };
         case 'NegotiateProtocolVersion':
           break; // we ask for 3.0 exactly; nothing to adjust
         default:
@@ -176,7 +187,8 @@ function dial(target: UpstreamTarget): Promise<Socket> {
   });
 }
 
-async function negotiateTls(tcp: Socket, target: UpstreamTarget): Promise<TLSSocket> {
+/** PostgreSQL's SSLRequest; anything but 'S' means this is not the service's endpoint. */
+async function requestTls(tcp: Socket, target: UpstreamTarget): Promise<void> {
   tcp.write(encodeSSLRequest());
   const answer = await readOneByte(tcp, target);
   if (answer !== 'S') {
@@ -186,6 +198,21 @@ async function negotiateTls(tcp: Socket, target: UpstreamTarget): Promise<TLSSoc
       { hint: 'Check --host and --connect-to.' },
     );
   }
+}
+
+/** The handshake in the native addon: same trust, same name check, same errors as negotiateTls. */
+async function negotiateNativeTls(tcp: Socket, target: UpstreamTarget, addon: NativeRelayAddon) {
+  await requestTls(tcp, target);
+  const trust = { hostname: target.hostname, extraCa: target.extraCa, bundledCa: target.service.bundledCa, connectTimeoutMs: target.connectTimeoutMs };
+  return connectNativeTls(addon, target, tcp, trust).catch((err: unknown) => {
+    if (!(err instanceof NativeTlsError)) throw err;
+    if (err.message === 'TLS handshake timed out') throw unreachable(target, err.message);
+    throw tlsFailure(target, Object.assign(new Error(err.message), { code: err.verify !== 0 ? 'CERT_VERIFY_FAILED' : 'TLS_FAILED' }));
+  });
+}
+
+async function negotiateTls(tcp: Socket, target: UpstreamTarget): Promise<TLSSocket> {
+  await requestTls(tcp, target);
   return new Promise((resolve, reject) => {
     const tls = tlsConnect({
       socket: tcp,

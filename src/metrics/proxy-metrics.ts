@@ -47,6 +47,7 @@ export interface MetricSet {
   loginPacingWaits: Counter<'listener' | 'outcome'>;
   loginPacingWaitDuration: Histogram<'listener'>;
   occRetries: Counter<'listener'>;
+  relaySessions: Counter<'listener' | 'engine'>;
   occRetryOutcomes: Counter<'listener' | 'outcome'>;
   warmConnectionsIdle: Gauge<'listener'>;
   warmConnectionRequests: Counter<'listener' | 'result'>;
@@ -221,6 +222,12 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
       help: 'How long upstream logins waited for the --max-connect-rate bucket (only those that waited).',
       labelNames: ['listener'],
       buckets: LOGIN_WAIT_BUCKETS,
+      registers,
+    }),
+    relaySessions: new Counter({
+      name: `${METRIC_PREFIX}relay_sessions_total`,
+      help: 'Client sessions relayed to the cluster or database (dsql, rds-iam), by the relay that moved their bytes: native (C, clients on plain TCP) or node (JavaScript).',
+      labelNames: ['listener', 'engine'],
       registers,
     }),
     occRetries: new Counter({

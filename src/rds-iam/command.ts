@@ -9,6 +9,7 @@ import { addCommonOptions, commonListenerConfig, envOption, processSettings, wra
 import { addLoginPacingOptions, loginPacingSettings, type LoginPacingFlags } from '../iam-relay/pacing-options.js';
 import { addWarmConnectionOptions, warmConnectionSettings, type WarmConnectionDefaults, type WarmConnectionFlags } from '../iam-relay/warm-options.js';
 import { regionFromRdsEndpoint } from './endpoint.js';
+import { addRelayEngineOption, relayEngineSetting, type RelayEngineFlags } from '../iam-relay/engine-option.js';
 
 /** PostgreSQL's own DISCARD ALL, as pgbouncer uses: settings, prepared statements, temporary tables, cursors, LISTEN, advisory locks. */
 export const RDS_IAM_WARM_DEFAULTS: WarmConnectionDefaults = {
@@ -18,7 +19,7 @@ export const RDS_IAM_WARM_DEFAULTS: WarmConnectionDefaults = {
   maxAgeLimitSeconds: 24 * 3600,
 };
 
-export interface RdsIamFlags extends CommonFlags, LoginPacingFlags, WarmConnectionFlags {
+export interface RdsIamFlags extends CommonFlags, LoginPacingFlags, WarmConnectionFlags, RelayEngineFlags {
   host: string;
   port: string;
   region?: string;
@@ -47,6 +48,7 @@ export function rdsIamCommand(run: (config: ProxyConfig) => Promise<void>): Comm
   addLoginPacingOptions(cmd, 'database', { maxConnectRate: DEFAULTS.rdsIamMaxConnectRate, connectBurst: DEFAULTS.rdsIamConnectBurst });
   addWorkersOption(cmd);
   addWarmConnectionOptions(cmd, RDS_IAM_WARM_DEFAULTS);
+  addRelayEngineOption(cmd);
   addCommonOptions(cmd);
   cmd.action(async (flags: RdsIamFlags) => run(rdsIamConfigFromFlags(flags)));
   return cmd;
@@ -77,6 +79,7 @@ export function rdsIamListenerFromFlags(flags: RdsIamFlags): ListenerConfigOf<'r
       connectTimeoutSeconds: positiveInt('--connect-timeout', flags.connectTimeout),
       ...loginPacingSettings(flags),
       ...warmConnectionSettings(flags, RDS_IAM_WARM_DEFAULTS),
+      relayEngine: relayEngineSetting(flags),
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { HostPort } from '../config/types.js';
 import type { WarmConnectionSettings } from '../iam-relay/warm-options.js';
+import type { RelayEngine } from '../iam-relay/engine-option.js';
 
 /** The warm-connection settings are optional: absent means none (the demo). */
 export interface RdsIamSettings extends Partial<WarmConnectionSettings> {
@@ -17,6 +18,8 @@ export interface RdsIamSettings extends Partial<WarmConnectionSettings> {
   /** Database logins per second (token bucket refill) and the bucket's size. */
   maxConnectRate: number;
   connectBurst: number;
+  /** --relay-engine; auto when absent (the demo). */
+  relayEngine?: RelayEngine;
   /** Credentials given in code (the demo); the standard AWS chain otherwise. */
   credentials?: AwsCredentialIdentityProvider;
 }

@@ -31,6 +31,7 @@ export const rdsIamMode: ModeDescriptor<'rds-iam', RdsIamObserver> = {
         credentials: d.credentials,
         pacing: { ratePerSecond: d.maxConnectRate, burst: d.connectBurst },
         warm: warmConnectionOptions(d),
+        relayEngine: d.relayEngine,
       },
       observer,
     );

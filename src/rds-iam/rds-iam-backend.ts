@@ -1,5 +1,6 @@
 // The rds-iam mode's backend: the IAM relay with RDS's signer (one token per database user), the
 // RDS certificate authorities, RDS's wording and its advice on a refused token.
+import type { RelayEngine } from '../iam-relay/engine-option.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { NoticeFields } from '../protocol/messages.js';
 import { IamRelayBackend, type IamRelayObserver, type WarmConnectionOptions } from '../iam-relay/backend.js';
@@ -21,6 +22,8 @@ export interface RdsIamBackendOptions {
   pacing?: LoginPacerOptions;
   /** --warm-connections, --reuse-connections; none: every client logs in itself. */
   warm?: WarmConnectionOptions;
+  /** --relay-engine; auto when absent. */
+  relayEngine?: RelayEngine;
 }
 
 export type RdsIamObserver = IamRelayObserver;
@@ -64,6 +67,7 @@ export class RdsIamBackend extends IamRelayBackend {
         refusedTokenAdvice: (fields, user) => rdsRefusalAdvice(fields, user, hostname, opts.region),
         pacing: opts.pacing,
         warm: opts.warm,
+        relayEngine: opts.relayEngine,
       },
       observer,
     );

@@ -1,0 +1,296 @@
+/* The Node-API surface of the native relay (src/iam-relay/native/ loads it). Objects are named
+ * by small integer ids rather than pointers, so that a call with the id of a link or session
+ * that has ended is harmless. */
+#include "pgrelay.h"
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_CONTEXTS 64
+
+typedef struct {
+  void **v;
+  int cap;
+  int next;
+} table_t;
+
+static table_t links, sessions;
+/* Holds an id between its allocation and the object's creation. */
+static char reserved_marker;
+#define RESERVED ((void *)&reserved_marker)
+static SSL_CTX *contexts[MAX_CONTEXTS];
+static int context_count;
+
+static int table_add(table_t *t, void *p) {
+  for (int tries = 0; tries < t->cap; tries++) {
+    int id = t->next;
+    t->next = (t->next + 1) % t->cap;
+    if (id > 0 && t->v[id] == NULL) {
+      t->v[id] = p;
+      return id;
+    }
+  }
+  int old = t->cap;
+  int cap = old ? old * 2 : 1024;
+  void **v = realloc(t->v, cap * sizeof *v);
+  if (!v) return -1;
+  memset(v + old, 0, (cap - old) * sizeof *v);
+  t->v = v;
+  t->cap = cap;
+  int id = old > 0 ? old : 1;
+  t->v[id] = p;
+  t->next = id + 1;
+  return id;
+}
+
+static void *table_get(table_t *t, int id) {
+  void *p = id > 0 && id < t->cap ? t->v[id] : NULL;
+  return p == RESERVED ? NULL : p;
+}
+void table_forget_link(int id) {
+  if (id > 0 && id < links.cap) links.v[id] = NULL;
+}
+void table_forget_session(int id) {
+  if (id > 0 && id < sessions.cap) sessions.v[id] = NULL;
+}
+
+/* ---------- calling JavaScript from libuv callbacks ---------- */
+
+int js_callback_init(js_callback_t *cb, napi_env env, napi_value fn, const char *name) {
+  napi_value resource, resource_name;
+  cb->env = env;
+  if (napi_create_reference(env, fn, 1, &cb->fn) != napi_ok) return -1;
+  napi_create_object(env, &resource);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name);
+  if (napi_async_init(env, resource, resource_name, &cb->actx) != napi_ok) {
+    napi_delete_reference(env, cb->fn);
+    cb->fn = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+void js_callback_call(js_callback_t *cb, int argc, js_args_fn build, js_result_fn take, void *data) {
+  if (!cb->fn) return;
+  napi_env env = cb->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value fn, recv, argv[8], result = NULL;
+  napi_get_reference_value(env, cb->fn, &fn);
+  napi_get_global(env, &recv); /* napi_make_callback wants an object as `this` */
+  argc = build(env, data, argv);
+  napi_status st = napi_make_callback(env, cb->actx, recv, fn, (size_t)argc, argv, &result);
+  if (st == napi_pending_exception) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+    result = NULL;
+  }
+  if (take && st == napi_ok) take(env, result, data);
+  napi_close_handle_scope(env, scope);
+}
+
+void js_callback_free(js_callback_t *cb) {
+  if (!cb->fn) return;
+  napi_async_destroy(cb->env, cb->actx);
+  napi_delete_reference(cb->env, cb->fn);
+  cb->fn = NULL;
+}
+
+/* ---------- argument helpers ---------- */
+
+static int arg_int(napi_env env, napi_value v) {
+  int32_t x = -1;
+  napi_get_value_int32(env, v, &x);
+  return x;
+}
+
+static char *arg_string(napi_env env, napi_value v) {
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return NULL;
+  char *s = malloc(n + 1);
+  if (!s) return NULL;
+  napi_get_value_string_utf8(env, v, s, n + 1, &n);
+  return s;
+}
+
+static int arg_buffer(napi_env env, napi_value v, const char **p, size_t *n) {
+  void *data = NULL;
+  *p = NULL;
+  *n = 0;
+  if (napi_get_buffer_info(env, v, &data, n) != napi_ok) return -1;
+  *p = data;
+  return 0;
+}
+
+static napi_value int_value(napi_env env, int x) {
+  napi_value v;
+  napi_create_int32(env, x, &v);
+  return v;
+}
+
+static napi_value throw_error(napi_env env, const char *message) {
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+/* createClientContext(caPem: string): number. The trusted roots come from JavaScript (Node's
+ * own list, the service's bundle, --upstream-ca), so that both TLS stacks trust the same CAs. */
+static napi_value create_client_context(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (context_count >= MAX_CONTEXTS) return throw_error(env, "too many TLS contexts");
+  char *pem = arg_string(env, argv[0]);
+  if (!pem) return throw_error(env, "caPem must be a string");
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+  BIO *bio = BIO_new_mem_buf(pem, -1);
+  int added = 0;
+  X509 *cert;
+  while ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+    if (X509_STORE_add_cert(store, cert) == 1) added++;
+    X509_free(cert);
+  }
+  ERR_clear_error();
+  BIO_free(bio);
+  free(pem);
+  if (added == 0) {
+    SSL_CTX_free(ctx);
+    return throw_error(env, "no CA certificate could be read");
+  }
+  contexts[context_count] = ctx;
+  return int_value(env, context_count++);
+}
+
+/* connectTls(context, fd, servername, callback(kind, fdOrMessage, verifyCode)): number */
+static napi_value connect_tls(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int ctx = arg_int(env, argv[0]);
+  int fd = arg_int(env, argv[1]);
+  if (ctx < 0 || ctx >= context_count || fd < 0) return throw_error(env, "bad TLS context or descriptor");
+  char *name = arg_string(env, argv[2]);
+  if (!name) return throw_error(env, "servername must be a string");
+  int id = table_add(&links, RESERVED);
+  link_t *l = id > 0 ? link_connect(env, contexts[ctx], fd, name, argv[3], id) : NULL;
+  free(name);
+  if (!l) {
+    if (id > 0) table_forget_link(id);
+    return throw_error(env, "could not start a TLS connection");
+  }
+  links.v[id] = l;
+  return int_value(env, id);
+}
+
+static napi_value close_link(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  link_t *l = table_get(&links, arg_int(env, argv[0]));
+  if (l) link_close(l);
+  return NULL;
+}
+
+static void free_handle(uv_handle_t *h) { free(h); }
+
+/* join(link, clientFd, toClient, toUpstream, lostMessage, occ, holdLimit, callback): number, or
+ * -1 when the link is no longer usable (the cluster closed it). */
+static napi_value join(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  link_t *l = table_get(&links, arg_int(env, argv[0]));
+  int client_fd = arg_int(env, argv[1]);
+  session_options_t o;
+  memset(&o, 0, sizeof o);
+  if (arg_buffer(env, argv[2], &o.to_client, &o.to_client_len) || arg_buffer(env, argv[3], &o.to_upstream, &o.to_upstream_len) ||
+      arg_buffer(env, argv[4], &o.lost_message, &o.lost_message_len))
+    return throw_error(env, "join expects buffers");
+  bool occ = false;
+  napi_get_value_bool(env, argv[5], &occ);
+  double hold = 0;
+  napi_get_value_double(env, argv[6], &hold);
+  o.occ = occ;
+  o.hold_limit = (size_t)hold;
+  if (!l || client_fd < 0 || !link_is_ready(l)) return int_value(env, -1);
+  int id = table_add(&sessions, RESERVED);
+  if (id < 0) return int_value(env, -1);
+  link_parts_t parts;
+  if (link_take(l, &parts) != 0) {
+    table_forget_session(id);
+    return int_value(env, -1);
+  }
+  session_t *s = session_start(env, &parts, client_fd, &o, argv[7], id);
+  if (!s) {
+    table_forget_session(id);
+    SSL_free(parts.ssl);
+    uv_close((uv_handle_t *)parts.poll, free_handle);
+    close(parts.fd);
+    bytes_free(&parts.to_client);
+    bytes_free(&parts.to_upstream);
+    return int_value(env, -1);
+  }
+  sessions.v[id] = s;
+  return int_value(env, id);
+}
+
+static napi_value notice(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  session_t *s = table_get(&sessions, arg_int(env, argv[0]));
+  const char *p;
+  size_t n;
+  if (s && arg_buffer(env, argv[1], &p, &n) == 0) session_notice(s, p, n);
+  return NULL;
+}
+
+static napi_value terminate(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  session_t *s = table_get(&sessions, arg_int(env, argv[0]));
+  const char *p;
+  size_t n;
+  if (s && arg_buffer(env, argv[1], &p, &n) == 0) session_terminate(s, p, n);
+  return NULL;
+}
+
+static napi_value stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  session_t *s = table_get(&sessions, arg_int(env, argv[0]));
+  if (!s) {
+    napi_value undef;
+    napi_get_undefined(env, &undef);
+    return undef;
+  }
+  return session_stats(env, s);
+}
+
+static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback fn) {
+  napi_value f;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);
+  napi_set_named_property(env, exports, name, f);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  export_fn(env, exports, "createClientContext", create_client_context);
+  export_fn(env, exports, "connectTls", connect_tls);
+  export_fn(env, exports, "closeLink", close_link);
+  export_fn(env, exports, "join", join);
+  export_fn(env, exports, "notice", notice);
+  export_fn(env, exports, "terminate", terminate);
+  export_fn(env, exports, "stats", stats);
+  napi_value version;
+  napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version);
+  napi_set_named_property(env, exports, "openssl", version);
+  return exports;
+}
+
+NAPI_MODULE(pgrelay, init)

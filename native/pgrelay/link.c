@@ -1,0 +1,342 @@
+/* A cluster connection opened by the native side: TLS over a socket whose SSLRequest JavaScript
+ * already exchanged, then a bridge between the TLS plaintext and one end of a socketpair whose
+ * other end JavaScript reads as an ordinary socket. JavaScript logs in (and warms, and checks) over
+ * that socket exactly as over Node's own TLS; when a client's session starts, link_take() hands the
+ * TLS connection itself to the relay and the bridge goes away. */
+#include "pgrelay.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define READ_CHUNK 16384
+
+struct link {
+  int id;
+  napi_env env;
+  js_callback_t cb;
+  SSL *ssl;
+  int fd;       /* the cluster socket */
+  int bridge;   /* our end of the socketpair */
+  int js_end;   /* JavaScript's end (owned by its socket once handed over) */
+  uv_poll_t *upoll, *bpoll;
+  unsigned uev, bev;
+  int handshaking, ready, closed;
+  int read_wants_write, write_wants_read, handshake_wants_write;
+  int upstream_eof;
+  bytes_t to_js, to_upstream;
+  int open_handles;
+};
+
+static void link_apply(link_t *l);
+
+static void free_poll(uv_handle_t *h) {
+  link_t *l = h->data;
+  free(h);
+  if (l && --l->open_handles == 0) free(l);
+}
+
+static void release(link_t *l) {
+  /* The struct lives until the last handle's close callback. */
+  if (l->closed) return;
+  l->closed = 1;
+  if (l->ssl) SSL_free(l->ssl);
+  l->ssl = NULL;
+  if (l->upoll) uv_close((uv_handle_t *)l->upoll, free_poll);
+  if (l->bpoll) uv_close((uv_handle_t *)l->bpoll, free_poll);
+  l->upoll = l->bpoll = NULL;
+  if (l->fd >= 0) close(l->fd);
+  if (l->bridge >= 0) close(l->bridge);
+  l->fd = l->bridge = -1;
+  bytes_free(&l->to_js);
+  bytes_free(&l->to_upstream);
+  js_callback_free(&l->cb);
+  table_forget_link(l->id);
+  if (l->open_handles == 0) free(l);
+}
+
+typedef struct {
+  const char *kind;
+  const char *message;
+  long verify;
+  int fd;
+} link_event_t;
+
+static int link_event_args(napi_env env, void *data, napi_value *argv) {
+  link_event_t *e = data;
+  napi_create_string_utf8(env, e->kind, NAPI_AUTO_LENGTH, &argv[0]);
+  if (e->message) napi_create_string_utf8(env, e->message, NAPI_AUTO_LENGTH, &argv[1]);
+  else napi_create_int32(env, e->fd, &argv[1]);
+  napi_create_int64(env, e->verify, &argv[2]);
+  return 3;
+}
+
+static void fail(link_t *l, const char *message, long verify) {
+  if (l->closed) return;
+  link_event_t e = {"error", message, verify, -1};
+  js_callback_call(&l->cb, 3, link_event_args, NULL, &e);
+  release(l);
+}
+
+static void handshake_failed(link_t *l, int ssl_error) {
+  char why[512];
+  long verify = SSL_get_verify_result(l->ssl);
+  unsigned long err = ERR_get_error();
+  if (verify != X509_V_OK) snprintf(why, sizeof why, "%s", X509_verify_cert_error_string(verify));
+  else if (err) ERR_error_string_n(err, why, sizeof why);
+  else if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) snprintf(why, sizeof why, "the server closed the connection during the TLS handshake");
+  else snprintf(why, sizeof why, "TLS error %d", ssl_error);
+  ERR_clear_error();
+  fail(l, why, verify);
+}
+
+static void on_bridge(uv_poll_t *h, int status, int events);
+
+static void handshake(link_t *l) {
+  int r = SSL_do_handshake(l->ssl);
+  if (r == 1) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0) {
+      fail(l, strerror(errno), 0);
+      return;
+    }
+    l->handshaking = 0;
+    l->ready = 1;
+    l->bridge = pair[0];
+    l->js_end = pair[1];
+    l->bpoll = malloc(sizeof *l->bpoll);
+    uv_loop_t *loop;
+    napi_get_uv_event_loop(l->env, &loop);
+    uv_poll_init_socket(loop, l->bpoll, l->bridge);
+    l->bpoll->data = l;
+    l->open_handles++;
+    link_event_t e = {"ready", NULL, 0, l->js_end};
+    js_callback_call(&l->cb, 3, link_event_args, NULL, &e);
+    return;
+  }
+  int e = SSL_get_error(l->ssl, r);
+  if (e == SSL_ERROR_WANT_READ) l->handshake_wants_write = 0;
+  else if (e == SSL_ERROR_WANT_WRITE) l->handshake_wants_write = 1;
+  else handshake_failed(l, e);
+}
+
+static void upstream_ended(link_t *l) {
+  l->upstream_eof = 1;
+  /* JavaScript reads what is bridged, then sees the close. */
+  if (bytes_pending(&l->to_js) == 0) release(l);
+}
+
+static void flush_to_js(link_t *l) {
+  while (!l->closed && bytes_pending(&l->to_js) > 0) {
+    ssize_t n = send(l->bridge, l->to_js.p + l->to_js.off, bytes_pending(&l->to_js), MSG_NOSIGNAL);
+    if (n > 0) {
+      l->to_js.off += n;
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    release(l); /* JavaScript closed its end */
+    return;
+  }
+  bytes_clear(&l->to_js);
+  if (!l->closed && l->upstream_eof) release(l);
+}
+
+static void read_upstream(link_t *l) {
+  l->read_wants_write = 0;
+  while (!l->closed && !l->upstream_eof && bytes_pending(&l->to_js) == 0) {
+    if (!bytes_reserve(&l->to_js, READ_CHUNK)) {
+      release(l);
+      return;
+    }
+    int n = SSL_read(l->ssl, l->to_js.p + l->to_js.len, READ_CHUNK);
+    if (n > 0) {
+      l->to_js.len += n;
+      flush_to_js(l);
+      continue;
+    }
+    int e = SSL_get_error(l->ssl, n);
+    if (e == SSL_ERROR_WANT_READ) return;
+    if (e == SSL_ERROR_WANT_WRITE) {
+      l->read_wants_write = 1;
+      return;
+    }
+    ERR_clear_error();
+    upstream_ended(l);
+    return;
+  }
+}
+
+static void flush_to_upstream(link_t *l) {
+  l->write_wants_read = 0;
+  while (!l->closed && bytes_pending(&l->to_upstream) > 0) {
+    int n = SSL_write(l->ssl, l->to_upstream.p + l->to_upstream.off, (int)bytes_pending(&l->to_upstream));
+    if (n > 0) {
+      l->to_upstream.off += n;
+      continue;
+    }
+    int e = SSL_get_error(l->ssl, n);
+    if (e == SSL_ERROR_WANT_WRITE) return;
+    if (e == SSL_ERROR_WANT_READ) {
+      l->write_wants_read = 1;
+      return;
+    }
+    ERR_clear_error();
+    upstream_ended(l);
+    return;
+  }
+  bytes_clear(&l->to_upstream);
+}
+
+static void read_bridge(link_t *l) {
+  if (bytes_pending(&l->to_upstream) > 0) return;
+  if (!bytes_reserve(&l->to_upstream, READ_CHUNK)) {
+    release(l);
+    return;
+  }
+  ssize_t n = read(l->bridge, l->to_upstream.p + l->to_upstream.len, READ_CHUNK);
+  if (n > 0) {
+    l->to_upstream.len += n;
+    flush_to_upstream(l);
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  release(l); /* JavaScript ended or destroyed its socket */
+}
+
+static void on_upstream(uv_poll_t *h, int status, int events) {
+  link_t *l = h->data;
+  if (l->closed) return;
+  if (l->handshaking) {
+    if (status < 0) {
+      fail(l, uv_strerror(status), 0);
+      return;
+    }
+    handshake(l);
+    link_apply(l);
+    return;
+  }
+  if (status < 0) {
+    upstream_ended(l);
+    link_apply(l);
+    return;
+  }
+  if (bytes_pending(&l->to_upstream) > 0) flush_to_upstream(l);
+  read_upstream(l);
+  link_apply(l);
+}
+
+static void on_bridge(uv_poll_t *h, int status, int events) {
+  link_t *l = h->data;
+  if (l->closed) return;
+  if (status < 0) {
+    release(l);
+    return;
+  }
+  if (events & UV_WRITABLE) {
+    flush_to_js(l);
+    if (!l->closed && bytes_pending(&l->to_js) == 0) read_upstream(l);
+  }
+  if (!l->closed && (events & UV_READABLE)) read_bridge(l);
+  link_apply(l);
+}
+
+static void link_apply(link_t *l) {
+  if (l->closed) return;
+  unsigned uev = 0, bev = 0;
+  if (l->handshaking) uev = l->handshake_wants_write ? UV_WRITABLE : UV_READABLE;
+  else {
+    if (!l->upstream_eof) {
+      if (bytes_pending(&l->to_js) == 0 || l->write_wants_read) uev |= UV_READABLE;
+      if ((bytes_pending(&l->to_upstream) > 0 && !l->write_wants_read) || l->read_wants_write) uev |= UV_WRITABLE;
+    }
+    if (bytes_pending(&l->to_upstream) == 0) bev |= UV_READABLE;
+    if (bytes_pending(&l->to_js) > 0) bev |= UV_WRITABLE;
+  }
+  if (uev != l->uev) {
+    l->uev = uev;
+    if (uev) uv_poll_start(l->upoll, uev, on_upstream);
+    else uv_poll_stop(l->upoll);
+  }
+  if (l->bpoll && bev != l->bev) {
+    l->bev = bev;
+    if (bev) uv_poll_start(l->bpoll, bev, on_bridge);
+    else uv_poll_stop(l->bpoll);
+  }
+}
+
+link_t *link_connect(napi_env env, SSL_CTX *ctx, int fd, const char *servername, napi_value callback, int id) {
+  link_t *l = calloc(1, sizeof *l);
+  if (!l) return NULL;
+  l->id = id;
+  l->env = env;
+  l->fd = dup(fd);
+  l->bridge = l->js_end = -1;
+  if (l->fd < 0 || js_callback_init(&l->cb, env, callback, "aurora-pg-proxy:tls-link") != 0) {
+    if (l->fd >= 0) close(l->fd);
+    free(l);
+    return NULL;
+  }
+  fcntl(l->fd, F_SETFD, FD_CLOEXEC);
+  l->ssl = SSL_new(ctx);
+  SSL_set_fd(l->ssl, l->fd);
+  SSL_set_connect_state(l->ssl);
+  SSL_set_tlsext_host_name(l->ssl, servername);
+  SSL_set1_host(l->ssl, servername);
+  SSL_set_verify(l->ssl, SSL_VERIFY_PEER, NULL);
+  SSL_set_mode(l->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  l->handshaking = 1;
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  l->upoll = malloc(sizeof *l->upoll);
+  uv_poll_init_socket(loop, l->upoll, l->fd);
+  l->upoll->data = l;
+  l->open_handles++;
+  /* The handshake starts from the poll (the socket is writable at once), never inside this call,
+   * so that JavaScript hears of the link only after it has its id. */
+  l->handshake_wants_write = 1;
+  link_apply(l);
+  return l;
+}
+
+void link_close(link_t *l) {
+  if (!l->closed) release(l);
+}
+
+int link_is_ready(const link_t *l) { return l->ready && !l->closed && !l->upstream_eof; }
+
+static int drain_fd(int fd, bytes_t *into) {
+  for (;;) {
+    if (!bytes_reserve(into, READ_CHUNK)) return -1;
+    ssize_t n = read(fd, into->p + into->len, READ_CHUNK);
+    if (n > 0) {
+      into->len += n;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return 0;
+  }
+}
+
+int link_take(link_t *l, link_parts_t *out) {
+  if (!link_is_ready(l)) return -1;
+  memset(out, 0, sizeof *out);
+  /* Toward the client: what JavaScript left unread on its end, then what never reached it. */
+  if (drain_fd(l->js_end, &out->to_client) != 0) return -1;
+  if (!bytes_append(&out->to_client, l->to_js.p + l->to_js.off, bytes_pending(&l->to_js))) return -1;
+  /* Toward the cluster: what was read from the bridge but not yet written, then what is still in it. */
+  if (!bytes_append(&out->to_upstream, l->to_upstream.p + l->to_upstream.off, bytes_pending(&l->to_upstream))) return -1;
+  if (drain_fd(l->bridge, &out->to_upstream) != 0) return -1;
+  out->ssl = l->ssl;
+  out->fd = l->fd;
+  out->poll = l->upoll;
+  uv_poll_stop(l->upoll);
+  l->ssl = NULL;
+  l->fd = -1;
+  l->upoll = NULL;
+  l->open_handles--; /* the poll handle now belongs to the session */
+  release(l);
+  return 0;
+}

@@ -1,0 +1,65 @@
+/* Shared declarations of the native relay: the TLS links that log in to the cluster, and the
+ * relay sessions that join a link to a client's socket. Everything runs on Node's own event loop
+ * thread (uv_poll handles), so nothing here needs a lock; JavaScript is called back only for rare
+ * events (a connection ready or failed, a retry to decide, a session's end). */
+#ifndef PGRELAY_H
+#define PGRELAY_H
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <uv.h>
+#include <openssl/ssl.h>
+#include "bytes.h"
+
+/* A JavaScript function kept for calls from libuv callbacks. */
+typedef struct {
+  napi_env env;
+  napi_ref fn;
+  napi_async_context actx;
+} js_callback_t;
+
+int js_callback_init(js_callback_t *cb, napi_env env, napi_value fn, const char *name);
+/* Calls the function with a handle scope open around it; `build` fills argv; the result (or
+ * NULL) is handed to `take` before the scope closes. Exceptions are cleared: the JavaScript side
+ * catches its own. */
+typedef int (*js_args_fn)(napi_env env, void *data, napi_value *argv);
+typedef void (*js_result_fn)(napi_env env, napi_value result, void *data);
+void js_callback_call(js_callback_t *cb, int argc, js_args_fn build, js_result_fn take, void *data);
+void js_callback_free(js_callback_t *cb);
+
+/* A cluster connection through TLS, its plaintext bridged to a socketpair for the JavaScript login. */
+typedef struct link link_t;
+link_t *link_connect(napi_env env, SSL_CTX *ctx, int fd, const char *servername, napi_value callback, int id);
+void link_close(link_t *l);
+int link_is_ready(const link_t *l);
+
+/* What a session takes over from its link. */
+typedef struct {
+  SSL *ssl;
+  int fd;
+  uv_poll_t *poll;
+  bytes_t to_client;   /* bridged bytes the JavaScript side had not read */
+  bytes_t to_upstream; /* bytes the JavaScript side wrote that had not reached TLS */
+} link_parts_t;
+/* Drains the bridge and hands over the TLS connection; the link is freed. */
+int link_take(link_t *l, link_parts_t *out);
+
+typedef struct session session_t;
+typedef struct {
+  int occ;
+  size_t hold_limit;
+  const char *to_client;
+  size_t to_client_len;
+  const char *to_upstream;
+  size_t to_upstream_len;
+  const char *lost_message;
+  size_t lost_message_len;
+} session_options_t;
+session_t *session_start(napi_env env, link_parts_t *parts, int client_fd, const session_options_t *opts, napi_value callback, int id);
+void session_notice(session_t *s, const char *msg, size_t n);
+void session_terminate(session_t *s, const char *msg, size_t n);
+napi_value session_stats(napi_env env, session_t *s);
+
+/* The id tables (addon.c): a freed object's id no longer resolves. */
+void table_forget_link(int id);
+void table_forget_session(int id);
+#endif

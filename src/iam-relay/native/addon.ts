@@ -1,0 +1,71 @@
+// Loads the native relay (native/pgrelay, built by scripts/build-native.mjs into build/): the data
+// path of a DSQL or RDS IAM session in C on Node's own event loop, with OpenSSL from Node itself.
+// A machine without a compiler at install time, or a Node whose OpenSSL the addon cannot use, has
+// none; the relay then runs in JavaScript (fast-relay.ts) and `--relay-engine native` says why.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeRelayAddon {
+  /** An OpenSSL client context trusting these PEM certificates; returns its number. */
+  createClientContext(caPem: string): number;
+  /**
+   * Starts TLS on a connected socket (SSLRequest already answered 'S'). The callback hears
+   * ('ready', bridgeFd, 0) or ('error', message, verifyCode), once, never within this call.
+   */
+  connectTls(context: number, fd: number, servername: string, callback: (kind: 'ready' | 'error', detail: number | string, verify: number) => void): number;
+  closeLink(link: number): void;
+  /** Hands a link's TLS connection and a client socket to a native session; -1 when the link is gone. */
+  join(
+    link: number,
+    clientFd: number,
+    toClient: Buffer,
+    toUpstream: Buffer,
+    lostMessage: Buffer,
+    occ: boolean,
+    holdLimit: number,
+    callback: (kind: 'retry' | 'outcome' | 'end', detail: Buffer | string | undefined, attempt: number) => number | void,
+  ): number;
+  notice(session: number, message: Buffer): void;
+  terminate(session: number, message: Buffer): void;
+  stats(session: number): NativeSessionStats | undefined;
+  readonly openssl: string;
+}
+
+/** What a session did since its stats were last read. */
+export interface NativeSessionStats {
+  queries: number;
+  bytesIn: number;
+  bytesOut: number;
+  transactionsOpened: number;
+  transactionsClosed: number;
+  /** Bytes moved since the last read (for the client's idle timeout). */
+  active: boolean;
+  durations?: Float64Array;
+  errors?: string[];
+}
+
+const ADDON_PATH = fileURLToPath(new URL('../../../build/pgrelay.node', import.meta.url));
+
+let loaded: { addon: NativeRelayAddon | null; reason: string } | null = null;
+
+function load(): { addon: NativeRelayAddon | null; reason: string } {
+  if (!existsSync(ADDON_PATH)) return { addon: null, reason: `${ADDON_PATH} was not built (npm run build compiles it where a C compiler is present)` };
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeRelayAddon;
+    return { addon, reason: '' };
+  } catch (err) {
+    return { addon: null, reason: `${ADDON_PATH} does not load on this Node: ${(err as Error).message}` };
+  }
+}
+
+/** The native relay, or null (then `nativeRelayUnavailable()` says why). */
+export function nativeRelay(): NativeRelayAddon | null {
+  loaded ??= load();
+  return loaded.addon;
+}
+
+export function nativeRelayUnavailable(): string {
+  loaded ??= load();
+  return loaded.reason;
+}

@@ -1,0 +1,134 @@
+// A client's session relayed by the native addon: the client's plain TCP socket and the cluster
+// connection's TLS both move to C on Node's event loop (native/pgrelay/session.c), and nothing in
+// JavaScript runs per round trip. This side keeps the RelayHandle the backend steers (notices,
+// termination, the end) and turns the addon's counters into the same metrics and session
+// counters as the JavaScript relay, read every half second, before every scrape and at the end.
+import type { Socket } from 'node:net';
+import { encodeErrorResponse } from '../../protocol/backend-encoder.js';
+import type { NoticeFields } from '../../protocol/messages.js';
+import type { SessionCounters } from '../../server/types.js';
+import type { RelayHandle, RelayObserver } from '../relay.js';
+import { onRelayFlush } from '../metric-batcher.js';
+import type { NativeRelayAddon, NativeSessionStats } from './addon.js';
+import { socketFd } from './tls-link.js';
+
+const FLUSH_MS = 500;
+
+/** DSQL's optimistic-concurrency retries, as the native relay asks for them. */
+export interface NativeRetryPolicy {
+  /** Answers held beyond this many bytes are released and the batch is no longer retried. */
+  holdLimit: number;
+  /** A conflict failed `batch` after `attempt` retries: the delay before it goes again, or -1. */
+  decide(batch: Buffer, attempt: number): number;
+  outcome(outcome: 'succeeded' | 'exhausted' | 'failed_otherwise'): void;
+}
+
+export interface NativeRelayOptions {
+  upstreamName: string;
+  /** Sent to the client when the cluster connection ends without the server saying why. */
+  lostMessage: NoticeFields;
+  retry?: NativeRetryPolicy | null;
+}
+
+const live = new Set<() => void>();
+let timer: NodeJS.Timeout | null = null;
+function flushAll(): void {
+  for (const flush of live) flush();
+}
+onRelayFlush(flushAll);
+
+/**
+ * Starts the native session, or returns null when the link is no longer usable (the cluster closed
+ * the connection since the login). `toUpstream`: client bytes read ahead during startup.
+ */
+export function startNativeRelay(
+  addon: NativeRelayAddon,
+  link: number,
+  client: Socket,
+  toClient: Buffer,
+  toUpstream: Buffer,
+  counters: SessionCounters,
+  observer: RelayObserver,
+  options: NativeRelayOptions,
+): RelayHandle | null {
+  const fd = socketFd(client);
+  if (fd === null) return null;
+  // Bytes the socket read ahead of the relay go first; reading stops before the addon takes over.
+  const ahead: Buffer[] = [toUpstream];
+  for (let chunk: Buffer | null; (chunk = client.read() as Buffer | null) !== null; ) ahead.push(chunk);
+  const retry = options.retry ?? null;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  let id = -1;
+  let ended = false;
+  const flush = () => {
+    if (id < 0) return;
+    const s = addon.stats(id);
+    if (s) account(s, counters, observer, client);
+  };
+  id = addon.join(
+    link,
+    fd,
+    toClient,
+    Buffer.concat(ahead),
+    encodeErrorResponse(options.lostMessage),
+    retry !== null,
+    retry?.holdLimit ?? 0,
+    (kind, detail, attempt) => {
+      try {
+        if (kind === 'retry') return retry ? retry.decide(detail as Buffer, attempt) : -1;
+        if (kind === 'outcome') {
+          retry?.outcome(detail as 'succeeded' | 'exhausted' | 'failed_otherwise');
+          return;
+        }
+        // 'end': the last counters, then the client's socket (the addon has closed its own descriptor).
+        flush();
+        ended = true;
+        live.delete(flush);
+        if (live.size === 0 && timer) {
+          clearInterval(timer);
+          timer = null;
+        }
+        client.destroy();
+        finish();
+      } catch {
+        return -1;
+      }
+    },
+  );
+  if (id < 0) {
+    // Not taken over: what was read ahead goes back to the socket for the JavaScript relay.
+    if (ahead.length > 1) client.unshift(Buffer.concat(ahead.slice(1)));
+    return null;
+  }
+  // The addon owns the connection now; Node must not read it (the JavaScript socket stays open,
+  // unread, until the session ends, so that the listener's bookkeeping sees one connection).
+  (client as unknown as { _handle?: { readStop?: () => void } })._handle?.readStop?.();
+  live.add(flush);
+  timer ??= setInterval(flushAll, FLUSH_MS).unref();
+  return {
+    done,
+    upstreamKept: false,
+    namedStatementsUsed: false,
+    terminate(fields: NoticeFields) {
+      if (!ended) addon.terminate(id, encodeErrorResponse(fields));
+    },
+    notice(fields, encode) {
+      if (!ended) addon.notice(id, encode(fields));
+    },
+  };
+}
+
+function account(s: NativeSessionStats, counters: SessionCounters, observer: RelayObserver, client: Socket): void {
+  counters.queries += s.queries;
+  counters.bytesFromClient += s.bytesIn;
+  counters.bytesToClient += s.bytesOut;
+  if (s.bytesIn > 0) observer.bytes?.('client_to_upstream', s.bytesIn);
+  if (s.bytesOut > 0) observer.bytes?.('upstream_to_client', s.bytesOut);
+  if (s.durations) for (const seconds of s.durations) observer.queryFinished?.(seconds);
+  if (s.errors) for (const code of s.errors) observer.queryError?.(code);
+  for (let i = 0; i < s.transactionsOpened; i++) observer.transactionOpened?.();
+  for (let i = 0; i < s.transactionsClosed; i++) observer.transactionClosed?.();
+  // The listener's idle timeout watches the JavaScript socket, which no longer sees the traffic.
+  if (s.active && client.timeout) client.setTimeout(client.timeout);
+}
