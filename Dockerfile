@@ -5,11 +5,17 @@
 # --config file. Credentials come from the standard AWS chain (task role, IRSA, env).
 
 FROM node:24-bookworm-slim AS build
+# A C compiler for the native relay (native/pgrelay); it uses the headers and OpenSSL of Node itself.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+COPY native ./native
+COPY scripts ./scripts
+RUN npx tsc -p tsconfig.build.json \
+ && APGP_REQUIRE_NATIVE=1 node scripts/build-native.mjs \
+ && npm prune --omit=dev --ignore-scripts
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
@@ -20,6 +26,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+COPY --from=build --chown=root:root /app/build ./build
 COPY --chown=root:root package.json ./
 COPY --chown=root:root bin ./bin
 COPY --chown=root:root config ./config

@@ -1,7 +1,11 @@
 // Side-by-side relay benchmark: pgbench -S over plain TCP to the middle process, against
 //   direct     PostgreSQL 15 itself over TLS (verify-full, SNI): no middle process
 //   pgbouncer  Debian pgbouncer in session mode, TLS (verify-full) to the same PostgreSQL
-//   proxy      `aurora-pg-proxy dsql --connect-to` the same PostgreSQL (TLS, SNI, verification)
+//   proxy      `aurora-pg-proxy dsql --connect-to` the same PostgreSQL (TLS, SNI, verification),
+//              with the default --relay-engine auto: the native C relay for clients on plain TCP,
+//              which pgbench is here
+//   proxyNodeEngine  the same proxy with `--relay-engine node`: the JavaScript relay of the same
+//              build (RELAY_BENCH_NODE_ENGINE=0 leaves it out)
 //   proxyWorkers  the same with `--workers N` (RELAY_BENCH_WORKERS, default 2; 0 leaves it out):
 //              its CPU is the primary's and all its workers' together
 //   nodeFloor  bench/bare-node-relay.ts: the same sockets and read buffers as the proxy's relay
@@ -22,8 +26,10 @@
 // results; RELAY_BENCH_PROXY_ARGS, extra proxy flags; RELAY_BENCH_BASELINE_CLI, the
 // bin/aurora-pg-proxy.js of another build (e.g. an older commit's, built with node_modules linked)
 // measured as another path in the same rounds, for before/after figures; RELAY_BENCH_WORKERS, the
-// --workers of the proxyWorkers path; RELAY_BENCH_PROFILE_DIR, write a CPU profile
-// of the proxy there). Results: bench/results/relay-compare.jsonl.
+// --workers of the proxyWorkers path; RELAY_BENCH_NODE_FLOOR=0, leave out the nodeFloor path;
+// RELAY_BENCH_NODE_ENGINE=0, leave out the proxyNodeEngine path; RELAY_BENCH_PROFILE_DIR, write a
+// CPU profile of the proxy and of the proxyNodeEngine proxy there, proxy-<pid>.cpuprofile, the pids
+// printed at the start). Results: bench/results/relay-compare.jsonl.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -43,8 +49,9 @@ const HOST = BENCH_HOST;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const WORKERS = Number(process.env.RELAY_BENCH_WORKERS ?? 2);
 const NODE_FLOOR = process.env.RELAY_BENCH_NODE_FLOOR !== '0';
+const NODE_ENGINE = process.env.RELAY_BENCH_NODE_ENGINE !== '0';
 
-type Path = 'direct' | 'pgbouncer' | 'proxy' | 'proxyWorkers' | 'proxyBaseline' | 'nodeFloor';
+type Path = 'direct' | 'pgbouncer' | 'proxy' | 'proxyNodeEngine' | 'proxyWorkers' | 'proxyBaseline' | 'nodeFloor';
 interface Target {
   path: Path;
   /** The middle process whose CPU is measured; none for direct. */
@@ -214,6 +221,7 @@ async function main(): Promise<void> {
   const { db, pki, scratch } = pg;
   let bouncer: { port: number; child: ChildProcess } | null = null;
   let proxy: ProxyProcess | null = null;
+  let nodeEngineProxy: ProxyProcess | null = null;
   let baseline: ProxyProcess | null = null;
   let workersProxy: ProxyProcess | null = null;
   let nodeFloor: { port: number; child: ChildProcess } | null = null;
@@ -225,6 +233,17 @@ async function main(): Promise<void> {
       ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', ...extraProxyArgs],
       { env: isolatedAwsEnv({ ...credentialEnv(), ...profilingEnv() }) },
     );
+    if (NODE_ENGINE) {
+      // Started like the proxy (profiled too, when asked, so the two stay comparable); the flag
+      // comes last so that it wins over any --relay-engine in RELAY_BENCH_PROXY_ARGS.
+      nodeEngineProxy = await startProxyProcess(
+        ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', ...extraProxyArgs, '--relay-engine', 'node'],
+        { env: isolatedAwsEnv({ ...credentialEnv(), ...profilingEnv() }) },
+      );
+    }
+    if (process.env.RELAY_BENCH_PROFILE_DIR) {
+      console.log(`CPU profiles: proxy pid ${proxy.child.pid}${nodeEngineProxy ? `, proxy --relay-engine node pid ${nodeEngineProxy.child.pid}` : ''}`);
+    }
     if (WORKERS > 0) {
       workersProxy = await startProxyProcess(
         ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', '--workers', String(WORKERS), ...extraProxyArgs],
@@ -249,6 +268,9 @@ async function main(): Promise<void> {
       { path: 'pgbouncer', pid: bouncer.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(bouncer.port)] },
       { path: 'proxy', pid: proxy.child.pid, env: plainEnv, args: ['-h', proxy.host, '-p', String(proxy.port)] },
     ];
+    if (nodeEngineProxy) {
+      targets.push({ path: 'proxyNodeEngine', pid: nodeEngineProxy.child.pid, env: plainEnv, args: ['-h', nodeEngineProxy.host, '-p', String(nodeEngineProxy.port)] });
+    }
     if (workersProxy) {
       targets.push({ path: 'proxyWorkers', pid: workersProxy.child.pid, withChildren: true, env: plainEnv, args: ['-h', workersProxy.host, '-p', String(workersProxy.port)] });
     }
@@ -266,6 +288,8 @@ async function main(): Promise<void> {
         cases.push({ name: `${mode}-${clients}`, extra: ['-S', '-M', mode, '-c', String(clients), '-j', threads] });
       }
     }
+    // Measured on every target like the other cases, proxyNodeEngine included: with a new
+    // connection per transaction the login dominates, and the relay engine only moves its bytes.
     cases.push({ name: 'connect-per-tx-simple-4', extra: ['-S', '-C', '-M', 'simple', '-c', '4', '-j', '2'] });
 
     const samples = new Map<string, Measurement[]>();
@@ -289,6 +313,11 @@ async function main(): Promise<void> {
       const p = row.proxy as Measurement;
       const b = row.pgbouncer as Measurement;
       row.proxyOverPgbouncerTps = +(p.tps / b.tps).toFixed(2);
+      if (row.proxyNodeEngine) {
+        const n = row.proxyNodeEngine as Measurement;
+        row.proxyNodeEngineOverPgbouncerTps = +(n.tps / b.tps).toFixed(2);
+        row.proxyOverNodeEngineTps = +(p.tps / n.tps).toFixed(2);
+      }
       if (row.proxyWorkers) row.proxyWorkersOverPgbouncerTps = +((row.proxyWorkers as Measurement).tps / b.tps).toFixed(2);
       if (row.nodeFloor) row.nodeFloorOverPgbouncerTps = +((row.nodeFloor as Measurement).tps / b.tps).toFixed(2);
       if (row.proxyBaseline) row.proxyOverBaselineTps = +(p.tps / (row.proxyBaseline as Measurement).tps).toFixed(2);
@@ -304,6 +333,7 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       proxyArgs: extraProxyArgs,
       workers: WORKERS,
+      nodeEngine: NODE_ENGINE,
       results,
     };
     const dir = join(REPO_ROOT, 'bench', 'results');
@@ -312,6 +342,7 @@ async function main(): Promise<void> {
     printTable(results);
   } finally {
     await proxy?.stop();
+    await nodeEngineProxy?.stop();
     await baseline?.stop();
     await workersProxy?.stop();
     nodeFloor?.child.kill();
@@ -324,21 +355,23 @@ async function main(): Promise<void> {
 }
 
 function printTable(results: Record<string, Record<string, unknown>>): void {
+  // "proxy" is the default engine (native for pgbench's plain TCP); "node engine" is --relay-engine node.
   console.log(
-    `| case | direct TLS tps | pgbouncer tps | proxy tps | proxy --workers ${WORKERS} tps | Node floor tps | proxy/pgbouncer | workers/pgbouncer | CPU µs/tx pgbouncer / proxy / proxy --workers ${WORKERS} / Node floor (of which kernel) | baseline proxy tps, CPU µs/tx |`,
+    `| case | direct TLS tps | pgbouncer tps | proxy tps | proxy node engine tps | proxy --workers ${WORKERS} tps | Node floor tps | proxy/pgbouncer | workers/pgbouncer | CPU µs/tx pgbouncer / proxy / proxy --workers ${WORKERS} / Node floor (of which kernel) | CPU µs/tx proxy node engine (of which kernel) | baseline proxy tps, CPU µs/tx |`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, row] of Object.entries(results)) {
     const d = row.direct as Measurement;
     const b = row.pgbouncer as Measurement;
     const p = row.proxy as Measurement;
+    const n = row.proxyNodeEngine as Measurement | undefined;
     const w = row.proxyWorkers as Measurement | undefined;
     const f = row.nodeFloor as Measurement | undefined;
     const base = row.proxyBaseline as Measurement | undefined;
     const baseText = base ? `${base.tps}, ${base.cpuUsPerTx} (${base.systemCpuUsPerTx})` : '';
     const cpu = (m?: Measurement) => (m ? `${m.cpuUsPerTx ?? ''} (${m.systemCpuUsPerTx ?? ''})` : '');
     console.log(
-      `| ${name} | ${d.tps} | ${b.tps} | ${p.tps} | ${w?.tps ?? ''} | ${f?.tps ?? ''} | ${row.proxyOverPgbouncerTps} | ${row.proxyWorkersOverPgbouncerTps ?? ''} | ${cpu(b)} / ${cpu(p)} / ${cpu(w)} / ${cpu(f)} | ${baseText} |`,
+      `| ${name} | ${d.tps} | ${b.tps} | ${p.tps} | ${n?.tps ?? ''} | ${w?.tps ?? ''} | ${f?.tps ?? ''} | ${row.proxyOverPgbouncerTps} | ${row.proxyWorkersOverPgbouncerTps ?? ''} | ${cpu(b)} / ${cpu(p)} / ${cpu(w)} / ${cpu(f)} | ${cpu(n)} | ${baseText} |`,
     );
   }
 }

@@ -146,6 +146,8 @@ static napi_value create_client_context(napi_env env, napi_callback_info info) {
   if (!pem) return throw_error(env, "caPem must be a string");
   SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  /* One read() takes whatever the kernel has, not a record header and then its body. */
+  SSL_CTX_set_read_ahead(ctx, 1);
   X509_STORE *store = SSL_CTX_get_cert_store(ctx);
   BIO *bio = BIO_new_mem_buf(pem, -1);
   int added = 0;

@@ -155,6 +155,7 @@ static void read_upstream(link_t *l) {
     if (n > 0) {
       l->to_js.len += n;
       flush_to_js(l);
+      if (l->ssl && !SSL_pending(l->ssl) && !SSL_has_pending(l->ssl)) return;
       continue;
     }
     int e = SSL_get_error(l->ssl, n);

@@ -15,7 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define READ_CHUNK 65536
+/* TLS records carry at most 16 KiB, so larger reads would not save a round of work; a session
+ * keeps two such buffers. */
+#define READ_CHUNK 16384
 #define END_GRACE_MS 2000
 #define QUERY 'Q'
 #define SYNC 'S'
@@ -497,6 +499,8 @@ static void read_upstream(session_t *s) {
       s->u2c.len += n;
       upstream_chunk(s, (size_t)n);
       flush_u2c(s);
+      /* Only TLS's own buffer needs this loop; an empty one would cost a read() that says EAGAIN. */
+      if (s->ssl && !SSL_pending(s->ssl) && !SSL_has_pending(s->ssl)) return;
       continue;
     }
     int e = SSL_get_error(s->ssl, n);

@@ -248,7 +248,7 @@ export class IamRelayBackend implements Backend {
     if (addon === null || upstream.nativeLink === undefined || socketFd(client) === null) return null;
     while (client.writableCorked > 0) client.uncork();
     if (client.writableLength > 0) await new Promise((resolve) => client.once('drain', resolve));
-    const relay = startNativeRelay(addon, upstream.nativeLink, client, upstream.pending, session.pending, session.counters, this.observer, {
+    const relay = startNativeRelay(addon, upstream.nativeLink, client, upstream.socket, upstream.pending, session.pending, session.counters, this.observer, {
       upstreamName: this.opts.upstreamName,
       lostMessage: upstreamLost(this.opts.upstreamName),
       retry: this.opts.nativeRetry ?? null,

@@ -14,7 +14,7 @@ const PREFIX = 'aurora_pg_proxy_';
 const PROBE_USER = 'ops_metrics_probe';
 const PROBE_SQL = 'label_probe_literal';
 /** Label names the proxy's own metrics may use (Node's default metrics have their own). */
-const PROXY_LABELS = new Set(['listener', 'mode', 'outcome', 'operation', 'sqlstate_class', 'result', 'direction', 'version', 'le']);
+const PROXY_LABELS = new Set(['listener', 'mode', 'outcome', 'operation', 'sqlstate_class', 'result', 'direction', 'version', 'le', 'engine']);
 
 interface Sample {
   name: string;
@@ -168,6 +168,8 @@ describe('metrics in dsql mode', () => {
     expect(during.value(`${PREFIX}query_duration_seconds_count`, { ...L, mode: 'dsql' })).toBe(4);
     expect(during.value(`${PREFIX}query_duration_seconds_bucket`, { ...L, mode: 'dsql', le: '+Inf' })).toBe(4);
     expect(during.value(`${PREFIX}errors_total`, { ...L, mode: 'dsql', sqlstate_class: '22' })).toBe(1);
+    // A client on plain TCP: the native relay moved this session's bytes, and counted all of the above.
+    expect(during.value(`${PREFIX}relay_sessions_total`, { ...L, engine: 'native' })).toBe(1);
 
     await client.query('begin');
     await client.query('insert into ops_metrics_t values (1)');

@@ -37,25 +37,40 @@ function flushAll(): void {
 }
 onRelayFlush(flushAll);
 
+/** Everything a stream has read and not handed out, taken from it. */
+function takeReadAhead(stream: Socket, first: Buffer): Buffer[] {
+  const parts = [first];
+  for (let chunk: Buffer | null; (chunk = stream.read() as Buffer | null) !== null; ) parts.push(chunk);
+  return parts;
+}
+
+/** Gives a stream back what takeReadAhead took beyond `first`. */
+function giveBack(stream: Socket, parts: Buffer[]): void {
+  if (parts.length > 1) stream.unshift(Buffer.concat(parts.slice(1)));
+}
+
 /**
  * Starts the native session, or returns null when the link is no longer usable (the cluster closed
- * the connection since the login). `toUpstream`: client bytes read ahead during startup.
+ * the connection since the login). `bridge`: the link's plaintext socket the login used, with
+ * `upstreamAhead` what the login read past ReadyForQuery; `clientAhead`: client bytes read ahead
+ * during startup. Both sockets' unread bytes go first, in order.
  */
 export function startNativeRelay(
   addon: NativeRelayAddon,
   link: number,
   client: Socket,
-  toClient: Buffer,
-  toUpstream: Buffer,
+  bridge: Socket,
+  upstreamAhead: Buffer,
+  clientAhead: Buffer,
   counters: SessionCounters,
   observer: RelayObserver,
   options: NativeRelayOptions,
 ): RelayHandle | null {
   const fd = socketFd(client);
   if (fd === null) return null;
-  // Bytes the socket read ahead of the relay go first; reading stops before the addon takes over.
-  const ahead: Buffer[] = [toUpstream];
-  for (let chunk: Buffer | null; (chunk = client.read() as Buffer | null) !== null; ) ahead.push(chunk);
+  // Bytes the sockets read ahead of the relay go first; reading stops before the addon takes over.
+  const toUpstream = takeReadAhead(client, clientAhead);
+  const toClient = takeReadAhead(bridge, upstreamAhead);
   const retry = options.retry ?? null;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -69,8 +84,8 @@ export function startNativeRelay(
   id = addon.join(
     link,
     fd,
-    toClient,
-    Buffer.concat(ahead),
+    Buffer.concat(toClient),
+    Buffer.concat(toUpstream),
     encodeErrorResponse(options.lostMessage),
     retry !== null,
     retry?.holdLimit ?? 0,
@@ -97,13 +112,16 @@ export function startNativeRelay(
     },
   );
   if (id < 0) {
-    // Not taken over: what was read ahead goes back to the socket for the JavaScript relay.
-    if (ahead.length > 1) client.unshift(Buffer.concat(ahead.slice(1)));
+    // Not taken over: what was read ahead goes back to the sockets for the JavaScript relay.
+    giveBack(client, toUpstream);
+    giveBack(bridge, toClient);
     return null;
   }
   // The addon owns the connection now; Node must not read it (the JavaScript socket stays open,
   // unread, until the session ends, so that the listener's bookkeeping sees one connection).
   (client as unknown as { _handle?: { readStop?: () => void } })._handle?.readStop?.();
+  // The addon drained the bridge and closed its end; this end has nothing more to carry.
+  bridge.destroy();
   live.add(flush);
   timer ??= setInterval(flushAll, FLUSH_MS).unref();
   return {
