@@ -240,27 +240,20 @@ static napi_value join(napi_env env, napi_callback_info info) {
   return int_value(env, id);
 }
 
-static napi_value notice(napi_env env, napi_callback_info info) {
+/* (session, message): hands a frame to a live session; nothing for one that has ended. */
+static napi_value with_session_message(napi_env env, napi_callback_info info, void (*deliver)(session_t *, const char *, size_t)) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   session_t *s = table_get(&sessions, arg_int(env, argv[0]));
   const char *p;
   size_t n;
-  if (s && arg_buffer(env, argv[1], &p, &n) == 0) session_notice(s, p, n);
+  if (s && arg_buffer(env, argv[1], &p, &n) == 0) deliver(s, p, n);
   return NULL;
 }
 
-static napi_value terminate(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  session_t *s = table_get(&sessions, arg_int(env, argv[0]));
-  const char *p;
-  size_t n;
-  if (s && arg_buffer(env, argv[1], &p, &n) == 0) session_terminate(s, p, n);
-  return NULL;
-}
+static napi_value notice(napi_env env, napi_callback_info info) { return with_session_message(env, info, session_notice); }
+static napi_value terminate(napi_env env, napi_callback_info info) { return with_session_message(env, info, session_terminate); }
 
 static napi_value stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;

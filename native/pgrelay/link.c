@@ -4,6 +4,7 @@
  * that socket exactly as over Node's own TLS; when a client's session starts, link_take() hands the
  * TLS connection itself to the relay and the bridge goes away. */
 #include "pgrelay.h"
+#include "tls-io.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -147,25 +148,14 @@ static void flush_to_js(link_t *l) {
 static void read_upstream(link_t *l) {
   l->read_wants_write = 0;
   while (!l->closed && !l->upstream_eof && bytes_pending(&l->to_js) == 0) {
-    if (!bytes_reserve(&l->to_js, READ_CHUNK)) {
-      release(l);
-      return;
-    }
-    int n = SSL_read(l->ssl, l->to_js.p + l->to_js.len, READ_CHUNK);
-    if (n > 0) {
-      l->to_js.len += n;
+    tls_step_t step = tls_read_step(l->ssl, &l->to_js, READ_CHUNK);
+    if (step == TLS_MOVED) {
       flush_to_js(l);
-      if (l->ssl && !SSL_pending(l->ssl) && !SSL_has_pending(l->ssl)) return;
+      if (l->ssl && !tls_buffered(l->ssl)) return;
       continue;
     }
-    int e = SSL_get_error(l->ssl, n);
-    if (e == SSL_ERROR_WANT_READ) return;
-    if (e == SSL_ERROR_WANT_WRITE) {
-      l->read_wants_write = 1;
-      return;
-    }
-    ERR_clear_error();
-    upstream_ended(l);
+    if (step == TLS_WANTS_WRITE) l->read_wants_write = 1;
+    else if (step == TLS_CLOSED) upstream_ended(l);
     return;
   }
 }
@@ -173,19 +163,10 @@ static void read_upstream(link_t *l) {
 static void flush_to_upstream(link_t *l) {
   l->write_wants_read = 0;
   while (!l->closed && bytes_pending(&l->to_upstream) > 0) {
-    int n = SSL_write(l->ssl, l->to_upstream.p + l->to_upstream.off, (int)bytes_pending(&l->to_upstream));
-    if (n > 0) {
-      l->to_upstream.off += n;
-      continue;
-    }
-    int e = SSL_get_error(l->ssl, n);
-    if (e == SSL_ERROR_WANT_WRITE) return;
-    if (e == SSL_ERROR_WANT_READ) {
-      l->write_wants_read = 1;
-      return;
-    }
-    ERR_clear_error();
-    upstream_ended(l);
+    tls_step_t step = tls_write_step(l->ssl, &l->to_upstream);
+    if (step == TLS_MOVED) continue;
+    if (step == TLS_WANTS_READ) l->write_wants_read = 1;
+    else if (step == TLS_CLOSED) upstream_ended(l);
     return;
   }
   bytes_clear(&l->to_upstream);

@@ -8,6 +8,7 @@
  * Counters are read by JavaScript in batches (session_stats). */
 #include "pgrelay.h"
 #include "scan.h"
+#include "tls-io.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -262,19 +263,10 @@ static void upstream_gone(session_t *s);
 static void flush_c2u(session_t *s) {
   s->write_wants_read = 0;
   while (!s->upstream_closed && bytes_pending(&s->c2u) > 0) {
-    int n = SSL_write(s->ssl, s->c2u.p + s->c2u.off, (int)bytes_pending(&s->c2u));
-    if (n > 0) {
-      s->c2u.off += n;
-      continue;
-    }
-    int e = SSL_get_error(s->ssl, n);
-    if (e == SSL_ERROR_WANT_WRITE) return;
-    if (e == SSL_ERROR_WANT_READ) {
-      s->write_wants_read = 1;
-      return;
-    }
-    ERR_clear_error();
-    upstream_gone(s);
+    tls_step_t step = tls_write_step(s->ssl, &s->c2u);
+    if (step == TLS_MOVED) continue;
+    if (step == TLS_WANTS_READ) s->write_wants_read = 1;
+    else if (step == TLS_CLOSED) upstream_gone(s);
     return;
   }
   if (bytes_pending(&s->c2u) == 0) {
@@ -493,24 +485,17 @@ static void upstream_chunk(session_t *s, size_t n) {
 static void read_upstream(session_t *s) {
   s->read_wants_write = 0;
   while (!s->closed && !s->ending && !s->upstream_closed && bytes_pending(&s->u2c) == 0) {
-    if (!bytes_reserve(&s->u2c, READ_CHUNK)) return;
-    int n = SSL_read(s->ssl, s->u2c.p + s->u2c.len, (int)(s->u2c.cap - s->u2c.len));
-    if (n > 0) {
-      s->u2c.len += n;
-      upstream_chunk(s, (size_t)n);
+    size_t before = s->u2c.len;
+    tls_step_t step = tls_read_step(s->ssl, &s->u2c, READ_CHUNK);
+    if (step == TLS_MOVED) {
+      upstream_chunk(s, s->u2c.len - before);
       flush_u2c(s);
       /* Only TLS's own buffer needs this loop; an empty one would cost a read() that says EAGAIN. */
-      if (s->ssl && !SSL_pending(s->ssl) && !SSL_has_pending(s->ssl)) return;
+      if (s->ssl && !tls_buffered(s->ssl)) return;
       continue;
     }
-    int e = SSL_get_error(s->ssl, n);
-    if (e == SSL_ERROR_WANT_READ) return;
-    if (e == SSL_ERROR_WANT_WRITE) {
-      s->read_wants_write = 1;
-      return;
-    }
-    ERR_clear_error();
-    upstream_gone(s);
+    if (step == TLS_WANTS_WRITE) s->read_wants_write = 1;
+    else if (step == TLS_CLOSED) upstream_gone(s);
     return;
   }
 }
