@@ -5,13 +5,21 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
 #define MAX_CONTEXTS 64
 
+/* Ids carry a generation beside the slot, so that an id kept by JavaScript after its object ended
+ * never names the next object in the same slot. */
+#define SLOT_BITS 20
+#define SLOT_MASK ((1 << SLOT_BITS) - 1)
+#define GENERATIONS 2047
+
 typedef struct {
   void **v;
+  uint16_t *gen;
   int cap;
   int next;
 } table_t;
@@ -23,38 +31,57 @@ static char reserved_marker;
 static SSL_CTX *contexts[MAX_CONTEXTS];
 static int context_count;
 
+static int make_id(table_t *t, int slot) {
+  t->gen[slot] = (uint16_t)(t->gen[slot] % GENERATIONS + 1);
+  return slot | (t->gen[slot] << SLOT_BITS);
+}
+
 static int table_add(table_t *t, void *p) {
   for (int tries = 0; tries < t->cap; tries++) {
-    int id = t->next;
+    int slot = t->next;
     t->next = (t->next + 1) % t->cap;
-    if (id > 0 && t->v[id] == NULL) {
-      t->v[id] = p;
-      return id;
+    if (slot > 0 && t->v[slot] == NULL) {
+      t->v[slot] = p;
+      return make_id(t, slot);
     }
   }
   int old = t->cap;
   int cap = old ? old * 2 : 1024;
+  if (cap > SLOT_MASK) return -1;
   void **v = realloc(t->v, cap * sizeof *v);
   if (!v) return -1;
-  memset(v + old, 0, (cap - old) * sizeof *v);
   t->v = v;
+  uint16_t *gen = realloc(t->gen, cap * sizeof *gen);
+  if (!gen) return -1;
+  t->gen = gen;
+  memset(v + old, 0, (cap - old) * sizeof *v);
+  memset(gen + old, 0, (cap - old) * sizeof *gen);
   t->cap = cap;
-  int id = old > 0 ? old : 1;
-  t->v[id] = p;
-  t->next = id + 1;
-  return id;
+  int slot = old > 0 ? old : 1;
+  t->v[slot] = p;
+  t->next = slot + 1;
+  return make_id(t, slot);
+}
+
+static int table_slot(table_t *t, int id) {
+  if (id <= 0) return -1;
+  int slot = id & SLOT_MASK;
+  return slot < t->cap && t->gen[slot] == (id >> SLOT_BITS) ? slot : -1;
 }
 
 static void *table_get(table_t *t, int id) {
-  void *p = id > 0 && id < t->cap ? t->v[id] : NULL;
+  int slot = table_slot(t, id);
+  void *p = slot > 0 ? t->v[slot] : NULL;
   return p == RESERVED ? NULL : p;
 }
-void table_forget_link(int id) {
-  if (id > 0 && id < links.cap) links.v[id] = NULL;
+
+static void table_set(table_t *t, int id, void *p) {
+  int slot = table_slot(t, id);
+  if (slot > 0) t->v[slot] = p;
 }
-void table_forget_session(int id) {
-  if (id > 0 && id < sessions.cap) sessions.v[id] = NULL;
-}
+
+void table_forget_link(int id) { table_set(&links, id, NULL); }
+void table_forget_session(int id) { table_set(&sessions, id, NULL); }
 
 /* ---------- calling JavaScript from libuv callbacks ---------- */
 
@@ -167,24 +194,62 @@ static napi_value create_client_context(napi_env env, napi_callback_info info) {
   return int_value(env, context_count++);
 }
 
-/* connectTls(context, fd, servername, callback(kind, fdOrMessage, verifyCode)): number */
-static napi_value connect_tls(napi_env env, napi_callback_info info) {
+/* createServerContext(certPem, keyPem): number, for TLS from clients (the proxy's certificate). */
+static napi_value create_server_context(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (context_count >= MAX_CONTEXTS) return throw_error(env, "too many TLS contexts");
+  char *cert_pem = arg_string(env, argv[0]);
+  char *key_pem = arg_string(env, argv[1]);
+  SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_read_ahead(ctx, 1);
+  BIO *cb = cert_pem ? BIO_new_mem_buf(cert_pem, -1) : NULL;
+  BIO *kb = key_pem ? BIO_new_mem_buf(key_pem, -1) : NULL;
+  X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+  EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+  int ok = cert && key && SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+  /* The rest of a configured chain, so that clients can verify up to their root. */
+  X509 *extra;
+  while (ok && cb && (extra = PEM_read_bio_X509(cb, NULL, NULL, NULL)) != NULL)
+    if (SSL_CTX_add_extra_chain_cert(ctx, extra) != 1) X509_free(extra);
+  ERR_clear_error();
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  BIO_free(cb);
+  BIO_free(kb);
+  free(cert_pem);
+  free(key_pem);
+  if (!ok) {
+    SSL_CTX_free(ctx);
+    return throw_error(env, "the certificate or key could not be read");
+  }
+  contexts[context_count] = ctx;
+  return int_value(env, context_count++);
+}
+
+/* openTls(context, fd, servername | null, callback(kind, fdOrMessage, verifyCode)): number. With
+ * a servername the proxy is the TLS client (to the cluster), without one the server (for a client). */
+static napi_value open_tls(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int ctx = arg_int(env, argv[0]);
   int fd = arg_int(env, argv[1]);
   if (ctx < 0 || ctx >= context_count || fd < 0) return throw_error(env, "bad TLS context or descriptor");
-  char *name = arg_string(env, argv[2]);
-  if (!name) return throw_error(env, "servername must be a string");
+  napi_valuetype type;
+  napi_typeof(env, argv[2], &type);
+  char *name = type == napi_string ? arg_string(env, argv[2]) : NULL;
+  if (type == napi_string && !name) return throw_error(env, "servername must be a string");
   int id = table_add(&links, RESERVED);
-  link_t *l = id > 0 ? link_connect(env, contexts[ctx], fd, name, argv[3], id) : NULL;
+  link_t *l = id > 0 ? link_open(env, contexts[ctx], fd, name, argv[3], id) : NULL;
   free(name);
   if (!l) {
     if (id > 0) table_forget_link(id);
     return throw_error(env, "could not start a TLS connection");
   }
-  links.v[id] = l;
+  table_set(&links, id, l);
   return int_value(env, id);
 }
 
@@ -199,44 +264,58 @@ static napi_value close_link(napi_env env, napi_callback_info info) {
 
 static void free_handle(uv_handle_t *h) { free(h); }
 
-/* join(link, clientFd, toClient, toUpstream, lostMessage, occ, holdLimit, callback): number, or
- * -1 when the link is no longer usable (the cluster closed it). */
+static void discard_parts(link_parts_t *p) {
+  SSL_free(p->ssl);
+  uv_close((uv_handle_t *)p->poll, free_handle);
+  close(p->fd);
+  bytes_free(&p->from_peer);
+  bytes_free(&p->to_peer);
+}
+
+/* join(upstreamLink, clientLink, clientFd, toClient, toUpstream, lostMessage, occ, holdLimit,
+ * callback): number, or -1 when a link is no longer usable (its peer closed it). The client is its
+ * TLS link when clientLink > 0, else the plain socket clientFd. */
 static napi_value join(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   link_t *l = table_get(&links, arg_int(env, argv[0]));
-  int client_fd = arg_int(env, argv[1]);
+  int client_link = arg_int(env, argv[1]);
+  link_t *cl = client_link > 0 ? table_get(&links, client_link) : NULL;
+  int client_fd = arg_int(env, argv[2]);
   session_options_t o;
   memset(&o, 0, sizeof o);
-  if (arg_buffer(env, argv[2], &o.to_client, &o.to_client_len) || arg_buffer(env, argv[3], &o.to_upstream, &o.to_upstream_len) ||
-      arg_buffer(env, argv[4], &o.lost_message, &o.lost_message_len))
+  if (arg_buffer(env, argv[3], &o.to_client, &o.to_client_len) || arg_buffer(env, argv[4], &o.to_upstream, &o.to_upstream_len) ||
+      arg_buffer(env, argv[5], &o.lost_message, &o.lost_message_len))
     return throw_error(env, "join expects buffers");
   bool occ = false;
-  napi_get_value_bool(env, argv[5], &occ);
+  napi_get_value_bool(env, argv[6], &occ);
   double hold = 0;
-  napi_get_value_double(env, argv[6], &hold);
+  napi_get_value_double(env, argv[7], &hold);
   o.occ = occ;
   o.hold_limit = (size_t)hold;
-  if (!l || client_fd < 0 || !link_is_ready(l)) return int_value(env, -1);
+  if (!l || !link_is_ready(l)) return int_value(env, -1);
+  if (client_link > 0 ? (!cl || !link_is_ready(cl)) : client_fd < 0) return int_value(env, -1);
   int id = table_add(&sessions, RESERVED);
   if (id < 0) return int_value(env, -1);
-  link_parts_t parts;
+  link_parts_t parts, client_parts;
   if (link_take(l, &parts) != 0) {
     table_forget_session(id);
     return int_value(env, -1);
   }
-  session_t *s = session_start(env, &parts, client_fd, &o, argv[7], id);
-  if (!s) {
+  if (cl && link_take(cl, &client_parts) != 0) {
+    discard_parts(&parts);
     table_forget_session(id);
-    SSL_free(parts.ssl);
-    uv_close((uv_handle_t *)parts.poll, free_handle);
-    close(parts.fd);
-    bytes_free(&parts.to_client);
-    bytes_free(&parts.to_upstream);
     return int_value(env, -1);
   }
-  sessions.v[id] = s;
+  session_t *s = session_start(env, &parts, cl ? &client_parts : NULL, client_fd, &o, argv[8], id);
+  if (!s) {
+    table_forget_session(id);
+    discard_parts(&parts);
+    if (cl) discard_parts(&client_parts);
+    return int_value(env, -1);
+  }
+  table_set(&sessions, id, s);
   return int_value(env, id);
 }
 
@@ -276,7 +355,8 @@ static void export_fn(napi_env env, napi_value exports, const char *name, napi_c
 
 static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "createClientContext", create_client_context);
-  export_fn(env, exports, "connectTls", connect_tls);
+  export_fn(env, exports, "createServerContext", create_server_context);
+  export_fn(env, exports, "openTls", open_tls);
   export_fn(env, exports, "closeLink", close_link);
   export_fn(env, exports, "join", join);
   export_fn(env, exports, "notice", notice);

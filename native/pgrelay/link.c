@@ -1,8 +1,9 @@
-/* A cluster connection opened by the native side: TLS over a socket whose SSLRequest JavaScript
- * already exchanged, then a bridge between the TLS plaintext and one end of a socketpair whose
- * other end JavaScript reads as an ordinary socket. JavaScript logs in (and warms, and checks) over
- * that socket exactly as over Node's own TLS; when a client's session starts, link_take() hands the
- * TLS connection itself to the relay and the bridge goes away. */
+/* A connection through TLS opened by the native side, its plaintext bridged to one end of a
+ * socketpair whose other end JavaScript reads as an ordinary socket. Toward the cluster (after
+ * JavaScript exchanged the SSLRequest) JavaScript logs in, warms and checks over that socket
+ * exactly as over Node's TLS; from a client (after the proxy answered its SSLRequest) the listener
+ * reads the startup and authenticates over it. When a session starts, link_take() hands the TLS
+ * connection itself to the relay and the bridge goes away. "Peer" is the far end of the TLS. */
 #include "pgrelay.h"
 #include "tls-io.h"
 #include <errno.h>
@@ -20,15 +21,15 @@ struct link {
   napi_env env;
   js_callback_t cb;
   SSL *ssl;
-  int fd;       /* the cluster socket */
+  int fd;       /* the TLS socket */
   int bridge;   /* our end of the socketpair */
   int js_end;   /* JavaScript's end (owned by its socket once handed over) */
-  uv_poll_t *upoll, *bpoll;
+  uv_poll_t *ppoll, *bpoll;
   unsigned uev, bev;
   int handshaking, ready, closed;
   int read_wants_write, write_wants_read, handshake_wants_write;
-  int upstream_eof;
-  bytes_t to_js, to_upstream;
+  int peer_eof;
+  bytes_t to_js, to_peer;
   int open_handles;
 };
 
@@ -46,14 +47,14 @@ static void release(link_t *l) {
   l->closed = 1;
   if (l->ssl) SSL_free(l->ssl);
   l->ssl = NULL;
-  if (l->upoll) uv_close((uv_handle_t *)l->upoll, free_poll);
+  if (l->ppoll) uv_close((uv_handle_t *)l->ppoll, free_poll);
   if (l->bpoll) uv_close((uv_handle_t *)l->bpoll, free_poll);
-  l->upoll = l->bpoll = NULL;
+  l->ppoll = l->bpoll = NULL;
   if (l->fd >= 0) close(l->fd);
   if (l->bridge >= 0) close(l->bridge);
   l->fd = l->bridge = -1;
   bytes_free(&l->to_js);
-  bytes_free(&l->to_upstream);
+  bytes_free(&l->to_peer);
   js_callback_free(&l->cb);
   table_forget_link(l->id);
   if (l->open_handles == 0) free(l);
@@ -124,8 +125,8 @@ static void handshake(link_t *l) {
   else handshake_failed(l, e);
 }
 
-static void upstream_ended(link_t *l) {
-  l->upstream_eof = 1;
+static void peer_ended(link_t *l) {
+  l->peer_eof = 1;
   /* JavaScript reads what is bridged, then sees the close. */
   if (bytes_pending(&l->to_js) == 0) release(l);
 }
@@ -142,12 +143,12 @@ static void flush_to_js(link_t *l) {
     return;
   }
   bytes_clear(&l->to_js);
-  if (!l->closed && l->upstream_eof) release(l);
+  if (!l->closed && l->peer_eof) release(l);
 }
 
-static void read_upstream(link_t *l) {
+static void read_peer(link_t *l) {
   l->read_wants_write = 0;
-  while (!l->closed && !l->upstream_eof && bytes_pending(&l->to_js) == 0) {
+  while (!l->closed && !l->peer_eof && bytes_pending(&l->to_js) == 0) {
     tls_step_t step = tls_read_step(l->ssl, &l->to_js, READ_CHUNK);
     if (step == TLS_MOVED) {
       flush_to_js(l);
@@ -155,40 +156,40 @@ static void read_upstream(link_t *l) {
       continue;
     }
     if (step == TLS_WANTS_WRITE) l->read_wants_write = 1;
-    else if (step == TLS_CLOSED) upstream_ended(l);
+    else if (step == TLS_CLOSED) peer_ended(l);
     return;
   }
 }
 
-static void flush_to_upstream(link_t *l) {
+static void flush_to_peer(link_t *l) {
   l->write_wants_read = 0;
-  while (!l->closed && bytes_pending(&l->to_upstream) > 0) {
-    tls_step_t step = tls_write_step(l->ssl, &l->to_upstream);
+  while (!l->closed && bytes_pending(&l->to_peer) > 0) {
+    tls_step_t step = tls_write_step(l->ssl, &l->to_peer);
     if (step == TLS_MOVED) continue;
     if (step == TLS_WANTS_READ) l->write_wants_read = 1;
-    else if (step == TLS_CLOSED) upstream_ended(l);
+    else if (step == TLS_CLOSED) peer_ended(l);
     return;
   }
-  bytes_clear(&l->to_upstream);
+  bytes_clear(&l->to_peer);
 }
 
 static void read_bridge(link_t *l) {
-  if (bytes_pending(&l->to_upstream) > 0) return;
-  if (!bytes_reserve(&l->to_upstream, READ_CHUNK)) {
+  if (bytes_pending(&l->to_peer) > 0) return;
+  if (!bytes_reserve(&l->to_peer, READ_CHUNK)) {
     release(l);
     return;
   }
-  ssize_t n = read(l->bridge, l->to_upstream.p + l->to_upstream.len, READ_CHUNK);
+  ssize_t n = read(l->bridge, l->to_peer.p + l->to_peer.len, READ_CHUNK);
   if (n > 0) {
-    l->to_upstream.len += n;
-    flush_to_upstream(l);
+    l->to_peer.len += n;
+    flush_to_peer(l);
     return;
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   release(l); /* JavaScript ended or destroyed its socket */
 }
 
-static void on_upstream(uv_poll_t *h, int status, int events) {
+static void on_peer(uv_poll_t *h, int status, int events) {
   link_t *l = h->data;
   if (l->closed) return;
   if (l->handshaking) {
@@ -197,16 +198,19 @@ static void on_upstream(uv_poll_t *h, int status, int events) {
       return;
     }
     handshake(l);
+    /* With read-ahead, the records after the handshake (a client's StartupMessage) may already
+     * sit in TLS's buffer, where no poll would announce them. */
+    if (l->ready && !l->closed) read_peer(l);
     link_apply(l);
     return;
   }
   if (status < 0) {
-    upstream_ended(l);
+    peer_ended(l);
     link_apply(l);
     return;
   }
-  if (bytes_pending(&l->to_upstream) > 0) flush_to_upstream(l);
-  read_upstream(l);
+  if (bytes_pending(&l->to_peer) > 0) flush_to_peer(l);
+  read_peer(l);
   link_apply(l);
 }
 
@@ -219,7 +223,7 @@ static void on_bridge(uv_poll_t *h, int status, int events) {
   }
   if (events & UV_WRITABLE) {
     flush_to_js(l);
-    if (!l->closed && bytes_pending(&l->to_js) == 0) read_upstream(l);
+    if (!l->closed && bytes_pending(&l->to_js) == 0) read_peer(l);
   }
   if (!l->closed && (events & UV_READABLE)) read_bridge(l);
   link_apply(l);
@@ -230,17 +234,17 @@ static void link_apply(link_t *l) {
   unsigned uev = 0, bev = 0;
   if (l->handshaking) uev = l->handshake_wants_write ? UV_WRITABLE : UV_READABLE;
   else {
-    if (!l->upstream_eof) {
+    if (!l->peer_eof) {
       if (bytes_pending(&l->to_js) == 0 || l->write_wants_read) uev |= UV_READABLE;
-      if ((bytes_pending(&l->to_upstream) > 0 && !l->write_wants_read) || l->read_wants_write) uev |= UV_WRITABLE;
+      if ((bytes_pending(&l->to_peer) > 0 && !l->write_wants_read) || l->read_wants_write) uev |= UV_WRITABLE;
     }
-    if (bytes_pending(&l->to_upstream) == 0) bev |= UV_READABLE;
+    if (bytes_pending(&l->to_peer) == 0) bev |= UV_READABLE;
     if (bytes_pending(&l->to_js) > 0) bev |= UV_WRITABLE;
   }
   if (uev != l->uev) {
     l->uev = uev;
-    if (uev) uv_poll_start(l->upoll, uev, on_upstream);
-    else uv_poll_stop(l->upoll);
+    if (uev) uv_poll_start(l->ppoll, uev, on_peer);
+    else uv_poll_stop(l->ppoll);
   }
   if (l->bpoll && bev != l->bev) {
     l->bev = bev;
@@ -249,7 +253,7 @@ static void link_apply(link_t *l) {
   }
 }
 
-link_t *link_connect(napi_env env, SSL_CTX *ctx, int fd, const char *servername, napi_value callback, int id) {
+link_t *link_open(napi_env env, SSL_CTX *ctx, int fd, const char *servername, napi_value callback, int id) {
   link_t *l = calloc(1, sizeof *l);
   if (!l) return NULL;
   l->id = id;
@@ -264,21 +268,24 @@ link_t *link_connect(napi_env env, SSL_CTX *ctx, int fd, const char *servername,
   fcntl(l->fd, F_SETFD, FD_CLOEXEC);
   l->ssl = SSL_new(ctx);
   SSL_set_fd(l->ssl, l->fd);
-  SSL_set_connect_state(l->ssl);
-  SSL_set_tlsext_host_name(l->ssl, servername);
-  SSL_set1_host(l->ssl, servername);
-  SSL_set_verify(l->ssl, SSL_VERIFY_PEER, NULL);
+  if (servername) {
+    SSL_set_connect_state(l->ssl);
+    SSL_set_tlsext_host_name(l->ssl, servername);
+    SSL_set1_host(l->ssl, servername);
+    SSL_set_verify(l->ssl, SSL_VERIFY_PEER, NULL);
+  } else SSL_set_accept_state(l->ssl);
   SSL_set_mode(l->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   l->handshaking = 1;
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
-  l->upoll = malloc(sizeof *l->upoll);
-  uv_poll_init_socket(loop, l->upoll, l->fd);
-  l->upoll->data = l;
+  l->ppoll = malloc(sizeof *l->ppoll);
+  uv_poll_init_socket(loop, l->ppoll, l->fd);
+  l->ppoll->data = l;
   l->open_handles++;
-  /* The handshake starts from the poll (the socket is writable at once), never inside this call,
-   * so that JavaScript hears of the link only after it has its id. */
-  l->handshake_wants_write = 1;
+  /* The handshake starts from the poll, never inside this call, so that JavaScript hears of the
+   * link only after it has its id: a client speaks first (readable), the cluster's side writes first
+   * (writable at once). */
+  l->handshake_wants_write = servername != NULL;
   link_apply(l);
   return l;
 }
@@ -287,7 +294,7 @@ void link_close(link_t *l) {
   if (!l->closed) release(l);
 }
 
-int link_is_ready(const link_t *l) { return l->ready && !l->closed && !l->upstream_eof; }
+int link_is_ready(const link_t *l) { return l->ready && !l->closed && !l->peer_eof; }
 
 static int drain_fd(int fd, bytes_t *into) {
   for (;;) {
@@ -305,19 +312,19 @@ static int drain_fd(int fd, bytes_t *into) {
 int link_take(link_t *l, link_parts_t *out) {
   if (!link_is_ready(l)) return -1;
   memset(out, 0, sizeof *out);
-  /* Toward the client: what JavaScript left unread on its end, then what never reached it. */
-  if (drain_fd(l->js_end, &out->to_client) != 0) return -1;
-  if (!bytes_append(&out->to_client, l->to_js.p + l->to_js.off, bytes_pending(&l->to_js))) return -1;
-  /* Toward the cluster: what was read from the bridge but not yet written, then what is still in it. */
-  if (!bytes_append(&out->to_upstream, l->to_upstream.p + l->to_upstream.off, bytes_pending(&l->to_upstream))) return -1;
-  if (drain_fd(l->bridge, &out->to_upstream) != 0) return -1;
+  /* From the peer: what JavaScript left unread on its end, then what never reached that end. */
+  if (drain_fd(l->js_end, &out->from_peer) != 0) return -1;
+  if (!bytes_append(&out->from_peer, l->to_js.p + l->to_js.off, bytes_pending(&l->to_js))) return -1;
+  /* To the peer: what was read from the bridge but not yet sent, then what is still in it. */
+  if (!bytes_append(&out->to_peer, l->to_peer.p + l->to_peer.off, bytes_pending(&l->to_peer))) return -1;
+  if (drain_fd(l->bridge, &out->to_peer) != 0) return -1;
   out->ssl = l->ssl;
   out->fd = l->fd;
-  out->poll = l->upoll;
-  uv_poll_stop(l->upoll);
+  out->poll = l->ppoll;
+  uv_poll_stop(l->ppoll);
   l->ssl = NULL;
   l->fd = -1;
-  l->upoll = NULL;
+  l->ppoll = NULL;
   l->open_handles--; /* the poll handle now belongs to the session */
   release(l);
   return 0;

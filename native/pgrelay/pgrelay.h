@@ -26,9 +26,11 @@ typedef void (*js_result_fn)(napi_env env, napi_value result, void *data);
 void js_callback_call(js_callback_t *cb, int argc, js_args_fn build, js_result_fn take, void *data);
 void js_callback_free(js_callback_t *cb);
 
-/* A cluster connection through TLS, its plaintext bridged to a socketpair for the JavaScript login. */
+/* A connection through TLS, its plaintext bridged to a socketpair for JavaScript: to the cluster
+ * (servername set: SNI and name verification) for the login, or from a client (servername NULL:
+ * the server side of the handshake) for its startup and authentication. */
 typedef struct link link_t;
-link_t *link_connect(napi_env env, SSL_CTX *ctx, int fd, const char *servername, napi_value callback, int id);
+link_t *link_open(napi_env env, SSL_CTX *ctx, int fd, const char *servername, napi_value callback, int id);
 void link_close(link_t *l);
 int link_is_ready(const link_t *l);
 
@@ -37,8 +39,8 @@ typedef struct {
   SSL *ssl;
   int fd;
   uv_poll_t *poll;
-  bytes_t to_client;   /* bridged bytes the JavaScript side had not read */
-  bytes_t to_upstream; /* bytes the JavaScript side wrote that had not reached TLS */
+  bytes_t from_peer; /* what the peer sent that JavaScript had not read */
+  bytes_t to_peer;   /* what JavaScript wrote that had not reached TLS */
 } link_parts_t;
 /* Drains the bridge and hands over the TLS connection; the link is freed. */
 int link_take(link_t *l, link_parts_t *out);
@@ -54,7 +56,8 @@ typedef struct {
   const char *lost_message;
   size_t lost_message_len;
 } session_options_t;
-session_t *session_start(napi_env env, link_parts_t *parts, int client_fd, const session_options_t *opts, napi_value callback, int id);
+/* `client`: the client's TLS link, or NULL for a plain socket `client_fd`. */
+session_t *session_start(napi_env env, link_parts_t *upstream, link_parts_t *client, int client_fd, const session_options_t *opts, napi_value callback, int id);
 void session_notice(session_t *s, const char *msg, size_t n);
 void session_terminate(session_t *s, const char *msg, size_t n);
 napi_value session_stats(napi_env env, session_t *s);

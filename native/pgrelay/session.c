@@ -1,4 +1,4 @@
-/* The relay between a client's plain TCP socket and its cluster connection (TLS), on Node's event
+/* The relay between a client's socket (plain, or TLS the addon runs) and its cluster connection (TLS), on Node's event
  * loop with no JavaScript on the path of a round trip. It keeps every behaviour of the JavaScript
  * relay (src/iam-relay/fast-relay.ts): backpressure (a side is read only while the other has
  * taken everything), queries counted and timed from Query or Sync to ReadyForQuery, the
@@ -48,7 +48,9 @@ struct session {
   napi_env env;
   js_callback_t cb;
   int cfd, ufd;
-  SSL *ssl;
+  SSL *ssl;  /* the cluster's TLS */
+  SSL *cssl; /* the client's TLS, or NULL for a plain client */
+  int c_read_wants_write, c_write_wants_read;
   uv_poll_t *cpoll, *upoll;
   uv_timer_t *timer;
   timer_use_t timer_use;
@@ -228,6 +230,8 @@ static void teardown(session_t *s) {
     s->tx_closed++;
   }
   close_upstream(s);
+  if (s->cssl) SSL_free(s->cssl);
+  s->cssl = NULL;
   if (s->cpoll) uv_close((uv_handle_t *)s->cpoll, handle_closed);
   if (s->timer) uv_close((uv_handle_t *)s->timer, handle_closed);
   s->cpoll = NULL;
@@ -321,37 +325,66 @@ static void client_chunk(session_t *s, const unsigned char *p, size_t n) {
   }
 }
 
+/* Reads what the client sent into c2u's free space: 1 when bytes came, 0 when it must wait, -1
+ * when the client is gone (a half-close too: PostgreSQL connections are not half-duplex). */
+static int client_recv(session_t *s) {
+  if (s->cssl) {
+    s->c_read_wants_write = 0;
+    tls_step_t step = tls_read_step(s->cssl, &s->c2u, READ_CHUNK);
+    if (step == TLS_MOVED) return 1;
+    if (step == TLS_WANTS_WRITE) s->c_read_wants_write = 1;
+    return step == TLS_CLOSED ? -1 : 0;
+  }
+  if (!bytes_reserve(&s->c2u, READ_CHUNK)) return -1;
+  ssize_t n = read(s->cfd, s->c2u.p + s->c2u.len, s->c2u.cap - s->c2u.len);
+  if (n > 0) {
+    s->c2u.len += (size_t)n;
+    return 1;
+  }
+  return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+}
+
 static void read_client(session_t *s) {
-  if (s->ending) {
-    char drop[4096];
-    for (;;) {
-      ssize_t n = read(s->cfd, drop, sizeof drop);
-      if (n > 0) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  while (!s->closed) {
+    if (s->ending) {
+      /* Read and dropped until the client closes. */
+      bytes_clear(&s->c2u);
+      int r = client_recv(s);
+      bytes_clear(&s->c2u);
+      if (r < 0) teardown(s);
+      if (r <= 0) return;
+      continue;
+    }
+    if (bytes_pending(&s->c2u) > 0 || s->client_paused) return;
+    size_t before = s->c2u.len;
+    int r = client_recv(s);
+    if (r < 0) {
       teardown(s);
       return;
     }
-  }
-  if (bytes_pending(&s->c2u) > 0 || !bytes_reserve(&s->c2u, READ_CHUNK)) return;
-  ssize_t n = read(s->cfd, s->c2u.p + s->c2u.len, s->c2u.cap - s->c2u.len);
-  if (n > 0) {
-    const unsigned char *chunk = (const unsigned char *)s->c2u.p + s->c2u.len;
-    s->c2u.len += n;
+    if (r == 0) return;
+    size_t n = s->c2u.len - before;
     s->bytes_in += n;
     s->activity = 1;
-    client_chunk(s, chunk, (size_t)n);
+    client_chunk(s, (const unsigned char *)s->c2u.p + before, n);
     flush_c2u(s);
-    return;
+    /* A plain socket is read again when its poll says so; TLS may hold more already. */
+    if (!s->cssl || !tls_buffered(s->cssl)) return;
   }
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  /* A half-close ends the session: PostgreSQL connections are not half-duplex. */
-  teardown(s);
 }
 
 /* ---------- cluster to client ---------- */
 
 static void flush_u2c(session_t *s) {
+  s->c_write_wants_read = 0;
   while (!s->closed && bytes_pending(&s->u2c) > 0) {
+    if (s->cssl) {
+      tls_step_t step = tls_write_step(s->cssl, &s->u2c);
+      if (step == TLS_MOVED) continue;
+      if (step == TLS_WANTS_READ) s->c_write_wants_read = 1;
+      else if (step == TLS_CLOSED) teardown(s);
+      return;
+    }
     ssize_t n = send(s->cfd, s->u2c.p + s->u2c.off, bytes_pending(&s->u2c), MSG_NOSIGNAL);
     if (n > 0) {
       s->u2c.off += n;
@@ -366,6 +399,8 @@ static void flush_u2c(session_t *s) {
   bytes_trim(&s->u2c, READ_CHUNK);
   if (s->shutdown_after_flush && !s->client_shut) {
     s->client_shut = 1;
+    if (s->cssl) SSL_shutdown(s->cssl); /* close_notify, as Node's TLS socket sends on end() */
+    ERR_clear_error();
     shutdown(s->cfd, SHUT_WR);
   }
 }
@@ -521,11 +556,12 @@ static void on_client(uv_poll_t *h, int status, int events) {
     teardown(s);
     return;
   }
-  if (events & UV_WRITABLE) {
+  /* With TLS either event may be what the other operation waits for. */
+  if ((events & UV_WRITABLE) || s->c_write_wants_read) {
     flush_u2c(s);
     if (!s->closed && bytes_pending(&s->u2c) == 0) read_upstream(s);
   }
-  if (!s->closed && (events & UV_READABLE)) read_client(s);
+  if (!s->closed && ((events & UV_READABLE) || s->c_read_wants_write)) read_client(s);
   session_apply(s);
 }
 
@@ -537,8 +573,12 @@ static void on_upstream(uv_poll_t *h, int status, int events) {
     session_apply(s);
     return;
   }
-  if (bytes_pending(&s->c2u) > 0) flush_c2u(s);
-  if (!s->upstream_closed) read_upstream(s);
+  if (bytes_pending(&s->c2u) > 0) {
+    flush_c2u(s);
+    /* The client's TLS may hold the rest of what it sent: no poll would announce it. */
+    if (bytes_pending(&s->c2u) == 0 && s->cssl && tls_buffered(s->cssl)) read_client(s);
+  }
+  if (!s->closed && !s->upstream_closed) read_upstream(s);
   session_apply(s);
 }
 
@@ -562,6 +602,7 @@ static void on_timer(uv_timer_t *t) {
   flush_c2u(s);
   flush_u2c(s);
   if (!s->closed && bytes_pending(&s->u2c) == 0) read_upstream(s);
+  if (!s->closed && s->cssl && tls_buffered(s->cssl)) read_client(s);
   session_apply(s);
 }
 
@@ -570,7 +611,8 @@ static void session_apply(session_t *s) {
   unsigned cev = 0, uev = 0;
   if (s->ending) cev = UV_READABLE;
   else if (bytes_pending(&s->c2u) == 0 && !s->client_paused) cev = UV_READABLE;
-  if (bytes_pending(&s->u2c) > 0) cev |= UV_WRITABLE;
+  if (s->c_write_wants_read) cev |= UV_READABLE;
+  if ((bytes_pending(&s->u2c) > 0 && !s->c_write_wants_read) || s->c_read_wants_write) cev |= UV_WRITABLE;
   if (!s->upstream_closed && !s->ending) {
     if (bytes_pending(&s->u2c) == 0 || s->write_wants_read) uev |= UV_READABLE;
     if ((bytes_pending(&s->c2u) > 0 && !s->write_wants_read) || s->read_wants_write) uev |= UV_WRITABLE;
@@ -589,23 +631,24 @@ static void session_apply(session_t *s) {
 
 /* ---------- the API ---------- */
 
-session_t *session_start(napi_env env, link_parts_t *parts, int client_fd, const session_options_t *o, napi_value callback, int id) {
+session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, int client_fd, const session_options_t *o, napi_value callback, int id) {
   session_t *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->id = id;
   s->env = env;
-  s->cfd = dup(client_fd);
+  s->cfd = client ? client->fd : dup(client_fd);
   if (s->cfd < 0 || js_callback_init(&s->cb, env, callback, "aurora-pg-proxy:relay") != 0) {
-    if (s->cfd >= 0) close(s->cfd);
+    if (s->cfd >= 0 && !client) close(s->cfd);
     free(s);
     return NULL;
   }
-  fcntl(s->cfd, F_SETFD, FD_CLOEXEC);
-  int flags = fcntl(s->cfd, F_GETFL);
-  fcntl(s->cfd, F_SETFL, flags | O_NONBLOCK);
-  s->ssl = parts->ssl;
-  s->ufd = parts->fd;
-  s->upoll = parts->poll;
+  if (!client) {
+    fcntl(s->cfd, F_SETFD, FD_CLOEXEC);
+    fcntl(s->cfd, F_SETFL, fcntl(s->cfd, F_GETFL) | O_NONBLOCK);
+  }
+  s->ssl = up->ssl;
+  s->ufd = up->fd;
+  s->upoll = up->poll;
   s->upoll->data = s;
   s->occ = o->occ;
   s->hold_limit = o->hold_limit;
@@ -613,29 +656,41 @@ session_t *session_start(napi_env env, link_parts_t *parts, int client_fd, const
   scan_init(&s->from_client, &client_hooks, s, 0);
   scan_init(&s->from_upstream, &upstream_hooks, s, 1);
   bytes_append(&s->lost, o->lost_message, o->lost_message_len);
-  /* To the client: the login answer JavaScript composed, then what the bridge still held. The
+  /* To the client, in the order it was meant to arrive: what JavaScript wrote on the client's bridge
+   * (the login answer), the login's read-ahead, then what the cluster's bridge still held. The
    * proxy's own frames are not scanned; the server's are, since they may end a round trip. */
+  if (client) bytes_append(&s->u2c, client->to_peer.p, client->to_peer.len);
   bytes_append(&s->u2c, o->to_client, o->to_client_len);
-  if (bytes_pending(&parts->to_client) > 0) {
-    bytes_append(&s->u2c, parts->to_client.p, parts->to_client.len);
-    scan_bytes(&s->from_upstream, (const unsigned char *)parts->to_client.p, parts->to_client.len);
+  bytes_append(&s->u2c, up->from_peer.p, up->from_peer.len);
+  scan_bytes(&s->from_upstream, (const unsigned char *)o->to_client, o->to_client_len);
+  scan_bytes(&s->from_upstream, (const unsigned char *)up->from_peer.p, up->from_peer.len);
+  /* To the cluster: what JavaScript wrote on the cluster's bridge, then what the client sent ahead
+   * (read by JavaScript, then still in the client's bridge). */
+  bytes_append(&s->c2u, up->to_peer.p, up->to_peer.len);
+  const char *ahead[2] = {o->to_upstream, client ? client->from_peer.p : NULL};
+  size_t ahead_len[2] = {o->to_upstream_len, client ? client->from_peer.len : 0};
+  for (int i = 0; i < 2; i++) {
+    if (ahead_len[i] == 0) continue;
+    bytes_append(&s->c2u, ahead[i], ahead_len[i]);
+    s->bytes_in += ahead_len[i];
+    scan_bytes(&s->from_client, (const unsigned char *)ahead[i], ahead_len[i]);
   }
-  /* To the cluster: what JavaScript wrote on the bridge, then what the client sent ahead. */
-  bytes_append(&s->c2u, parts->to_upstream.p, parts->to_upstream.len);
-  if (o->to_upstream_len > 0) {
-    bytes_append(&s->c2u, o->to_upstream, o->to_upstream_len);
-    s->bytes_in += o->to_upstream_len;
-    scan_bytes(&s->from_client, (const unsigned char *)o->to_upstream, o->to_upstream_len);
-  }
-  bytes_free(&parts->to_client);
-  bytes_free(&parts->to_upstream);
+  bytes_free(&up->from_peer);
+  bytes_free(&up->to_peer);
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
-  s->cpoll = malloc(sizeof *s->cpoll);
-  s->timer = malloc(sizeof *s->timer);
-  uv_poll_init_socket(loop, s->cpoll, s->cfd);
-  uv_timer_init(loop, s->timer);
+  if (client) {
+    s->cssl = client->ssl;
+    s->cpoll = client->poll;
+    bytes_free(&client->from_peer);
+    bytes_free(&client->to_peer);
+  } else {
+    s->cpoll = malloc(sizeof *s->cpoll);
+    uv_poll_init_socket(loop, s->cpoll, s->cfd);
+  }
   s->cpoll->data = s;
+  s->timer = malloc(sizeof *s->timer);
+  uv_timer_init(loop, s->timer);
   s->timer->data = s;
   s->open_handles = 3; /* client poll, cluster poll, timer */
   /* Nothing moves inside this call: JavaScript hears of the session only once it has its id. */

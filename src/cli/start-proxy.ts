@@ -59,6 +59,7 @@ export async function startProxy(
           auth: cfg.clientAuth,
           allowUnauthenticatedRemote: cfg.allowUnauthenticatedRemote,
           tls: tls.context,
+          nativeTls: backend.nativeServerTls?.(tls.certPem, tls.keyPem) ?? null,
           requireTls: cfg.tls.require,
           maxConnections: cfg.maxConnections,
           startupTimeoutMs: cfg.startupTimeoutSeconds * 1000,

@@ -16,7 +16,8 @@ import { DEFAULT_KEY_IDLE_MS, WarmPool, type WarmConnection, type WarmPoolObserv
 import { recycleConnection, runResetQuery, type ReuseOptions } from './connection-reuse.js';
 import { nativeRelay, nativeRelayUnavailable, type NativeRelayAddon } from './native/addon.js';
 import { startNativeRelay, type NativeRetryPolicy } from './native/native-relay.js';
-import { socketFd } from './native/tls-link.js';
+import { nativeServerTls, socketFd, type NativeServerTls } from './native/tls-link.js';
+import type { NativeClient } from './native/native-relay.js';
 import type { RelayEngine } from './engine-option.js';
 import { ConfigError } from '../config/types.js';
 import type { Socket } from 'node:net';
@@ -184,8 +185,8 @@ export class IamRelayBackend implements Backend {
     try {
       if (!conn) {
         try {
-          // A client on TLS keeps the JavaScript relay, and so Node's TLS upstream with it.
-          conn = await this.login(parameters, this.addon !== null && socketFd(session.stream) !== null);
+          // A client the native relay cannot take keeps the JavaScript relay, and Node's TLS upstream with it.
+          conn = await this.login(parameters, nativeClientOf(session, this.addon) !== null);
         } catch (err) {
           throw explainLoginFailure(err, (fields) => this.opts.refusedTokenAdvice(fields, session.user));
         }
@@ -238,17 +239,27 @@ export class IamRelayBackend implements Backend {
   }
 
   /**
-   * The native relay, for a client on plain TCP whose connection's TLS the addon runs; null when
-   * the session does not qualify. The login answer already written goes out first, in one
-   * packet with AuthenticationOk (the listener corked it), before the addon takes the socket.
+   * TLS from this listener's clients in the addon too, so that the native relay takes them whole
+   * (psql, libpq and pgJDBC ask for TLS by default). Not when sessions cannot go native.
+   */
+  nativeServerTls(certPem: string, keyPem: string): NativeServerTls | null {
+    return this.addon ? nativeServerTls(this.addon, certPem, keyPem) : null;
+  }
+
+  /**
+   * The native relay, for a client on plain TCP or on the addon's TLS, when the addon runs the
+   * cluster connection's TLS too; null when the session does not qualify. The login answer
+   * already written goes out first, in one packet with AuthenticationOk (the listener corked it),
+   * before the addon takes the connections.
    */
   private async startNativeRelay(session: ClientSession, upstream: WarmConnection['upstream']): Promise<RelayHandle | null> {
     const addon = this.addon;
-    const client = session.stream as Socket;
-    if (addon === null || upstream.nativeLink === undefined || socketFd(client) === null) return null;
+    const native = nativeClientOf(session, addon);
+    if (addon === null || native === null || upstream.nativeLink === undefined) return null;
+    const client = native.stream;
     while (client.writableCorked > 0) client.uncork();
     if (client.writableLength > 0) await new Promise((resolve) => client.once('drain', resolve));
-    const relay = startNativeRelay(addon, upstream.nativeLink, client, upstream.socket, upstream.pending, session.pending, session.counters, this.observer, {
+    const relay = startNativeRelay(addon, upstream.nativeLink, native, upstream.socket, upstream.pending, session.pending, session.counters, this.observer, {
       upstreamName: this.opts.upstreamName,
       lostMessage: upstreamLost(this.opts.upstreamName),
       retry: this.opts.nativeRetry ?? null,
@@ -293,6 +304,14 @@ function explainLoginFailure(err: unknown, adviceFor: (fields: NoticeFields) => 
   const advice = adviceFor(f);
   if (!advice) return new ClientFacingError(f.code, f.message, { ...f });
   return new ClientFacingError(f.code, f.message, { ...f, hint: f.hint ? `${f.hint}\n${advice}` : advice });
+}
+
+/** The client as the native relay takes it, or null: a session on Node's TLS, or not on a socket. */
+function nativeClientOf(session: ClientSession, addon: NativeRelayAddon | null): NativeClient | null {
+  const socket = session.socket;
+  if (addon === null || !socket || socket.destroyed) return null;
+  if (session.nativeLink !== undefined) return { socket, stream: session.stream as Socket, link: session.nativeLink };
+  return session.stream === socket && socketFd(socket) !== null ? { socket, stream: socket } : null;
 }
 
 /** The pool's part of the observer, bound so that the pool can call the methods on their own. */

@@ -5,9 +5,10 @@ import { ConfigError } from '../config/types.js';
 import { envOption } from '../cli/common-options.js';
 
 /**
- * auto: the native relay for clients on plain TCP when the addon is built, the JavaScript relay
- * otherwise; native: the same, but the proxy refuses to start without the addon; node: always
- * the JavaScript relay.
+ * auto: the native relay for clients on plain TCP or on TLS after SSLRequest when the addon is
+ * built, the JavaScript relay otherwise (and for direct TLS, and with --reuse-connections);
+ * native: the same, but the proxy refuses to start without the addon; node: always the
+ * JavaScript relay.
  */
 export type RelayEngine = 'auto' | 'native' | 'node';
 const ENGINES: readonly RelayEngine[] = ['auto', 'native', 'node'];
@@ -20,7 +21,7 @@ export function addRelayEngineOption(cmd: Command): Command {
   return cmd.addOption(
     envOption(
       '--relay-engine <engine>',
-      'what relays a logged-in session: native (C on the event loop, for clients on plain TCP), node (JavaScript), or auto (native where it can)',
+      'what relays a logged-in session: native (C on the event loop; clients on plain TCP or TLS after SSLRequest), node (JavaScript), or auto (native where it can)',
       'RELAY_ENGINE',
       'auto',
     ),

@@ -226,7 +226,7 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
     }),
     relaySessions: new Counter({
       name: `${METRIC_PREFIX}relay_sessions_total`,
-      help: 'Client sessions relayed to the cluster or database (dsql, rds-iam), by the relay that moved their bytes: native (C, clients on plain TCP) or node (JavaScript).',
+      help: 'Client sessions relayed to the cluster or database (dsql, rds-iam), by the relay that moved their bytes: native (C: clients on plain TCP or on TLS after SSLRequest) or node (JavaScript).',
       labelNames: ['listener', 'engine'],
       registers,
     }),

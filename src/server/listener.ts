@@ -14,6 +14,7 @@ import { StreamClosedError } from './message-channel.js';
 import { negotiateStartup } from './startup.js';
 import type { Backend, ClientSession, SessionCounters } from './types.js';
 import { isLoopbackHost } from './addresses.js';
+import type { NativeServerTls } from '../iam-relay/native/tls-link.js';
 
 export interface ListenerSettings {
   name: string;
@@ -23,6 +24,8 @@ export interface ListenerSettings {
   /** Serve clients without authentication on a non-loopback address. Off unless forced. */
   allowUnauthenticatedRemote: boolean;
   tls: SecureContext | null;
+  /** TLS for SSLRequest clients in the native addon instead (see Backend.nativeServerTls). */
+  nativeTls?: NativeServerTls | null;
   /** Refuse clients that do not use TLS. */
   requireTls: boolean;
   maxConnections: number;
@@ -172,7 +175,12 @@ export class Listener {
     }, this.settings.startupTimeoutMs);
 
     try {
-      const start = await negotiateStartup(socket, { tls: this.settings.tls, maxMessageLength: this.settings.maxMessageBytes });
+      const start = await negotiateStartup(socket, {
+        tls: this.settings.tls,
+        nativeTls: this.settings.nativeTls ?? null,
+        handshakeTimeoutMs: this.settings.startupTimeoutMs,
+        maxMessageLength: this.settings.maxMessageBytes,
+      });
       if (start.kind === 'cancel') {
         clearTimeout(startupTimer);
         outcome = 'cancel_request';
@@ -215,6 +223,8 @@ export class Listener {
       const cancelKey = this.cancels.allocate();
       const session: ClientSession = {
         stream,
+        socket,
+        nativeLink: start.nativeLink,
         pending,
         parameters: params,
         user,

@@ -3,6 +3,7 @@
 // version negotiation. Ends with a stream (plain or TLS) ready for authentication.
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
+import type { NativeServerTls } from '../iam-relay/native/tls-link.js';
 import { Duplex } from 'node:stream';
 import { decodeStartupPacket } from '../protocol/frontend-decoder.js';
 import { encodeNegotiateProtocolVersion } from '../protocol/backend-encoder.js';
@@ -15,17 +16,18 @@ import { StartupAbandoned, readStartupOrAbandon, startsWithTerminate } from './s
 type StartupMessage = Extract<StartupPacket, { kind: 'StartupMessage' }>;
 
 export type StartupOutcome =
-  | { kind: 'startup'; stream: Duplex; channel: MessageChannel; message: StartupMessage; tls: boolean }
+  | { kind: 'startup'; stream: Duplex; channel: MessageChannel; message: StartupMessage; tls: boolean; nativeLink?: number }
   | { kind: 'cancel'; processId: number; secretKey: number };
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 
 export async function negotiateStartup(
   socket: Socket,
-  opts: { tls: SecureContext | null; maxMessageLength: number },
+  opts: { tls: SecureContext | null; nativeTls?: NativeServerTls | null; handshakeTimeoutMs?: number; maxMessageLength: number },
 ): Promise<StartupOutcome> {
   let stream: Duplex = socket;
   let tls = false;
+  let nativeLink: number | undefined;
 
   // Direct TLS (sslnegotiation=direct): the first byte is a TLS handshake record, not a length.
   const first = await peekFirstChunk(socket);
@@ -60,7 +62,13 @@ export async function negotiateStartup(
         const extra = channel.detach();
         if (extra.length > 0) throw new ProtocolViolation('received unencrypted data after SSL request');
         stream.write('S');
-        stream = await upgradeToTls(socket, opts.tls, false);
+        if (opts.nativeTls) {
+          const conn = await opts.nativeTls.accept(socket, opts.handshakeTimeoutMs ?? 10_000).catch((err: Error) => {
+            throw new ProtocolViolation(`TLS handshake failed: ${err.message}`, SqlState.PROTOCOL_VIOLATION);
+          });
+          stream = conn.socket;
+          nativeLink = conn.link;
+        } else stream = await upgradeToTls(socket, opts.tls, false);
         tls = true;
         channel = new MessageChannel(stream, opts.maxMessageLength);
         continue;
@@ -70,7 +78,7 @@ export async function negotiateStartup(
           // We speak 3.0 only; the client learns that and carries on (PostgreSQL does the same).
           stream.write(encodeNegotiateProtocolVersion(0, packet.protocolOptions));
         }
-        return { kind: 'startup', stream, channel, message: packet, tls };
+        return { kind: 'startup', stream, channel, message: packet, tls, nativeLink };
     }
   }
 }

@@ -15,6 +15,8 @@ export interface ServerTls {
   /** 'configured' or 'self-signed', for the start-up log line. */
   origin: 'configured' | 'self-signed';
   certPem: string;
+  /** The key, for a TLS stack other than Node's (the native relay's). */
+  keyPem: string;
 }
 
 export async function loadServerTls(settings: ClientTlsSettings, hostnames: string[]): Promise<ServerTls> {
@@ -27,7 +29,7 @@ export async function loadServerTls(settings: ClientTlsSettings, hostnames: stri
       readFile(settings.keyFile, 'utf8').catch((e) => fail('key', settings.keyFile!, e)),
     ]);
     try {
-      return { context: createSecureContext({ cert, key }), origin: 'configured', certPem: cert };
+      return { context: createSecureContext({ cert, key }), origin: 'configured', certPem: cert, keyPem: key };
     } catch (e) {
       throw new Error(`cannot use TLS certificate ${settings.certFile} with key ${settings.keyFile}: ${(e as Error).message}`);
     }
@@ -49,6 +51,7 @@ export async function loadServerTls(settings: ClientTlsSettings, hostnames: stri
     context: createSecureContext({ cert: generated.cert, key: generated.private }),
     origin: 'self-signed',
     certPem: generated.cert,
+    keyPem: generated.private,
   };
 }
 

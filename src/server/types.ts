@@ -1,7 +1,9 @@
 // The seam between the shared front (listener, TLS, startup, local auth) and a mode's backend.
 // A new mode is a new Backend; nothing in src/server needs to change for it.
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { Logger } from '../util/logger.js';
+import type { NativeServerTls } from '../iam-relay/native/tls-link.js';
 
 export interface CancelKey {
   processId: number;
@@ -12,6 +14,10 @@ export interface CancelKey {
 export interface ClientSession {
   /** The client stream: a net.Socket, or a tls.TLSSocket when the client asked for TLS. */
   readonly stream: Duplex;
+  /** The client's TCP socket, under any TLS (absent for sessions not on a socket, in tests). */
+  readonly socket?: Socket;
+  /** The native addon's link when it runs the client's TLS (stream is then that link's plaintext). */
+  readonly nativeLink?: number;
   /** Bytes the client already sent after its StartupMessage (pipelined messages). */
   readonly pending: Buffer;
   /** Startup parameters as the client sent them (user, database, application_name, options, ...). */
@@ -46,4 +52,9 @@ export interface Backend {
   /** Optional readiness probe used by the health endpoint. */
   checkReady?(): Promise<void>;
   close?(): Promise<void>;
+  /**
+   * TLS from clients run by the native addon rather than Node, for a backend whose sessions the
+   * native relay can take whole (SSLRequest clients; direct TLS stays with Node). Null: Node's TLS.
+   */
+  nativeServerTls?(certPem: string, keyPem: string): NativeServerTls | null;
 }

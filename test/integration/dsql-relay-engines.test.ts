@@ -1,6 +1,6 @@
 // The two relay engines of the DSQL mode through the real proxy process and the DSQL stand-in:
 // which one a session gets (relay_sessions_total{engine}), and what the native relay (C, for
-// clients on plain TCP) must keep of the JavaScript relay's behaviour: backpressure on a large
+// clients on plain TCP and on TLS after SSLRequest) must keep of the JavaScript relay's behaviour: backpressure on a large
 // result read slowly, pipelined extended-protocol batches, errors and transactions with their
 // metrics, the cluster connection lost, SIGTERM and --idle-timeout.
 import { createHash } from 'node:crypto';
@@ -221,7 +221,7 @@ async function backendWaitEvent(applicationName: string): Promise<{ state: strin
 }
 
 describe('DSQL relay engines', () => {
-  it('native for node-postgres and psql on plain TCP, node for TLS clients and with --relay-engine node', async () => {
+  it('native for node-postgres and psql on plain TCP and on TLS after SSLRequest, node for direct TLS and with --relay-engine node', async () => {
     const auto = await meteredProxy();
     expect(await engineCounts(auto)).toEqual({ native: 0, node: 0 });
 
@@ -239,19 +239,25 @@ describe('DSQL relay engines', () => {
     expect(plainPsql.stdout).toContain('42\n1,2,3,4,5\n');
     expect(await engineCounts(auto)).toEqual({ native: 2, node: 0 });
 
-    // psql sslmode=require: TLS to the proxy, the JavaScript relay.
+    // psql sslmode=require: TLS to the proxy after SSLRequest, run by the addon: native.
     const tlsPsql = await psql(auto.proxy, 'require', ['-A', '-t', '-c', '\\conninfo', '-c', 'select 6 * 7', '-c', 'select string_agg(i::text, \',\') from generate_series(1, 5) i']);
     expect(tlsPsql.stderr).toBe('');
     expect(tlsPsql.code).toBe(0);
     expect(tlsPsql.stdout).toMatch(/SSL connection \(protocol: TLSv1\.[23]/);
     expect(tlsPsql.stdout).toContain('42\n1,2,3,4,5\n');
-    expect(await engineCounts(auto)).toEqual({ native: 2, node: 1 });
+    expect(await engineCounts(auto)).toEqual({ native: 3, node: 0 });
 
-    // node-postgres with TLS: node.
+    // node-postgres with TLS after SSLRequest: native.
     const tlsPg = await connected(auto.proxy, { ssl: { rejectUnauthorized: false } });
     await checkAnswers(tlsPg);
     await tlsPg.end();
-    expect(await engineCounts(auto)).toEqual({ native: 2, node: 2 });
+    expect(await engineCounts(auto)).toEqual({ native: 4, node: 0 });
+
+    // node-postgres with direct TLS (no SSLRequest, ALPN postgresql): Node's TLS, the JavaScript relay.
+    const directPg = await connected(auto.proxy, { ssl: { rejectUnauthorized: false }, sslnegotiation: 'direct' } as pg.ClientConfig);
+    await checkAnswers(directPg);
+    await directPg.end();
+    expect(await engineCounts(auto)).toEqual({ native: 4, node: 1 });
 
     // --relay-engine node: plain clients too.
     const nodeOnly = await meteredProxy(['--relay-engine', 'node']);

@@ -9,15 +9,22 @@ import { fileURLToPath } from 'node:url';
 export interface NativeRelayAddon {
   /** An OpenSSL client context trusting these PEM certificates; returns its number. */
   createClientContext(caPem: string): number;
+  /** An OpenSSL server context with the proxy's certificate (and chain) and key; returns its number. */
+  createServerContext(certPem: string, keyPem: string): number;
   /**
-   * Starts TLS on a connected socket (SSLRequest already answered 'S'). The callback hears
-   * ('ready', bridgeFd, 0) or ('error', message, verifyCode), once, never within this call.
+   * Starts TLS on a connected socket whose SSLRequest was answered 'S': as the client, verifying
+   * `servername`, or (servername null) as the server. The callback hears ('ready', bridgeFd, 0) or
+   * ('error', message, verifyCode), once, never within this call.
    */
-  connectTls(context: number, fd: number, servername: string, callback: (kind: 'ready' | 'error', detail: number | string, verify: number) => void): number;
+  openTls(context: number, fd: number, servername: string | null, callback: (kind: 'ready' | 'error', detail: number | string, verify: number) => void): number;
   closeLink(link: number): void;
-  /** Hands a link's TLS connection and a client socket to a native session; -1 when the link is gone. */
+  /**
+   * Hands the cluster link's TLS connection and the client (its TLS link, or with clientLink -1
+   * the plain socket clientFd) to a native session; -1 when a link is gone.
+   */
   join(
     link: number,
+    clientLink: number,
     clientFd: number,
     toClient: Buffer,
     toUpstream: Buffer,

@@ -1,5 +1,5 @@
-// A client's session relayed by the native addon: the client's plain TCP socket and the cluster
-// connection's TLS both move to C on Node's event loop (native/pgrelay/session.c), and nothing in
+// A client's session relayed by the native addon: the client's connection (plain, or TLS the addon
+// runs) and the cluster connection's TLS both move to C on Node's event loop (native/pgrelay/session.c), and nothing in
 // JavaScript runs per round trip. This side keeps the RelayHandle the backend steers (notices,
 // termination, the end) and turns the addon's counters into the same metrics and session
 // counters as the JavaScript relay, read every half second, before every scrape and at the end.
@@ -10,7 +10,7 @@ import type { SessionCounters } from '../../server/types.js';
 import type { RelayHandle, RelayObserver } from '../relay.js';
 import { onRelayFlush } from '../metric-batcher.js';
 import type { NativeRelayAddon, NativeSessionStats } from './addon.js';
-import { socketFd } from './tls-link.js';
+import { markJoined, socketFd, stopReading } from './tls-link.js';
 
 const FLUSH_MS = 500;
 
@@ -49,16 +49,26 @@ function giveBack(stream: Socket, parts: Buffer[]): void {
   if (parts.length > 1) stream.unshift(Buffer.concat(parts.slice(1)));
 }
 
+/** The client's side of a native session. */
+export interface NativeClient {
+  /** The client's TCP socket: kept open (unread) until the session ends, for the listener's bookkeeping. */
+  socket: Socket;
+  /** What JavaScript read the client through: the socket itself, or the bridge of the client's TLS link. */
+  stream: Socket;
+  /** The client's TLS link, when the addon runs the client's TLS. */
+  link?: number;
+}
+
 /**
- * Starts the native session, or returns null when the link is no longer usable (the cluster closed
- * the connection since the login). `bridge`: the link's plaintext socket the login used, with
- * `upstreamAhead` what the login read past ReadyForQuery; `clientAhead`: client bytes read ahead
- * during startup. Both sockets' unread bytes go first, in order.
+ * Starts the native session, or returns null when a link is no longer usable (its peer closed
+ * the connection since the login). `bridge`: the cluster link's plaintext socket the login used,
+ * with `upstreamAhead` what the login read past ReadyForQuery; `clientAhead`: client bytes read
+ * ahead during startup. Both sides' unread bytes go first, in order.
  */
 export function startNativeRelay(
   addon: NativeRelayAddon,
   link: number,
-  client: Socket,
+  client: NativeClient,
   bridge: Socket,
   upstreamAhead: Buffer,
   clientAhead: Buffer,
@@ -66,10 +76,10 @@ export function startNativeRelay(
   observer: RelayObserver,
   options: NativeRelayOptions,
 ): RelayHandle | null {
-  const fd = socketFd(client);
+  const fd = client.link === undefined ? socketFd(client.socket) : -1;
   if (fd === null) return null;
   // Bytes the sockets read ahead of the relay go first; reading stops before the addon takes over.
-  const toUpstream = takeReadAhead(client, clientAhead);
+  const toUpstream = takeReadAhead(client.stream, clientAhead);
   const toClient = takeReadAhead(bridge, upstreamAhead);
   const retry = options.retry ?? null;
   let finish!: () => void;
@@ -79,10 +89,11 @@ export function startNativeRelay(
   const flush = () => {
     if (id < 0) return;
     const s = addon.stats(id);
-    if (s) account(s, counters, observer, client);
+    if (s) account(s, counters, observer, client.socket);
   };
   id = addon.join(
     link,
+    client.link ?? -1,
     fd,
     Buffer.concat(toClient),
     Buffer.concat(toUpstream),
@@ -104,7 +115,8 @@ export function startNativeRelay(
           clearInterval(timer);
           timer = null;
         }
-        client.destroy();
+        client.stream.destroy();
+        client.socket.destroy();
         finish();
       } catch {
         return -1;
@@ -113,15 +125,19 @@ export function startNativeRelay(
   );
   if (id < 0) {
     // Not taken over: what was read ahead goes back to the sockets for the JavaScript relay.
-    giveBack(client, toUpstream);
+    giveBack(client.stream, toUpstream);
     giveBack(bridge, toClient);
     return null;
   }
-  // The addon owns the connection now; Node must not read it (the JavaScript socket stays open,
+  // The addon owns the connections now; Node must not read the client's (its socket stays open,
   // unread, until the session ends, so that the listener's bookkeeping sees one connection).
-  (client as unknown as { _handle?: { readStop?: () => void } })._handle?.readStop?.();
-  // The addon drained the bridge and closed its end; this end has nothing more to carry.
+  stopReading(client.socket);
+  // The addon drained the bridges and closed its ends; these ends have nothing more to carry.
   bridge.destroy();
+  if (client.stream !== client.socket) {
+    markJoined(client.stream);
+    client.stream.destroy();
+  }
   live.add(flush);
   timer ??= setInterval(flushAll, FLUSH_MS).unref();
   return {

@@ -1,8 +1,9 @@
-// TLS to the cluster by the native relay: the socket's SSLRequest has been answered 'S', and the
-// handshake (SNI, certificate and name verification) runs in the addon. What JavaScript gets back
-// is an ordinary socket carrying the connection's plaintext (a socketpair the addon bridges), so
-// that the login, the warm check and the reset query run exactly as over Node's TLS; a client's
-// session then takes the TLS connection itself (native-relay.ts) and the bridge goes away.
+// TLS run by the native addon, on a socket whose SSLRequest was answered 'S': toward the cluster
+// (the proxy is the TLS client: SNI, certificate and name verification) or from a client (the
+// proxy is the server, with its own certificate). What JavaScript gets back is an ordinary socket
+// carrying the connection's plaintext (a socketpair the addon bridges), so that the login, the warm
+// check, the reset query, and a client's startup and authentication run exactly as over Node's
+// TLS; a session then takes the TLS connections themselves (native-relay.ts) and the bridges go.
 import { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
@@ -26,10 +27,20 @@ export class NativeTlsError extends Error {
 }
 
 export interface NativeTlsConnection {
-  /** The connection's plaintext, for the login. */
+  /** The connection's plaintext. */
   socket: Socket;
-  /** The addon's link, for native-relay.ts to join to a client. */
+  /** The addon's link, for native-relay.ts to join. */
   link: number;
+}
+
+/** Sockets that are a link's plaintext end: never themselves a client to relay by descriptor. */
+const bridges = new WeakSet<Socket>();
+/** Bridges whose link a native session took (their closing no longer ends the connection). */
+const joined = new WeakSet<Socket>();
+
+/** The session has the link: the bridge may close while the connection goes on. */
+export function markJoined(bridge: Socket): void {
+  joined.add(bridge);
 }
 
 /** NODE_EXTRA_CA_CERTS is part of Node's default trust; the addon is given it too. */
@@ -55,18 +66,20 @@ function contextFor(addon: NativeRelayAddon, key: object, target: NativeTlsTarge
   return context;
 }
 
-/** The descriptor of a connected TCP or pipe socket, or null (a JS stream, a TLS socket, or gone). */
+/** The descriptor of a socket the native relay can take as a plain client, or null (TLS, a bridge, a JS stream, gone). */
 export function socketFd(stream: unknown): number | null {
-  if (!(stream instanceof Socket) || stream.destroyed) return null;
+  if (!(stream instanceof Socket) || stream.destroyed || bridges.has(stream)) return null;
   if ('encrypted' in stream) return null;
   const fd = (stream as unknown as { _handle?: { fd?: number } })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : null;
 }
 
-export function connectNativeTls(addon: NativeRelayAddon, key: object, tcp: Socket, target: NativeTlsTarget): Promise<NativeTlsConnection> {
-  const fd = socketFd(tcp);
-  if (fd === null) return Promise.reject(new NativeTlsError('the connection closed before TLS', 0));
-  const context = contextFor(addon, key, target);
+/** Stops Node reading a socket whose bytes now go to the addon (it reads its own duplicate). */
+export function stopReading(socket: Socket): void {
+  (socket as unknown as { _handle?: { readStop?: () => void } })._handle?.readStop?.();
+}
+
+function openLink(addon: NativeRelayAddon, context: number, fd: number, servername: string | null, timeoutMs: number): Promise<NativeTlsConnection> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let link = -1;
@@ -75,15 +88,60 @@ export function connectNativeTls(addon: NativeRelayAddon, key: object, tcp: Sock
       settled = true;
       addon.closeLink(link);
       reject(new NativeTlsError('TLS handshake timed out', 0));
-    }, target.connectTimeoutMs);
-    link = addon.connectTls(context, fd, target.hostname, (kind, detail, verify) => {
+    }, timeoutMs);
+    link = addon.openTls(context, fd, servername, (kind, detail, verify) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (kind === 'error') reject(new NativeTlsError(String(detail), verify));
-      else resolve({ socket: new Socket({ fd: detail as number, readable: true, writable: true }), link });
+      if (kind === 'error') return reject(new NativeTlsError(String(detail), verify));
+      const socket = new Socket({ fd: detail as number, readable: true, writable: true });
+      // A broken bridge shows as its close, which the login, the listener or the relay handles.
+      socket.on('error', () => {});
+      bridges.add(socket);
+      resolve({ socket, link });
     });
-    // The addon holds its own descriptor for the connection from here on.
-    tcp.destroy();
   });
+}
+
+/** TLS to the cluster; `key` caches the trust (one context per target). */
+export async function connectNativeTls(addon: NativeRelayAddon, key: object, tcp: Socket, target: NativeTlsTarget): Promise<NativeTlsConnection> {
+  const fd = socketFd(tcp);
+  if (fd === null) throw new NativeTlsError('the connection closed before TLS', 0);
+  const opened = openLink(addon, contextFor(addon, key, target), fd, target.hostname, target.connectTimeoutMs);
+  // The addon holds its own descriptor for the connection from here on.
+  tcp.destroy();
+  return opened;
+}
+
+/** TLS from clients with the proxy's certificate, run by the addon (the listener's SSLRequest path). */
+export interface NativeServerTls {
+  /**
+   * The server side of the handshake on a client socket that was just sent 'S'. The socket stays
+   * open, unread, for the listener's bookkeeping until the session ends.
+   */
+  accept(socket: Socket, timeoutMs: number): Promise<NativeTlsConnection>;
+}
+
+export function nativeServerTls(addon: NativeRelayAddon, certPem: string, keyPem: string): NativeServerTls {
+  const context = addon.createServerContext(certPem, keyPem);
+  return {
+    accept(socket, timeoutMs) {
+      const fd = socketFd(socket);
+      if (fd === null) return Promise.reject(new NativeTlsError('the connection closed before TLS', 0));
+      const opened = openLink(addon, context, fd, null, timeoutMs).then((conn) => {
+        // Until a session takes the link, the client's connection lives as long as its bridge
+        // (a refused login ends the bridge, and the client must see the close), and the other
+        // way round (the listener's startup timeout destroys the socket).
+        conn.socket.once('close', () => {
+          if (!joined.has(conn.socket)) socket.destroy();
+        });
+        socket.once('close', () => {
+          if (!joined.has(conn.socket)) conn.socket.destroy();
+        });
+        return conn;
+      });
+      stopReading(socket);
+      return opened;
+    },
+  };
 }
