@@ -162,6 +162,26 @@ static napi_value throw_error(napi_env env, const char *message) {
   return NULL;
 }
 
+/* A context as both sides use it: TLS 1.2 at least, and read-ahead (one read() takes whatever
+ * the kernel has, not a record header and then its body). */
+static SSL_CTX *new_context(const SSL_METHOD *method) {
+  SSL_CTX *ctx = SSL_CTX_new(method);
+  if (!ctx) return NULL;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_read_ahead(ctx, 1);
+  return ctx;
+}
+
+/* Keeps a finished context (or frees a failed one) and returns its number to JavaScript. */
+static napi_value register_context(napi_env env, SSL_CTX *ctx, int ok, const char *failure) {
+  if (!ok) {
+    SSL_CTX_free(ctx);
+    return throw_error(env, failure);
+  }
+  contexts[context_count] = ctx;
+  return int_value(env, context_count++);
+}
+
 /* createClientContext(caPem: string): number. The trusted roots come from JavaScript (Node's
  * own list, the service's bundle, --upstream-ca), so that both TLS stacks trust the same CAs. */
 static napi_value create_client_context(napi_env env, napi_callback_info info) {
@@ -171,10 +191,11 @@ static napi_value create_client_context(napi_env env, napi_callback_info info) {
   if (context_count >= MAX_CONTEXTS) return throw_error(env, "too many TLS contexts");
   char *pem = arg_string(env, argv[0]);
   if (!pem) return throw_error(env, "caPem must be a string");
-  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  /* One read() takes whatever the kernel has, not a record header and then its body. */
-  SSL_CTX_set_read_ahead(ctx, 1);
+  SSL_CTX *ctx = new_context(TLS_client_method());
+  if (!ctx) {
+    free(pem);
+    return throw_error(env, "could not create a TLS context");
+  }
   X509_STORE *store = SSL_CTX_get_cert_store(ctx);
   BIO *bio = BIO_new_mem_buf(pem, -1);
   int added = 0;
@@ -186,12 +207,7 @@ static napi_value create_client_context(napi_env env, napi_callback_info info) {
   ERR_clear_error();
   BIO_free(bio);
   free(pem);
-  if (added == 0) {
-    SSL_CTX_free(ctx);
-    return throw_error(env, "no CA certificate could be read");
-  }
-  contexts[context_count] = ctx;
-  return int_value(env, context_count++);
+  return register_context(env, ctx, added > 0, "no CA certificate could be read");
 }
 
 /* createServerContext(certPem, keyPem): number, for TLS from clients (the proxy's certificate). */
@@ -202,9 +218,8 @@ static napi_value create_server_context(napi_env env, napi_callback_info info) {
   if (context_count >= MAX_CONTEXTS) return throw_error(env, "too many TLS contexts");
   char *cert_pem = arg_string(env, argv[0]);
   char *key_pem = arg_string(env, argv[1]);
-  SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_read_ahead(ctx, 1);
+  SSL_CTX *ctx = new_context(TLS_server_method());
+  if (!ctx) return throw_error(env, "could not create a TLS context");
   BIO *cb = cert_pem ? BIO_new_mem_buf(cert_pem, -1) : NULL;
   BIO *kb = key_pem ? BIO_new_mem_buf(key_pem, -1) : NULL;
   X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
@@ -221,12 +236,7 @@ static napi_value create_server_context(napi_env env, napi_callback_info info) {
   BIO_free(kb);
   free(cert_pem);
   free(key_pem);
-  if (!ok) {
-    SSL_CTX_free(ctx);
-    return throw_error(env, "the certificate or key could not be read");
-  }
-  contexts[context_count] = ctx;
-  return int_value(env, context_count++);
+  return register_context(env, ctx, ok, "the certificate or key could not be read");
 }
 
 /* openTls(context, fd, servername | null, callback(kind, fdOrMessage, verifyCode)): number. With
