@@ -9,7 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_CONTEXTS 64
+/* One per cluster target and one per listener: a process never needs many. */
+#define MAX_CONTEXTS 1024
 
 /* Ids carry a generation beside the slot, so that an id kept by JavaScript after its object ended
  * never names the next object in the same slot. */
