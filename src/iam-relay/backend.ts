@@ -260,7 +260,6 @@ export class IamRelayBackend implements Backend {
     while (client.writableCorked > 0) client.uncork();
     if (client.writableLength > 0) await new Promise((resolve) => client.once('drain', resolve));
     const relay = startNativeRelay(addon, upstream.nativeLink, native, upstream.socket, upstream.pending, session.pending, session.counters, this.observer, {
-      upstreamName: this.opts.upstreamName,
       lostMessage: upstreamLost(this.opts.upstreamName),
       retry: this.opts.nativeRetry ?? null,
     });

@@ -1,6 +1,6 @@
 // A client's session relayed by the native addon: the client's connection (plain, or TLS the addon
-// runs) and the cluster connection's TLS both move to C on Node's event loop (native/pgrelay/session.c), and nothing in
-// JavaScript runs per round trip. This side keeps the RelayHandle the backend steers (notices,
+// runs) and the cluster connection's TLS both move to C on Node's event loop
+// (native/pgrelay/session.c), and nothing in JavaScript runs per round trip. This side keeps the RelayHandle the backend steers (notices,
 // termination, the end) and turns the addon's counters into the same metrics and session
 // counters as the JavaScript relay, read every half second, before every scrape and at the end.
 import type { Socket } from 'node:net';
@@ -24,7 +24,6 @@ export interface NativeRetryPolicy {
 }
 
 export interface NativeRelayOptions {
-  upstreamName: string;
   /** Sent to the client when the cluster connection ends without the server saying why. */
   lostMessage: NoticeFields;
   retry?: NativeRetryPolicy | null;
