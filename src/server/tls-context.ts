@@ -39,6 +39,8 @@ export async function loadServerTls(settings: ClientTlsSettings, hostnames: stri
   const generated = await generate([{ name: 'commonName', value: 'aurora-pg-proxy' }], {
     keyType: 'ec',
     curve: 'P-256',
+    // The package signs with SHA-1 unless told otherwise, which strict clients refuse.
+    algorithm: 'sha256',
     notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
     extensions: [
       { name: 'basicConstraints', cA: false },
