@@ -45,7 +45,6 @@ typedef struct {
 
 struct session {
   int id;
-  napi_env env;
   js_callback_t cb;
   int cfd, ufd;
   SSL *ssl;  /* the cluster's TLS */
@@ -635,7 +634,6 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
   session_t *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->id = id;
-  s->env = env;
   s->cfd = client ? client->fd : dup(client_fd);
   if (s->cfd < 0 || js_callback_init(&s->cb, env, callback, "aurora-pg-proxy:relay") != 0) {
     if (s->cfd >= 0 && !client) close(s->cfd);
