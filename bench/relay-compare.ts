@@ -16,6 +16,12 @@
 // Besides tps and latency it reports the middle process's CPU time per transaction, read from
 // /proc/<pid>/stat before and after each run: on a busy machine that is the steadier figure.
 //
+// Every run starts on a PostgreSQL with no backend left from the run before: pgbouncer closes its
+// idle server connections after a second, and the benchmark waits until they are gone. Without
+// that, pgbouncer's 32 idle backends sat in PostgreSQL while the other paths ran, and every
+// snapshot and visibility check of those runs scanned them too (seen with perf as PostgreSQL's own
+// CPU per transaction rising behind the proxy, not the proxy's).
+//
 // PostgreSQL terminates TLS itself here (with a certificate for the cluster name and 127.0.0.1)
 // rather than sitting behind the DSQL stand-in, because the stand-in is a Node relay of its own
 // and would add its cost to the proxy's path only. PostgreSQL trusts loopback logins, so the
@@ -35,6 +41,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { PG_BIN, type ThrowawayPostgres } from '../test/harness/postgres.js';
 import { freePort } from '../test/harness/ports.js';
 import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
@@ -121,6 +128,23 @@ async function pgbench(target: Target, extra: string[]): Promise<Measurement> {
   return m;
 }
 
+/**
+ * Waits until PostgreSQL has no client backend besides the watcher's own: the previous run's
+ * connections (pgbouncer's pool, the proxy's cluster connections) are gone. Returns how many were
+ * still there when the wait gave up.
+ */
+async function settleBackends(watcher: pg.Client, maxWaitMs = 15_000): Promise<number> {
+  const deadline = performance.now() + maxWaitMs;
+  for (;;) {
+    const { rows } = await watcher.query<{ n: string }>(
+      "select count(*) as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
+    );
+    const left = Number(rows[0].n);
+    if (left === 0 || performance.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function ensurePgbouncer(): Promise<string> {
   for (const p of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) if (existsSync(p)) return p;
   console.log('pgbouncer is missing: installing the Debian package');
@@ -157,6 +181,8 @@ async function startPgbouncer(
       'server_tls_sslmode = verify-full',
       `server_tls_ca_file = ${ca}`,
       'ignore_startup_parameters = extra_float_digits',
+      // Idle server connections go soon after a run, so that they do not weigh on the next path's.
+      'server_idle_timeout = 1',
       '',
     ].join('\n'),
   );
@@ -217,8 +243,9 @@ function summarise(samples: Measurement[]): Measurement {
 }
 
 async function main(): Promise<void> {
-  const pg = await startTlsPostgres();
-  const { db, pki, scratch } = pg;
+  const tlsPg = await startTlsPostgres();
+  const { db, pki, scratch } = tlsPg;
+  let watcher: pg.Client | null = null;
   let bouncer: { port: number; child: ChildProcess } | null = null;
   let proxy: ProxyProcess | null = null;
   let nodeEngineProxy: ProxyProcess | null = null;
@@ -292,12 +319,16 @@ async function main(): Promise<void> {
     // connection per transaction the login dominates, and the relay engine only moves its bytes.
     cases.push({ name: 'connect-per-tx-simple-4', extra: ['-S', '-C', '-M', 'simple', '-c', '4', '-j', '2'] });
 
+    watcher = new pg.Client({ host: '127.0.0.1', port: db.port, user: 'postgres', database: 'postgres', ssl: false });
+    await watcher.connect();
     const samples = new Map<string, Measurement[]>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of cases) {
         // Interleaved, and the order rotated each round, so no path always runs first.
         const order = targets.map((_, i) => targets[(i + round) % targets.length]);
         for (const t of order) {
+          const left = await settleBackends(watcher);
+          if (left > 0) console.log(`note: ${left} backends of the previous run still open before ${c.name}/${t.path}`);
           const m = await pgbench(t, c.extra);
           const key = `${c.name}/${t.path}`;
           samples.set(key, [...(samples.get(key) ?? []), m]);
@@ -350,7 +381,8 @@ async function main(): Promise<void> {
       bouncer.child.kill('SIGINT');
       await new Promise((r) => (bouncer!.child.exitCode !== null ? r(null) : bouncer!.child.once('exit', r)));
     }
-    await pg.stop();
+    await watcher?.end();
+    await tlsPg.stop();
   }
 }
 
