@@ -358,6 +358,32 @@ static napi_value stats(napi_env env, napi_callback_info info) {
   return session_stats(env, s);
 }
 
+/* Node configures its loop to measure idle time (UV_METRICS_IDLE_TIME, behind
+ * performance.eventLoopUtilization()). libuv then asks epoll twice each time it would wait: once
+ * without waiting, to tell busy from idle, then again with the timeout. For a relay that waits
+ * once per direction of every round trip, that is two extra system calls per transaction (seen
+ * as 3.9 epoll_pwait calls per pgbench transaction against pgbouncer's 2). No libuv call turns
+ * the option off, so this clears its bit in the loop's internal flags: the first field of
+ * uv__loop_internal_fields_t, bit UV_METRICS_IDLE_TIME, in every libuv from 1.39 (where it
+ * appeared) to 1.52 (Node 24), the versions this was checked against; any other version is left
+ * alone. Nothing in the proxy reads event loop utilization. Returns whether the bit was cleared. */
+static napi_value stop_idle_time_metrics(napi_env env, napi_callback_info info) {
+  (void)info;
+  unsigned v = uv_version();
+  int known_layout = v >= 0x012700 && v < 0x013500; /* 1.39.0 to 1.52.x */
+  uv_loop_t *loop = NULL;
+  napi_get_uv_event_loop(env, &loop);
+  int cleared = 0;
+  if (known_layout && loop && loop->internal_fields) {
+    unsigned int *flags = loop->internal_fields;
+    cleared = (*flags & UV_METRICS_IDLE_TIME) != 0;
+    *flags &= ~(unsigned int)UV_METRICS_IDLE_TIME;
+  }
+  napi_value result;
+  napi_get_boolean(env, cleared, &result);
+  return result;
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback fn) {
   napi_value f;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);
@@ -373,6 +399,7 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "notice", notice);
   export_fn(env, exports, "terminate", terminate);
   export_fn(env, exports, "stats", stats);
+  export_fn(env, exports, "stopIdleTimeMetrics", stop_idle_time_metrics);
   napi_value version;
   napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "openssl", version);

@@ -36,6 +36,12 @@ export interface NativeRelayAddon {
   notice(session: number, message: Buffer): void;
   terminate(session: number, message: Buffer): void;
   stats(session: number): NativeSessionStats | undefined;
+  /**
+   * Stops Node's loop from measuring its idle time, which makes libuv ask epoll twice before
+   * every wait (see addon.c); false when this libuv's layout is not one the addon knows, or the
+   * measuring was already off. performance.eventLoopUtilization() stops moving afterwards.
+   */
+  stopIdleTimeMetrics(): boolean;
   readonly openssl: string;
 }
 
