@@ -4,6 +4,8 @@ import type { NoticeFields } from '../protocol/messages.js';
 
 export interface RelayObserver {
   queryFinished?(seconds: number): void;
+  /** Many finished queries at once (the native relay's batches): the count moves once for all. */
+  queriesFinished?(durations: ArrayLike<number>): void;
   bytes?(direction: 'client_to_upstream' | 'upstream_to_client', n: number): void;
   /** An ErrorResponse from the cluster, by SQLSTATE. */
   queryError?(sqlstate: string): void;

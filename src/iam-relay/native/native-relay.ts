@@ -158,7 +158,10 @@ function account(s: NativeSessionStats, counters: SessionCounters, observer: Rel
   counters.bytesToClient += s.bytesOut;
   if (s.bytesIn > 0) observer.bytes?.('client_to_upstream', s.bytesIn);
   if (s.bytesOut > 0) observer.bytes?.('upstream_to_client', s.bytesOut);
-  if (s.durations) for (const seconds of s.durations) observer.queryFinished?.(seconds);
+  if (s.durations) {
+    if (observer.queriesFinished) observer.queriesFinished(s.durations);
+    else for (const seconds of s.durations) observer.queryFinished?.(seconds);
+  }
   if (s.errors) for (const code of s.errors) observer.queryError?.(code);
   for (let i = 0; i < s.transactionsOpened; i++) observer.transactionOpened?.();
   for (let i = 0; i < s.transactionsClosed; i++) observer.transactionClosed?.();

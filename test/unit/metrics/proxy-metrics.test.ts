@@ -193,6 +193,22 @@ describe('ListenerMetrics: DSQL relay, upstream and tokens', () => {
     expect(await bucket(60)).toBe(3);
   });
 
+  it('counts a batch of finished queries as the same number of single ones', async () => {
+    const m = createProxyMetrics({ collectDefault: false });
+    const obs = m.forListener('main', 'dsql');
+    const lm = { listener: 'main', mode: 'dsql' };
+    const bucket = (le: number) =>
+      sample(m.registry, 'aurora_pg_proxy_query_duration_seconds', { ...lm, le }, 'aurora_pg_proxy_query_duration_seconds_bucket');
+    obs.queriesFinished(new Float64Array([0.0005, 0.004, 45]));
+    obs.queriesFinished(new Float64Array(0));
+    obs.queryFinished(0.002);
+    expect(await sample(m.registry, 'aurora_pg_proxy_queries_total', lm)).toBe(4);
+    expect(await sample(m.registry, 'aurora_pg_proxy_query_duration_seconds', lm, 'aurora_pg_proxy_query_duration_seconds_count')).toBe(4);
+    expect(await bucket(0.001)).toBe(1);
+    expect(await bucket(0.005)).toBe(3);
+    expect(await bucket(60)).toBe(4);
+  });
+
   it('observes upstream connect time by result', async () => {
     const m = createProxyMetrics({ collectDefault: false });
     const obs = m.forListener('main', 'dsql');
