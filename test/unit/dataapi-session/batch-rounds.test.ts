@@ -102,4 +102,47 @@ describe('pipelined rounds of a single-row INSERT', () => {
     expect(summary(answer)).toEqual(['parseComplete', ...Array.from({ length: 10 }, () => DONE).flat(), 'readyForQuery I']);
     expect(d.api.operations).toEqual(['execute', 'batchExecute']);
   });
+
+  describe('inside the client\'s transaction', () => {
+    const executed = (d: SessionDriver) => d.api.executed.map((sql) => (isBatchRouteRead(sql) ? 'catalog read' : sql));
+
+    it('reads the route under a savepoint and releases it', async () => {
+      const d = await start((sql) => {
+        if (isBatchRouteRead(sql)) return batchRoute(['integer', 'text']);
+        if (/^(SAVEPOINT|RELEASE SAVEPOINT) (aurora_pg_proxy_route|apgp_batch_chunk)$/.test(sql) || sql === SET_BASED) return affected(sql === SET_BASED ? 10 : 0);
+        return undefined;
+      });
+      expect(summary(await d.roundTrip(serialize.query('BEGIN')))).toEqual(['commandComplete BEGIN', 'readyForQuery T']);
+      const answer = await d.roundTrip(...pipeline(10, () => 'ok'));
+      expect(summary(answer)).toEqual(['parseComplete', ...Array.from({ length: 10 }, () => DONE).flat(), 'readyForQuery T']);
+      expect(executed(d)).toEqual([
+        'SAVEPOINT aurora_pg_proxy_route',
+        'catalog read',
+        'RELEASE SAVEPOINT aurora_pg_proxy_route',
+        'SAVEPOINT apgp_batch_chunk',
+        SET_BASED,
+        'RELEASE SAVEPOINT apgp_batch_chunk',
+      ]);
+    });
+
+    it('leaves the transaction usable when the catalog read fails, and runs the rounds one at a time', async () => {
+      const d = await start((sql) => {
+        if (isBatchRouteRead(sql)) return dbError('57014', 'canceling statement due to statement timeout');
+        if (/^(SAVEPOINT|ROLLBACK TO SAVEPOINT|RELEASE SAVEPOINT) aurora_pg_proxy_route$/.test(sql)) return affected(0);
+        if (sql === ONE_ROW) return affected(1);
+        return undefined;
+      });
+      await d.roundTrip(serialize.query('BEGIN'));
+      const answer = await d.roundTrip(...pipeline(3, () => 'ok'));
+      // The client's transaction is not aborted by a statement it never sent.
+      expect(summary(answer)).toEqual(['parseComplete', ...Array.from({ length: 3 }, () => DONE).flat(), 'readyForQuery T']);
+      expect(executed(d).slice(0, 4)).toEqual([
+        'SAVEPOINT aurora_pg_proxy_route',
+        'catalog read',
+        'ROLLBACK TO SAVEPOINT aurora_pg_proxy_route',
+        'RELEASE SAVEPOINT aurora_pg_proxy_route',
+      ]);
+      expect(d.api.operations).not.toContain('rollback');
+    });
+  });
 });
