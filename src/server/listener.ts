@@ -221,6 +221,11 @@ export class Listener {
 
       const controller = new AbortController();
       const cancelKey = this.cancels.allocate();
+      // Made at its first use, which is after the client's answer (the "connection opened" line
+      // waits for it too): a pino child costs tens of microseconds that a warm login should not pay.
+      const listenerLog = this.log;
+      const listenerName = this.settings.name;
+      let sessionLog: Logger | undefined;
       const session: ClientSession = {
         stream,
         socket,
@@ -232,7 +237,9 @@ export class Listener {
         remoteAddress,
         tls: start.tls,
         cancelKey,
-        log: this.log.child({ listener: this.settings.name, client: remoteAddress, user }),
+        get log() {
+          return (sessionLog ??= listenerLog.child({ listener: listenerName, client: remoteAddress, user }));
+        },
         onCancel: (handler) => this.cancels.register(cancelKey, handler),
         shutdownSignal: controller.signal,
         counters,
