@@ -139,10 +139,12 @@ export class IamRelayBackend implements Backend {
     const engine = opts.relayEngine ?? 'auto';
     if (engine === 'native' && nativeRelay() === null) throw new ConfigError('--relay-engine', `native is not available: ${nativeRelayUnavailable()}`);
     if (engine === 'native' && this.reuse) throw new ConfigError('--relay-engine', 'native does not reuse connections; use auto or node with --reuse-connections');
-    this.addon = engine === 'node' || this.reuse ? null : nativeRelay();
-    // The native relay waits on Node's loop once per direction of each round trip; each wait
-    // costs one epoll call instead of two without the loop's idle-time measuring (addon.c).
-    this.addon?.stopIdleTimeMetrics();
+    const addon = engine === 'node' ? null : nativeRelay();
+    this.addon = this.reuse ? null : addon;
+    // A relay waits on Node's loop once per direction of each round trip; each wait costs one
+    // epoll call instead of two without the loop's idle-time measuring (addon.c). That holds for
+    // the JavaScript relay that --reuse-connections keeps too.
+    addon?.stopIdleTimeMetrics();
   }
 
   /** A paced login with these startup parameters; its age counts from when the login began. */
