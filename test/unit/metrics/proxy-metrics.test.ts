@@ -177,12 +177,18 @@ describe('ListenerMetrics: DSQL relay, upstream and tokens', () => {
     expect(await sample(m.registry, 'aurora_pg_proxy_queries_total', { listener: 'main', mode: 'dsql' })).toBe(1);
   });
 
-  it('counts queries and places durations in millisecond-to-minute buckets', async () => {
+  /** A listener's observer, and readers of its query count's labels and duration buckets. */
+  function queryMetrics() {
     const m = createProxyMetrics({ collectDefault: false });
     const obs = m.forListener('main', 'dsql');
     const lm = { listener: 'main', mode: 'dsql' };
     const bucket = (le: number) =>
       sample(m.registry, 'aurora_pg_proxy_query_duration_seconds', { ...lm, le }, 'aurora_pg_proxy_query_duration_seconds_bucket');
+    return { m, obs, lm, bucket };
+  }
+
+  it('counts queries and places durations in millisecond-to-minute buckets', async () => {
+    const { m, obs, lm, bucket } = queryMetrics();
     obs.queryFinished(0.0005);
     obs.queryFinished(0.004);
     obs.queryFinished(45);
@@ -194,11 +200,7 @@ describe('ListenerMetrics: DSQL relay, upstream and tokens', () => {
   });
 
   it('counts a batch of finished queries as the same number of single ones', async () => {
-    const m = createProxyMetrics({ collectDefault: false });
-    const obs = m.forListener('main', 'dsql');
-    const lm = { listener: 'main', mode: 'dsql' };
-    const bucket = (le: number) =>
-      sample(m.registry, 'aurora_pg_proxy_query_duration_seconds', { ...lm, le }, 'aurora_pg_proxy_query_duration_seconds_bucket');
+    const { m, obs, lm, bucket } = queryMetrics();
     obs.queriesFinished(new Float64Array([0.0005, 0.004, 45]));
     obs.queriesFinished(new Float64Array(0));
     obs.queryFinished(0.002);
