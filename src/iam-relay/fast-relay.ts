@@ -358,6 +358,11 @@ export function startFastRelay(
   upstream.once('end', upstreamGone);
   upstream.once('close', upstreamGone);
   upstream.on('error', upstreamGone);
+  // A side that left before the relay started (a client gone right after its startup message, a
+  // cluster connection closed since the login) has no event left to fire: without this the
+  // session, and its cluster connection, would wait forever.
+  if (client.destroyed || client.readableEnded) setImmediate(teardown);
+  else if (upstream.destroyed || upstream.readableEnded) setImmediate(upstreamGone);
 
   return {
     done,

@@ -2,6 +2,7 @@
 // misbehaves: every failure is an ErrorResponse with a real SQLSTATE and a message that says
 // what happened, and one bad session never disturbs the others or the process.
 import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { encodeStartupMessage } from '../../src/protocol/index.js';
@@ -359,6 +360,63 @@ describe('DSQL proxy failures', () => {
     }
     expect(log).not.toContain('X-Amz-Signature');
     expect(log).not.toContain(TEST_CREDENTIALS.secretAccessKey);
+  });
+
+  it('clients that leave right after their startup message leave no session and no cluster connection behind', async () => {
+    // A login abandoned at once: a killed psql, a connect timeout, a load balancer's probe. Each
+    // such session used to wait forever on its JavaScript relay, holding a client slot and a
+    // cluster connection. Cold logins and warm hits, plain and TLS.
+    for (const extraArgs of [['--max-connections', '2'], ['--max-connections', '2', '--warm-connections', '1']]) {
+      const proxy = await stack().startProxy({ extraArgs });
+      const warm = extraArgs.includes('--warm-connections');
+      const before = stack().standIn.stats.connections; // other proxies of this file may hold some
+      const startup = encodeStartupMessage({ user: 'admin', database: 'postgres' });
+      if (warm) {
+        // One whole session with the same startup message makes its key known: the rest are warm hits.
+        const raw = new RawConnection(proxy.port);
+        raw.socket.write(startup);
+        await raw.until((m) => m.some(([type]) => type === 'Z'), 'ReadyForQuery');
+        raw.socket.end(Buffer.from([0x58, 0, 0, 0, 4]));
+        await raw.waitClosed();
+      }
+      const baseline = async () => {
+        const deadline = Date.now() + 5000;
+        // Only the warm set may stay (one connection, refilled after each hit).
+        while (stack().standIn.stats.connections > before + (warm ? 1 : 0)) {
+          if (Date.now() > deadline) throw new Error(`${stack().standIn.stats.connections - before} cluster connections left open (${extraArgs.join(' ')})`);
+          await sleep(50);
+        }
+      };
+      await baseline();
+      for (let i = 0; i < 8; i++) {
+        const socket = connectTcp({ host: '127.0.0.1', port: proxy.port });
+        socket.on('error', () => {});
+        await new Promise((resolve) => socket.once('connect', resolve));
+        if (i % 2 === 0) {
+          socket.write(startup);
+          socket.destroy();
+          continue;
+        }
+        const sslRequest = Buffer.alloc(8);
+        sslRequest.writeUInt32BE(8, 0);
+        sslRequest.writeUInt32BE(80877103, 4);
+        socket.write(sslRequest);
+        await new Promise((resolve) => socket.once('data', resolve));
+        const tls = connectTls({ socket, rejectUnauthorized: false });
+        tls.on('error', () => {});
+        await new Promise((resolve) => tls.once('secureConnect', resolve));
+        tls.write(startup);
+        tls.destroy();
+      }
+      await sleep(300);
+      await baseline();
+      // Both slots of --max-connections 2 are free again.
+      const a = await connected(proxy);
+      const b = await connected(proxy);
+      expect((await a.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+      expect((await b.query('select 2 as two')).rows).toEqual([{ two: 2 }]);
+      expect(proxy.child.exitCode).toBeNull();
+    }
   });
 
   it('--max-connections 2 holds while six password clients log in at once', async () => {
