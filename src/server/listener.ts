@@ -50,7 +50,11 @@ export type CloseOutcome =
   | 'shutdown'
   | 'idle_timeout'
   | 'upstream_failure'
-  | 'closed_before_startup';
+  | 'closed_before_startup'
+  | 'client_gone';
+
+/** How a client's connection fails when the client vanishes (killed, reset, unplugged). */
+const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
 
 export class Listener {
   private server: Server | null = null;
@@ -166,6 +170,8 @@ export class Listener {
     const counters: SessionCounters = { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
     let user: string | undefined;
     let outcome: CloseOutcome = 'ok';
+    /** For the closing line: how a connection that did not end normally went. */
+    let closeReason: string | undefined;
     let stream: import('node:stream').Duplex = socket;
     let holdsSlot = false;
 
@@ -275,7 +281,14 @@ export class Listener {
         stream.destroy();
         return;
       }
-      outcome = classify(err);
+      outcome = clientGone(err, socket) ? 'client_gone' : classify(err);
+      if (outcome === 'client_gone') {
+        // The client's own doing, as for PostgreSQL ("could not receive data from client"): the
+        // closing line below says so; nothing is left to answer.
+        closeReason = (err as NodeJS.ErrnoException).code;
+        stream.destroy();
+        return;
+      }
       if (outcome === 'error') {
         this.log.error({ client: remoteAddress, user, err: (err as Error).message, stack: (err as Error).stack }, 'session failed');
       } else if (!(err instanceof StreamClosedError)) {
@@ -298,6 +311,7 @@ export class Listener {
             queries: counters.queries,
             ...(counters.upstreamFailures ? { upstreamFailures: counters.upstreamFailures } : {}),
             outcome,
+            ...(closeReason ? { reason: closeReason } : {}),
           },
           'connection closed',
         );
@@ -305,6 +319,12 @@ export class Listener {
       this.observer.connectionClosed?.(this.settings.name, outcome, seconds, counters);
     }
   }
+}
+
+/** The client's connection failed under it (reset, broken pipe): the client is gone, not the proxy at fault. */
+function clientGone(err: unknown, socket: Socket): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && CLIENT_GONE_CODES.has(code) && socket.destroyed;
 }
 
 function classify(err: unknown): CloseOutcome {

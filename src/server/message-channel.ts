@@ -44,6 +44,9 @@ export class MessageChannel {
     stream.on('end', this.onEnd);
     stream.on('close', this.onEnd);
     stream.on('error', this.onError);
+    // A stream that ended before this channel was made (a client gone right after its startup
+    // message) has no event left to fire; reading it would otherwise wait forever.
+    if (stream.destroyed || stream.readableEnded) this.ended = true;
   }
 
   /** Reads one startup-phase packet body (no type byte). */

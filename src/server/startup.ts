@@ -122,6 +122,7 @@ function upgradeToTls(socket: Duplex, secureContext: SecureContext, direct: bool
     });
     const onSecure = () => {
       tlsSocket.off('error', onError);
+      tlsSocket.off('close', onClose);
       if (direct && tlsSocket.alpnProtocol !== 'postgresql') {
         tlsSocket.destroy();
         reject(new ProtocolViolation('direct TLS connection without ALPN protocol "postgresql"'));
@@ -131,10 +132,18 @@ function upgradeToTls(socket: Duplex, secureContext: SecureContext, direct: bool
     };
     const onError = (err: Error) => {
       tlsSocket.off('secure', onSecure);
+      tlsSocket.off('close', onClose);
       reject(new ProtocolViolation(`TLS handshake failed: ${err.message}`, SqlState.PROTOCOL_VIOLATION));
+    };
+    // A client that leaves mid-handshake without a TLS alert gives no 'error': only the close.
+    const onClose = () => {
+      tlsSocket.off('secure', onSecure);
+      tlsSocket.off('error', onError);
+      reject(new StartupAbandoned('no-data'));
     };
     tlsSocket.once('secure', onSecure);
     tlsSocket.once('error', onError);
+    tlsSocket.once('close', onClose);
   });
 }
 

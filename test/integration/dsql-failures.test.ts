@@ -2,11 +2,11 @@
 // misbehaves: every failure is an ErrorResponse with a real SQLSTATE and a message that says
 // what happened, and one bad session never disturbs the others or the process.
 import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { encodeStartupMessage } from '../../src/protocol/index.js';
 import { createTestPki } from '../harness/pki.js';
+import { ABANDONED_LOGINS, abandonLogin } from '../harness/abandoned-logins.js';
 import { credentialEnv, TEST_CREDENTIALS, type ProxyProcess } from '../harness/proxy-process.js';
 import { DSQL_HOSTNAME, useDsqlStack } from './dsql-fixture.js';
 
@@ -388,26 +388,7 @@ describe('DSQL proxy failures', () => {
         }
       };
       await baseline();
-      for (let i = 0; i < 8; i++) {
-        const socket = connectTcp({ host: '127.0.0.1', port: proxy.port });
-        socket.on('error', () => {});
-        await new Promise((resolve) => socket.once('connect', resolve));
-        if (i % 2 === 0) {
-          socket.write(startup);
-          socket.destroy();
-          continue;
-        }
-        const sslRequest = Buffer.alloc(8);
-        sslRequest.writeUInt32BE(8, 0);
-        sslRequest.writeUInt32BE(80877103, 4);
-        socket.write(sslRequest);
-        await new Promise((resolve) => socket.once('data', resolve));
-        const tls = connectTls({ socket, rejectUnauthorized: false });
-        tls.on('error', () => {});
-        await new Promise((resolve) => tls.once('secureConnect', resolve));
-        tls.write(startup);
-        tls.destroy();
-      }
+      for (let i = 0; i < 9; i++) await abandonLogin('127.0.0.1', proxy.port, ABANDONED_LOGINS[i % 3], { user: 'admin', database: 'postgres' });
       await sleep(300);
       await baseline();
       // Both slots of --max-connections 2 are free again.

@@ -10,6 +10,7 @@ import {
 import type { FormatCode, NoticeFields } from '../../protocol/messages.js';
 import { SqlState } from '../../protocol/sqlstate.js';
 import { errorFields } from '../../protocol/client-error.js';
+import { StreamClosedError } from '../../server/message-channel.js';
 import { completeErrorFields } from './error-fields.js';
 import { offsetToPosition } from '../sql/index.js';
 import { StatementError, type StatementOutcome } from './outcome.js';
@@ -63,6 +64,10 @@ export function sendSideEffects(sc: SessionContext, outcome: StatementOutcome): 
  * failing statement starts in it; null for the extended protocol (the statement's own text).
  */
 export async function reportError(sc: SessionContext, err: unknown, query: string | null, statementOffset: number): Promise<void> {
+  // Nobody is left to tell: the session ends with the client's own failure (the listener counts
+  // it as the client gone), not as an error of ours.
+  const client = sc.session.stream;
+  if (client.destroyed) throw client.errored ?? new StreamClosedError('the client closed the connection');
   const fields: NoticeFields = errorFields(err, 'ERROR');
   await completeErrorFields(sc.runner, fields, query ?? sc.lastExtendedText);
   if (err instanceof StatementError && err.statementOffset !== undefined && query !== null) {

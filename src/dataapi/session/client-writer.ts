@@ -1,6 +1,7 @@
 // Collects the messages of one answer and writes them in few large writes; waits for the client
 // to drain when it reads slowly, so a large result never piles up in memory.
 import type { Duplex } from 'node:stream';
+import { StreamClosedError } from '../../server/message-channel.js';
 
 const FLUSH_THRESHOLD = 64 * 1024;
 
@@ -42,7 +43,11 @@ export class ClientWriter {
     this.heldFrom = null;
   }
 
-  /** Writes what is queued (up to held messages) and waits until the socket accepts more. */
+  /**
+   * Writes what is queued (up to held messages) and waits until the socket accepts more. Throws
+   * once the client is gone (its reset, or StreamClosedError), so that a long answer stops
+   * there instead of paging on through the Data API for nobody.
+   */
   async flush(): Promise<void> {
     const count = this.heldFrom ?? this.parts.length;
     if (count === 0) return;
@@ -51,9 +56,12 @@ export class ClientWriter {
     const length = out.reduce((n, b) => n + b.length, 0);
     const data = out.length === 1 ? out[0] : Buffer.concat(out, length);
     this.size -= length;
+    if (this.stream.destroyed || this.stream.writableEnded) {
+      if (this.closed) return;
+      throw this.stream.errored ?? new StreamClosedError('the client closed the connection');
+    }
     this.bytesWritten += data.length;
     this.onWrite?.(data.length);
-    if (this.stream.destroyed || this.stream.writableEnded) return;
     if (!this.stream.write(data)) await waitDrain(this.stream);
   }
 

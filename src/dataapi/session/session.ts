@@ -114,13 +114,13 @@ export class DataApiSession {
     for (const m of parameters.atStartup(settings.reportedAtStartup())) out.send(m);
     out.send(encodeBackendKeyData(this.session.cancelKey.processId, this.session.cancelKey.secretKey));
     out.send(encodeReadyForQuery('I'));
-    await out.flush();
     // The listener aborts a session once its grace period is over (SIGTERM) or it sat idle: the
     // client is told at once, as PostgreSQL tells it, even while a call is running; that call's
     // answer is dropped and its transaction rolled back when the loop ends.
     const onShutdown = () => void this.terminate();
     this.session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
     try {
+      await out.flush(); // the login answer (a client gone already ends the session here)
       for (;;) {
         const frame = await this.nextFrame();
         const msg = decodeFrontendMessage(frame.type, frame.body);
