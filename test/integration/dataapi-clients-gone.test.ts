@@ -8,6 +8,9 @@ import pg from 'pg';
 import { encodeStartupMessage } from '../../src/protocol/index.js';
 import type { ProxyProcess } from '../harness/proxy-process.js';
 import { ABANDONED_LOGINS, abandonLogin } from '../harness/abandoned-logins.js';
+import { freePort } from '../harness/ports.js';
+import { runVanishingCrowd } from '../harness/vanishing-clients.js';
+import { metricValue, waitFor } from './warm-connections-helpers.js';
 import { startDataApiStack, type DataApiStack } from './dataapi-fixture.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -105,5 +108,22 @@ describe('Data API mode: clients that vanish', () => {
     expect(stack.emulator.stats().calls.ExecuteStatement).toBeLessThan(wholeCalls / 2);
     expect(Number(closed.bytesToClient)).toBeLessThan(3_000_000);
     expect(proxy.logRecords().filter((r) => Number(r.level) >= 40)).toEqual([]);
+  });
+
+  it('a crowd that vanishes in every way leaves no session and no Data API transaction, and nothing logged as a failure', async () => {
+    const metrics = await freePort();
+    const crowdProxy = await stack.startProxy(['--metrics-listen', `127.0.0.1:${metrics}`]);
+    const crowd = await runVanishingCrowd(crowdProxy, { parameters: { user: 'postgres', database: 'postgres' }, longResult: LONG_RESULT, count: 36, concurrency: 4 });
+    expect(crowd.failures).toEqual([]);
+    await waitFor('every session over', async () => (await metricValue(metrics, 'client_connections_open')) === 0);
+    await waitFor('no Data API transaction left open', () => stack.emulator.stats().openTransactions === 0);
+    expect(crowdProxy.logRecords().filter((r) => Number(r.level) >= 40)).toEqual([]);
+    const c = new pg.Client(stack.pgConfig({ port: crowdProxy.port }));
+    await c.connect();
+    try {
+      expect((await c.query('select 42 as n')).rows).toEqual([{ n: 42 }]);
+    } finally {
+      await c.end();
+    }
   });
 });
