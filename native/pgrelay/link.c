@@ -76,23 +76,38 @@ static int link_event_args(napi_env env, void *data, napi_value *argv) {
   return 3;
 }
 
-static void fail(link_t *l, const char *message, long verify) {
+/* kind: "error", or "closed" when the peer went away in the middle of the handshake. */
+static void fail_as(link_t *l, const char *kind, const char *message, long verify) {
   if (l->closed) return;
-  link_event_t e = {"error", message, verify, -1};
+  link_event_t e = {kind, message, verify, -1};
   js_callback_call(&l->cb, 3, link_event_args, NULL, &e);
   release(l);
+}
+
+static void fail(link_t *l, const char *message, long verify) { fail_as(l, "error", message, verify); }
+
+/* The peer went away mid-handshake: OpenSSL 3 reports an end without close_notify as "unexpected
+ * eof", older ones as a bare syscall error or zero return. */
+static int peer_closed(unsigned long err, int ssl_error) {
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+  if (err) return ERR_GET_LIB(err) == ERR_LIB_SSL && ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+#else
+  if (err) return 0;
+#endif
+  return ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN;
 }
 
 static void handshake_failed(link_t *l, int ssl_error) {
   char why[512];
   long verify = SSL_get_verify_result(l->ssl);
   unsigned long err = ERR_get_error();
+  int closed = verify == X509_V_OK && peer_closed(err, ssl_error);
   if (verify != X509_V_OK) snprintf(why, sizeof why, "%s", X509_verify_cert_error_string(verify));
+  else if (closed) snprintf(why, sizeof why, "the connection closed during the TLS handshake");
   else if (err) ERR_error_string_n(err, why, sizeof why);
-  else if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) snprintf(why, sizeof why, "the server closed the connection during the TLS handshake");
   else snprintf(why, sizeof why, "TLS error %d", ssl_error);
   ERR_clear_error();
-  fail(l, why, verify);
+  fail_as(l, closed ? "closed" : "error", why, verify);
 }
 
 static void on_bridge(uv_poll_t *h, int status, int events);

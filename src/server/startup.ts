@@ -3,7 +3,7 @@
 // version negotiation. Ends with a stream (plain or TLS) ready for authentication.
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import type { NativeServerTls } from '../iam-relay/native/tls-link.js';
+import { NativeTlsError, type NativeServerTls } from '../iam-relay/native/tls-link.js';
 import { Duplex } from 'node:stream';
 import { decodeStartupPacket } from '../protocol/frontend-decoder.js';
 import { encodeNegotiateProtocolVersion } from '../protocol/backend-encoder.js';
@@ -64,6 +64,8 @@ export async function negotiateStartup(
         stream.write('S');
         if (opts.nativeTls) {
           const conn = await opts.nativeTls.accept(socket, opts.handshakeTimeoutMs ?? 10_000).catch((err: Error) => {
+            // A client that gave up mid-handshake is gone, as with Node's TLS (upgradeToTls).
+            if (err instanceof NativeTlsError && err.peerClosed) throw new StartupAbandoned('no-data');
             throw new ProtocolViolation(`TLS handshake failed: ${err.message}`, SqlState.PROTOCOL_VIOLATION);
           });
           stream = conn.socket;

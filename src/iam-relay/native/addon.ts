@@ -13,10 +13,11 @@ export interface NativeRelayAddon {
   createServerContext(certPem: string, keyPem: string): number;
   /**
    * Starts TLS on a connected socket whose SSLRequest was answered 'S': as the client, verifying
-   * `servername`, or (servername null) as the server. The callback hears ('ready', bridgeFd, 0) or
-   * ('error', message, verifyCode), once, never within this call.
+   * `servername`, or (servername null) as the server. The callback hears ('ready', bridgeFd, 0),
+   * ('error', message, verifyCode) or, when the peer went away mid-handshake, ('closed', message,
+   * 0), once, never within this call.
    */
-  openTls(context: number, fd: number, servername: string | null, callback: (kind: 'ready' | 'error', detail: number | string, verify: number) => void): number;
+  openTls(context: number, fd: number, servername: string | null, callback: (kind: 'ready' | 'error' | 'closed', detail: number | string, verify: number) => void): number;
   closeLink(link: number): void;
   /**
    * Hands the cluster link's TLS connection and the client (its TLS link, or with clientLink -1

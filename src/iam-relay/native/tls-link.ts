@@ -21,6 +21,8 @@ export class NativeTlsError extends Error {
   constructor(
     message: string,
     readonly verify: number,
+    /** The peer went away in the middle of the handshake (a client that gave up, a server that dropped it). */
+    readonly peerClosed = false,
   ) {
     super(message);
   }
@@ -93,6 +95,7 @@ function openLink(addon: NativeRelayAddon, context: number, fd: number, serverna
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (kind === 'closed') return reject(new NativeTlsError(`the ${servername === null ? 'client' : 'server'} closed the connection during the TLS handshake`, 0, true));
       if (kind === 'error') return reject(new NativeTlsError(String(detail), verify));
       const socket = new Socket({ fd: detail as number, readable: true, writable: true });
       // A broken bridge shows as its close, which the login, the listener or the relay handles.

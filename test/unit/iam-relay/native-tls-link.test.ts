@@ -118,6 +118,42 @@ describe.skipIf(addon === null)('native TLS links', () => {
     }
   });
 
+  it('as the server: a client gone mid-handshake is told apart from a failed handshake (peerClosed)', async () => {
+    const tls = nativeServerTls(addon!, pki.serverCertPem, pki.serverKeyPem);
+    let server: Server | null = null;
+    const accepted = new Promise<Socket>((resolve) => {
+      server = createServer({ pauseOnConnect: true }, resolve);
+    });
+    server!.listen(0, '127.0.0.1');
+    await once(server!, 'listening');
+    const port = (server!.address() as { port: number }).port;
+    try {
+      const client = netConnect({ host: '127.0.0.1', port });
+      client.on('error', () => {});
+      const raw = await accepted;
+      const handshake = tls.accept(raw, 5000).catch((e: unknown) => e);
+      // The start of a ClientHello, then gone without an alert.
+      client.end(Buffer.from([0x16, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3]));
+      const err = await handshake;
+      expect(err).toBeInstanceOf(NativeTlsError);
+      expect((err as NativeTlsError).peerClosed).toBe(true);
+      expect((err as Error).message).toBe('the client closed the connection during the TLS handshake');
+
+      // Bytes that are not TLS at all are a failed handshake, not a client gone.
+      const other = netConnect({ host: '127.0.0.1', port });
+      other.on('error', () => {});
+      const raw2 = await new Promise<Socket>((resolve) => server!.once('connection', resolve));
+      const handshake2 = tls.accept(raw2, 5000).catch((e: unknown) => e);
+      other.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+      const err2 = await handshake2;
+      expect(err2).toBeInstanceOf(NativeTlsError);
+      expect((err2 as NativeTlsError).peerClosed).toBe(false);
+      other.destroy();
+    } finally {
+      server!.close();
+    }
+  });
+
   it('ids of links and sessions that ended, or never were, change nothing', () => {
     expect(() => addon!.closeLink(123456)).not.toThrow();
     expect(addon!.stats(987654)).toBeUndefined();
