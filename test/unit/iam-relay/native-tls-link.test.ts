@@ -15,6 +15,15 @@ const NAME = 'link.test.invalid';
 const addon = nativeRelay();
 
 /** Reads from a socket until `n` bytes came. */
+/** A TCP server that leaves its connections paused, for the addon to take; `accepted()` is the next one. */
+async function pausedServer(): Promise<{ server: Server; port: number; accepted(): Promise<Socket> }> {
+  const server = createServer({ pauseOnConnect: true });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  return { server, port, accepted: () => new Promise<Socket>((resolve) => server.once('connection', resolve)) };
+}
+
 function readBytes(socket: Socket, n: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -88,17 +97,11 @@ describe.skipIf(addon === null)('native TLS links', () => {
 
   it('as the server: completes a Node TLS client\'s handshake with the given certificate and carries bytes both ways', async () => {
     const tls = nativeServerTls(addon!, pki.serverCertPem, pki.serverKeyPem);
-    let server: Server | null = null;
-    const accepted = new Promise<Socket>((resolve) => {
-      server = createServer({ pauseOnConnect: true }, resolve);
-    });
-    server!.listen(0, '127.0.0.1');
-    await once(server!, 'listening');
-    const port = (server!.address() as { port: number }).port;
+    const { server, port, accepted } = await pausedServer();
     try {
       const client = tlsConnect({ host: '127.0.0.1', port, servername: NAME, ca: pki.caCertPem });
       const secure = once(client, 'secureConnect');
-      const raw = await accepted;
+      const raw = await accepted();
       const { socket: bridge } = await tls.accept(raw, 5000);
       await secure;
       expect(client.authorized).toBe(true);
@@ -114,23 +117,17 @@ describe.skipIf(addon === null)('native TLS links', () => {
       await closed;
       expect(raw.destroyed).toBe(true);
     } finally {
-      server!.close();
+      server.close();
     }
   });
 
   it('as the server: a client gone mid-handshake is told apart from a failed handshake (peerClosed)', async () => {
     const tls = nativeServerTls(addon!, pki.serverCertPem, pki.serverKeyPem);
-    let server: Server | null = null;
-    const accepted = new Promise<Socket>((resolve) => {
-      server = createServer({ pauseOnConnect: true }, resolve);
-    });
-    server!.listen(0, '127.0.0.1');
-    await once(server!, 'listening');
-    const port = (server!.address() as { port: number }).port;
+    const { server, port, accepted } = await pausedServer();
     try {
       const client = netConnect({ host: '127.0.0.1', port });
       client.on('error', () => {});
-      const raw = await accepted;
+      const raw = await accepted();
       const handshake = tls.accept(raw, 5000).catch((e: unknown) => e);
       // The start of a ClientHello, then gone without an alert.
       client.end(Buffer.from([0x16, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3]));
@@ -142,7 +139,7 @@ describe.skipIf(addon === null)('native TLS links', () => {
       // Bytes that are not TLS at all are a failed handshake, not a client gone.
       const other = netConnect({ host: '127.0.0.1', port });
       other.on('error', () => {});
-      const raw2 = await new Promise<Socket>((resolve) => server!.once('connection', resolve));
+      const raw2 = await accepted();
       const handshake2 = tls.accept(raw2, 5000).catch((e: unknown) => e);
       other.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
       const err2 = await handshake2;
@@ -150,7 +147,7 @@ describe.skipIf(addon === null)('native TLS links', () => {
       expect((err2 as NativeTlsError).peerClosed).toBe(false);
       other.destroy();
     } finally {
-      server!.close();
+      server.close();
     }
   });
 
