@@ -14,7 +14,8 @@ export type AbandonedLogin =
 
 export const ABANDONED_LOGINS: readonly AbandonedLogin[] = ['after-startup', 'mid-tls-handshake', 'after-tls-startup'];
 
-function sslRequest(): Buffer {
+/** SSLRequest, the message a client sends to ask for TLS. */
+export function sslRequest(): Buffer {
   const b = Buffer.alloc(8);
   b.writeUInt32BE(8, 0);
   b.writeUInt32BE(80877103, 4);

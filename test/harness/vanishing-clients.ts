@@ -5,6 +5,7 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { encodeStartupMessage } from '../../src/protocol/index.js';
+import { abandonLogin, sslRequest } from './abandoned-logins.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,13 +20,6 @@ function frame(type: string, body: Buffer): Buffer {
 const cstr = (s: string) => Buffer.from(s + '\0');
 const query = (sql: string) => frame('Q', cstr(sql));
 const TERMINATE = frame('X', Buffer.alloc(0));
-
-function sslRequest(): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt32BE(8, 0);
-  b.writeUInt32BE(80877103, 4);
-  return b;
-}
 
 /** Parse/Bind/Execute/Sync of `select $1::int + i`, unnamed. */
 function extendedBatch(i: number): Buffer {
@@ -108,18 +102,11 @@ export async function runVanishingCrowd(to: { host: string; port: number }, opts
     async closeAtOnce() {
       (await connectRaw()).destroy();
     },
-    async startupThenClose() {
-      const s = await connectRaw();
-      s.write(startup);
-      s.destroy();
+    async startupThenClose(tls) {
+      await abandonLogin(to.host, to.port, tls ? 'after-tls-startup' : 'after-startup', opts.parameters);
     },
     async midTlsHandshake() {
-      const s = await connectRaw();
-      s.write(sslRequest());
-      await new Promise((resolve) => s.once('data', resolve));
-      s.write(Buffer.from([0x16, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3]));
-      await sleep(2);
-      s.destroy();
+      await abandonLogin(to.host, to.port, 'mid-tls-handshake', opts.parameters);
     },
     async longResultThenClose(tls) {
       const { s } = await loggedIn(tls);
