@@ -82,6 +82,8 @@ static void table_set(table_t *t, int id, void *p) {
 }
 
 void table_forget_link(int id) { table_set(&links, id, NULL); }
+int table_reserve_link(void) { return table_add(&links, RESERVED); }
+void table_place_link(int id, link_t *l) { table_set(&links, id, l); }
 void table_forget_session(int id) { table_set(&sessions, id, NULL); }
 
 /* ---------- calling JavaScript from libuv callbacks ---------- */
@@ -284,11 +286,11 @@ static void discard_parts(link_parts_t *p) {
 }
 
 /* join(upstreamLink, clientLink, clientFd, toClient, toUpstream, lostMessage, occ, holdLimit,
- * callback): number, or -1 when a link is no longer usable (its peer closed it). The client is its
- * TLS link when clientLink > 0, else the plain socket clientFd. */
+ * keepUpstream, callback): number, or -1 when a link is no longer usable (its peer closed it). The
+ * client is its TLS link when clientLink > 0, else the plain socket clientFd. */
 static napi_value join(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   link_t *l = table_get(&links, arg_int(env, argv[0]));
   int client_link = arg_int(env, argv[1]);
@@ -303,8 +305,11 @@ static napi_value join(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[6], &occ);
   double hold = 0;
   napi_get_value_double(env, argv[7], &hold);
+  bool keep = false;
+  napi_get_value_bool(env, argv[8], &keep);
   o.occ = occ;
   o.hold_limit = (size_t)hold;
+  o.keep_upstream = keep;
   if (!l || !link_is_ready(l)) return int_value(env, -1);
   if (client_link > 0 ? (!cl || !link_is_ready(cl)) : client_fd < 0) return int_value(env, -1);
   int id = table_add(&sessions, RESERVED);
@@ -319,7 +324,7 @@ static napi_value join(napi_env env, napi_callback_info info) {
     table_forget_session(id);
     return int_value(env, -1);
   }
-  session_t *s = session_start(env, &parts, cl ? &client_parts : NULL, client_fd, &o, argv[8], id);
+  session_t *s = session_start(env, &parts, cl ? &client_parts : NULL, client_fd, &o, argv[9], id);
   if (!s) {
     table_forget_session(id);
     discard_parts(&parts);

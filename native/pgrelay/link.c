@@ -112,24 +112,30 @@ static void handshake_failed(link_t *l, int ssl_error) {
 
 static void on_bridge(uv_poll_t *h, int status, int events);
 
+/* The socketpair JavaScript reads the plaintext through, and the poll of our end. */
+static int open_bridge(link_t *l) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0) return -1;
+  l->handshaking = 0;
+  l->ready = 1;
+  l->bridge = pair[0];
+  l->js_end = pair[1];
+  l->bpoll = malloc(sizeof *l->bpoll);
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(l->env, &loop);
+  uv_poll_init_socket(loop, l->bpoll, l->bridge);
+  l->bpoll->data = l;
+  l->open_handles++;
+  return 0;
+}
+
 static void handshake(link_t *l) {
   int r = SSL_do_handshake(l->ssl);
   if (r == 1) {
-    int pair[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0) {
+    if (open_bridge(l) != 0) {
       fail(l, strerror(errno), 0);
       return;
     }
-    l->handshaking = 0;
-    l->ready = 1;
-    l->bridge = pair[0];
-    l->js_end = pair[1];
-    l->bpoll = malloc(sizeof *l->bpoll);
-    uv_loop_t *loop;
-    napi_get_uv_event_loop(l->env, &loop);
-    uv_poll_init_socket(loop, l->bpoll, l->bridge);
-    l->bpoll->data = l;
-    l->open_handles++;
     link_event_t e = {"ready", NULL, 0, l->js_end};
     js_callback_call(&l->cb, 3, link_event_args, NULL, &e);
     return;
@@ -303,6 +309,34 @@ link_t *link_open(napi_env env, SSL_CTX *ctx, int fd, const char *servername, na
   l->handshake_wants_write = servername != NULL;
   link_apply(l);
   return l;
+}
+
+int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end) {
+  int id = table_reserve_link();
+  link_t *l = id > 0 ? calloc(1, sizeof *l) : NULL;
+  if (!l) {
+    if (id > 0) table_forget_link(id);
+    return -1;
+  }
+  l->id = id;
+  l->env = env;
+  l->fd = l->bridge = l->js_end = -1;
+  if (open_bridge(l) != 0) {
+    table_forget_link(id);
+    free(l);
+    return -1;
+  }
+  l->ssl = ssl;
+  l->fd = fd;
+  l->ppoll = poll;
+  l->ppoll->data = l;
+  l->open_handles++;
+  *js_end = l->js_end;
+  table_place_link(id, l);
+  /* With read-ahead, what the server sent since may already sit in TLS's buffer. */
+  read_peer(l);
+  link_apply(l);
+  return id;
 }
 
 void link_close(link_t *l) {

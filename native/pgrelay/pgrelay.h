@@ -34,6 +34,12 @@ link_t *link_open(napi_env env, SSL_CTX *ctx, int fd, const char *servername, na
 void link_close(link_t *l);
 int link_is_ready(const link_t *l);
 
+/* A connection a session gives back (--reuse-connections): its TLS, descriptor and poll become a
+ * ready link again, bridged to the socketpair end put in *js_end. Returns the link's id, or -1
+ * when out of resources (then nothing was taken). It hears no events: JavaScript watches its
+ * bridge. */
+int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end);
+
 /* What a session takes over from its link. */
 typedef struct {
   SSL *ssl;
@@ -48,6 +54,8 @@ int link_take(link_t *l, link_parts_t *out);
 typedef struct session session_t;
 typedef struct {
   int occ;
+  /* --reuse-connections: a clean end gives the cluster connection back ("kept" event). */
+  int keep_upstream;
   size_t hold_limit;
   const char *to_client;
   size_t to_client_len;
@@ -64,5 +72,8 @@ napi_value session_stats(napi_env env, session_t *s);
 
 /* The id tables (addon.c): a freed object's id no longer resolves. */
 void table_forget_link(int id);
+/* An id for a link about to be made (table_place_link then names it), or -1 (0 is never an id). */
+int table_reserve_link(void);
+void table_place_link(int id, link_t *l);
 void table_forget_session(int id);
 #endif

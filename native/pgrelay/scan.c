@@ -9,6 +9,7 @@ void scan_init(scanner_t *s, const scan_hooks_t *hooks, void *ctx, int capture_b
   s->hooks = hooks;
   s->ctx = ctx;
   s->capture_bodies = capture_bodies;
+  s->peek_type = -1;
 }
 
 static void finish_capture(scanner_t *s) {
@@ -27,6 +28,7 @@ static void start_message(scanner_t *s, int type, uint32_t length) {
   s->remaining = length >= 4 ? length - 4 : 0;
   s->last_type = type;
   s->hooks->message_start(s->ctx, type);
+  s->peeking = type == s->peek_type && s->remaining > 0;
   if (s->capture_bodies && (type == READY_FOR_QUERY || type == ERROR_RESPONSE)) {
     s->capturing = type;
     s->captured = 0;
@@ -39,6 +41,10 @@ void scan_bytes(scanner_t *s, const unsigned char *p, size_t n) {
   while (i < n) {
     if (s->remaining > 0) {
       size_t take = s->remaining < n - i ? s->remaining : n - i;
+      if (s->peeking) {
+        s->peeking = 0;
+        s->hooks->first_body_byte(s->ctx, p[i]);
+      }
       if (s->capturing) {
         size_t room = SCAN_CAPTURE_BYTES - s->captured;
         size_t copy = take < room ? take : room;

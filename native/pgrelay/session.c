@@ -22,6 +22,7 @@
 #define END_GRACE_MS 2000
 #define QUERY 'Q'
 #define SYNC 'S'
+#define PARSE 'P'
 #define TERMINATE 'X'
 #define READY_FOR_QUERY 'Z'
 #define ERROR_RESPONSE 'E'
@@ -63,6 +64,8 @@ struct session {
   uint64_t *started;
   size_t started_head, started_n, started_cap;
   int said_goodbye, in_tx;
+  /* --reuse-connections: a client that ends cleanly leaves its cluster connection to JavaScript. */
+  int keep_upstream, named_statements, last_client_type, last_ready_status;
   /* Optimistic-concurrency retries. */
   int occ, recording, holding, saw_conflict, attempt, held_ready_status, held_needs_client;
   size_t hold_limit, recorded_bytes;
@@ -160,6 +163,8 @@ typedef struct {
   const bytes_t *batch;
   int attempt;
   double delay;
+  /* "kept": the bridge's descriptor (detail), and whether named statements were made. */
+  int fd, flag;
 } session_event_t;
 
 static int event_args(napi_env env, void *data, napi_value *argv) {
@@ -169,9 +174,11 @@ static int event_args(napi_env env, void *data, napi_value *argv) {
     void *copy;
     napi_create_buffer_copy(env, bytes_pending(e->batch), e->batch->p + e->batch->off, &copy, &argv[1]);
   } else if (e->text) napi_create_string_utf8(env, e->text, NAPI_AUTO_LENGTH, &argv[1]);
+  else if (e->fd >= 0) napi_create_int32(env, e->fd, &argv[1]);
   else napi_get_undefined(env, &argv[1]);
   napi_create_int32(env, e->attempt, &argv[2]);
-  return 3;
+  napi_get_boolean(env, e->flag, &argv[3]);
+  return 4;
 }
 
 static void take_delay(napi_env env, napi_value result, void *data) {
@@ -202,7 +209,7 @@ static void handle_closed(uv_handle_t *h) {
   free(h);
   if (--s->open_handles > 0) return;
   /* Every handle is closed: the session's last stats are read in the 'end' call, then it goes. */
-  session_event_t e = {"end", NULL, NULL, 0, -1};
+  session_event_t e = {"end", NULL, NULL, 0, -1, -1, 0};
   js_callback_call(&s->cb, 3, event_args, NULL, &e);
   table_forget_session(s->id);
   session_free(s);
@@ -262,6 +269,7 @@ static void end_client(session_t *s, const char *last, size_t n) {
 /* ---------- client to cluster ---------- */
 
 static void upstream_gone(session_t *s);
+static void flush_u2c(session_t *s);
 
 static void flush_c2u(session_t *s) {
   s->write_wants_read = 0;
@@ -285,9 +293,17 @@ static void client_message_start(void *ctx, int type) {
     push_started(s, uv_hrtime());
   } else if (type == SYNC) push_started(s, uv_hrtime());
   if (type == TERMINATE) s->said_goodbye = 1;
+  else s->last_client_type = type;
 }
 
-static const scan_hooks_t client_hooks = {client_message_start, NULL, NULL};
+/* Only peeked with reuse on: a Parse whose name is not empty made a prepared statement that
+ * outlives the session unless the reset query deallocates it. */
+static void client_parse_name(void *ctx, int byte) {
+  session_t *s = ctx;
+  if (byte != 0) s->named_statements = 1;
+}
+
+static const scan_hooks_t client_hooks = {client_message_start, NULL, NULL, client_parse_name};
 
 static void release_held(session_t *s, const char *outcome);
 
@@ -326,6 +342,51 @@ static void client_chunk(session_t *s, const unsigned char *p, size_t n) {
 
 /* Reads what the client sent into c2u's free space: 1 when bytes came, 0 when it must wait, -1
  * when the client is gone (a half-close too: PostgreSQL connections are not half-duplex). */
+/* ---------- --reuse-connections ---------- */
+
+/* The last thing the server sent was ReadyForQuery (or the login's, idle). */
+static int upstream_at_ready(const session_t *s) {
+  return scan_at_boundary(&s->from_upstream) && (s->from_upstream.last_type == READY_FOR_QUERY || s->from_upstream.last_type == 0);
+}
+
+static const unsigned char TERMINATE_MESSAGE[5] = {TERMINATE, 0, 0, 0, 4};
+
+/* The client's Terminate, just read, is the whole of c2u and follows a complete batch (Query or
+ * Sync) that the server answered, idle outside a transaction, with nothing in flight or held:
+ * then it is kept from the server, which may serve another client. Anything else (a transaction
+ * open, answers outstanding, a Terminate after other bytes or split across reads) forgoes reuse
+ * and the Terminate goes on, so that the server ends the session itself. */
+static int withhold_terminate(session_t *s) {
+  int clean_batch = s->last_client_type == 0 || s->last_client_type == QUERY || s->last_client_type == SYNC;
+  int server_idle = s->started_n == 0 && s->last_ready_status == TX_IDLE && upstream_at_ready(s);
+  int only_terminate = bytes_pending(&s->c2u) == sizeof TERMINATE_MESSAGE &&
+                       memcmp(s->c2u.p + s->c2u.off, TERMINATE_MESSAGE, sizeof TERMINATE_MESSAGE) == 0;
+  if (!clean_batch || !server_idle || !only_terminate || s->holding || s->ending || s->upstream_closed) return 0;
+  if (!scan_at_boundary(&s->from_client) || bytes_pending(&s->notice) > 0) return 0;
+  bytes_clear(&s->c2u);
+  return 1;
+}
+
+/* Gives the cluster connection back to JavaScript as a link (for its reset and the warm set),
+ * then ends the client as the server would have on its Terminate. */
+static void keep_upstream(session_t *s) {
+  int js_end = -1;
+  uv_poll_stop(s->upoll);
+  s->uev = 0;
+  int link = link_adopt(s->cb.env, s->ssl, s->ufd, s->upoll, &js_end);
+  if (link > 0) {
+    s->ssl = NULL;
+    s->ufd = -1;
+    s->upoll = NULL;
+    s->upstream_closed = 1;
+    s->open_handles--; /* the poll handle now belongs to the link */
+    session_event_t e = {"kept", NULL, NULL, link, -1, js_end, s->named_statements};
+    js_callback_call(&s->cb, 4, event_args, NULL, &e);
+  }
+  end_client(s, NULL, 0);
+  flush_u2c(s);
+}
+
 static int client_recv(session_t *s) {
   if (s->cssl) {
     s->c_read_wants_write = 0;
@@ -365,7 +426,12 @@ static void read_client(session_t *s) {
     size_t n = s->c2u.len - before;
     s->bytes_in += n;
     s->activity = 1;
+    int goodbye_before = s->said_goodbye;
     client_chunk(s, (const unsigned char *)s->c2u.p + before, n);
+    if (s->keep_upstream && s->said_goodbye && !goodbye_before && withhold_terminate(s)) {
+      keep_upstream(s);
+      return;
+    }
     flush_c2u(s);
     /* A plain socket is read again when its poll says so; TLS may hold more already. */
     if (!s->cssl || !tls_buffered(s->cssl)) return;
@@ -416,6 +482,7 @@ static void upstream_message_start(void *ctx, int type) {
 static void upstream_ready(void *ctx, int status) {
   session_t *s = ctx;
   if (s->holding) s->held_ready_status = status;
+  s->last_ready_status = status;
   int now = status == TX_IN_BLOCK || status == TX_FAILED;
   if (now == s->in_tx) return;
   s->in_tx = now;
@@ -434,14 +501,14 @@ static void upstream_error(void *ctx, const unsigned char *head, size_t n) {
   } else if (has) push_code(&s->errors, code);
 }
 
-static const scan_hooks_t upstream_hooks = {upstream_message_start, upstream_ready, upstream_error};
+static const scan_hooks_t upstream_hooks = {upstream_message_start, upstream_ready, upstream_error, NULL};
 
 static void release_held(session_t *s, const char *outcome) {
   for (size_t i = 0; i < s->held_errors.n; i++) push_code(&s->errors, s->held_errors.v[i]);
   s->held_errors.n = 0;
   s->held_ready_status = -1;
   if (outcome && s->attempt > 0) {
-    session_event_t e = {"outcome", outcome, NULL, s->attempt, -1};
+    session_event_t e = {"outcome", outcome, NULL, s->attempt, -1, -1, 0};
     js_callback_call(&s->cb, 3, event_args, NULL, &e);
   }
   bytes_append(&s->u2c, s->held.p + s->held.off, bytes_pending(&s->held));
@@ -475,7 +542,7 @@ static void hold_or_retry(session_t *s, size_t n) {
   s->held_ready_status = -1;
   int conflict = s->saw_conflict && status == TX_IDLE && at_chunk_end;
   if (conflict) {
-    session_event_t e = {"retry", NULL, &s->batch, s->attempt, -1};
+    session_event_t e = {"retry", NULL, &s->batch, s->attempt, -1, -1, 0};
     js_callback_call(&s->cb, 3, event_args, take_delay, &e);
     if (e.delay >= 0 && !s->closed && !s->ending) {
       s->attempt++;
@@ -651,7 +718,10 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
   s->occ = o->occ;
   s->hold_limit = o->hold_limit;
   s->held_ready_status = -1;
+  s->keep_upstream = o->keep_upstream;
+  s->last_ready_status = TX_IDLE;
   scan_init(&s->from_client, &client_hooks, s, 0);
+  if (s->keep_upstream) scan_peek(&s->from_client, PARSE);
   scan_init(&s->from_upstream, &upstream_hooks, s, 1);
   bytes_append(&s->lost, o->lost_message, o->lost_message_len);
   /* To the client, in the order it was meant to arrive: what JavaScript wrote on the client's bridge

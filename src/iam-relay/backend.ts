@@ -82,6 +82,9 @@ interface SessionEnd {
   namedStatementsUsed: boolean;
 }
 
+/** Hands a session's cluster connection to its reset; `through` replaces how it is reached. */
+type KeepUpstream = (through: Partial<Pick<WarmConnection['upstream'], 'socket' | 'nativeLink'>>, namedStatementsUsed: boolean) => void;
+
 export class IamRelayBackend implements Backend {
   readonly mode: string;
   readonly tokens: IamTokenCache;
@@ -89,10 +92,7 @@ export class IamRelayBackend implements Backend {
   /** Present with --warm-connections above 0. */
   readonly warmPool: WarmPool | null;
   private readonly reuse: ReuseOptions | null;
-  /**
-   * The native relay, when sessions may use it. Not with --reuse-connections: a reused connection
-   * goes back to JavaScript for its reset, which the native relay does not do.
-   */
+  /** The native relay, when sessions may use it. */
   private readonly addon: NativeRelayAddon | null;
 
   constructor(
@@ -138,13 +138,10 @@ export class IamRelayBackend implements Backend {
         : null;
     const engine = opts.relayEngine ?? 'auto';
     if (engine === 'native' && nativeRelay() === null) throw new ConfigError('--relay-engine', `native is not available: ${nativeRelayUnavailable()}`);
-    if (engine === 'native' && this.reuse) throw new ConfigError('--relay-engine', 'native does not reuse connections; use auto or node with --reuse-connections');
-    const addon = engine === 'node' ? null : nativeRelay();
-    this.addon = this.reuse ? null : addon;
+    this.addon = engine === 'node' ? null : nativeRelay();
     // A relay waits on Node's loop once per direction of each round trip; each wait costs one
-    // epoll call instead of two without the loop's idle-time measuring (addon.c). That holds for
-    // the JavaScript relay that --reuse-connections keeps too.
-    addon?.stopIdleTimeMetrics();
+    // epoll call instead of two without the loop's idle-time measuring (addon.c).
+    this.addon?.stopIdleTimeMetrics();
   }
 
   /** A paced login with these startup parameters; its age counts from when the login began. */
@@ -187,6 +184,15 @@ export class IamRelayBackend implements Backend {
     // A connection whose reset runs now is worth a short wait: a reset is one round trip, a login several.
     let conn = this.warmPool ? await this.warmPool.takeOrWait(parameters, lent, this.reuse ? Math.min(this.reuse.timeoutMs, 2000) : 0) : null;
     let ending: SessionEnd = { upstreamKept: false, namedStatementsUsed: false };
+    let recycled = false;
+    // The session is over for the client; the reset runs after it, off the client's path: as soon
+    // as the native relay gives the connection back, or once the JavaScript relay is done.
+    const keep: KeepUpstream = (through, namedStatementsUsed) => {
+      if (recycled || !conn || !this.warmPool || !this.reuse) return;
+      recycled = true;
+      const kept: WarmConnection = { upstream: { ...conn.upstream, ...through, pending: Buffer.alloc(0) }, openedAt: conn.openedAt };
+      void recycleConnection(this.warmPool, parameters, kept, namedStatementsUsed, this.reuse);
+    };
     try {
       if (!conn) {
         try {
@@ -196,26 +202,23 @@ export class IamRelayBackend implements Backend {
           throw explainLoginFailure(err, (fields) => this.opts.refusedTokenAdvice(fields, session.user));
         }
       }
-      ending = await this.relaySession(session, conn);
+      ending = await this.relaySession(session, conn, keep);
     } finally {
-      if (lent && !ending.upstreamKept) this.warmPool?.returned(parameters, null);
+      // A recycled connection gives its place back when its reset is over.
+      if (lent && !recycled && !ending.upstreamKept) this.warmPool?.returned(parameters, null);
     }
-    if (ending.upstreamKept && this.warmPool && this.reuse) {
-      // The session is over for the client; the reset runs after it, off the client's path.
-      const kept: WarmConnection = { upstream: { ...conn.upstream, pending: Buffer.alloc(0) }, openedAt: conn.openedAt };
-      void recycleConnection(this.warmPool, parameters, kept, ending.namedStatementsUsed, this.reuse);
-    }
+    if (ending.upstreamKept) keep({}, ending.namedStatementsUsed);
   }
 
   /** Relays one session until either side leaves; says whether its upstream was left open for reuse. */
-  private async relaySession(session: ClientSession, conn: WarmConnection): Promise<SessionEnd> {
+  private async relaySession(session: ClientSession, conn: WarmConnection, keep: KeepUpstream): Promise<SessionEnd> {
     const { upstream, openedAt } = conn;
     const { backendKey } = upstream;
     if (backendKey) session.onCancel(() => void cancelUpstream(this.opts.target, backendKey));
 
     const client = session.stream;
     client.write(Buffer.concat([...upstream.loginFrames, encodeBackendKeyData(session.cancelKey.processId, session.cancelKey.secretKey), upstream.readyFrame]));
-    const relay = (await this.startNativeRelay(session, upstream)) ?? this.startNodeRelay(session, upstream);
+    const relay = (await this.startNativeRelay(session, upstream, keep)) ?? this.startNodeRelay(session, upstream);
     const onShutdown = () => relay.terminate(terminationFields(session.shutdownSignal.reason));
     session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
     const noticeTimer = this.scheduleLifetimeNotice(relay, openedAt);
@@ -257,7 +260,7 @@ export class IamRelayBackend implements Backend {
    * already written goes out first, in one packet with AuthenticationOk (the listener corked it),
    * before the addon takes the connections.
    */
-  private async startNativeRelay(session: ClientSession, upstream: WarmConnection['upstream']): Promise<RelayHandle | null> {
+  private async startNativeRelay(session: ClientSession, upstream: WarmConnection['upstream'], keep: KeepUpstream): Promise<RelayHandle | null> {
     const addon = this.addon;
     const native = nativeClientOf(session, addon);
     if (addon === null || native === null || upstream.nativeLink === undefined) return null;
@@ -267,6 +270,7 @@ export class IamRelayBackend implements Backend {
     const relay = startNativeRelay(addon, upstream.nativeLink, native, upstream.socket, upstream.pending, session.pending, session.counters, this.observer, {
       lostMessage: upstreamLost(this.opts.upstreamName),
       retry: this.opts.nativeRetry ?? null,
+      onUpstreamKept: this.reuse ? keep : undefined,
     });
     if (relay) {
       this.observer.relayStarted?.('native');

@@ -32,13 +32,32 @@ export class RawConnection {
     socket.on('error', () => undefined);
   }
 
-  static async open(host: string, port: number): Promise<RawConnection> {
+  static async open(host: string, port: number, parameters: Record<string, string> = { user: 'postgres', database: 'postgres' }): Promise<RawConnection> {
     const socket = connectTcp({ host, port });
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const c = new RawConnection(socket);
-    socket.write(serialize.startup({ user: 'postgres', database: 'postgres' }));
+    socket.write(serialize.startup(parameters));
     await c.untilReady();
     return c;
+  }
+
+  /** A simple Query's rows (text values) once its ReadyForQuery came. */
+  async query(text: string): Promise<(string | null)[][]> {
+    this.send(serialize.query(text));
+    const answer = await this.untilReady();
+    const error = answer.find((m) => m.name === 'error') as unknown as { message: string } | undefined;
+    if (error) throw new Error(error.message);
+    return answer.filter((m) => m.name === 'dataRow').map((m) => (m as unknown as { fields: (string | null)[] }).fields);
+  }
+
+  /** Gone without a word (no Terminate), as a killed client goes. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Resolves once the other end closed the connection. */
+  async closedByPeer(): Promise<void> {
+    while (!this.closed) await new Promise<void>((resolve) => (this.wake = resolve));
   }
 
   send(...messages: Buffer[]): void {

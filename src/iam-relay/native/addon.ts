@@ -21,7 +21,9 @@ export interface NativeRelayAddon {
   closeLink(link: number): void;
   /**
    * Hands the cluster link's TLS connection and the client (its TLS link, or with clientLink -1
-   * the plain socket clientFd) to a native session; -1 when a link is gone.
+   * the plain socket clientFd) to a native session; -1 when a link is gone. With keepUpstream, a
+   * client that ends cleanly leaves the cluster connection open: the callback then hears
+   * ('kept', bridgeFd, newLink, namedStatementsUsed) before the session's 'end'.
    */
   join(
     link: number,
@@ -32,7 +34,8 @@ export interface NativeRelayAddon {
     lostMessage: Buffer,
     occ: boolean,
     holdLimit: number,
-    callback: (kind: 'retry' | 'outcome' | 'end', detail: Buffer | string | undefined, attempt: number) => number | void,
+    keepUpstream: boolean,
+    callback: (kind: 'retry' | 'outcome' | 'kept' | 'end', detail: Buffer | string | number | undefined, attempt: number, flag: boolean) => number | void,
   ): number;
   notice(session: number, message: Buffer): void;
   terminate(session: number, message: Buffer): void;

@@ -10,7 +10,7 @@ import type { SessionCounters } from '../../server/types.js';
 import type { RelayHandle, RelayObserver } from '../relay.js';
 import { onRelayFlush } from '../metric-batcher.js';
 import type { NativeRelayAddon, NativeSessionStats } from './addon.js';
-import { markJoined, socketFd, stopReading } from './tls-link.js';
+import { bridgeSocket, markJoined, socketFd, stopReading } from './tls-link.js';
 
 const FLUSH_MS = 500;
 
@@ -27,6 +27,13 @@ export interface NativeRelayOptions {
   /** Sent to the client when the cluster connection ends without the server saying why. */
   lostMessage: NoticeFields;
   retry?: NativeRetryPolicy | null;
+  /**
+   * --reuse-connections: a client that ends cleanly (Terminate after its last answer, idle outside
+   * a transaction, nothing in flight) leaves the cluster connection open. The addon gives it back
+   * on a new link as soon as the Terminate is read, while the client is still being closed; this
+   * hears of it (the bridge paused, for the reset to read).
+   */
+  onUpstreamKept?: (through: { socket: Socket; nativeLink: number }, namedStatementsUsed: boolean) => void;
 }
 
 const live = new Set<() => void>();
@@ -85,6 +92,8 @@ export function startNativeRelay(
   const done = new Promise<void>((resolve) => (finish = resolve));
   let id = -1;
   let ended = false;
+  let kept = false;
+  let namedStatementsUsed = false;
   const flush = () => {
     if (id < 0) return;
     const s = addon.stats(id);
@@ -99,11 +108,20 @@ export function startNativeRelay(
     encodeErrorResponse(options.lostMessage),
     retry !== null,
     retry?.holdLimit ?? 0,
-    (kind, detail, attempt) => {
+    options.onUpstreamKept !== undefined,
+    (kind, detail, attempt, flag) => {
       try {
         if (kind === 'retry') return retry ? retry.decide(detail as Buffer, attempt) : -1;
         if (kind === 'outcome') {
           retry?.outcome(detail as 'succeeded' | 'exhausted' | 'failed_otherwise');
+          return;
+        }
+        if (kind === 'kept') {
+          const socket = bridgeSocket(detail as number);
+          socket.pause();
+          kept = true;
+          namedStatementsUsed = flag;
+          options.onUpstreamKept?.({ socket, nativeLink: attempt }, flag);
           return;
         }
         // 'end': the last counters, then the client's socket (the addon has closed its own descriptor).
@@ -141,8 +159,12 @@ export function startNativeRelay(
   timer ??= setInterval(flushAll, FLUSH_MS).unref();
   return {
     done,
-    upstreamKept: false,
-    namedStatementsUsed: false,
+    get upstreamKept() {
+      return kept;
+    },
+    get namedStatementsUsed() {
+      return namedStatementsUsed;
+    },
     terminate(fields: NoticeFields) {
       if (!ended) addon.terminate(id, encodeErrorResponse(fields));
     },

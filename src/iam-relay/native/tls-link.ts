@@ -81,6 +81,15 @@ export function stopReading(socket: Socket): void {
   (socket as unknown as { _handle?: { readStop?: () => void } })._handle?.readStop?.();
 }
 
+/** JavaScript's end of a link's bridge, as an ordinary socket. */
+export function bridgeSocket(fd: number): Socket {
+  const socket = new Socket({ fd, readable: true, writable: true });
+  // A broken bridge shows as its close, which the login, the listener, the relay or the warm set handles.
+  socket.on('error', () => {});
+  bridges.add(socket);
+  return socket;
+}
+
 function openLink(addon: NativeRelayAddon, context: number, fd: number, servername: string | null, timeoutMs: number): Promise<NativeTlsConnection> {
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -97,11 +106,7 @@ function openLink(addon: NativeRelayAddon, context: number, fd: number, serverna
       clearTimeout(timer);
       if (kind === 'closed') return reject(new NativeTlsError(`the ${servername === null ? 'client' : 'server'} closed the connection during the TLS handshake`, 0, true));
       if (kind === 'error') return reject(new NativeTlsError(String(detail), verify));
-      const socket = new Socket({ fd: detail as number, readable: true, writable: true });
-      // A broken bridge shows as its close, which the login, the listener or the relay handles.
-      socket.on('error', () => {});
-      bridges.add(socket);
-      resolve({ socket, link });
+      resolve({ socket: bridgeSocket(detail as number), link });
     });
   });
 }
