@@ -1,0 +1,168 @@
+// --reuse-connections as real clients meet it, through both relays: the native one (the default,
+// which gives the cluster connection back to JavaScript when the client's Terminate arrives) and
+// `--relay-engine node`. pgJDBC with its default options reconnects again and again over TLS, as
+// an application that connects per request does, and must find the same server session each time,
+// reset; psql too. Clients with other habits must not leave their connection to the next client:
+// a Terminate sent in the same write as a query, a Terminate while a query is still running, a
+// client gone without Terminate, one that ended inside COPY.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { serialize } from 'pg-protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPsql } from '../harness/clients.js';
+import { freePort } from '../harness/ports.js';
+import { REPO_ROOT, type ProxyProcess } from '../harness/proxy-process.js';
+import { RawConnection } from '../harness/raw-protocol.js';
+import { startDsqlStack, type DsqlStack } from './dsql-fixture.js';
+import { backendAlive, metricValue, waitFor } from './warm-connections-helpers.js';
+
+const JDBC_JAR = '/usr/share/java/postgresql.jar';
+const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'java', 'ReuseSessions.java');
+const ROUNDS = 4;
+
+interface MeteredProxy {
+  proxy: ProxyProcess;
+  metrics: number;
+}
+
+function runJava(url: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'java',
+      ['-cp', JDBC_JAR, PROGRAM, url, String(ROUNDS)],
+      { timeout: 90_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' } },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function values(stdout: string, key: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith(`${key}=`))
+    .map((line) => line.slice(key.length + 1));
+}
+
+describe.each(['native', 'node'] as const)('--reuse-connections with real clients (%s relay)', (engine) => {
+  let stack: DsqlStack;
+  let p: MeteredProxy;
+
+  const reused = () => metricValue(p.metrics, 'warm_connections_added_total', { source: 'reuse' });
+  const idle = () => metricValue(p.metrics, 'warm_connections_idle');
+  const sessions = () => metricValue(p.metrics, 'relay_sessions_total', { engine });
+  const raw = () => RawConnection.open(p.proxy.host, p.proxy.port, { user: 'admin', database: 'postgres', application_name: 'reuse-raw' });
+  const pidOf = async (c: RawConnection) => Number((await c.query('select pg_backend_pid()'))[0][0]);
+
+  /** The session ended without its connection being reused: its server process is gone. */
+  const expectNotReused = async (pid: number, reusedBefore: number) => {
+    await waitFor('the server session to end', async () => !(await backendAlive(stack.db, pid)));
+    expect(await reused()).toBe(reusedBefore);
+  };
+
+  beforeAll(async () => {
+    stack = await startDsqlStack();
+    const metrics = await freePort();
+    const engineArgs = engine === 'node' ? ['--relay-engine', 'node'] : [];
+    const proxy = await stack.startProxy({
+      extraArgs: ['--warm-connections', '1', '--reuse-connections', '--server-reset-query', 'DISCARD ALL', '--metrics-listen', `127.0.0.1:${metrics}`, ...engineArgs],
+    });
+    p = { proxy, metrics };
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('pgJDBC over TLS, reconnecting with its default options, gets the same server session each time, reset', async () => {
+    if (!existsSync(JDBC_JAR)) throw new Error(`${JDBC_JAR} is missing: install it with \`apt-get install -y libpostgresql-jdbc-java\``);
+    const sessionsBefore = await sessions();
+    const reusedBefore = await reused();
+    const r = await runJava(`jdbc:postgresql://127.0.0.1:${p.proxy.port}/postgres?sslmode=require&connectTimeout=10&socketTimeout=30`);
+    expect(values(r.stdout, 'ERROR'), r.stdout + r.stderr).toEqual([]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(values(r.stdout, 'DONE')).toEqual(['ok']);
+    // Each round set statement_timeout and made a named server-side statement (S_1): the next round
+    // sees neither, or its own Parse of S_1 would fail with 42P05.
+    expect(values(r.stdout, 'STATEMENT_TIMEOUT')).toEqual(Array(ROUNDS).fill('0'));
+    expect(values(r.stdout, 'SUM')).toEqual(Array(ROUNDS).fill('28'));
+    const pids = values(r.stdout, 'PID');
+    expect(pids).toHaveLength(ROUNDS);
+    expect(new Set(pids).size, `server sessions: ${pids.join(', ')}`).toBe(1);
+    expect(await sessions()).toBe(sessionsBefore + ROUNDS);
+    await waitFor('the last connection back', async () => (await reused()) >= reusedBefore + ROUNDS);
+  });
+
+  it('psql over TLS, twice, finds the server session the first one left', async () => {
+    await waitFor('a warm connection', async () => (await idle()) >= 1);
+    const conninfo = `host=${p.proxy.host} port=${p.proxy.port} user=admin dbname=postgres sslmode=require application_name=reuse-raw`;
+    const reusedBefore = await reused();
+    const first = await runPsql(conninfo, ['-At', '-c', 'set search_path = nowhere', '-c', 'select pg_backend_pid()']);
+    expect(first.code, first.stderr).toBe(0);
+    await waitFor('the connection back', async () => (await reused()) === reusedBefore + 1);
+    const second = await runPsql(conninfo, ['-At', '-c', 'show search_path', '-c', 'select pg_backend_pid()']);
+    expect(second.code, second.stderr).toBe(0);
+    const [path, pid] = second.stdout.trim().split('\n');
+    expect(path).toBe('"$user", public');
+    expect(pid).toBe(first.stdout.trim().split('\n').at(-1));
+  });
+
+  it('reuses after a clean Terminate from a raw client, and not after a Terminate in the same write as a query', async () => {
+    await waitFor('a warm connection', async () => (await idle()) >= 1);
+    const clean = await raw();
+    const pid = await pidOf(clean);
+    let reusedBefore = await reused();
+    clean.end();
+    await clean.closedByPeer();
+    await waitFor('the connection back', async () => (await reused()) === reusedBefore + 1);
+
+    const pipelined = await raw();
+    expect(await pidOf(pipelined)).toBe(pid);
+    reusedBefore = await reused();
+    pipelined.send(serialize.query('select 1'), serialize.end());
+    await pipelined.closedByPeer();
+    await expectNotReused(pid, reusedBefore);
+  });
+
+  it('does not reuse after a Terminate sent while a query still runs', async () => {
+    await waitFor('a warm connection', async () => (await idle()) >= 1);
+    const c = await raw();
+    const pid = await pidOf(c);
+    const reusedBefore = await reused();
+    c.send(serialize.query('select pg_sleep(0.3)'));
+    await new Promise((r) => setTimeout(r, 50));
+    c.end();
+    await c.closedByPeer();
+    await expectNotReused(pid, reusedBefore);
+  });
+
+  it('does not reuse the connection of a client gone without Terminate', async () => {
+    await waitFor('a warm connection', async () => (await idle()) >= 1);
+    const c = await raw();
+    const pid = await pidOf(c);
+    const reusedBefore = await reused();
+    c.destroy();
+    await expectNotReused(pid, reusedBefore);
+  });
+
+  it('does not reuse the connection of a client that said goodbye inside COPY FROM STDIN', async () => {
+    await waitFor('a warm connection', async () => (await idle()) >= 1);
+    const c = await raw();
+    const pid = await pidOf(c);
+    await c.query('create temp table reuse_copy (x int)');
+    const reusedBefore = await reused();
+    c.send(serialize.query('copy reuse_copy from stdin'));
+    await new Promise((r) => setTimeout(r, 100));
+    c.send(serialize.copyData(Buffer.from('1\n')));
+    c.end();
+    await c.closedByPeer();
+    await expectNotReused(pid, reusedBefore);
+  });
+
+  it('leaves no session open and serves the next client', async () => {
+    await waitFor('no session open', async () => (await metricValue(p.metrics, 'client_connections_open')) === 0);
+    const c = await raw();
+    expect(await c.query('select 41 + 1')).toEqual([['42']]);
+    c.end();
+    await c.closedByPeer();
+  });
+});
