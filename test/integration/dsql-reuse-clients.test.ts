@@ -123,38 +123,37 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     await expectNotReused(pid, reusedBefore);
   });
 
-  it('does not reuse after a Terminate sent while a query still runs', async () => {
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Goodbyes whose connection must not go to the next client. */
+  const unclean: [string, (c: RawConnection) => Promise<void>][] = [
+    [
+      'a Terminate sent while a query still runs',
+      async (c) => {
+        c.send(serialize.query('select pg_sleep(0.3)'));
+        await pause(50);
+        c.end();
+        await c.closedByPeer();
+      },
+    ],
+    ['a client gone without Terminate', async (c) => c.destroy()],
+    [
+      'a Terminate inside COPY FROM STDIN',
+      async (c) => {
+        await c.query('create temp table reuse_copy (x int)');
+        c.send(serialize.query('copy reuse_copy from stdin'));
+        await pause(100);
+        c.send(serialize.copyData(Buffer.from('1\n')));
+        c.end();
+        await c.closedByPeer();
+      },
+    ],
+  ];
+  it.each(unclean)('does not reuse the connection after %s', async (_, goodbye) => {
     await waitFor('a warm connection', async () => (await idle()) >= 1);
     const c = await raw();
     const pid = await pidOf(c);
     const reusedBefore = await reused();
-    c.send(serialize.query('select pg_sleep(0.3)'));
-    await new Promise((r) => setTimeout(r, 50));
-    c.end();
-    await c.closedByPeer();
-    await expectNotReused(pid, reusedBefore);
-  });
-
-  it('does not reuse the connection of a client gone without Terminate', async () => {
-    await waitFor('a warm connection', async () => (await idle()) >= 1);
-    const c = await raw();
-    const pid = await pidOf(c);
-    const reusedBefore = await reused();
-    c.destroy();
-    await expectNotReused(pid, reusedBefore);
-  });
-
-  it('does not reuse the connection of a client that said goodbye inside COPY FROM STDIN', async () => {
-    await waitFor('a warm connection', async () => (await idle()) >= 1);
-    const c = await raw();
-    const pid = await pidOf(c);
-    await c.query('create temp table reuse_copy (x int)');
-    const reusedBefore = await reused();
-    c.send(serialize.query('copy reuse_copy from stdin'));
-    await new Promise((r) => setTimeout(r, 100));
-    c.send(serialize.copyData(Buffer.from('1\n')));
-    c.end();
-    await c.closedByPeer();
+    await goodbye(c);
     await expectNotReused(pid, reusedBefore);
   });
 
