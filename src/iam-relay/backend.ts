@@ -214,11 +214,18 @@ export class IamRelayBackend implements Backend {
   private async relaySession(session: ClientSession, conn: WarmConnection, keep: KeepUpstream): Promise<SessionEnd> {
     const { upstream, openedAt } = conn;
     const { backendKey } = upstream;
-    if (backendKey) session.onCancel(() => void cancelUpstream(this.opts.target, backendKey));
+    // Once the connection is handed on (reuse), its server session may be serving another client:
+    // this client's cancel key must no longer reach it.
+    let handedOn = false;
+    if (backendKey) session.onCancel(() => void (handedOn || cancelUpstream(this.opts.target, backendKey)));
+    const keepAndForget: KeepUpstream = (through, namedStatementsUsed) => {
+      handedOn = true;
+      keep(through, namedStatementsUsed);
+    };
 
     const client = session.stream;
     client.write(Buffer.concat([...upstream.loginFrames, encodeBackendKeyData(session.cancelKey.processId, session.cancelKey.secretKey), upstream.readyFrame]));
-    const relay = (await this.startNativeRelay(session, upstream, keep)) ?? this.startNodeRelay(session, upstream);
+    const relay = (await this.startNativeRelay(session, upstream, keepAndForget)) ?? this.startNodeRelay(session, upstream);
     const onShutdown = () => relay.terminate(terminationFields(session.shutdownSignal.reason));
     session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
     const noticeTimer = this.scheduleLifetimeNotice(relay, openedAt);
@@ -227,6 +234,7 @@ export class IamRelayBackend implements Backend {
     } finally {
       session.shutdownSignal.removeEventListener('abort', onShutdown);
       if (noticeTimer) clearTimeout(noticeTimer);
+      if (relay.upstreamKept) handedOn = true;
     }
     return { upstreamKept: relay.upstreamKept, namedStatementsUsed: relay.namedStatementsUsed };
   }

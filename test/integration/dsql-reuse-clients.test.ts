@@ -6,9 +6,12 @@
 // a Terminate sent in the same write as a query, a Terminate while a query is still running, a
 // client gone without Terminate, one that ended inside COPY.
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
+import type { BackendMessage } from 'pg-protocol/dist/messages.js';
+import { Parser } from 'pg-protocol/dist/parser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPsql } from '../harness/clients.js';
 import { freePort } from '../harness/ports.js';
@@ -53,6 +56,14 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
   const sessions = () => metricValue(p.metrics, 'relay_sessions_total', { engine });
   const raw = () => RawConnection.open(p.proxy.host, p.proxy.port, { user: 'admin', database: 'postgres', application_name: 'reuse-raw' });
   const pidOf = async (c: RawConnection) => Number((await c.query('select pg_backend_pid()'))[0][0]);
+
+  /** A CancelRequest to the proxy with this key, on its own connection. */
+  const sendCancel = (proxy: ProxyProcess, processID: number, secretKey: number) =>
+    new Promise<void>((resolve, reject) => {
+      const c = connect({ host: proxy.host, port: proxy.port }, () => c.end(serialize.cancel(processID, secretKey)));
+      c.on('close', () => resolve());
+      c.on('error', reject);
+    });
 
   /** The session ended without its connection being reused: its server process is gone. */
   const expectNotReused = async (pid: number, reusedBefore: number) => {
@@ -156,6 +167,50 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     await goodbye(c);
     await expectNotReused(pid, reusedBefore);
   });
+
+  // The native relay hands the connection on as soon as the Terminate is read, while the client's
+  // own session may live on for a moment (up to 2 s for a client that does not close).
+  it.runIf(engine === 'native')('does not let a client that said goodbye cancel the next client on the same server session', async () => {
+    const parameters = { user: 'admin', database: 'postgres', application_name: 'reuse-cancel' };
+    const gone = await lingeringGoodbye(p.proxy, parameters);
+    await waitFor('the connection back', async () => (await reused()) > gone.reusedBefore);
+    const next = await RawConnection.open(p.proxy.host, p.proxy.port, parameters);
+    try {
+      expect(await pidOf(next)).toBe(gone.pid);
+      const running = next.query('select pg_sleep(0.5)');
+      await pause(100);
+      await sendCancel(p.proxy, gone.processID, gone.secretKey);
+      await expect(running).resolves.toEqual([['']]);
+    } finally {
+      gone.socket.destroy();
+      next.end();
+    }
+  });
+
+  /** A client that sends Terminate and then keeps its socket open (no FIN), with its cancel key. */
+  const lingeringGoodbye = async (proxy: ProxyProcess, parameters: Record<string, string>) => {
+    const socket = connect({ host: proxy.host, port: proxy.port, allowHalfOpen: true });
+    socket.on('error', () => undefined);
+    const parser = new Parser();
+    const messages: BackendMessage[] = [];
+    let wake = () => {};
+    socket.on('data', (chunk: Buffer) => {
+      parser.parse(chunk, (m: BackendMessage) => messages.push(m));
+      wake();
+    });
+    const untilReady = async () => {
+      while (!messages.some((m) => m.name === 'readyForQuery')) await new Promise<void>((r) => (wake = r));
+      return messages.splice(0);
+    };
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(serialize.startup(parameters));
+    const key = (await untilReady()).find((m) => m.name === 'backendKeyData') as unknown as { processID: number; secretKey: number };
+    socket.write(serialize.query('select pg_backend_pid()'));
+    const row = (await untilReady()).find((m) => m.name === 'dataRow') as unknown as { fields: string[] };
+    const reusedBefore = await reused();
+    socket.write(serialize.end());
+    return { socket, pid: Number(row.fields[0]), processID: key.processID, secretKey: key.secretKey, reusedBefore };
+  };
 
   it('leaves no session open and serves the next client', async () => {
     await waitFor('no session open', async () => (await metricValue(p.metrics, 'client_connections_open')) === 0);
