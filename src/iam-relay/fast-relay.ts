@@ -28,6 +28,8 @@ const COPY_IN_RESPONSE = 0x47; // 'G'
 const COPY_BOTH_RESPONSE = 0x57; // 'W'
 const PARSE = 0x50; // 'P'
 const TX_IDLE = 0x49; // 'I'
+/** How long a client being ended has to close its side before the session is torn down anyway. */
+const END_GRACE_MS = 2000;
 
 /** Told to a client whose upstream connection ended without the server saying why. */
 export function upstreamLost(upstreamName: string): NoticeFields {
@@ -213,8 +215,12 @@ export function startFastRelay(
     if (keepUpstream && clientSaidGoodbye) {
       chunk = withholdTerminate(chunk, goodbyeBefore);
       // The server would close now; with its Terminate withheld, the proxy closes for it, so that
-      // a client waiting for that close is not left hanging.
-      if (terminateWithheld && !goodbyeBefore) client.end();
+      // a client waiting for that close is not left hanging. A client that then keeps its side
+      // open is let go after END_GRACE_MS, as the native relay does, and the connection goes back.
+      if (terminateWithheld && !goodbyeBefore) {
+        client.end();
+        setTimeout(teardown, END_GRACE_MS).unref();
+      }
       if (chunk.length === 0) return;
     }
     if (!toUpstream(chunk, lentBy)) {
@@ -340,7 +346,7 @@ export function startFastRelay(
     if (lastWords) client.end(lastWords);
     else client.end();
     client.resume();
-    setTimeout(teardown, 2000).unref();
+    setTimeout(teardown, END_GRACE_MS).unref();
   };
   // A half-close from either side ends the session: PostgreSQL connections are not half-duplex.
   client.once('close', teardown);
