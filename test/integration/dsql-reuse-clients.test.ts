@@ -17,6 +17,7 @@ import { runPsql } from '../harness/clients.js';
 import { freePort } from '../harness/ports.js';
 import { REPO_ROOT, type ProxyProcess } from '../harness/proxy-process.js';
 import { RawConnection } from '../harness/raw-protocol.js';
+import { CLEAN_HABITS, REUSE_HABITS, runReuseCrowd } from '../harness/reuse-crowd.js';
 import { startDsqlStack, type DsqlStack } from './dsql-fixture.js';
 import { backendAlive, metricValue, waitFor } from './warm-connections-helpers.js';
 
@@ -212,6 +213,16 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     socket.write(serialize.end());
     return { socket, pid: Number(row.fields[0]), processID: key.processID, secretKey: key.secretKey, reusedBefore };
   };
+
+  it('serves a crowd of node-postgres clients with mixed habits, 8 at a time: nothing one client set reaches another, every answer right', async () => {
+    const reusedBefore = await reused();
+    const count = 6 * REUSE_HABITS.length;
+    const { problems, byHabit } = await runReuseCrowd(stack.pgConfig(p.proxy, { application_name: 'reuse-crowd' }), count, 8);
+    expect(problems).toEqual([]);
+    const clean = REUSE_HABITS.filter((h) => CLEAN_HABITS.has(h)).reduce((n, h) => n + byHabit[h], 0);
+    await waitFor('every clean session back', async () => (await reused()) === reusedBefore + clean);
+    await waitFor('no session open', async () => (await metricValue(p.metrics, 'client_connections_open')) === 0);
+  });
 
   it('leaves no session open and serves the next client', async () => {
     await waitFor('no session open', async () => (await metricValue(p.metrics, 'client_connections_open')) === 0);
