@@ -340,8 +340,6 @@ static void client_chunk(session_t *s, const unsigned char *p, size_t n) {
   }
 }
 
-/* Reads what the client sent into c2u's free space: 1 when bytes came, 0 when it must wait, -1
- * when the client is gone (a half-close too: PostgreSQL connections are not half-duplex). */
 /* ---------- --reuse-connections ---------- */
 
 /* The last thing the server sent was ReadyForQuery (or the login's, idle). */
@@ -387,6 +385,8 @@ static void keep_upstream(session_t *s) {
   flush_u2c(s);
 }
 
+/* Reads what the client sent into c2u's free space: 1 when bytes came, 0 when it must wait, -1
+ * when the client is gone (a half-close too: PostgreSQL connections are not half-duplex). */
 static int client_recv(session_t *s) {
   if (s->cssl) {
     s->c_read_wants_write = 0;

@@ -6,7 +6,7 @@ import { envOption } from '../cli/common-options.js';
 
 /**
  * auto: the native relay for clients on plain TCP or on TLS after SSLRequest when the addon is
- * built, the JavaScript relay otherwise (and for direct TLS, and with --reuse-connections);
+ * built, the JavaScript relay otherwise (and for direct TLS clients);
  * native: the same, but the proxy refuses to start without the addon; node: always the
  * JavaScript relay.
  */
