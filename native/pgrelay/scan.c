@@ -9,16 +9,18 @@ void scan_init(scanner_t *s, const scan_hooks_t *hooks, void *ctx, int capture_b
   s->hooks = hooks;
   s->ctx = ctx;
   s->capture_bodies = capture_bodies;
-  s->peek_type = -1;
+  s->capture_types[0] = s->capture_types[1] = -1;
 }
 
 static void finish_capture(scanner_t *s) {
   int type = s->capturing;
   s->capturing = 0;
-  if (type == READY_FOR_QUERY) {
+  if (s->capture_bodies && type == READY_FOR_QUERY) {
     if (s->captured > 0 && s->hooks->ready_for_query) s->hooks->ready_for_query(s->ctx, s->capture[0]);
-  } else if (s->hooks->error_response) {
-    s->hooks->error_response(s->ctx, s->capture, s->captured);
+  } else if (s->capture_bodies && type == ERROR_RESPONSE) {
+    if (s->hooks->error_response) s->hooks->error_response(s->ctx, s->capture, s->captured);
+  } else if (s->hooks->captured) {
+    s->hooks->captured(s->ctx, type, s->capture, s->captured);
   }
 }
 
@@ -28,8 +30,8 @@ static void start_message(scanner_t *s, int type, uint32_t length) {
   s->remaining = length >= 4 ? length - 4 : 0;
   s->last_type = type;
   s->hooks->message_start(s->ctx, type);
-  s->peeking = type == s->peek_type && s->remaining > 0;
-  if (s->capture_bodies && (type == READY_FOR_QUERY || type == ERROR_RESPONSE)) {
+  int wanted = s->capture_bodies ? type == READY_FOR_QUERY || type == ERROR_RESPONSE : 0;
+  if (wanted || type == s->capture_types[0] || type == s->capture_types[1]) {
     s->capturing = type;
     s->captured = 0;
     if (s->remaining == 0) finish_capture(s);
@@ -41,10 +43,6 @@ void scan_bytes(scanner_t *s, const unsigned char *p, size_t n) {
   while (i < n) {
     if (s->remaining > 0) {
       size_t take = s->remaining < n - i ? s->remaining : n - i;
-      if (s->peeking) {
-        s->peeking = 0;
-        s->hooks->first_body_byte(s->ctx, p[i]);
-      }
       if (s->capturing) {
         size_t room = SCAN_CAPTURE_BYTES - s->captured;
         size_t copy = take < room ? take : room;

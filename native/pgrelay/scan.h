@@ -1,6 +1,7 @@
 /* Message boundaries of a relayed PostgreSQL byte stream, found from the 5-byte headers alone
  * (the same state machine as src/iam-relay/header-scanner.ts). It captures only what the relay
- * must know: ReadyForQuery's status byte and the head of an ErrorResponse (for its SQLSTATE). */
+ * must know: ReadyForQuery's status byte, the head of an ErrorResponse (for its SQLSTATE) and,
+ * from a client with --reuse-connections, the heads of Parse and Close (prepared statement names). */
 #ifndef PGRELAY_SCAN_H
 #define PGRELAY_SCAN_H
 #include <stddef.h>
@@ -12,8 +13,8 @@ typedef struct {
   void (*message_start)(void *ctx, int type);
   void (*ready_for_query)(void *ctx, int status);
   void (*error_response)(void *ctx, const unsigned char *head, size_t n);
-  /* The first body byte of each message of the type given to scan_peek (none: never called). */
-  void (*first_body_byte)(void *ctx, int byte);
+  /* The first bytes (up to SCAN_CAPTURE_BYTES) of each message of the types given to scan_capture. */
+  void (*captured)(void *ctx, int type, const unsigned char *head, size_t n);
 } scan_hooks_t;
 
 typedef struct {
@@ -26,14 +27,17 @@ typedef struct {
   unsigned char capture[SCAN_CAPTURE_BYTES];
   int last_type;
   int capture_bodies;
-  int peek_type, peeking;
+  int capture_types[2];
   const scan_hooks_t *hooks;
   void *ctx;
 } scanner_t;
 
 void scan_init(scanner_t *s, const scan_hooks_t *hooks, void *ctx, int capture_bodies);
 void scan_bytes(scanner_t *s, const unsigned char *p, size_t n);
-/* Asks for the first body byte of every message of this type (first_body_byte). */
-static inline void scan_peek(scanner_t *s, int type) { s->peek_type = type; }
+/* Asks for the first bytes of every message of these two types (the captured hook). */
+static inline void scan_capture(scanner_t *s, int a, int b) {
+  s->capture_types[0] = a;
+  s->capture_types[1] = b;
+}
 static inline int scan_at_boundary(const scanner_t *s) { return s->remaining == 0 && s->header_fill == 0; }
 #endif

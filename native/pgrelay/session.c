@@ -8,6 +8,7 @@
  * Counters are read by JavaScript in batches (session_stats). */
 #include "pgrelay.h"
 #include "scan.h"
+#include "statements.h"
 #include "tls-io.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #define QUERY 'Q'
 #define SYNC 'S'
 #define PARSE 'P'
+#define CLOSE 'C'
 #define TERMINATE 'X'
 #define READY_FOR_QUERY 'Z'
 #define ERROR_RESPONSE 'E'
@@ -65,7 +67,8 @@ struct session {
   size_t started_head, started_n, started_cap;
   int said_goodbye, in_tx;
   /* --reuse-connections: a client that ends cleanly leaves its cluster connection to JavaScript. */
-  int keep_upstream, named_statements, last_client_type, last_ready_status;
+  int keep_upstream, last_client_type, last_ready_status;
+  statements_t statements;
   /* Optimistic-concurrency retries. */
   int occ, recording, holding, saw_conflict, attempt, held_ready_status, held_needs_client;
   size_t hold_limit, recorded_bytes;
@@ -163,8 +166,9 @@ typedef struct {
   const bytes_t *batch;
   int attempt;
   double delay;
-  /* "kept": the bridge's descriptor (detail), and whether named statements were made. */
-  int fd, flag;
+  /* "kept": the bridge's descriptor (detail), and the prepared statements left open. */
+  int fd;
+  const statements_t *statements;
 } session_event_t;
 
 static int event_args(napi_env env, void *data, napi_value *argv) {
@@ -177,7 +181,17 @@ static int event_args(napi_env env, void *data, napi_value *argv) {
   else if (e->fd >= 0) napi_create_int32(env, e->fd, &argv[1]);
   else napi_get_undefined(env, &argv[1]);
   napi_create_int32(env, e->attempt, &argv[2]);
-  napi_get_boolean(env, e->flag, &argv[3]);
+  if (!e->statements) napi_get_undefined(env, &argv[3]);
+  else if (e->statements->lost) napi_get_null(env, &argv[3]);
+  else {
+    /* latin1: each byte of a name is one character, so JavaScript can send it back unchanged. */
+    napi_create_array_with_length(env, e->statements->n, &argv[3]);
+    for (size_t i = 0; i < e->statements->n; i++) {
+      napi_value name;
+      napi_create_string_latin1(env, e->statements->names[i], NAPI_AUTO_LENGTH, &name);
+      napi_set_element(env, argv[3], (uint32_t)i, name);
+    }
+  }
   return 4;
 }
 
@@ -196,6 +210,7 @@ static void session_free(session_t *s) {
   bytes_free(&s->lost);
   bytes_free(&s->batch);
   bytes_free(&s->held);
+  statements_free(&s->statements);
   free(s->started);
   free(s->held_errors.v);
   free(s->durations.v);
@@ -209,7 +224,7 @@ static void handle_closed(uv_handle_t *h) {
   free(h);
   if (--s->open_handles > 0) return;
   /* Every handle is closed: the session's last stats are read in the 'end' call, then it goes. */
-  session_event_t e = {"end", NULL, NULL, 0, -1, -1, 0};
+  session_event_t e = {"end", NULL, NULL, 0, -1, -1, NULL};
   js_callback_call(&s->cb, 3, event_args, NULL, &e);
   table_forget_session(s->id);
   session_free(s);
@@ -296,14 +311,14 @@ static void client_message_start(void *ctx, int type) {
   else s->last_client_type = type;
 }
 
-/* Only peeked with reuse on: a Parse whose name is not empty made a prepared statement that
- * outlives the session unless the reset query deallocates it. */
-static void client_parse_name(void *ctx, int byte) {
+/* Only captured with reuse on: the prepared statements the client leaves open. */
+static void client_statement(void *ctx, int type, const unsigned char *head, size_t n) {
   session_t *s = ctx;
-  if (byte != 0) s->named_statements = 1;
+  if (type == PARSE) statements_parsed(&s->statements, head, n);
+  else statements_closed(&s->statements, head, n);
 }
 
-static const scan_hooks_t client_hooks = {client_message_start, NULL, NULL, client_parse_name};
+static const scan_hooks_t client_hooks = {client_message_start, NULL, NULL, client_statement};
 
 static void release_held(session_t *s, const char *outcome);
 
@@ -378,7 +393,7 @@ static void keep_upstream(session_t *s) {
     s->upoll = NULL;
     s->upstream_closed = 1;
     s->open_handles--; /* the poll handle now belongs to the link */
-    session_event_t e = {"kept", NULL, NULL, link, -1, js_end, s->named_statements};
+    session_event_t e = {"kept", NULL, NULL, link, -1, js_end, &s->statements};
     js_callback_call(&s->cb, 4, event_args, NULL, &e);
   }
   end_client(s, NULL, 0);
@@ -508,7 +523,7 @@ static void release_held(session_t *s, const char *outcome) {
   s->held_errors.n = 0;
   s->held_ready_status = -1;
   if (outcome && s->attempt > 0) {
-    session_event_t e = {"outcome", outcome, NULL, s->attempt, -1, -1, 0};
+    session_event_t e = {"outcome", outcome, NULL, s->attempt, -1, -1, NULL};
     js_callback_call(&s->cb, 3, event_args, NULL, &e);
   }
   bytes_append(&s->u2c, s->held.p + s->held.off, bytes_pending(&s->held));
@@ -542,7 +557,7 @@ static void hold_or_retry(session_t *s, size_t n) {
   s->held_ready_status = -1;
   int conflict = s->saw_conflict && status == TX_IDLE && at_chunk_end;
   if (conflict) {
-    session_event_t e = {"retry", NULL, &s->batch, s->attempt, -1, -1, 0};
+    session_event_t e = {"retry", NULL, &s->batch, s->attempt, -1, -1, NULL};
     js_callback_call(&s->cb, 3, event_args, take_delay, &e);
     if (e.delay >= 0 && !s->closed && !s->ending) {
       s->attempt++;
@@ -721,7 +736,7 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
   s->keep_upstream = o->keep_upstream;
   s->last_ready_status = TX_IDLE;
   scan_init(&s->from_client, &client_hooks, s, 0);
-  if (s->keep_upstream) scan_peek(&s->from_client, PARSE);
+  if (s->keep_upstream) scan_capture(&s->from_client, PARSE, CLOSE);
   scan_init(&s->from_upstream, &upstream_hooks, s, 1);
   bytes_append(&s->lost, o->lost_message, o->lost_message_len);
   /* To the client, in the order it was meant to arrive: what JavaScript wrote on the client's bridge

@@ -79,11 +79,14 @@ export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObser
 /** How a session's relay ended, for --reuse-connections. */
 interface SessionEnd {
   upstreamKept: boolean;
-  namedStatementsUsed: boolean;
+  preparedStatements: readonly string[] | null;
 }
 
-/** Hands a session's cluster connection to its reset; `through` replaces how it is reached. */
-type KeepUpstream = (through: Partial<Pick<WarmConnection['upstream'], 'socket' | 'nativeLink'>>, namedStatementsUsed: boolean) => void;
+/**
+ * Hands a session's cluster connection to its reset, with the prepared statements the client left
+ * open (null: not followed); `through` replaces how the connection is reached.
+ */
+type KeepUpstream = (through: Partial<Pick<WarmConnection['upstream'], 'socket' | 'nativeLink'>>, preparedStatements: readonly string[] | null) => void;
 
 export class IamRelayBackend implements Backend {
   readonly mode: string;
@@ -183,15 +186,15 @@ export class IamRelayBackend implements Backend {
     const lent = this.reuse !== null;
     // A connection whose reset runs now is worth a short wait: a reset is one round trip, a login several.
     let conn = this.warmPool ? await this.warmPool.takeOrWait(parameters, lent, this.reuse ? Math.min(this.reuse.timeoutMs, 2000) : 0) : null;
-    let ending: SessionEnd = { upstreamKept: false, namedStatementsUsed: false };
+    let ending: SessionEnd = { upstreamKept: false, preparedStatements: [] };
     let recycled = false;
     // The session is over for the client; the reset runs after it, off the client's path: as soon
     // as the native relay gives the connection back, or once the JavaScript relay is done.
-    const keep: KeepUpstream = (through, namedStatementsUsed) => {
+    const keep: KeepUpstream = (through, preparedStatements) => {
       if (recycled || !conn || !this.warmPool || !this.reuse) return;
       recycled = true;
       const kept: WarmConnection = { upstream: { ...conn.upstream, ...through, pending: Buffer.alloc(0) }, openedAt: conn.openedAt };
-      void recycleConnection(this.warmPool, parameters, kept, namedStatementsUsed, this.reuse);
+      void recycleConnection(this.warmPool, parameters, kept, preparedStatements, this.reuse);
     };
     try {
       if (!conn) {
@@ -207,7 +210,7 @@ export class IamRelayBackend implements Backend {
       // A recycled connection gives its place back when its reset is over.
       if (lent && !recycled && !ending.upstreamKept) this.warmPool?.returned(parameters, null);
     }
-    if (ending.upstreamKept) keep({}, ending.namedStatementsUsed);
+    if (ending.upstreamKept) keep({}, ending.preparedStatements);
   }
 
   /** Relays one session until either side leaves; says whether its upstream was left open for reuse. */
@@ -218,9 +221,9 @@ export class IamRelayBackend implements Backend {
     // this client's cancel key must no longer reach it.
     let handedOn = false;
     if (backendKey) session.onCancel(() => void (handedOn || cancelUpstream(this.opts.target, backendKey)));
-    const keepAndForget: KeepUpstream = (through, namedStatementsUsed) => {
+    const keepAndForget: KeepUpstream = (through, preparedStatements) => {
       handedOn = true;
-      keep(through, namedStatementsUsed);
+      keep(through, preparedStatements);
     };
 
     const client = session.stream;
@@ -236,7 +239,7 @@ export class IamRelayBackend implements Backend {
       if (noticeTimer) clearTimeout(noticeTimer);
       if (relay.upstreamKept) handedOn = true;
     }
-    return { upstreamKept: relay.upstreamKept, namedStatementsUsed: relay.namedStatementsUsed };
+    return { upstreamKept: relay.upstreamKept, preparedStatements: relay.preparedStatements };
   }
 
   /** The JavaScript relay: over Node's TLS, or over the bridge of a native link. */

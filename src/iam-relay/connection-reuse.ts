@@ -1,9 +1,10 @@
 // --reuse-connections: the upstream connection of a client session that ended cleanly goes back
 // to the warm set of the same key (same user, database and startup parameters) once
-// --server-reset-query has cleared what the session left behind. A reset that errors, does not
-// end idle, sends anything unexpected or takes too long closes the connection instead, as does
-// a connection that is too old or holds prepared statements the reset cannot clear.
-import { encodeQuery } from '../protocol/frontend-encoder.js';
+// --server-reset-query has cleared what the session left behind, and the prepared statements the
+// client made and left open are closed (unless the reset query clears them itself). A reset that
+// errors, does not end idle, sends anything unexpected or takes too long closes the connection
+// instead, as does a connection that is too old or whose prepared statements were not followed.
+import { encodeCloseStatement, encodeQuery, encodeSync } from '../protocol/frontend-encoder.js';
 import { MessageChannel } from '../server/message-channel.js';
 import type { WarmCloseReason, WarmConnection, WarmPool } from './warm-pool.js';
 
@@ -37,26 +38,35 @@ export async function recycleConnection(
   pool: WarmPool,
   parameters: Readonly<Record<string, string>>,
   conn: WarmConnection,
-  namedStatementsUsed: boolean,
+  /** The client's prepared statements still open (NamedStatements.open); null: not followed. */
+  statements: readonly string[] | null,
   opts: ReuseOptions,
 ): Promise<void> {
   pool.resetStarted(parameters);
-  const reason = await whyNotReusable(pool, conn, namedStatementsUsed, opts);
+  const reason = await whyNotReusable(pool, conn, statements, opts);
   if (reason) pool.closeConnection(conn, reason);
   pool.returned(parameters, reason ? null : conn, true);
 }
 
-async function whyNotReusable(pool: WarmPool, conn: WarmConnection, namedStatementsUsed: boolean, opts: ReuseOptions): Promise<WarmCloseReason | null> {
+async function whyNotReusable(pool: WarmPool, conn: WarmConnection, statements: readonly string[] | null, opts: ReuseOptions): Promise<WarmCloseReason | null> {
   if (pool.isClosed) return 'shutdown';
   if (performance.now() - conn.openedAt >= opts.maxAgeMs) return 'max_age';
-  if (namedStatementsUsed && !resetClearsPreparedStatements(opts.resetQuery)) return 'named_statements';
-  const ok = await runResetQuery(conn, opts).catch(() => false);
+  const resetClears = resetClearsPreparedStatements(opts.resetQuery);
+  if (statements === null && !resetClears) return 'named_statements';
+  const ok = await runResetQuery(conn, opts, resetClears ? [] : (statements ?? [])).catch(() => false);
   if (!ok) return 'reset_failed';
   return pool.isClosed ? 'shutdown' : null;
 }
 
-/** Sends the reset query; true when the server answered without error and ended idle, nothing more. */
-export async function runResetQuery(conn: WarmConnection, opts: Pick<ReuseOptions, 'resetQuery' | 'timeoutMs' | 'maxMessageBytes'>): Promise<boolean> {
+/**
+ * Closes these prepared statements (Close for each, then Sync), then sends the reset query; true
+ * when the server answered everything without error and ended idle, nothing more.
+ */
+export async function runResetQuery(
+  conn: WarmConnection,
+  opts: Pick<ReuseOptions, 'resetQuery' | 'timeoutMs' | 'maxMessageBytes'>,
+  closeStatements: readonly string[] = [],
+): Promise<boolean> {
   const socket = conn.upstream.socket;
   if (socket.destroyed || !socket.writable) return false;
   const channel = new MessageChannel(socket, opts.maxMessageBytes);
@@ -65,14 +75,20 @@ export async function runResetQuery(conn: WarmConnection, opts: Pick<ReuseOption
     timer = setTimeout(() => resolve(false), opts.timeoutMs);
   });
   const answered = (async () => {
-    socket.write(encodeQuery(opts.resetQuery));
+    const closes = closeStatements.map(encodeCloseStatement);
+    socket.write(Buffer.concat([...closes, ...(closes.length > 0 ? [encodeSync()] : []), encodeQuery(opts.resetQuery)]));
     let failed = false;
+    let readyToCome = closes.length > 0 ? 2 : 1;
     for (;;) {
       const { type, body } = await channel.readMessage();
       if (type === ERROR_RESPONSE) failed = true;
       else if (type === COPY_IN || type === COPY_OUT || type === COPY_BOTH) return false;
-      else if (type === READY_FOR_QUERY) return !failed && body[0] === TX_IDLE;
-      // CommandComplete, ParameterStatus (a reset setting is reported again), NoticeResponse: fine.
+      else if (type === READY_FOR_QUERY) {
+        if (failed || body[0] !== TX_IDLE) return false;
+        if (--readyToCome === 0) return true;
+      }
+      // CloseComplete, CommandComplete, ParameterStatus (a reset setting is reported again),
+      // NoticeResponse: fine.
     }
   })().catch(() => false);
   try {

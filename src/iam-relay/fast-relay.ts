@@ -14,6 +14,7 @@ import type { SessionCounters } from '../server/types.js';
 import type { RelayHandle, RelayObserver } from './relay.js';
 import type { AnswerRetrier } from './answer-retrier.js';
 import { HeaderScanner } from './header-scanner.js';
+import { NamedStatements } from './named-statements.js';
 import { MetricBatcher } from './metric-batcher.js';
 import { lentWriter, readLent, type LentReader } from './lent-reads.js';
 
@@ -27,6 +28,7 @@ const TX_FAILED = 0x45; // 'E'
 const COPY_IN_RESPONSE = 0x47; // 'G'
 const COPY_BOTH_RESPONSE = 0x57; // 'W'
 const PARSE = 0x50; // 'P'
+const CLOSE = 0x43; // 'C'
 const TX_IDLE = 0x49; // 'I'
 /** How long a client being ended has to close its side before the session is torn down anyway. */
 const END_GRACE_MS = 2000;
@@ -107,7 +109,7 @@ export function startFastRelay(
   let bytesAfterGoodbye = false;
   let upstreamClosed = false;
   let upstreamKept = false;
-  let namedStatementsUsed = false;
+  const statements = new NamedStatements();
 
   const fromClient = new HeaderScanner(
     {
@@ -119,14 +121,14 @@ export function startFastRelay(
         if (type === TERMINATE) clientSaidGoodbye = true;
         else lastClientType = type;
       },
-      // Only peeked when reuse is on: a Parse whose name is not empty made a prepared statement
-      // that outlives the session unless the reset query deallocates it.
-      firstBodyByte(byte) {
-        if (byte !== 0) namedStatementsUsed = true;
+      // Only captured when reuse is on: the prepared statements the client leaves open.
+      captured(type, head) {
+        if (type === PARSE) statements.parsed(head);
+        else statements.closed(head);
       },
     },
     false,
-    keepUpstream ? PARSE : -1,
+    keepUpstream ? [PARSE, CLOSE] : [],
   );
   const fromUpstream = new HeaderScanner(
     {
@@ -375,8 +377,8 @@ export function startFastRelay(
     get upstreamKept() {
       return upstreamKept;
     },
-    get namedStatementsUsed() {
-      return namedStatementsUsed;
+    get preparedStatements() {
+      return statements.open;
     },
     terminate(fields) {
       if (closed || ending) return;

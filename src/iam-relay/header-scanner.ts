@@ -2,12 +2,13 @@
 // headers: a small state machine with no allocation while nothing is captured. The relay's hot
 // path calls scan() once per network chunk; the cost is one loop step per message, whatever the
 // message's size. Captures are limited to what the relay must know: the status byte of
-// ReadyForQuery and the first bytes of an ErrorResponse (for its SQLSTATE).
+// ReadyForQuery, the first bytes of an ErrorResponse (for its SQLSTATE) and, from a client with
+// --reuse-connections, the first bytes of Parse and Close (the names of prepared statements).
 
 const READY_FOR_QUERY = 0x5a; // 'Z'
 const ERROR_RESPONSE = 0x45; // 'E'
-/** PostgreSQL sends severity and SQLSTATE first; DSQL's fields are short too. */
-const ERROR_CAPTURE_BYTES = 256;
+/** PostgreSQL sends severity and SQLSTATE first; DSQL's fields are short too; names come first. */
+const CAPTURE_BYTES = 256;
 
 export interface HeaderScanHooks {
   /** A message of this type starts (its header has been seen). */
@@ -16,8 +17,8 @@ export interface HeaderScanHooks {
   readyForQuery?(status: number): void;
   /** The first bytes of an ErrorResponse body (field byte, C string, ...). Only when `captureBodies`. */
   errorResponse?(head: Buffer): void;
-  /** The first body byte of each message of the scanner's `peekType` (a Parse's name: empty or not). */
-  firstBodyByte?(byte: number): void;
+  /** The first bytes (up to 256) of each message of the scanner's `captureTypes`. */
+  captured?(type: number, head: Buffer): void;
 }
 
 export class HeaderScanner {
@@ -31,16 +32,14 @@ export class HeaderScanner {
   private capturing = 0;
   private captured: Buffer[] = [];
   private capturedSize = 0;
-  /** A message of `peekType` started and its first body byte has not been seen yet. */
-  private peekPending = false;
   /** The type of the last message whose header was seen. */
   lastType = 0;
 
-  /** `peekType`: a message type whose first body byte goes to `firstBodyByte` (-1: none). */
+  /** `captureTypes`: message types whose first bytes go to `captured`. */
   constructor(
     private readonly hooks: HeaderScanHooks,
     private readonly captureBodies: boolean,
-    private readonly peekType = -1,
+    private readonly captureTypes: readonly number[] = [],
   ) {}
 
   /** Whether the bytes seen so far end exactly between two messages. */
@@ -53,10 +52,6 @@ export class HeaderScanner {
     let i = 0;
     while (i < n) {
       if (this.remaining > 0) {
-        if (this.peekPending) {
-          this.peekPending = false;
-          this.hooks.firstBodyByte?.(chunk[i]);
-        }
         const take = this.remaining < n - i ? this.remaining : n - i;
         if (this.capturing !== 0) this.collect(chunk, i, i + take);
         this.remaining -= take;
@@ -99,9 +94,8 @@ export class HeaderScanner {
     // scanner never loops or throws on the hot path.
     this.remaining = length >= 4 ? length - 4 : 0;
     this.lastType = type;
-    if (type === this.peekType && this.remaining > 0) this.peekPending = true;
     this.hooks.messageStart(type);
-    if (this.captureBodies && (type === READY_FOR_QUERY || type === ERROR_RESPONSE)) {
+    if ((this.captureBodies && (type === READY_FOR_QUERY || type === ERROR_RESPONSE)) || this.captureTypes.includes(type)) {
       this.capturing = type;
       this.captured = [];
       this.capturedSize = 0;
@@ -110,7 +104,7 @@ export class HeaderScanner {
   }
 
   private collect(chunk: Buffer, from: number, to: number): void {
-    const room = ERROR_CAPTURE_BYTES - this.capturedSize;
+    const room = CAPTURE_BYTES - this.capturedSize;
     if (room <= 0) return;
     const end = Math.min(to, from + room);
     // Copied: the chunk belongs to the stream and may be reused once it has been written on.
@@ -123,8 +117,9 @@ export class HeaderScanner {
     this.capturing = 0;
     const body = this.captured.length === 1 ? this.captured[0] : Buffer.concat(this.captured, this.capturedSize);
     this.captured = [];
-    if (type === READY_FOR_QUERY) {
+    if (this.captureBodies && type === READY_FOR_QUERY) {
       if (body.length > 0) this.hooks.readyForQuery?.(body[0]);
-    } else this.hooks.errorResponse?.(body);
+    } else if (this.captureBodies && type === ERROR_RESPONSE) this.hooks.errorResponse?.(body);
+    else this.hooks.captured?.(type, body);
   }
 }

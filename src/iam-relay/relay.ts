@@ -23,8 +23,11 @@ export interface RelayHandle {
    * (--reuse-connections). False whenever reuse was not asked for.
    */
   readonly upstreamKept: boolean;
-  /** The client made named prepared statements (Parse with a name); only tracked with reuse on. */
-  readonly namedStatementsUsed: boolean;
+  /**
+   * The prepared statements the client made (Parse with a name) and did not close, or null when
+   * they could not all be followed (see named-statements.ts); only followed with reuse on.
+   */
+  readonly preparedStatements: readonly string[] | null;
   /** Ends the session with a final error to the client, at a message boundary when possible. */
   terminate(fields: NoticeFields): void;
   /** Sends an asynchronous NoticeResponse to the client between two messages of the cluster. */

@@ -63,6 +63,11 @@ export function encodeFlush(): Buffer {
   return buildMessage('H');
 }
 
+/** Close of a prepared statement whose name is given byte for byte (a latin1 string). */
+export function encodeCloseStatement(name: string): Buffer {
+  return buildMessage('C', (w) => w.uint8(0x53).bytes(Buffer.from(name, 'latin1')).uint8(0));
+}
+
 /** Any regular frontend message, the inverse of decodeFrontendMessage. */
 export function encodeFrontendMessage(message: FrontendMessage): Buffer {
   switch (message.type) {

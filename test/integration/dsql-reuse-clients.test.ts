@@ -1,8 +1,9 @@
 // --reuse-connections as real clients meet it, through both relays: the native one (the default,
 // which gives the cluster connection back to JavaScript when the client's Terminate arrives) and
-// `--relay-engine node`. pgJDBC with its default options reconnects again and again over TLS, as
-// an application that connects per request does, and must find the same server session each time,
-// reset; psql too. Clients with other habits must not leave their connection to the next client:
+// `--relay-engine node`, with dsql's default reset (RESET ALL, which keeps prepared statements, so
+// the proxy closes those the client left). pgJDBC with its default options reconnects again and
+// again over TLS, as an application that connects per request does, making a named statement
+// each time, and must find the same server session each time, reset; psql too. Clients with other habits must not leave their connection to the next client:
 // a Terminate sent in the same write as a query, a Terminate while a query is still running, a
 // client gone without Terminate, one that ended inside COPY.
 import { execFile } from 'node:child_process';
@@ -77,7 +78,8 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     const metrics = await freePort();
     const engineArgs = engine === 'node' ? ['--relay-engine', 'node'] : [];
     const proxy = await stack.startProxy({
-      extraArgs: ['--warm-connections', '1', '--reuse-connections', '--server-reset-query', 'DISCARD ALL', '--metrics-listen', `127.0.0.1:${metrics}`, ...engineArgs],
+      // The dsql default reset, RESET ALL, which keeps prepared statements: the proxy closes them.
+      extraArgs: ['--warm-connections', '1', '--reuse-connections', '--metrics-listen', `127.0.0.1:${metrics}`, ...engineArgs],
     });
     p = { proxy, metrics };
   });

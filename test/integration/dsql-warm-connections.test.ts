@@ -1,9 +1,9 @@
 // --warm-connections and --reuse-connections in dsql mode, against the DSQL stand-in in front of
 // a throwaway PostgreSQL: a warm hit serves node-postgres and psql with the login's
 // ParameterStatus and a working cancel, each warm connection serves one session, taken ones are
-// replaced, a cleanly ended session's connection is reset before the next client gets it (and is
-// not reused when it ended in a transaction, made named statements the reset cannot clear, or
-// its reset failed), and the lifetime NOTICE counts from when the connection was opened.
+// replaced, a cleanly ended session's connection is reset (and its prepared statements closed)
+// before the next client gets it (and is not reused when it ended in a transaction or its reset
+// failed), and the lifetime NOTICE counts from when the connection was opened.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { freePort } from '../harness/ports.js';
@@ -228,7 +228,7 @@ describe('dsql --warm-connections and --reuse-connections', () => {
     await next.end();
   });
 
-  it('with the dsql default (RESET ALL), reuses a session that only changed settings, and not one that named statements', async () => {
+  it('with the dsql default (RESET ALL), reuses a session that changed settings or named statements, closing those statements first', async () => {
     await primeKey(reuseDefault, 1);
     const a = client(reuseDefault);
     await a.connect();
@@ -242,10 +242,20 @@ describe('dsql --warm-connections and --reuse-connections', () => {
     expect(await backendPid(b)).toBe(pidA);
     expect((await b.query('show application_name')).rows[0].application_name).toBe('');
     await b.query({ name: 'named_one', text: 'select 1' });
-    const namedBefore = await closed(reuseDefault, 'named_statements');
+    await b.query({ name: 'named_two', text: 'select 2' });
     await b.end();
-    await waitFor('the named-statement session to be closed', async () => (await closed(reuseDefault, 'named_statements')) === namedBefore + 1);
-    await waitFor('its backend to go', async () => !(await backendAlive(stack.db, pidA)));
+    await waitFor('the named-statement session to come back', async () => (await reused(reuseDefault)) === reusedBefore + 2);
+    const c = client(reuseDefault);
+    await c.connect();
+    try {
+      expect(await backendPid(c)).toBe(pidA);
+      expect((await c.query('select count(*)::int as n from pg_prepared_statements')).rows[0].n).toBe(0);
+      // The names are free again: a Parse of the same name would otherwise fail with 42P05.
+      expect((await c.query({ name: 'named_one', text: 'select 3 as v' })).rows[0].v).toBe(3);
+    } finally {
+      await c.end();
+    }
+    expect(await closed(reuseDefault, 'named_statements')).toBe(0);
   });
 
   it('closes a connection whose reset query fails', async () => {

@@ -23,7 +23,9 @@ export interface NativeRelayAddon {
    * Hands the cluster link's TLS connection and the client (its TLS link, or with clientLink -1
    * the plain socket clientFd) to a native session; -1 when a link is gone. With keepUpstream, a
    * client that ends cleanly leaves the cluster connection open: the callback then hears
-   * ('kept', bridgeFd, newLink, namedStatementsUsed) before the session's 'end'.
+   * ('kept', bridgeFd, newLink, preparedStatements) before the session's 'end': the names of the
+   * prepared statements the client left open (latin1, byte for byte), or null when the session
+   * could not follow them all.
    */
   join(
     link: number,
@@ -35,7 +37,7 @@ export interface NativeRelayAddon {
     occ: boolean,
     holdLimit: number,
     keepUpstream: boolean,
-    callback: (kind: 'retry' | 'outcome' | 'kept' | 'end', detail: Buffer | string | number | undefined, attempt: number, flag: boolean) => number | void,
+    callback: (kind: 'retry' | 'outcome' | 'kept' | 'end', detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined) => number | void,
   ): number;
   notice(session: number, message: Buffer): void;
   terminate(session: number, message: Buffer): void;

@@ -33,7 +33,7 @@ export interface NativeRelayOptions {
    * on a new link as soon as the Terminate is read, while the client is still being closed; this
    * hears of it (the bridge paused, for the reset to read).
    */
-  onUpstreamKept?: (through: { socket: Socket; nativeLink: number }, namedStatementsUsed: boolean) => void;
+  onUpstreamKept?: (through: { socket: Socket; nativeLink: number }, preparedStatements: readonly string[] | null) => void;
 }
 
 const live = new Set<() => void>();
@@ -93,7 +93,7 @@ export function startNativeRelay(
   let id = -1;
   let ended = false;
   let kept = false;
-  let namedStatementsUsed = false;
+  let preparedStatements: readonly string[] | null = [];
   const flush = () => {
     if (id < 0) return;
     const s = addon.stats(id);
@@ -109,7 +109,7 @@ export function startNativeRelay(
     retry !== null,
     retry?.holdLimit ?? 0,
     options.onUpstreamKept !== undefined,
-    (kind, detail, attempt, flag) => {
+    (kind, detail, attempt, statements) => {
       try {
         if (kind === 'retry') return retry ? retry.decide(detail as Buffer, attempt) : -1;
         if (kind === 'outcome') {
@@ -120,8 +120,8 @@ export function startNativeRelay(
           const socket = bridgeSocket(detail as number);
           socket.pause();
           kept = true;
-          namedStatementsUsed = flag;
-          options.onUpstreamKept?.({ socket, nativeLink: attempt }, flag);
+          preparedStatements = statements ?? null;
+          options.onUpstreamKept?.({ socket, nativeLink: attempt }, preparedStatements);
           return;
         }
         // 'end': the last counters, then the client's socket (the addon has closed its own descriptor).
@@ -162,8 +162,8 @@ export function startNativeRelay(
     get upstreamKept() {
       return kept;
     },
-    get namedStatementsUsed() {
-      return namedStatementsUsed;
+    get preparedStatements() {
+      return preparedStatements;
     },
     terminate(fields: NoticeFields) {
       if (!ended) addon.terminate(id, encodeErrorResponse(fields));

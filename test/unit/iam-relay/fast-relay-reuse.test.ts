@@ -81,14 +81,14 @@ describe('fast relay with --reuse-connections', () => {
     expect(s.upstream.destroyed).toBe(true);
   });
 
-  it('tells whether the client named prepared statements', async () => {
+  it('tells which prepared statements the client left open', async () => {
     const unnamed = await session({ reuse: true, status: 'I', parse: '' });
     expect(unnamed.relay.upstreamKept).toBe(true);
-    expect(unnamed.relay.namedStatementsUsed).toBe(false);
+    expect(unnamed.relay.preparedStatements).toEqual([]);
     unnamed.upstream.destroy();
     const named = await session({ reuse: true, status: 'I', parse: 'S_1' });
     expect(named.relay.upstreamKept).toBe(true);
-    expect(named.relay.namedStatementsUsed).toBe(true);
+    expect(named.relay.preparedStatements).toEqual(['S_1']);
     named.upstream.destroy();
   });
 });

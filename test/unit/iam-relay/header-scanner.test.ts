@@ -75,27 +75,40 @@ describe('HeaderScanner', () => {
   });
 });
 
-describe('HeaderScanner first-byte peek (named Parse detection for --reuse-connections)', () => {
-  const parses = Buffer.concat([
+describe('HeaderScanner captures of chosen types (prepared statement names for --reuse-connections)', () => {
+  const P = 'P'.charCodeAt(0);
+  const C = 'C'.charCodeAt(0);
+  const stream = Buffer.concat([
     msg('P', '\0select 1\0\0\0'), // unnamed
     msg('B', '\0\0\0\0\0\0\0\0'),
-    msg('P', 'S_1\0select 2\0\0\0'), // named
+    msg('P', `S_1\0select ${'x'.repeat(400)}\0\0\0`), // named, longer than the capture
+    msg('C', 'SS_1\0'),
     msg('S', ''),
   ]);
 
-  it('reports the first body byte of each message of the peeked type, however the stream is cut', () => {
-    for (let cut = 1; cut < parses.length; cut++) {
-      const bytes: number[] = [];
-      const s = new HeaderScanner({ messageStart: () => {}, firstBodyByte: (b) => bytes.push(b) }, false, 'P'.charCodeAt(0));
-      s.scan(parses.subarray(0, cut));
-      s.scan(parses.subarray(cut));
-      expect(bytes, `cut at ${cut}`).toEqual([0, 'S'.charCodeAt(0)]);
+  it('hands over the first bytes of each message of those types, however the stream is cut', () => {
+    for (let cut = 1; cut < stream.length; cut++) {
+      const seen: [string, string][] = [];
+      const s = new HeaderScanner({ messageStart: () => {}, captured: (type, head) => seen.push([String.fromCharCode(type), head.toString('latin1', 0, 12)]) }, false, [P, C]);
+      s.scan(stream.subarray(0, cut));
+      s.scan(stream.subarray(cut));
+      expect(seen, `cut at ${cut}`).toEqual([
+        ['P', '\0select 1\0\0\0'],
+        ['P', 'S_1\0select x'],
+        ['C', 'SS_1\0'],
+      ]);
     }
   });
 
-  it('reports nothing without a peeked type', () => {
-    const bytes: number[] = [];
-    new HeaderScanner({ messageStart: () => {}, firstBodyByte: (b) => bytes.push(b) }, false).scan(parses);
-    expect(bytes).toEqual([]);
+  it('keeps at most 256 bytes of each', () => {
+    const sizes: number[] = [];
+    new HeaderScanner({ messageStart: () => {}, captured: (_type, head) => sizes.push(head.length) }, false, [P]).scan(stream);
+    expect(sizes).toEqual([12, 256]);
+  });
+
+  it('captures nothing without chosen types', () => {
+    const seen: number[] = [];
+    new HeaderScanner({ messageStart: () => {}, captured: (type) => seen.push(type) }, false).scan(stream);
+    expect(seen).toEqual([]);
   });
 });

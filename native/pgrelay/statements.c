@@ -1,0 +1,71 @@
+#include "statements.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define STATEMENT 'S'
+
+/* The index of `name` among the names, or -1. */
+static long find(const statements_t *t, const char *name) {
+  for (size_t i = 0; i < t->n; i++)
+    if (strcmp(t->names[i], name) == 0) return (long)i;
+  return -1;
+}
+
+/* The C string at head[from..n), copied, or NULL when it does not end within the capture. */
+static char *name_at(const unsigned char *head, size_t n, size_t from) {
+  if (from > n) return NULL;
+  const unsigned char *end = memchr(head + from, 0, n - from);
+  if (!end) return NULL;
+  size_t len = (size_t)(end - head) - from;
+  char *name = malloc(len + 1);
+  if (name) memcpy(name, head + from, len + 1);
+  return name;
+}
+
+void statements_parsed(statements_t *t, const unsigned char *head, size_t n) {
+  if (t->lost) return;
+  if (n > 0 && head[0] == 0) return; /* the unnamed statement */
+  char *name = name_at(head, n, 0);
+  if (!name) {
+    t->lost = 1;
+    return;
+  }
+  if (find(t, name) >= 0) {
+    free(name);
+    return;
+  }
+  if (t->n >= MAX_FOLLOWED_STATEMENTS) {
+    free(name);
+    t->lost = 1;
+    return;
+  }
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 16;
+    char **v = realloc(t->names, cap * sizeof *v);
+    if (!v) {
+      free(name);
+      t->lost = 1;
+      return;
+    }
+    t->names = v;
+    t->cap = cap;
+  }
+  t->names[t->n++] = name;
+}
+
+void statements_closed(statements_t *t, const unsigned char *head, size_t n) {
+  if (t->lost || n < 1 || head[0] != STATEMENT) return;
+  char *name = name_at(head, n, 1);
+  if (!name) return;
+  long i = find(t, name);
+  free(name);
+  if (i < 0) return;
+  free(t->names[i]);
+  t->names[i] = t->names[--t->n];
+}
+
+void statements_free(statements_t *t) {
+  for (size_t i = 0; i < t->n; i++) free(t->names[i]);
+  free(t->names);
+  memset(t, 0, sizeof *t);
+}
