@@ -118,6 +118,8 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     const [path, pid] = second.stdout.trim().split('\n');
     expect(path).toBe('"$user", public');
     expect(pid).toBe(first.stdout.trim().split('\n').at(-1));
+    // Back again before the next test counts reuses.
+    await waitFor('the connection back again', async () => (await reused()) === reusedBefore + 2);
   });
 
   it('reuses after a clean Terminate from a raw client, and not after a Terminate in the same write as a query', async () => {
@@ -187,8 +189,12 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
       await expect(running).resolves.toEqual([['']]);
     } finally {
       gone.socket.destroy();
-      next.end();
     }
+    // Its connection back in the warm set before the next test counts reuses.
+    const beforeNextLeaves = await reused();
+    next.end();
+    await next.closedByPeer();
+    await waitFor('the connection back again', async () => (await reused()) > beforeNextLeaves);
   });
 
   /** A client that sends Terminate and then keeps its socket open (no FIN), with its cancel key. */
