@@ -1,7 +1,7 @@
 /* Message boundaries of a relayed PostgreSQL byte stream, found from the 5-byte headers alone
  * (the same state machine as src/iam-relay/header-scanner.ts). It captures only what the relay
  * must know: ReadyForQuery's status byte, the head of an ErrorResponse (for its SQLSTATE) and,
- * from a client with --reuse-connections, the heads of Parse and Close (prepared statement names). */
+ * from a client with --reuse-connections, the heads of Parse (prepared statement names). */
 #ifndef PGRELAY_SCAN_H
 #define PGRELAY_SCAN_H
 #include <stddef.h>

@@ -24,7 +24,6 @@
 #define QUERY 'Q'
 #define SYNC 'S'
 #define PARSE 'P'
-#define CLOSE 'C'
 #define TERMINATE 'X'
 #define READY_FOR_QUERY 'Z'
 #define ERROR_RESPONSE 'E'
@@ -166,7 +165,7 @@ typedef struct {
   const bytes_t *batch;
   int attempt;
   double delay;
-  /* "kept": the bridge's descriptor (detail), and the prepared statements left open. */
+  /* "kept": the bridge's descriptor (detail), and the prepared statements the client made. */
   int fd;
   const statements_t *statements;
 } session_event_t;
@@ -311,11 +310,11 @@ static void client_message_start(void *ctx, int type) {
   else s->last_client_type = type;
 }
 
-/* Only captured with reuse on: the prepared statements the client leaves open. */
+/* Only captured with reuse on: the prepared statements the client made. */
 static void client_statement(void *ctx, int type, const unsigned char *head, size_t n) {
   session_t *s = ctx;
-  if (type == PARSE) statements_parsed(&s->statements, head, n);
-  else statements_closed(&s->statements, head, n);
+  (void)type;
+  statements_parsed(&s->statements, head, n);
 }
 
 static const scan_hooks_t client_hooks = {client_message_start, NULL, NULL, client_statement};
@@ -736,7 +735,7 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
   s->keep_upstream = o->keep_upstream;
   s->last_ready_status = TX_IDLE;
   scan_init(&s->from_client, &client_hooks, s, 0);
-  if (s->keep_upstream) scan_capture(&s->from_client, PARSE, CLOSE);
+  if (s->keep_upstream) scan_capture(&s->from_client, PARSE, -1);
   scan_init(&s->from_upstream, &upstream_hooks, s, 1);
   bytes_append(&s->lost, o->lost_message, o->lost_message_len);
   /* To the client, in the order it was meant to arrive: what JavaScript wrote on the client's bridge

@@ -2,8 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATEMENT 'S'
-
 /* The index of `name` among the names, or -1. */
 static long find(const statements_t *t, const char *name) {
   for (size_t i = 0; i < t->n; i++)
@@ -51,17 +49,6 @@ void statements_parsed(statements_t *t, const unsigned char *head, size_t n) {
     t->cap = cap;
   }
   t->names[t->n++] = name;
-}
-
-void statements_closed(statements_t *t, const unsigned char *head, size_t n) {
-  if (t->lost || n < 1 || head[0] != STATEMENT) return;
-  char *name = name_at(head, n, 1);
-  if (!name) return;
-  long i = find(t, name);
-  free(name);
-  if (i < 0) return;
-  free(t->names[i]);
-  t->names[i] = t->names[--t->n];
 }
 
 void statements_free(statements_t *t) {

@@ -1,7 +1,7 @@
-/* --reuse-connections: the prepared statements a client made with Parse and has not closed,
- * followed from the heads of its Parse and Close messages (the same rules as
- * src/iam-relay/named-statements.ts), so that JavaScript can close them before the connection
- * serves another client. */
+/* --reuse-connections: the prepared statements a client made with Parse, followed from the heads
+ * of its Parse messages (the same rules as src/iam-relay/named-statements.ts, which says why the
+ * client's own Close messages are not followed), so that JavaScript can close them before the
+ * connection serves another client. */
 #ifndef PGRELAY_STATEMENTS_H
 #define PGRELAY_STATEMENTS_H
 #include <stddef.h>
@@ -16,6 +16,5 @@ typedef struct {
 } statements_t;
 
 void statements_parsed(statements_t *t, const unsigned char *head, size_t n);
-void statements_closed(statements_t *t, const unsigned char *head, size_t n);
 void statements_free(statements_t *t);
 #endif

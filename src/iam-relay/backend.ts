@@ -83,8 +83,8 @@ interface SessionEnd {
 }
 
 /**
- * Hands a session's cluster connection to its reset, with the prepared statements the client left
- * open (null: not followed); `through` replaces how the connection is reached.
+ * Hands a session's cluster connection to its reset, with the prepared statements the client made
+ * (null: not followed); `through` replaces how the connection is reached.
  */
 type KeepUpstream = (through: Partial<Pick<WarmConnection['upstream'], 'socket' | 'nativeLink'>>, preparedStatements: readonly string[] | null) => void;
 

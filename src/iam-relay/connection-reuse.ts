@@ -1,7 +1,7 @@
 // --reuse-connections: the upstream connection of a client session that ended cleanly goes back
 // to the warm set of the same key (same user, database and startup parameters) once
 // --server-reset-query has cleared what the session left behind, and the prepared statements the
-// client made and left open are closed (unless the reset query clears them itself). A reset that
+// client made are closed (unless the reset query clears them itself). A reset that
 // errors, does not end idle, sends anything unexpected or takes too long closes the connection
 // instead, as does a connection that is too old or whose prepared statements were not followed.
 import { encodeCloseStatement, encodeQuery, encodeSync } from '../protocol/frontend-encoder.js';
@@ -38,7 +38,7 @@ export async function recycleConnection(
   pool: WarmPool,
   parameters: Readonly<Record<string, string>>,
   conn: WarmConnection,
-  /** The client's prepared statements still open (NamedStatements.open); null: not followed. */
+  /** The prepared statements the client made (NamedStatements.made); null: not followed. */
   statements: readonly string[] | null,
   opts: ReuseOptions,
 ): Promise<void> {

@@ -28,7 +28,6 @@ const TX_FAILED = 0x45; // 'E'
 const COPY_IN_RESPONSE = 0x47; // 'G'
 const COPY_BOTH_RESPONSE = 0x57; // 'W'
 const PARSE = 0x50; // 'P'
-const CLOSE = 0x43; // 'C'
 const TX_IDLE = 0x49; // 'I'
 /** How long a client being ended has to close its side before the session is torn down anyway. */
 const END_GRACE_MS = 2000;
@@ -121,14 +120,13 @@ export function startFastRelay(
         if (type === TERMINATE) clientSaidGoodbye = true;
         else lastClientType = type;
       },
-      // Only captured when reuse is on: the prepared statements the client leaves open.
-      captured(type, head) {
-        if (type === PARSE) statements.parsed(head);
-        else statements.closed(head);
+      // Only captured when reuse is on: the prepared statements the client made.
+      captured(_type, head) {
+        statements.parsed(head);
       },
     },
     false,
-    keepUpstream ? [PARSE, CLOSE] : [],
+    keepUpstream ? [PARSE] : [],
   );
   const fromUpstream = new HeaderScanner(
     {
@@ -378,7 +376,7 @@ export function startFastRelay(
       return upstreamKept;
     },
     get preparedStatements() {
-      return statements.open;
+      return statements.made;
     },
     terminate(fields) {
       if (closed || ending) return;

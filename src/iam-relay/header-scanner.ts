@@ -3,7 +3,7 @@
 // path calls scan() once per network chunk; the cost is one loop step per message, whatever the
 // message's size. Captures are limited to what the relay must know: the status byte of
 // ReadyForQuery, the first bytes of an ErrorResponse (for its SQLSTATE) and, from a client with
-// --reuse-connections, the first bytes of Parse and Close (the names of prepared statements).
+// --reuse-connections, the first bytes of Parse (the names of prepared statements).
 
 const READY_FOR_QUERY = 0x5a; // 'Z'
 const ERROR_RESPONSE = 0x45; // 'E'

@@ -24,8 +24,8 @@ export interface RelayHandle {
    */
   readonly upstreamKept: boolean;
   /**
-   * The prepared statements the client made (Parse with a name) and did not close, or null when
-   * they could not all be followed (see named-statements.ts); only followed with reuse on.
+   * The prepared statements the client made (Parse with a name), or null when they could not all
+   * be followed (see named-statements.ts); only followed with reuse on.
    */
   readonly preparedStatements: readonly string[] | null;
   /** Ends the session with a final error to the client, at a message boundary when possible. */

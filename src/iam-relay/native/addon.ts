@@ -24,8 +24,8 @@ export interface NativeRelayAddon {
    * the plain socket clientFd) to a native session; -1 when a link is gone. With keepUpstream, a
    * client that ends cleanly leaves the cluster connection open: the callback then hears
    * ('kept', bridgeFd, newLink, preparedStatements) before the session's 'end': the names of the
-   * prepared statements the client left open (latin1, byte for byte), or null when the session
-   * could not follow them all.
+   * prepared statements the client made (latin1, byte for byte), or null when the session could
+   * not follow them all.
    */
   join(
     link: number,
