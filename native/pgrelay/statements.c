@@ -9,21 +9,20 @@ static long find(const statements_t *t, const char *name) {
   return -1;
 }
 
-/* The C string at head[from..n), copied, or NULL when it does not end within the capture. */
-static char *name_at(const unsigned char *head, size_t n, size_t from) {
-  if (from > n) return NULL;
-  const unsigned char *end = memchr(head + from, 0, n - from);
+/* The C string heading the capture, copied, or NULL when it does not end within it. */
+static char *leading_name(const unsigned char *head, size_t n) {
+  const unsigned char *end = n > 0 ? memchr(head, 0, n) : NULL;
   if (!end) return NULL;
-  size_t len = (size_t)(end - head) - from;
+  size_t len = (size_t)(end - head);
   char *name = malloc(len + 1);
-  if (name) memcpy(name, head + from, len + 1);
+  if (name) memcpy(name, head, len + 1);
   return name;
 }
 
 void statements_parsed(statements_t *t, const unsigned char *head, size_t n) {
   if (t->lost) return;
   if (n > 0 && head[0] == 0) return; /* the unnamed statement */
-  char *name = name_at(head, n, 0);
+  char *name = leading_name(head, n);
   if (!name) {
     t->lost = 1;
     return;

@@ -20,7 +20,8 @@ export interface RelayHandle {
   /**
    * Once done: the client ended cleanly and the upstream was left open (not destroyed, listeners
    * removed, paused), idle outside a transaction, for the backend to reset and keep
-   * (--reuse-connections). False whenever reuse was not asked for.
+   * (--reuse-connections). False whenever reuse was not asked for. The native relay hands the
+   * connection on earlier, as soon as the Terminate is read (NativeRelayOptions.onUpstreamKept).
    */
   readonly upstreamKept: boolean;
   /**

@@ -3,7 +3,8 @@
 // `--relay-engine node`, with dsql's default reset (RESET ALL, which keeps prepared statements, so
 // the proxy closes those the client left). pgJDBC with its default options reconnects again and
 // again over TLS, as an application that connects per request does, making a named statement
-// each time, and must find the same server session each time, reset; psql too. Clients with other habits must not leave their connection to the next client:
+// each time, and must find the same server session each time, reset; asyncpg (a named statement
+// for every query) and psql too. Clients with other habits must not leave their connection to the next client:
 // a Terminate sent in the same write as a query, a Terminate while a query is still running, a
 // client gone without Terminate, one that ended inside COPY.
 import { execFile } from 'node:child_process';
@@ -14,7 +15,7 @@ import { serialize } from 'pg-protocol';
 import type { BackendMessage } from 'pg-protocol/dist/messages.js';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPsql } from '../harness/clients.js';
+import { runPsql, runPython } from '../harness/clients.js';
 import { freePort } from '../harness/ports.js';
 import { REPO_ROOT, type ProxyProcess } from '../harness/proxy-process.js';
 import { RawConnection } from '../harness/raw-protocol.js';
@@ -24,6 +25,7 @@ import { backendAlive, metricValue, waitFor } from './warm-connections-helpers.j
 
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
 const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'java', 'ReuseSessions.java');
+const ASYNCPG_PROGRAM = join(REPO_ROOT, 'test', 'integration', 'python', 'reuse_asyncpg.py');
 const ROUNDS = 4;
 
 interface MeteredProxy {
@@ -103,6 +105,19 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     expect(pids).toHaveLength(ROUNDS);
     expect(new Set(pids).size, `server sessions: ${pids.join(', ')}`).toBe(1);
     expect(await sessions()).toBe(sessionsBefore + ROUNDS);
+    await waitFor('the last connection back', async () => (await reused()) >= reusedBefore + ROUNDS);
+  });
+
+  it('asyncpg, which makes every query a named statement, reconnecting gets the same server session each time, reset', async () => {
+    const reusedBefore = await reused();
+    const r = await runPython([ASYNCPG_PROGRAM, p.proxy.host, String(p.proxy.port), String(ROUNDS)]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(values(r.stdout, 'DONE')).toEqual(['ok']);
+    expect(values(r.stdout, 'STATEMENT_TIMEOUT')).toEqual(Array(ROUNDS).fill('0'));
+    expect(values(r.stdout, 'SUM')).toEqual(Array(ROUNDS).fill('42'));
+    const pids = values(r.stdout, 'PID');
+    expect(pids).toHaveLength(ROUNDS);
+    expect(new Set(pids).size, `server sessions: ${pids.join(', ')}`).toBe(1);
     await waitFor('the last connection back', async () => (await reused()) >= reusedBefore + ROUNDS);
   });
 
