@@ -69,6 +69,20 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
       c.on('error', reject);
     });
 
+  /**
+   * A program's rounds (KEY=value lines) all found the same server session, with no setting of the
+   * round before, got their sum right, and every session's connection came back.
+   */
+  const expectOneResetSession = async (stdout: string, sum: string, reusedBefore: number) => {
+    expect(values(stdout, 'DONE')).toEqual(['ok']);
+    expect(values(stdout, 'STATEMENT_TIMEOUT')).toEqual(Array(ROUNDS).fill('0'));
+    expect(values(stdout, 'SUM')).toEqual(Array(ROUNDS).fill(sum));
+    const pids = values(stdout, 'PID');
+    expect(pids).toHaveLength(ROUNDS);
+    expect(new Set(pids).size, `server sessions: ${pids.join(', ')}`).toBe(1);
+    await waitFor('the last connection back', async () => (await reused()) >= reusedBefore + ROUNDS);
+  };
+
   /** The session ended without its connection being reused: its server process is gone. */
   const expectNotReused = async (pid: number, reusedBefore: number) => {
     await waitFor('the server session to end', async () => !(await backendAlive(stack.db, pid)));
@@ -96,29 +110,17 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     const r = await runJava(`jdbc:postgresql://127.0.0.1:${p.proxy.port}/postgres?sslmode=require&connectTimeout=10&socketTimeout=30`);
     expect(values(r.stdout, 'ERROR'), r.stdout + r.stderr).toEqual([]);
     expect(r.code, r.stderr).toBe(0);
-    expect(values(r.stdout, 'DONE')).toEqual(['ok']);
     // Each round set statement_timeout and made a named server-side statement (S_1): the next round
     // sees neither, or its own Parse of S_1 would fail with 42P05.
-    expect(values(r.stdout, 'STATEMENT_TIMEOUT')).toEqual(Array(ROUNDS).fill('0'));
-    expect(values(r.stdout, 'SUM')).toEqual(Array(ROUNDS).fill('28'));
-    const pids = values(r.stdout, 'PID');
-    expect(pids).toHaveLength(ROUNDS);
-    expect(new Set(pids).size, `server sessions: ${pids.join(', ')}`).toBe(1);
+    await expectOneResetSession(r.stdout, '28', reusedBefore);
     expect(await sessions()).toBe(sessionsBefore + ROUNDS);
-    await waitFor('the last connection back', async () => (await reused()) >= reusedBefore + ROUNDS);
   });
 
   it('asyncpg, which makes every query a named statement, reconnecting gets the same server session each time, reset', async () => {
     const reusedBefore = await reused();
     const r = await runPython([ASYNCPG_PROGRAM, p.proxy.host, String(p.proxy.port), String(ROUNDS)]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(values(r.stdout, 'DONE')).toEqual(['ok']);
-    expect(values(r.stdout, 'STATEMENT_TIMEOUT')).toEqual(Array(ROUNDS).fill('0'));
-    expect(values(r.stdout, 'SUM')).toEqual(Array(ROUNDS).fill('42'));
-    const pids = values(r.stdout, 'PID');
-    expect(pids).toHaveLength(ROUNDS);
-    expect(new Set(pids).size, `server sessions: ${pids.join(', ')}`).toBe(1);
-    await waitFor('the last connection back', async () => (await reused()) >= reusedBefore + ROUNDS);
+    await expectOneResetSession(r.stdout, '42', reusedBefore);
   });
 
   it('psql over TLS, twice, finds the server session the first one left', async () => {
