@@ -37,15 +37,16 @@
 // CPU profile of the proxy and of the proxyNodeEngine proxy there, proxy-<pid>.cpuprofile, the pids
 // printed at the start). Results: bench/results/relay-compare.jsonl.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { PG_BIN, type ThrowawayPostgres } from '../test/harness/postgres.js';
+import { PG_BIN } from '../test/harness/postgres.js';
 import { freePort } from '../test/harness/ports.js';
 import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
-import { BENCH_HOST, startTlsPostgres, writeOwned, type Scratch } from './tls-postgres.js';
+import { BENCH_HOST, startTlsPostgres } from './tls-postgres.js';
+import { startPgbouncer } from './pgbouncer.js';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.RELAY_BENCH_SECONDS ?? 3);
@@ -145,65 +146,6 @@ async function settleBackends(watcher: pg.Client, maxWaitMs = 15_000): Promise<n
   }
 }
 
-async function ensurePgbouncer(): Promise<string> {
-  for (const p of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) if (existsSync(p)) return p;
-  console.log('pgbouncer is missing: installing the Debian package');
-  await run('apt-get', ['update'], { maxBuffer: 64 << 20 });
-  await run('apt-get', ['install', '-y', 'pgbouncer'], { maxBuffer: 64 << 20, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  for (const p of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) if (existsSync(p)) return p;
-  throw new Error('pgbouncer is still missing after apt-get install');
-}
-
-async function startPgbouncer(
-  scratch: Scratch,
-  db: ThrowawayPostgres,
-  caPath: string,
-): Promise<{ port: number; child: ChildProcess }> {
-  const bin = await ensurePgbouncer();
-  const port = await freePort();
-  const ca = writeOwned(scratch, 'bouncer-ca.crt', readFileSync(caPath, 'utf8'));
-  const users = writeOwned(scratch, 'userlist.txt', '"postgres" ""\n');
-  const ini = writeOwned(
-    scratch,
-    'pgbouncer.ini',
-    [
-      '[databases]',
-      `postgres = host=127.0.0.1 port=${db.port} dbname=postgres`,
-      '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
-      `listen_port = ${port}`,
-      `unix_socket_dir =`,
-      'auth_type = trust',
-      `auth_file = ${users}`,
-      'pool_mode = session',
-      'max_client_conn = 500',
-      'default_pool_size = 100',
-      'server_tls_sslmode = verify-full',
-      `server_tls_ca_file = ${ca}`,
-      'ignore_startup_parameters = extra_float_digits',
-      // Idle server connections go soon after a run, so that they do not weigh on the next path's.
-      'server_idle_timeout = 1',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(bin, [ini], { uid: scratch.uid, gid: scratch.gid, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (d) => {
-    if (log.length < 4096) log += d;
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      await run(join(PG_BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q']);
-      return { port, child };
-    } catch {
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  child.kill();
-  throw new Error(`pgbouncer did not start: ${log}`);
-}
-
 /** The bare Node relay (bench/bare-node-relay.ts) in front of the TLS PostgreSQL. */
 async function startNodeFloor(dbPort: number, caPath: string): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
@@ -254,7 +196,8 @@ async function main(): Promise<void> {
   let nodeFloor: { port: number; child: ChildProcess } | null = null;
   try {
     await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', '2', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
-    bouncer = await startPgbouncer(scratch, db, pki.caPath);
+    // Idle server connections go a second after a run, so that they do not weigh on the next path's.
+    bouncer = await startPgbouncer(scratch, db, pki.caPath, 1);
     const extraProxyArgs = (process.env.RELAY_BENCH_PROXY_ARGS ?? '').split(' ').filter(Boolean);
     proxy = await startProxyProcess(
       ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', ...extraProxyArgs],

@@ -10,6 +10,9 @@
 //                 (the benchmark waits until a warm connection is idle before each sample)
 //        plain    PostgreSQL itself without TLS, for reference: the floor of this client and
 //                 server on this machine, which no cluster offers
+//        pgbouncer  Debian's pgbouncer in session mode, TLS to PostgreSQL, each sample served by
+//                 its pool's idle server connection: for reference, what a pooler written in C
+//                 achieves for the same hit
 //   2. pgbench -S -C (a new connection per transaction), -M simple, 4 clients: direct TLS vs the
 //      proxy with --warm-connections 4 --reuse-connections.
 //
@@ -29,6 +32,7 @@ import { PG_BIN } from '../test/harness/postgres.js';
 import { freePort } from '../test/harness/ports.js';
 import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
 import { BENCH_HOST, startTlsPostgres } from './tls-postgres.js';
+import { startPgbouncer } from './pgbouncer.js';
 
 const run = promisify(execFile);
 const SAMPLES = Number(process.env.WARM_BENCH_SAMPLES ?? 40);
@@ -36,7 +40,7 @@ const SECONDS = Number(process.env.WARM_BENCH_SECONDS ?? 10);
 const LABEL = process.env.WARM_BENCH_LABEL ?? '';
 const SETTLE_MS = 30;
 
-type FirstSelectPath = 'direct' | 'cold' | 'warm' | 'plain';
+type FirstSelectPath = 'direct' | 'cold' | 'warm' | 'plain' | 'pgbouncer';
 
 interface MeteredProxy {
   proxy: ProxyProcess;
@@ -96,8 +100,9 @@ async function pgbenchConnectRate(env: NodeJS.ProcessEnv, args: string[]): Promi
 
 async function main(): Promise<void> {
   const tlsPg = await startTlsPostgres();
-  const { db, pki } = tlsPg;
+  const { db, pki, scratch } = tlsPg;
   const proxies: MeteredProxy[] = [];
+  let bouncer: Awaited<ReturnType<typeof startPgbouncer>> | null = null;
   try {
     await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', '2', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
     const loadAtStart = loadavg().map(round2);
@@ -105,6 +110,8 @@ async function main(): Promise<void> {
     const warm = await startProxy(['--warm-connections', '2'], db.port, pki.caPath);
     const pooled = await startProxy(['--warm-connections', '4', '--reuse-connections'], db.port, pki.caPath);
     proxies.push(cold, warm, pooled);
+    // Its server connection stays in the pool between samples.
+    bouncer = await startPgbouncer(scratch, db, pki.caPath, 600);
 
     // 1. First select: direct TLS vs the proxy cold vs a warm hit.
     const ca = readFileSync(pki.caPath, 'utf8');
@@ -113,11 +120,12 @@ async function main(): Promise<void> {
       cold: { host: cold.proxy.host, port: cold.proxy.port, user: 'postgres', database: 'postgres' },
       warm: { host: warm.proxy.host, port: warm.proxy.port, user: 'postgres', database: 'postgres' },
       plain: { host: '127.0.0.1', port: db.port, user: 'postgres', database: 'postgres', ssl: false },
+      pgbouncer: { host: '127.0.0.1', port: bouncer.port, user: 'postgres', database: 'postgres', ssl: false },
     };
     // A first session of each kind, unmeasured: loads code paths, and makes the warm key known.
     for (const config of Object.values(configs)) await firstSelect(config);
-    const samples: Record<FirstSelectPath, number[]> = { direct: [], cold: [], warm: [], plain: [] };
-    const order: FirstSelectPath[] = ['direct', 'cold', 'warm', 'plain'];
+    const samples: Record<FirstSelectPath, number[]> = { direct: [], cold: [], warm: [], plain: [], pgbouncer: [] };
+    const order: FirstSelectPath[] = ['direct', 'cold', 'warm', 'plain', 'pgbouncer'];
     for (let i = 0; i < SAMPLES; i++) {
       for (let k = 0; k < order.length; k++) {
         const path = order[(i + k) % order.length];
@@ -159,6 +167,7 @@ async function main(): Promise<void> {
       firstSelectMs,
       warmHits: hits,
       directOverWarmMedian: round2(firstSelectMs.direct.median / firstSelectMs.warm.median),
+      directOverPgbouncerMedian: round2(firstSelectMs.direct.median / firstSelectMs.pgbouncer.median),
       connectPerTx: { direct: directC, proxyWarmReuse: pooledC, proxyCold: coldC },
       proxyWarmReuseOverDirect: round2(pooledC.tps / directC.tps),
       proxyWarmReuseLogins: logins,
@@ -173,6 +182,7 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|');
     for (const p of order) console.log(`| ${p} | ${firstSelectMs[p].median} | ${firstSelectMs[p].p90} | ${firstSelectMs[p].mean} |`);
     console.log(`direct TLS / warm hit (median): ${line.directOverWarmMedian}x (goal 10x); warm hits counted: ${hits} of ${SAMPLES + 1}`);
+    console.log(`direct TLS / pgbouncer's pooled hit (median), for reference: ${line.directOverPgbouncerMedian}x`);
     console.log('');
     console.log('| pgbench -S -C -M simple, 4 clients | connections (tps) | latency ms |');
     console.log('|---|---|---|');
@@ -182,6 +192,7 @@ async function main(): Promise<void> {
     console.log(`proxy with reuse / direct TLS: ${line.proxyWarmReuseOverDirect}x (goal 20x); cluster logins ${logins}, reuses ${reused}`);
   } finally {
     for (const p of proxies) await p.proxy.stop();
+    bouncer?.child.kill();
     await tlsPg.stop();
   }
 }
