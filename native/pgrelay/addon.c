@@ -305,8 +305,8 @@ static napi_value join(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[6], &occ);
   double hold = 0;
   napi_get_value_double(env, argv[7], &hold);
-  bool keep = false;
-  napi_get_value_bool(env, argv[8], &keep);
+  int32_t keep = KEEP_NEVER;
+  napi_get_value_int32(env, argv[8], &keep);
   o.occ = occ;
   o.hold_limit = (size_t)hold;
   o.keep_upstream = keep;

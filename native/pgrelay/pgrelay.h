@@ -52,9 +52,13 @@ typedef struct {
 int link_take(link_t *l, link_parts_t *out);
 
 typedef struct session session_t;
+/* A session's cluster connection outlives a clean goodbye: never; only when the client never
+ * used it (it said goodbye as its first message and the server sent nothing since the login: a
+ * health probe such as pg_isready); or after any clean end (--reuse-connections). */
+enum { KEEP_NEVER = 0, KEEP_UNTOUCHED = 1, KEEP_CLEAN = 2 };
 typedef struct {
   int occ;
-  /* --reuse-connections: a clean end gives the cluster connection back ("kept" event). */
+  /* When the client's goodbye gives the cluster connection back ("kept" event): KEEP_*. */
   int keep_upstream;
   size_t hold_limit;
   const char *to_client;

@@ -361,6 +361,12 @@ static int upstream_at_ready(const session_t *s) {
   return scan_at_boundary(&s->from_upstream) && (s->from_upstream.last_type == READY_FOR_QUERY || s->from_upstream.last_type == 0);
 }
 
+/* Nothing passed between client and server since the session began: the connection is as the
+ * login left it. */
+static int untouched(const session_t *s) {
+  return s->last_client_type == 0 && s->from_upstream.last_type == 0;
+}
+
 static const unsigned char TERMINATE_MESSAGE[5] = {TERMINATE, 0, 0, 0, 4};
 
 /* The client's Terminate, just read, is the whole of c2u and follows a complete batch (Query or
@@ -374,6 +380,7 @@ static int withhold_terminate(session_t *s) {
   int only_terminate = bytes_pending(&s->c2u) == sizeof TERMINATE_MESSAGE &&
                        memcmp(s->c2u.p + s->c2u.off, TERMINATE_MESSAGE, sizeof TERMINATE_MESSAGE) == 0;
   if (!clean_batch || !server_idle || !only_terminate || s->holding || s->ending || s->upstream_closed) return 0;
+  if (s->keep_upstream == KEEP_UNTOUCHED && !untouched(s)) return 0;
   if (!scan_at_boundary(&s->from_client) || bytes_pending(&s->notice) > 0) return 0;
   bytes_clear(&s->c2u);
   return 1;
@@ -392,7 +399,7 @@ static void keep_upstream(session_t *s) {
     s->upoll = NULL;
     s->upstream_closed = 1;
     s->open_handles--; /* the poll handle now belongs to the link */
-    session_event_t e = {"kept", NULL, NULL, link, -1, js_end, &s->statements};
+    session_event_t e = {untouched(s) ? "kept_untouched" : "kept", NULL, NULL, link, -1, js_end, &s->statements};
     js_callback_call(&s->cb, 4, event_args, NULL, &e);
   }
   end_client(s, NULL, 0);
@@ -735,7 +742,7 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
   s->keep_upstream = o->keep_upstream;
   s->last_ready_status = TX_IDLE;
   scan_init(&s->from_client, &client_hooks, s, 0);
-  if (s->keep_upstream) scan_capture(&s->from_client, PARSE, -1);
+  if (s->keep_upstream == KEEP_CLEAN) scan_capture(&s->from_client, PARSE, -1);
   scan_init(&s->from_upstream, &upstream_hooks, s, 1);
   bytes_append(&s->lost, o->lost_message, o->lost_message_len);
   /* To the client, in the order it was meant to arrive: what JavaScript wrote on the client's bridge

@@ -76,17 +76,23 @@ export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObser
   relayStarted?(engine: 'native' | 'node'): void;
 }
 
-/** How a session's relay ended, for --reuse-connections. */
+/** How a session's relay ended, for the warm set. */
 interface SessionEnd {
   upstreamKept: boolean;
+  upstreamUntouched: boolean;
   preparedStatements: readonly string[] | null;
 }
 
 /**
- * Hands a session's cluster connection to its reset, with the prepared statements the client made
- * (null: not followed); `through` replaces how the connection is reached.
+ * Hands a session's cluster connection back: to its reset, with the prepared statements the
+ * client made (null: not followed), or, untouched, straight to the warm set; `through` replaces
+ * how the connection is reached.
  */
-type KeepUpstream = (through: Partial<Pick<WarmConnection['upstream'], 'socket' | 'nativeLink'>>, preparedStatements: readonly string[] | null) => void;
+type KeepUpstream = (
+  through: Partial<Pick<WarmConnection['upstream'], 'socket' | 'nativeLink'>>,
+  preparedStatements: readonly string[] | null,
+  untouched: boolean,
+) => void;
 
 export class IamRelayBackend implements Backend {
   readonly mode: string;
@@ -186,15 +192,18 @@ export class IamRelayBackend implements Backend {
     const lent = this.reuse !== null;
     // A connection whose reset runs now is worth a short wait: a reset is one round trip, a login several.
     let conn = this.warmPool ? await this.warmPool.takeOrWait(parameters, lent, this.reuse ? Math.min(this.reuse.timeoutMs, 2000) : 0) : null;
-    let ending: SessionEnd = { upstreamKept: false, preparedStatements: [] };
+    let ending: SessionEnd = { upstreamKept: false, upstreamUntouched: false, preparedStatements: [] };
     let recycled = false;
     // The session is over for the client; the reset runs after it, off the client's path: as soon
-    // as the native relay gives the connection back, or once the JavaScript relay is done.
-    const keep: KeepUpstream = (through, preparedStatements) => {
-      if (recycled || !conn || !this.warmPool || !this.reuse) return;
+    // as the native relay gives the connection back, or once the JavaScript relay is done. A
+    // connection the client never used (a health probe's: login, then goodbye) needs no reset
+    // and goes back as it was, reuse or not: such probes would otherwise cost a cluster login each.
+    const keep: KeepUpstream = (through, preparedStatements, untouched) => {
+      if (recycled || !conn || !this.warmPool || (!untouched && !this.reuse)) return;
       recycled = true;
       const kept: WarmConnection = { upstream: { ...conn.upstream, ...through, pending: Buffer.alloc(0) }, openedAt: conn.openedAt };
-      void recycleConnection(this.warmPool, parameters, kept, preparedStatements, this.reuse);
+      if (untouched) this.warmPool.returned(parameters, kept, { lent, source: 'untouched' });
+      else void recycleConnection(this.warmPool, parameters, kept, preparedStatements, this.reuse!);
     };
     try {
       if (!conn) {
@@ -208,9 +217,9 @@ export class IamRelayBackend implements Backend {
       ending = await this.relaySession(session, conn, keep);
     } finally {
       // A recycled connection gives its place back when its reset is over.
-      if (lent && !recycled && !ending.upstreamKept) this.warmPool?.returned(parameters, null);
+      if (lent && !recycled && !ending.upstreamKept) this.warmPool?.returned(parameters, null, { lent });
     }
-    if (ending.upstreamKept) keep({}, ending.preparedStatements);
+    if (ending.upstreamKept) keep({}, ending.preparedStatements, ending.upstreamUntouched);
   }
 
   /** Relays one session until either side leaves; says whether its upstream was left open for reuse. */
@@ -221,9 +230,9 @@ export class IamRelayBackend implements Backend {
     // this client's cancel key must no longer reach it.
     let handedOn = false;
     if (backendKey) session.onCancel(() => void (handedOn || cancelUpstream(this.opts.target, backendKey)));
-    const keepAndForget: KeepUpstream = (through, preparedStatements) => {
+    const keepAndForget: KeepUpstream = (through, preparedStatements, untouched) => {
       handedOn = true;
-      keep(through, preparedStatements);
+      keep(through, preparedStatements, untouched);
     };
 
     const client = session.stream;
@@ -239,7 +248,7 @@ export class IamRelayBackend implements Backend {
       if (noticeTimer) clearTimeout(noticeTimer);
       if (relay.upstreamKept) handedOn = true;
     }
-    return { upstreamKept: relay.upstreamKept, preparedStatements: relay.preparedStatements };
+    return { upstreamKept: relay.upstreamKept, upstreamUntouched: relay.upstreamUntouched, preparedStatements: relay.preparedStatements };
   }
 
   /** The JavaScript relay: over Node's TLS, or over the bridge of a native link. */
@@ -251,6 +260,7 @@ export class IamRelayBackend implements Backend {
       upstreamName: this.opts.upstreamName,
       retrier: this.opts.createRetrier?.() ?? null,
       keepUpstreamOnCleanEnd: this.reuse !== null,
+      keepUntouchedUpstream: this.keepsUntouched(session, upstream),
     });
     client.resume();
     this.observer.relayStarted?.('node');
@@ -281,7 +291,7 @@ export class IamRelayBackend implements Backend {
     const relay = startNativeRelay(addon, upstream.nativeLink, native, upstream.socket, upstream.pending, session.pending, session.counters, this.observer, {
       lostMessage: upstreamLost(this.opts.upstreamName),
       retry: this.opts.nativeRetry ?? null,
-      onUpstreamKept: this.reuse ? keep : undefined,
+      keepUpstream: this.reuse || this.keepsUntouched(session, upstream) ? { untouchedOnly: this.reuse === null, onKept: keep } : undefined,
     });
     if (relay) {
       this.observer.relayStarted?.('native');
@@ -290,6 +300,14 @@ export class IamRelayBackend implements Backend {
     // The cluster closed the connection since the login (or the client left): the JavaScript
     // relay over the bridge reports it as it would any loss.
     return this.startNodeRelay(session, upstream);
+  }
+
+  /**
+   * A session's connection goes back to the warm set if the client never uses it: with warm
+   * connections on, and when nothing was read ahead on either side before the relay.
+   */
+  private keepsUntouched(session: ClientSession, upstream: WarmConnection['upstream']): boolean {
+    return this.warmPool !== null && session.pending.length === 0 && upstream.pending.length === 0;
   }
 
   /** Closes the warm connections (Terminate to each). */

@@ -45,7 +45,7 @@ export async function recycleConnection(
   pool.resetStarted(parameters);
   const reason = await whyNotReusable(pool, conn, statements, opts);
   if (reason) pool.closeConnection(conn, reason);
-  pool.returned(parameters, reason ? null : conn, true);
+  pool.returned(parameters, reason ? null : conn, { lent: true, afterReset: true });
 }
 
 async function whyNotReusable(pool: WarmPool, conn: WarmConnection, statements: readonly string[] | null, opts: ReuseOptions): Promise<WarmCloseReason | null> {

@@ -65,6 +65,12 @@ export interface FastRelayOptions {
    * its Terminate is not passed on. See RelayHandle.upstreamKept.
    */
   keepUpstreamOnCleanEnd?: boolean;
+  /**
+   * A client whose first message is its Terminate (a health probe such as pg_isready: it logs in
+   * and leaves) leaves the upstream open too, untouched, for the backend to keep as it was. Only
+   * when nothing reached either side before the relay started.
+   */
+  keepUntouchedUpstream?: boolean;
 }
 
 /** A Terminate message: type 'X' and length 4. */
@@ -99,7 +105,8 @@ export function startFastRelay(
   let ending = false;
   let clientWaitsForUpstream = false;
   let upstreamWaitsForClient = false;
-  const keepUpstream = options.keepUpstreamOnCleanEnd === true;
+  const keepClean = options.keepUpstreamOnCleanEnd === true;
+  const keepUpstream = keepClean || options.keepUntouchedUpstream === true;
   /** The message the client sent before Terminate (0: none yet). */
   let lastClientType = 0;
   let lastReadyStatus = TX_IDLE;
@@ -108,6 +115,7 @@ export function startFastRelay(
   let bytesAfterGoodbye = false;
   let upstreamClosed = false;
   let upstreamKept = false;
+  let upstreamUntouched = false;
   const statements = new NamedStatements();
 
   const fromClient = new HeaderScanner(
@@ -126,7 +134,7 @@ export function startFastRelay(
       },
     },
     false,
-    keepUpstream ? [PARSE] : [],
+    keepClean ? [PARSE] : [],
   );
   const fromUpstream = new HeaderScanner(
     {
@@ -191,6 +199,8 @@ export function startFastRelay(
    */
   /** The last thing the server sent was ReadyForQuery (nothing yet: the login's, idle). */
   const upstreamAtReady = () => fromUpstream.atBoundary && (fromUpstream.lastType === READY_FOR_QUERY || fromUpstream.lastType === 0);
+  /** Nothing passed between client and server: the connection is as its login left it. */
+  const untouched = () => lastClientType === 0 && fromUpstream.lastType === 0;
   const withholdTerminate = (chunk: Buffer, goodbyeBefore: boolean): Buffer => {
     if (goodbyeBefore) {
       bytesAfterGoodbye = true;
@@ -199,6 +209,7 @@ export function startFastRelay(
     const cleanBatch = lastClientType === 0 || lastClientType === QUERY || lastClientType === SYNC;
     const serverIdle = started.length === 0 && lastReadyStatus === TX_IDLE && upstreamAtReady();
     if (!cleanBatch || !serverIdle || !fromClient.atBoundary || fromClient.lastType !== TERMINATE || !endsWithTerminate(chunk)) return chunk;
+    if (!keepClean && !untouched()) return chunk;
     terminateWithheld = true;
     return chunk.subarray(0, chunk.length - 5);
   };
@@ -323,6 +334,7 @@ export function startFastRelay(
     client.destroy();
     if (keepUpstream && upstreamReusable()) {
       upstreamKept = true;
+      upstreamUntouched = untouched();
       upstream.off('data', onUpstreamData);
       upstream.off('drain', onUpstreamDrain);
       upstream.off('end', upstreamGone);
@@ -374,6 +386,9 @@ export function startFastRelay(
     done,
     get upstreamKept() {
       return upstreamKept;
+    },
+    get upstreamUntouched() {
+      return upstreamUntouched;
     },
     get preparedStatements() {
       return statements.made;

@@ -20,10 +20,17 @@ export interface RelayHandle {
   /**
    * Once done: the client ended cleanly and the upstream was left open (not destroyed, listeners
    * removed, paused), idle outside a transaction, for the backend to reset and keep
-   * (--reuse-connections). False whenever reuse was not asked for. The native relay hands the
+   * (--reuse-connections), or to keep as it was when the client never used it (see
+   * upstreamUntouched). False whenever keeping was not asked for. The native relay hands the
    * connection on earlier, as soon as the Terminate is read (NativeRelayOptions.onUpstreamKept).
    */
   readonly upstreamKept: boolean;
+  /**
+   * With upstreamKept: nothing passed between client and server in this session (the client's
+   * first message was its Terminate, as a health probe such as pg_isready sends, and the server
+   * sent nothing), so the connection is exactly as its login left it and needs no reset.
+   */
+  readonly upstreamUntouched: boolean;
   /**
    * The prepared statements the client made (Parse with a name), or null when they could not all
    * be followed (see named-statements.ts); only followed with reuse on.

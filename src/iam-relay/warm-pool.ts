@@ -20,6 +20,8 @@ export interface WarmConnection {
   openedAt: number;
 }
 
+export type WarmSource = 'login' | 'reuse' | 'untouched';
+
 /** Why a kept connection was closed: the first four retire it, the others discard it. */
 export type WarmCloseReason =
   | 'max_age'
@@ -38,8 +40,11 @@ export interface WarmPoolObserver {
   warmIdle?(count: number): void;
   /** A client found a warm connection for its key (hit) or did not (miss). */
   warmRequest?(result: 'hit' | 'miss'): void;
-  /** A connection joined the warm set: a fresh login, or a finished session's after a reset. */
-  warmAdded?(source: 'login' | 'reuse'): void;
+  /**
+   * A connection joined the warm set: a fresh login, a finished session's after a reset, or one
+   * whose client left without using it.
+   */
+  warmAdded?(source: WarmSource): void;
   warmClosed?(outcome: 'retired' | 'discarded', reason: WarmCloseReason): void;
   /** A background login failed; the pool tries again after `retryInMs`. */
   warmOpenFailed?(err: unknown, retryInMs: number): void;
@@ -206,21 +211,26 @@ export class WarmPool {
     return found;
   }
 
-  /** A finished session's connection is being reset, to come back through returned(..., true). */
+  /** A finished session's connection is being reset, to come back through returned() with afterReset. */
   resetStarted(parameters: Readonly<Record<string, string>>): void {
     this.entryFor(parameters).resetting++;
   }
 
   /**
-   * The end of a session taken with `lend`: its connection, reset, joins the warm set of its key
-   * (unless that set is full or closed), or null when it was closed instead.
+   * The end of a session: its connection, reset (source 'reuse') or never used by its client
+   * ('untouched'), joins the warm set of its key (unless that set is full or closed); null when
+   * it was closed instead. `lent`: the session was taken with `lend`, and its place is given back.
    */
-  returned(parameters: Readonly<Record<string, string>>, conn: WarmConnection | null, afterReset = false): void {
+  returned(
+    parameters: Readonly<Record<string, string>>,
+    conn: WarmConnection | null,
+    how: { lent: boolean; afterReset?: boolean; source?: Exclude<WarmSource, 'login'> },
+  ): void {
     const entry = this.entryFor(parameters);
     entry.lastUsed = this.clock.now();
-    entry.lent = Math.max(0, entry.lent - 1);
-    if (afterReset) entry.resetting = Math.max(0, entry.resetting - 1);
-    if (conn) this.add(entry, conn, 'reuse');
+    if (how.lent) entry.lent = Math.max(0, entry.lent - 1);
+    if (how.afterReset) entry.resetting = Math.max(0, entry.resetting - 1);
+    if (conn) this.add(entry, conn, how.source ?? 'reuse');
     // Nothing more is coming back for whoever still waits: they log in themselves.
     if (entry.resetting === 0) this.releaseWaiters(entry);
     this.refill(entry);
@@ -328,7 +338,7 @@ export class WarmPool {
     this.add(entry, conn, 'login');
   }
 
-  private add(entry: KeyEntry, conn: WarmConnection, source: 'login' | 'reuse'): void {
+  private add(entry: KeyEntry, conn: WarmConnection, source: WarmSource): void {
     this.observer.warmAdded?.(source);
     const socket = conn.upstream.socket;
     if (this.closed) return this.closeConnection(conn, 'shutdown');

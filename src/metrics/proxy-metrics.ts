@@ -261,7 +261,7 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
     }),
     warmConnectionsAdded: new Counter({
       name: `${METRIC_PREFIX}warm_connections_added_total`,
-      help: 'Connections that joined the warm set, by source: login (opened in the background) or reuse (a finished session, after the reset query).',
+      help: 'Connections that joined the warm set, by source: login (opened in the background), reuse (a finished session, after the reset query) or untouched (a session whose client left without using it, such as a pg_isready probe).',
       labelNames: ['listener', 'source'],
       registers,
     }),

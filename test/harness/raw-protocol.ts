@@ -18,6 +18,8 @@ export class RawConnection {
   private readonly messages: BackendMessage[] = [];
   private wake: (() => void) | null = null;
   private closed = false;
+  /** The BackendKeyData of the login: what a CancelRequest for this session carries. */
+  backendKey: { processId: number; secretKey: number } | null = null;
 
   private constructor(private readonly socket: Socket) {
     const parser = new Parser();
@@ -37,7 +39,9 @@ export class RawConnection {
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const c = new RawConnection(socket);
     socket.write(serialize.startup(parameters));
-    await c.untilReady();
+    const login = await c.untilReady();
+    const key = login.find((m) => m.name === 'backendKeyData') as unknown as { processID: number; secretKey: number } | undefined;
+    if (key) c.backendKey = { processId: key.processID, secretKey: key.secretKey };
     return c;
   }
 

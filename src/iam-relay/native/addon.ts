@@ -6,6 +6,16 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/** When a native session's cluster connection outlives the client's goodbye (pgrelay.h's KEEP_*). */
+export const KeepUpstream = {
+  Never: 0,
+  /** Only when the client never used it: Terminate as its first message, nothing from the server. */
+  Untouched: 1,
+  /** After any clean end (--reuse-connections). */
+  Clean: 2,
+} as const;
+export type KeepUpstream = (typeof KeepUpstream)[keyof typeof KeepUpstream];
+
 export interface NativeRelayAddon {
   /** An OpenSSL client context trusting these PEM certificates; returns its number. */
   createClientContext(caPem: string): number;
@@ -21,11 +31,12 @@ export interface NativeRelayAddon {
   closeLink(link: number): void;
   /**
    * Hands the cluster link's TLS connection and the client (its TLS link, or with clientLink -1
-   * the plain socket clientFd) to a native session; -1 when a link is gone. With keepUpstream, a
-   * client that ends cleanly leaves the cluster connection open: the callback then hears
-   * ('kept', bridgeFd, newLink, preparedStatements) before the session's 'end': the names of the
-   * prepared statements the client made (latin1, byte for byte), or null when the session could
-   * not follow them all.
+   * the plain socket clientFd) to a native session; -1 when a link is gone. With keepUpstream
+   * above KeepUpstream.Never, a client that ends cleanly (with Untouched: before it used the
+   * connection at all) leaves the cluster connection open: the callback then hears ('kept', or
+   * 'kept_untouched' when nothing passed, bridgeFd, newLink, preparedStatements) before the
+   * session's 'end': the names of the prepared statements the client made (latin1, byte for
+   * byte; followed only with Clean), or null when the session could not follow them all.
    */
   join(
     link: number,
@@ -36,8 +47,8 @@ export interface NativeRelayAddon {
     lostMessage: Buffer,
     occ: boolean,
     holdLimit: number,
-    keepUpstream: boolean,
-    callback: (kind: 'retry' | 'outcome' | 'kept' | 'end', detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined) => number | void,
+    keepUpstream: KeepUpstream,
+    callback: (kind: 'retry' | 'outcome' | 'kept' | 'kept_untouched' | 'end', detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined) => number | void,
   ): number;
   notice(session: number, message: Buffer): void;
   terminate(session: number, message: Buffer): void;

@@ -9,7 +9,7 @@ import type { NoticeFields } from '../../protocol/messages.js';
 import type { SessionCounters } from '../../server/types.js';
 import type { RelayHandle, RelayObserver } from '../relay.js';
 import { onRelayFlush } from '../metric-batcher.js';
-import type { NativeRelayAddon, NativeSessionStats } from './addon.js';
+import { KeepUpstream, type NativeRelayAddon, type NativeSessionStats } from './addon.js';
 import { bridgeSocket, markJoined, socketFd, stopReading } from './tls-link.js';
 
 const FLUSH_MS = 500;
@@ -28,12 +28,17 @@ export interface NativeRelayOptions {
   lostMessage: NoticeFields;
   retry?: NativeRetryPolicy | null;
   /**
-   * --reuse-connections: a client that ends cleanly (Terminate after its last answer, idle outside
-   * a transaction, nothing in flight) leaves the cluster connection open. The addon gives it back
-   * on a new link as soon as the Terminate is read, while the client is still being closed; this
-   * hears of it (the bridge paused, for the reset to read).
+   * A client that ends cleanly (Terminate after its last answer, idle outside a transaction,
+   * nothing in flight) leaves the cluster connection open: with `untouchedOnly`, only when the
+   * client never used it (its first message was the Terminate); otherwise after any clean end
+   * (--reuse-connections). The addon gives it back on a new link as soon as the Terminate is
+   * read, while the client is still being closed; `onKept` hears of it (the bridge paused, for
+   * the reset to read), with whether the connection is untouched.
    */
-  onUpstreamKept?: (through: { socket: Socket; nativeLink: number }, preparedStatements: readonly string[] | null) => void;
+  keepUpstream?: {
+    untouchedOnly: boolean;
+    onKept(through: { socket: Socket; nativeLink: number }, preparedStatements: readonly string[] | null, untouched: boolean): void;
+  };
 }
 
 const live = new Set<() => void>();
@@ -93,6 +98,7 @@ export function startNativeRelay(
   let id = -1;
   let ended = false;
   let kept = false;
+  let untouched = false;
   let preparedStatements: readonly string[] | null = [];
   const flush = () => {
     if (id < 0) return;
@@ -108,7 +114,7 @@ export function startNativeRelay(
     encodeErrorResponse(options.lostMessage),
     retry !== null,
     retry?.holdLimit ?? 0,
-    options.onUpstreamKept !== undefined,
+    !options.keepUpstream ? KeepUpstream.Never : options.keepUpstream.untouchedOnly ? KeepUpstream.Untouched : KeepUpstream.Clean,
     (kind, detail, attempt, statements) => {
       try {
         if (kind === 'retry') return retry ? retry.decide(detail as Buffer, attempt) : -1;
@@ -116,12 +122,13 @@ export function startNativeRelay(
           retry?.outcome(detail as 'succeeded' | 'exhausted' | 'failed_otherwise');
           return;
         }
-        if (kind === 'kept') {
+        if (kind === 'kept' || kind === 'kept_untouched') {
           const socket = bridgeSocket(detail as number);
           socket.pause();
           kept = true;
+          untouched = kind === 'kept_untouched';
           preparedStatements = statements ?? null;
-          options.onUpstreamKept?.({ socket, nativeLink: attempt }, preparedStatements);
+          options.keepUpstream?.onKept({ socket, nativeLink: attempt }, preparedStatements, untouched);
           return;
         }
         // 'end': the last counters, then the client's socket (the addon has closed its own descriptor).
@@ -161,6 +168,9 @@ export function startNativeRelay(
     done,
     get upstreamKept() {
       return kept;
+    },
+    get upstreamUntouched() {
+      return untouched;
     },
     get preparedStatements() {
       return preparedStatements;

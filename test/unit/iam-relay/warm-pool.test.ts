@@ -233,25 +233,41 @@ describe('WarmPool', () => {
     pool.take({ ...PARAMS }, true); // a hit, lent: no refill, its place is held
     await clock.advance(0);
     expect(opened).toHaveLength(1);
-    pool.returned(PARAMS, returned);
+    pool.returned(PARAMS, returned, { lent: true });
     expect(events).toContain('added:reuse');
     expect(pool.take(PARAMS)).toBe(returned);
     await clock.advance(0);
     const surplus = fakeConnection(100, clock.now());
     pool.take(PARAMS, true); // takes the refill
-    pool.returned(PARAMS, surplus);
+    pool.returned(PARAMS, surplus, { lent: true });
     expect(pool.take(PARAMS)).toBe(surplus);
     await clock.advance(0);
     pool.take(PARAMS, true);
     await clock.advance(0);
     expect(pool.idleFor(PARAMS)).toBe(0);
-    pool.returned(PARAMS, null); // closed instead of returned: the place is refilled by a login
+    pool.returned(PARAMS, null, { lent: true }); // closed instead of returned: the place is refilled by a login
     await clock.advance(0);
     expect(pool.idleFor(PARAMS)).toBe(1);
     const extra = fakeConnection(101, clock.now());
-    pool.returned(PARAMS, extra);
+    pool.returned(PARAMS, extra, { lent: true });
     expect(events).toContain('closed:retired:surplus');
     expect(extra.socket.saidGoodbye).toBe(true);
+    await pool.close();
+  });
+
+  it('takes back, as it was, a connection whose client left without using it, before its refill logs in', async () => {
+    const { clock, pool, opened, events } = setup({ size: 1, refillAfterHitMs: 50 });
+    pool.take(PARAMS); // a miss: the key is now kept
+    await clock.advance(0);
+    expect(opened).toHaveLength(1);
+    const probe = pool.take(PARAMS)!; // a hit, not lent (no reuse): its replacement is due in 50 ms
+    expect(probe).toBe(opened[0]);
+    pool.returned(PARAMS, probe, { lent: false, source: 'untouched' });
+    expect(events).toContain('added:untouched');
+    await clock.advance(100);
+    expect(opened).toHaveLength(1); // no login for the probe
+    expect(pool.take(PARAMS)).toBe(probe); // the next client gets it, with its age unchanged
+    expect(probe.openedAt).toBe(0);
     await pool.close();
   });
 
@@ -261,7 +277,7 @@ describe('WarmPool', () => {
     await clock.advance(0);
     expect(opened).toHaveLength(1);
     const own = fakeConnection(50, clock.now());
-    pool.returned(PARAMS, own);
+    pool.returned(PARAMS, own, { lent: true });
     await clock.advance(0);
     expect(pool.idleFor(PARAMS)).toBe(2);
     expect(opened).toHaveLength(1);
@@ -276,14 +292,14 @@ describe('WarmPool', () => {
     const own = fakeConnection(7, clock.now());
     pool.resetStarted(PARAMS); // the session ended; its reset runs
     const waiting = pool.takeOrWait(PARAMS, true, 1000);
-    pool.returned(PARAMS, own, true);
+    pool.returned(PARAMS, own, { lent: true, afterReset: true });
     expect(await waiting).toBe(own);
     expect(events.filter((e) => e === 'request:hit')).toHaveLength(1);
 
     // A reset that fails leaves the waiter to log in itself, at once.
     pool.resetStarted(PARAMS);
     const second = pool.takeOrWait(PARAMS, true, 1000);
-    pool.returned(PARAMS, null, true);
+    pool.returned(PARAMS, null, { lent: true, afterReset: true });
     expect(await second).toBeNull();
     // With no reset running, nobody waits.
     expect(await pool.takeOrWait(PARAMS, false, 1000)).toBeNull();
