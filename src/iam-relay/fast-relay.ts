@@ -221,6 +221,7 @@ export function startFastRelay(
     const received = chunk;
     if (retrier === null) fromClient.scan(chunk);
     else chunk = onClientDataWithOcc(chunk, retrier);
+    if (lendUpstreamOnceUsed && lastClientType !== 0) lendUpstream();
     // A chunk the retrier kept is a copy of the relay's own, no longer the reader's buffer.
     const lentBy = chunk === received ? clientReader : null;
     if (keepUpstream && clientSaidGoodbye) {
@@ -289,11 +290,23 @@ export function startFastRelay(
     }
   };
   // A kept upstream goes back to 'data' events for its reset, and a lent reader cannot be taken
-  // off a socket again, so with reuse the upstream reads as before.
+  // off a socket again, so with reuse the upstream reads as before. When only an untouched
+  // upstream may be kept, it reads lent from the client's first message on (which rules that out).
   const clientReader: LentReader | null = readLent(client, onClientData);
   const toUpstream = lentWriter(upstream);
   const toClient = lentWriter(client);
-  const upstreamReader: LentReader | null = keepUpstream ? null : readLent(upstream, onUpstreamData);
+  let upstreamReader: LentReader | null = keepUpstream ? null : readLent(upstream, onUpstreamData);
+  let lendUpstreamOnceUsed = keepUpstream && !keepClean;
+  /** Moves the upstream from 'data' events to lent reads, between two of its reads. */
+  function lendUpstream(): void {
+    lendUpstreamOnceUsed = false;
+    if (upstreamWaitsForClient || upstream.readableLength > 0) return;
+    upstream.off('data', onUpstreamData);
+    upstream.pause();
+    upstreamReader = readLent(upstream, onUpstreamData);
+    if (upstreamReader === null) upstream.on('data', onUpstreamData);
+    upstream.resume();
+  }
   if (clientReader === null) client.on('data', onClientData);
   if (upstreamReader === null) upstream.on('data', onUpstreamData);
   // Login left both streams paused (explicitly, so a 'data' listener alone would not start them).

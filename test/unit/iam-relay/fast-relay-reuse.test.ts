@@ -1,6 +1,9 @@
 // The relay's side of --reuse-connections, with fake sockets: a client's Terminate after an
 // answered batch, idle, is kept from the server and the upstream is left open; in a transaction,
 // with answers outstanding, or without reuse, the Terminate goes on and the upstream is closed.
+// Without reuse, only an upstream the client never used (Terminate first) is kept; one the client
+// used reads lent (lent-reads.ts) from the client's first message on.
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { startFastRelay } from '../../../src/iam-relay/fast-relay.js';
@@ -90,5 +93,85 @@ describe('fast relay with --reuse-connections', () => {
     expect(named.relay.upstreamKept).toBe(true);
     expect(named.relay.preparedStatements).toEqual(['S_1']);
     named.upstream.destroy();
+  });
+
+  it('without reuse, keeps an upstream the client never used: Terminate as its first message', async () => {
+    const client = new FakeSocket();
+    const upstream = new FakeSocket();
+    const relay = startFastRelay(client, upstream, { bytesFromClient: 0, bytesToClient: 0, queries: 0 }, {}, { keepUntouchedUpstream: true });
+    client.resume();
+    client.push(TERMINATE);
+    await tick();
+    client.push(null);
+    await relay.done;
+    expect(relay.upstreamKept).toBe(true);
+    expect(relay.upstreamUntouched).toBe(true);
+    expect(upstream.all.length).toBe(0);
+    expect(upstream.destroyed).toBe(false);
+    upstream.destroy();
+  });
+
+  it('without reuse, passes the Terminate on once the client used the upstream, or the server spoke first', async () => {
+    const used = await session({ reuse: false, status: 'I' });
+    expect(used.relay.upstreamKept).toBe(false);
+    expect(used.upstreamGotTerminate).toBe(true);
+
+    const client = new FakeSocket();
+    const upstream = new FakeSocket();
+    const relay = startFastRelay(client, upstream, { bytesFromClient: 0, bytesToClient: 0, queries: 0 }, {}, { keepUntouchedUpstream: true });
+    client.resume();
+    upstream.push(msg('N', 'SNOTICE\0\0')); // a notice the client has seen
+    await tick();
+    client.push(TERMINATE);
+    await tick();
+    client.push(null);
+    await relay.done;
+    expect(relay.upstreamKept).toBe(false);
+    expect(upstream.all.equals(TERMINATE)).toBe(true);
+  });
+
+  it('with reuse, says whether the kept upstream was used', async () => {
+    const used = await session({ reuse: true, status: 'I' });
+    expect(used.relay.upstreamKept).toBe(true);
+    expect(used.relay.upstreamUntouched).toBe(false);
+    used.upstream.destroy();
+  });
+
+  it('reads a used upstream lent, from the client\'s first message on, and relays as before', async () => {
+    const listener = createServer();
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const port = (listener.address() as AddressInfo).port;
+    const accepted: Socket[] = [];
+    listener.on('connection', (s) => accepted.push(s));
+    const pair = async (): Promise<[Socket, Socket]> => {
+      const near = connect(port, '127.0.0.1');
+      await new Promise((r) => near.once('connect', r));
+      while (accepted.length === 0) await tick();
+      return [near, accepted.shift()!];
+    };
+    try {
+      const [clientApp, clientSide] = await pair();
+      const [upstreamSide, server] = await pair(); // server: the cluster's end
+      clientSide.pause();
+      upstreamSide.pause();
+      const lentBuffer = () => Object.getOwnPropertySymbols(upstreamSide).find((sym) => sym.description === 'kBuffer');
+      const relay = startFastRelay(clientSide, upstreamSide, { bytesFromClient: 0, bytesToClient: 0, queries: 0 }, {}, { keepUntouchedUpstream: true });
+      expect((upstreamSide as unknown as Record<symbol, unknown>)[lentBuffer()!]).toBeFalsy();
+      const atServer = new Promise<Buffer>((r) => server.once('data', r));
+      clientApp.write(msg('Q', 'select 1\0'));
+      expect((await atServer).equals(msg('Q', 'select 1\0'))).toBe(true);
+      expect((upstreamSide as unknown as Record<symbol, unknown>)[lentBuffer()!]).toBeTruthy();
+      const answer = Buffer.concat([msg('C', 'SELECT 1\0'), msg('Z', 'I')]);
+      const atClient = new Promise<Buffer>((r) => clientApp.once('data', r));
+      server.write(answer);
+      expect((await atClient).equals(answer)).toBe(true);
+      clientApp.end(TERMINATE);
+      await relay.done;
+      expect(relay.upstreamKept).toBe(false);
+      server.destroy();
+      clientApp.destroy();
+    } finally {
+      listener.close();
+    }
   });
 });
