@@ -25,7 +25,7 @@ typedef struct {
   int next;
 } table_t;
 
-static table_t links, sessions;
+static table_t links, sessions, doors;
 /* Holds an id between its allocation and the object's creation. */
 static char reserved_marker;
 #define RESERVED ((void *)&reserved_marker)
@@ -289,8 +289,8 @@ static void discard_parts(link_parts_t *p) {
  * keepUpstream, callback): number, or -1 when a link is no longer usable (its peer closed it). The
  * client is its TLS link when clientLink > 0, else the plain socket clientFd. */
 static napi_value join(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
+  size_t argc = 11;
+  napi_value argv[11];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   link_t *l = table_get(&links, arg_int(env, argv[0]));
   int client_link = arg_int(env, argv[1]);
@@ -301,6 +301,7 @@ static napi_value join(napi_env env, napi_callback_info info) {
   if (arg_buffer(env, argv[3], &o.to_client, &o.to_client_len) || arg_buffer(env, argv[4], &o.to_upstream, &o.to_upstream_len) ||
       arg_buffer(env, argv[5], &o.lost_message, &o.lost_message_len))
     return throw_error(env, "join expects buffers");
+  if (argc > 10 && arg_buffer(env, argv[10], &o.greeting, &o.greeting_len)) o.greeting_len = 0;
   bool occ = false;
   napi_get_value_bool(env, argv[6], &occ);
   double hold = 0;
@@ -389,6 +390,34 @@ static napi_value stop_idle_time_metrics(napi_env env, napi_callback_info info) 
   return result;
 }
 
+/* (listenFd, handoffMs, callback(fd, firstBytes)): the native front door of a listener (door.c). */
+static napi_value open_door(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  double handoff = 0;
+  napi_get_value_double(env, argv[1], &handoff);
+  int id = table_add(&doors, RESERVED);
+  if (id < 0) return int_value(env, -1);
+  door_t *d = door_open(env, arg_int(env, argv[0]), handoff > 0 ? (uint64_t)handoff : 1, argv[2]);
+  table_set(&doors, id, d);
+  if (!d) return int_value(env, -1);
+  return int_value(env, id);
+}
+
+static napi_value close_door(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int id = arg_int(env, argv[0]);
+  door_t *d = table_get(&doors, id);
+  if (d) {
+    table_set(&doors, id, NULL);
+    door_close(d);
+  }
+  return NULL;
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback fn) {
   napi_value f;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);
@@ -405,6 +434,8 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "terminate", terminate);
   export_fn(env, exports, "stats", stats);
   export_fn(env, exports, "stopIdleTimeMetrics", stop_idle_time_metrics);
+  export_fn(env, exports, "openDoor", open_door);
+  export_fn(env, exports, "closeDoor", close_door);
   napi_value version;
   napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "openssl", version);

@@ -40,6 +40,12 @@ int link_is_ready(const link_t *l);
  * bridge. */
 int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end);
 
+/* The native front door (door.c): accepts on a duplicate of a listening socket and calls back
+ * (descriptor, first bytes) for each client; clients silent for handoff_ms come with none. */
+typedef struct door door_t;
+door_t *door_open(napi_env env, int listen_fd, uint64_t handoff_ms, napi_value callback);
+void door_close(door_t *d);
+
 /* What a session takes over from its link. */
 typedef struct {
   SSL *ssl;
@@ -61,6 +67,10 @@ typedef struct {
   /* When the client's goodbye gives the cluster connection back ("kept" event): KEEP_*. */
   int keep_upstream;
   size_t hold_limit;
+  /* The proxy's own answer to a plain client's login, sent before anything else and at once:
+   * not the server's bytes, so neither scanned nor counted. */
+  const char *greeting;
+  size_t greeting_len;
   const char *to_client;
   size_t to_client_len;
   const char *to_upstream;

@@ -749,6 +749,7 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
    * (the login answer), the login's read-ahead, then what the cluster's bridge still held. The
    * proxy's own frames are not scanned; the server's are, since they may end a round trip. */
   if (client) bytes_append(&s->u2c, client->to_peer.p, client->to_peer.len);
+  bytes_append(&s->u2c, o->greeting, o->greeting_len);
   bytes_append(&s->u2c, o->to_client, o->to_client_len);
   bytes_append(&s->u2c, up->from_peer.p, up->from_peer.len);
   scan_bytes(&s->from_upstream, (const unsigned char *)o->to_client, o->to_client_len);
@@ -782,7 +783,14 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
   uv_timer_init(loop, s->timer);
   s->timer->data = s;
   s->open_handles = 3; /* client poll, cluster poll, timer */
-  /* Nothing moves inside this call: JavaScript hears of the session only once it has its id. */
+  /* Nothing else moves inside this call: JavaScript hears of the session only once it has its id.
+   * A greeting goes out now, though, so that the client is not kept waiting for whatever
+   * JavaScript does before the loop turns; what the socket does not take, or an error, is left to
+   * the start. */
+  if (o->greeting_len > 0 && !s->cssl) {
+    ssize_t n = send(s->cfd, s->u2c.p + s->u2c.off, bytes_pending(&s->u2c), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) s->u2c.off += (size_t)n;
+  }
   set_timer(s, TIMER_START, 0);
   return s;
 }

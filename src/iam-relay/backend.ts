@@ -2,10 +2,10 @@
 // token, log in to the server with the client's startup parameters, show the client what the
 // server said, swap the cancel key for ours, then relay. What differs between the services (the
 // signer, the trusted CAs, the wording and the advice on a refused token) comes in the options.
-import { encodeBackendKeyData, encodeNoticeResponse } from '../protocol/backend-encoder.js';
+import { encodeAuthenticationOk, encodeBackendKeyData, encodeNoticeResponse } from '../protocol/backend-encoder.js';
 import { ClientFacingError, terminationFields } from '../protocol/client-error.js';
 import type { NoticeFields } from '../protocol/messages.js';
-import type { Backend, ClientSession } from '../server/types.js';
+import type { Backend, ClientSession, DoorLogin, NativeDoor, StartedSession } from '../server/types.js';
 import { IamTokenCache, type IamTokenSigner, type TokenEvents } from './token-cache.js';
 import { cancelUpstream, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
 import type { RelayHandle, RelayObserver } from './relay.js';
@@ -15,7 +15,7 @@ import { LoginPacer, type LoginPacerOptions, type PacerObserver } from './login-
 import { DEFAULT_KEY_IDLE_MS, WarmPool, type WarmConnection, type WarmPoolObserver } from './warm-pool.js';
 import { recycleConnection, runResetQuery, type ReuseOptions } from './connection-reuse.js';
 import { nativeRelay, nativeRelayUnavailable, type NativeRelayAddon } from './native/addon.js';
-import { startNativeRelay, type NativeRetryPolicy } from './native/native-relay.js';
+import { startNativeRelay, type DoorClient, type NativeRelayOptions, type NativeRetryPolicy } from './native/native-relay.js';
 import { nativeServerTls, socketFd, type NativeServerTls } from './native/tls-link.js';
 import type { NativeClient } from './native/native-relay.js';
 import type { RelayEngine } from './engine-option.js';
@@ -81,6 +81,28 @@ interface SessionEnd {
   upstreamKept: boolean;
   upstreamUntouched: boolean;
   preparedStatements: readonly string[] | null;
+}
+
+/** Whether a session's connection was handed on, which turns its client's cancel key off. */
+interface SessionRun {
+  handedOn: boolean;
+}
+
+/** Gives a session's connection back, once. */
+interface Keeper {
+  recycled: boolean;
+  keep: KeepUpstream;
+}
+
+/** What answerAtOnce() started, for serve() to carry on with. */
+interface AnsweredSession extends StartedSession {
+  parameters: Record<string, string>;
+  lent: boolean;
+  conn: WarmConnection;
+  keeper: Keeper;
+  run: SessionRun;
+  relay: RelayHandle;
+  noticeTimer: NodeJS.Timeout | null;
 }
 
 /**
@@ -186,26 +208,15 @@ export class IamRelayBackend implements Backend {
     throw new Error(`a new connection to ${this.opts.upstreamName} did not answer ${WARM_CHECK_QUERY}`);
   }
 
-  async serve(session: ClientSession): Promise<void> {
+  async serve(session: ClientSession, started?: StartedSession): Promise<void> {
+    if (started) return this.serveAnswered(session, started as AnsweredSession);
     const parameters = { ...session.parameters, user: session.user };
     // With reuse, this session holds a place in its key's warm set until its connection is back.
     const lent = this.reuse !== null;
     // A connection whose reset runs now is worth a short wait: a reset is one round trip, a login several.
     let conn = this.warmPool ? await this.warmPool.takeOrWait(parameters, lent, this.reuse ? Math.min(this.reuse.timeoutMs, 2000) : 0) : null;
-    let ending: SessionEnd = { upstreamKept: false, upstreamUntouched: false, preparedStatements: [] };
-    let recycled = false;
-    // The session is over for the client; the reset runs after it, off the client's path: as soon
-    // as the native relay gives the connection back, or once the JavaScript relay is done. A
-    // connection the client never used (a health probe's: login, then goodbye) needs no reset
-    // and goes back as it was, reuse or not: such probes would otherwise cost a cluster login each.
-    const keep: KeepUpstream = (through, preparedStatements, untouched) => {
-      if (recycled || !conn || !this.warmPool || (!untouched && !this.reuse)) return;
-      recycled = true;
-      const kept: WarmConnection = { upstream: { ...conn.upstream, ...through, pending: Buffer.alloc(0) }, openedAt: conn.openedAt };
-      if (untouched) this.warmPool.returned(parameters, kept, { lent, source: 'untouched' });
-      else void recycleConnection(this.warmPool, parameters, kept, preparedStatements, this.reuse!);
-    };
-    try {
+    const keeper = this.keeperFor(parameters, lent, () => conn);
+    await this.finishing(parameters, lent, keeper, async () => {
       if (!conn) {
         try {
           // A client the native relay cannot take keeps the JavaScript relay, and Node's TLS upstream with it.
@@ -214,39 +225,141 @@ export class IamRelayBackend implements Backend {
           throw explainLoginFailure(err, (fields) => this.opts.refusedTokenAdvice(fields, session.user));
         }
       }
-      ending = await this.relaySession(session, conn, keep);
+      return this.relaySession(session, conn, keeper.keep);
+    });
+  }
+
+  /**
+   * The native door's shortcut (Listener.atDoor): a client whose StartupMessage a warm connection
+   * idle right now can serve is answered there and then, AuthenticationOk, the login's
+   * ParameterStatus, its BackendKeyData and ReadyForQuery written by the native session as it
+   * starts, with no Node stream on the way. Null when there is no such connection (nothing is
+   * counted then: the usual path takes it from there, and counts its miss).
+   */
+  answerAtOnce(login: DoorLogin): StartedSession | null {
+    const addon = this.addon;
+    if (!addon || !this.warmPool) return null;
+    const parameters = { ...login.parameters, user: login.parameters.user! };
+    const lent = this.reuse !== null;
+    const conn = this.warmPool.takeIfIdle(parameters, lent);
+    if (!conn) return null;
+    const run: SessionRun = { handedOn: false };
+    const keeper = this.keeperFor(parameters, lent, () => conn);
+    const { upstream } = conn;
+    const greeting = Buffer.concat([
+      encodeAuthenticationOk(),
+      ...upstream.loginFrames,
+      encodeBackendKeyData(login.cancelKey.processId, login.cancelKey.secretKey),
+      upstream.readyFrame,
+    ]);
+    const client: DoorClient = { fd: login.fd, socket: null, ended: false };
+    const relay =
+      upstream.nativeLink === undefined
+        ? null
+        : startNativeRelay(addon, upstream.nativeLink, client, upstream.socket, upstream.pending, login.pending, login.counters, this.observer, {
+            ...this.nativeRelayOptions(this.handOn(keeper.keep, run), this.keepsUntouched(login, upstream)),
+            greeting,
+          });
+    if (!relay) {
+      // The cluster closed it since it was checked: gone, and the client goes the usual way.
+      upstream.socket.destroy();
+      if (lent) this.warmPool.returned(parameters, null, { lent });
+      return null;
+    }
+    this.observer.relayStarted?.('native');
+    this.guardCancel(login.onCancel, conn, run);
+    const answered: AnsweredSession = {
+      parameters,
+      lent,
+      conn,
+      keeper,
+      run,
+      relay,
+      // Now, not with the rest of the session's records: a notice already due goes out with the answer.
+      noticeTimer: this.scheduleLifetimeNotice(relay, conn.openedAt),
+      attach(socket) {
+        client.socket = socket;
+        if (client.ended) socket.destroy();
+      },
+    };
+    return answered;
+  }
+
+  /** The rest of a session answerAtOnce() started. */
+  private async serveAnswered(session: ClientSession, a: AnsweredSession): Promise<void> {
+    await this.finishing(a.parameters, a.lent, a.keeper, () => this.awaitRelay(session, a.relay, a.noticeTimer, a.run));
+  }
+
+  /**
+   * Gives a session's connection back once (see KeepUpstream): the reset runs after the session,
+   * off the client's path, as soon as the native relay gives the connection back or once the
+   * JavaScript relay is done. A connection the client never used (a health probe's: login, then
+   * goodbye) needs no reset and goes back as it was, reuse or not: such probes would otherwise
+   * cost a cluster login each.
+   */
+  private keeperFor(parameters: Record<string, string>, lent: boolean, connection: () => WarmConnection | null): Keeper {
+    const keeper: Keeper = {
+      recycled: false,
+      keep: (through, preparedStatements, untouched) => {
+        const conn = connection();
+        if (keeper.recycled || !conn || !this.warmPool || (!untouched && !this.reuse)) return;
+        keeper.recycled = true;
+        const kept: WarmConnection = { upstream: { ...conn.upstream, ...through, pending: Buffer.alloc(0) }, openedAt: conn.openedAt };
+        if (untouched) this.warmPool.returned(parameters, kept, { lent, source: 'untouched' });
+        else void recycleConnection(this.warmPool, parameters, kept, preparedStatements, this.reuse!);
+      },
+    };
+    return keeper;
+  }
+
+  /** Runs a session's relay to its end, then gives its connection (or its place) back. */
+  private async finishing(parameters: Record<string, string>, lent: boolean, keeper: Keeper, relayed: () => Promise<SessionEnd>): Promise<void> {
+    let ending: SessionEnd = { upstreamKept: false, upstreamUntouched: false, preparedStatements: [] };
+    try {
+      ending = await relayed();
     } finally {
       // A recycled connection gives its place back when its reset is over.
-      if (lent && !recycled && !ending.upstreamKept) this.warmPool?.returned(parameters, null, { lent });
+      if (lent && !keeper.recycled && !ending.upstreamKept) this.warmPool?.returned(parameters, null, { lent });
     }
-    if (ending.upstreamKept) keep({}, ending.preparedStatements, ending.upstreamUntouched);
+    if (ending.upstreamKept) keeper.keep({}, ending.preparedStatements, ending.upstreamUntouched);
+  }
+
+  /**
+   * Once the connection is handed on (reuse, or untouched), its server session may be serving
+   * another client: this client's cancel key must no longer reach it.
+   */
+  private guardCancel(onCancel: ClientSession['onCancel'], conn: WarmConnection, run: SessionRun): void {
+    const { backendKey } = conn.upstream;
+    if (backendKey) onCancel(() => void (run.handedOn || cancelUpstream(this.opts.target, backendKey)));
+  }
+
+  private handOn(keep: KeepUpstream, run: SessionRun): KeepUpstream {
+    return (through, preparedStatements, untouched) => {
+      run.handedOn = true;
+      keep(through, preparedStatements, untouched);
+    };
   }
 
   /** Relays one session until either side leaves; says whether its upstream was left open for reuse. */
   private async relaySession(session: ClientSession, conn: WarmConnection, keep: KeepUpstream): Promise<SessionEnd> {
     const { upstream, openedAt } = conn;
-    const { backendKey } = upstream;
-    // Once the connection is handed on (reuse), its server session may be serving another client:
-    // this client's cancel key must no longer reach it.
-    let handedOn = false;
-    if (backendKey) session.onCancel(() => void (handedOn || cancelUpstream(this.opts.target, backendKey)));
-    const keepAndForget: KeepUpstream = (through, preparedStatements, untouched) => {
-      handedOn = true;
-      keep(through, preparedStatements, untouched);
-    };
-
+    const run: SessionRun = { handedOn: false };
+    this.guardCancel(session.onCancel, conn, run);
     const client = session.stream;
     client.write(Buffer.concat([...upstream.loginFrames, encodeBackendKeyData(session.cancelKey.processId, session.cancelKey.secretKey), upstream.readyFrame]));
-    const relay = (await this.startNativeRelay(session, upstream, keepAndForget)) ?? this.startNodeRelay(session, upstream);
+    const relay = (await this.startNativeRelay(session, upstream, this.handOn(keep, run))) ?? this.startNodeRelay(session, upstream);
+    return this.awaitRelay(session, relay, this.scheduleLifetimeNotice(relay, openedAt), run);
+  }
+
+  private async awaitRelay(session: ClientSession, relay: RelayHandle, noticeTimer: NodeJS.Timeout | null, run: SessionRun): Promise<SessionEnd> {
     const onShutdown = () => relay.terminate(terminationFields(session.shutdownSignal.reason));
     session.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
-    const noticeTimer = this.scheduleLifetimeNotice(relay, openedAt);
     try {
       await relay.done;
     } finally {
       session.shutdownSignal.removeEventListener('abort', onShutdown);
       if (noticeTimer) clearTimeout(noticeTimer);
-      if (relay.upstreamKept) handedOn = true;
+      if (relay.upstreamKept) run.handedOn = true;
     }
     return { upstreamKept: relay.upstreamKept, upstreamUntouched: relay.upstreamUntouched, preparedStatements: relay.preparedStatements };
   }
@@ -288,11 +401,17 @@ export class IamRelayBackend implements Backend {
     const client = native.stream;
     while (client.writableCorked > 0) client.uncork();
     if (client.writableLength > 0) await new Promise((resolve) => client.once('drain', resolve));
-    const relay = startNativeRelay(addon, upstream.nativeLink, native, upstream.socket, upstream.pending, session.pending, session.counters, this.observer, {
-      lostMessage: upstreamLost(this.opts.upstreamName),
-      retry: this.opts.nativeRetry ?? null,
-      keepUpstream: this.reuse || this.keepsUntouched(session, upstream) ? { untouchedOnly: this.reuse === null, onKept: keep } : undefined,
-    });
+    const relay = startNativeRelay(
+      addon,
+      upstream.nativeLink,
+      native,
+      upstream.socket,
+      upstream.pending,
+      session.pending,
+      session.counters,
+      this.observer,
+      this.nativeRelayOptions(keep, this.keepsUntouched(session, upstream)),
+    );
     if (relay) {
       this.observer.relayStarted?.('native');
       return relay;
@@ -306,8 +425,28 @@ export class IamRelayBackend implements Backend {
    * A session's connection goes back to the warm set if the client never uses it: with warm
    * connections on, and when nothing was read ahead on either side before the relay.
    */
-  private keepsUntouched(session: ClientSession, upstream: WarmConnection['upstream']): boolean {
+  private keepsUntouched(session: { pending: Buffer }, upstream: WarmConnection['upstream']): boolean {
     return this.warmPool !== null && session.pending.length === 0 && upstream.pending.length === 0;
+  }
+
+  private nativeRelayOptions(keep: KeepUpstream, keepUntouched: boolean): NativeRelayOptions {
+    return {
+      lostMessage: upstreamLost(this.opts.upstreamName),
+      retry: this.opts.nativeRetry ?? null,
+      keepUpstream: this.reuse || keepUntouched ? { untouchedOnly: this.reuse === null, onKept: keep } : undefined,
+    };
+  }
+
+  /** The native front door (door.c), for listeners whose logins answerAtOnce() may serve. */
+  nativeDoor(): NativeDoor | null {
+    const addon = this.addon;
+    if (!addon || !this.warmPool) return null;
+    return {
+      open(listenFd, handoffMs, onClient) {
+        const door = addon.openDoor(listenFd, handoffMs, onClient);
+        return door < 0 ? null : { close: () => addon.closeDoor(door) };
+      },
+    };
   }
 
   /** Closes the warm connections (Terminate to each). */

@@ -1,7 +1,8 @@
 // One TCP listener and the life of each client connection on it: startup, local authentication,
 // hand-over to the listener's backend, and the closing log line. A failure in one connection
 // ends that connection only.
-import { createServer, type Server, type Socket, type AddressInfo } from 'node:net';
+import { closeSync } from 'node:fs';
+import { createServer, Socket, type Server, type AddressInfo, type SocketConstructorOpts } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { encodeAuthenticationOk } from '../protocol/backend-encoder.js';
 import { SqlState } from '../protocol/sqlstate.js';
@@ -12,7 +13,8 @@ import { ClientFacingError, SessionTermination, sendFatalAndClose } from '../pro
 import { ClientAuthenticator, type ClientAuthSettings } from './local-auth.js';
 import { StreamClosedError } from './message-channel.js';
 import { negotiateStartup } from './startup.js';
-import type { Backend, ClientSession, SessionCounters } from './types.js';
+import type { Backend, CancelKey, ClientSession, SessionCounters, StartedSession } from './types.js';
+import { plainStartup } from './door-login.js';
 import { isLoopbackHost } from './addresses.js';
 import type { NativeServerTls } from '../iam-relay/native/tls-link.js';
 
@@ -53,11 +55,40 @@ export type CloseOutcome =
   | 'closed_before_startup'
   | 'client_gone';
 
+/** A login the backend answered at the native door (Backend.answerAtOnce). */
+interface AnsweredLogin {
+  parameters: Record<string, string>;
+  pending: Buffer;
+  tls: false;
+  cancelKey: CancelKey;
+  counters: SessionCounters;
+  started: StartedSession;
+}
+
+/** A Node socket on a descriptor from the native door, not reading until asked to. */
+function doorSocket(fd: number): Socket {
+  return new Socket({ fd, readable: true, writable: true, pauseOnCreate: true } as SocketConstructorOpts);
+}
+
 /** How a client's connection fails when the client vanishes (killed, reset, unplugged). */
+/** A client that has not written within this long is handed from the native door to the usual path. */
+const DOOR_HANDOFF_MS = 1000;
+/**
+ * How long a session answered at the native door runs before the listener's bookkeeping: past
+ * the first round trips a client makes on connecting, which that millisecond of JavaScript would
+ * otherwise sit in the middle of.
+ */
+const DOOR_BOOKKEEPING_DELAY_MS = 10;
+
 const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
 
 export class Listener {
   private server: Server | null = null;
+  /** The native front door, when it accepts for this listener (openDoor); Node's server is then closed. */
+  private door: { close(): void } | null = null;
+  private boundAddress: AddressInfo | null = null;
+  /** Sessions answered at the door whose records are still to be made (atDoor), by their timer. */
+  private readonly answered = new Map<NodeJS.Timeout, () => void>();
   private readonly authenticator: ClientAuthenticator;
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Map<ClientSession, AbortController>();
@@ -98,24 +129,88 @@ export class Listener {
     });
     server.on('error', (err) => this.log.error({ err: err.message, listener: this.settings.name }, 'listener error'));
     this.accepting = true;
-    return server.address() as AddressInfo;
+    const address = server.address() as AddressInfo;
+    this.openDoor(server, address);
+    return address;
+  }
+
+  /**
+   * With a backend that can answer logins at once (warm connections in the native relay) and
+   * clients trusted without a password, the addon accepts and reads each client's first packet
+   * itself (Backend.nativeDoor); Node's server closes, the addon's duplicate of its socket keeps
+   * listening. Not for a socket Node does not own alone (a --workers worker's, shared through
+   * the primary).
+   */
+  private openDoor(server: Server, address: AddressInfo): void {
+    if (this.settings.auth.method !== 'trust' || this.settings.requireTls || !this.backend.answerAtOnce) return;
+    const fd = (server as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0) return;
+    const door = this.backend.nativeDoor?.()?.open(fd, DOOR_HANDOFF_MS, (clientFd, first) => this.atDoor(clientFd, first));
+    if (!door) return;
+    this.door = door;
+    this.boundAddress = address;
+    server.close();
+  }
+
+  /**
+   * A client from the native door: answered there and then when the backend can, else made an
+   * ordinary Node socket that goes the usual way with its first bytes put back.
+   *
+   * An answered client's session runs in the addon from the answer on. Everything else this
+   * listener does for a session (its Node socket, the session's records, log lines, metrics,
+   * timers: about a millisecond of JavaScript on this machine) waits for the next turn of the
+   * timers, so that the client's first query, sent as soon as it has its answer, is relayed first
+   * instead of waiting behind it. Only what must hold from the first moment is done now: the
+   * connection counts against --max-connections, and its cancel key works.
+   */
+  private atDoor(fd: number, first: Buffer): void {
+    if (!this.accepting) {
+      closeSync(fd);
+      return;
+    }
+    const startup = this.admitted < this.settings.maxConnections ? plainStartup(first) : null;
+    if (startup) {
+      const cancelKey = this.cancels.allocate();
+      const counters: SessionCounters = { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
+      const { parameters, pending } = startup;
+      const onCancel = (handler: () => void) => this.cancels.register(cancelKey, handler);
+      const started = this.backend.answerAtOnce!({ fd, parameters, pending, cancelKey, counters, onCancel });
+      if (started) {
+        this.admitted += 1;
+        const records = () => {
+          this.answered.delete(timer);
+          const socket = doorSocket(fd);
+          this.accept(socket, { parameters, pending, tls: false, cancelKey, counters, started });
+          started.attach(socket);
+        };
+        const timer = setTimeout(records, DOOR_BOOKKEEPING_DELAY_MS);
+        this.answered.set(timer, records);
+        return;
+      }
+      this.cancels.release(cancelKey);
+    }
+    const socket = doorSocket(fd);
+    if (first.length > 0) socket.unshift(first);
+    this.accept(socket);
   }
 
   get address(): AddressInfo | null {
-    return (this.server?.address() as AddressInfo | null) ?? null;
+    return this.boundAddress ?? (this.server?.address() as AddressInfo | null) ?? null;
   }
 
   get openConnections(): number {
-    return this.sockets.size;
+    return this.sockets.size + this.answered.size;
   }
 
   get activeSessions(): number {
-    return this.sessions.size;
+    return this.sessions.size + this.answered.size;
   }
 
   /** Stops accepting new connections; running sessions go on. */
   async stopAccepting(): Promise<void> {
     this.accepting = false;
+    this.door?.close();
+    this.door = null;
     const server = this.server;
     if (!server?.listening) return;
     // close() stops listening at once; its callback waits until every open connection has
@@ -126,6 +221,11 @@ export class Listener {
   /** Waits up to graceMs for sessions to end, then ends the rest with 57P01. */
   async drain(graceMs: number): Promise<void> {
     const deadline = Date.now() + graceMs;
+    // Sessions answered at the door a moment ago are sessions like any other from here on.
+    for (const [timer, records] of this.answered) {
+      clearTimeout(timer);
+      records();
+    }
     while (this.sessions.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -149,8 +249,9 @@ export class Listener {
     await Promise.all([this.stopAccepting(), this.drain(graceMs)]);
   }
 
-  private accept(socket: Socket): void {
-    if (!this.accepting) {
+  private accept(socket: Socket, answered?: AnsweredLogin): void {
+    // An answered client is in session already: it is seen through like any other.
+    if (!this.accepting && !answered) {
       socket.destroy();
       return;
     }
@@ -159,15 +260,16 @@ export class Listener {
     socket.once('close', () => this.sockets.delete(socket));
     socket.setKeepAlive(true, 60_000);
     this.observer.connectionOpened?.(this.settings.name);
-    const handler = this.handle(socket);
+    const handler = this.handle(socket, answered);
     this.handlers.add(handler);
     void handler.finally(() => this.handlers.delete(handler));
   }
 
-  private async handle(socket: Socket): Promise<void> {
+  /** One client connection, from its first byte (or, from the native door, already answered) to its end. */
+  private async handle(socket: Socket, answered?: AnsweredLogin): Promise<void> {
     const started = Date.now();
     const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    const counters: SessionCounters = { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
+    const counters: SessionCounters = answered?.counters ?? { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
     let user: string | undefined;
     let outcome: CloseOutcome = 'ok';
     /** For the closing line: how a connection that did not end normally went. */
@@ -175,58 +277,69 @@ export class Listener {
     let stream: import('node:stream').Duplex = socket;
     let holdsSlot = false;
 
-    const startupTimer = setTimeout(() => {
-      this.log.warn({ client: remoteAddress, listener: this.settings.name }, 'startup timeout: closing connection');
-      socket.destroy();
-    }, this.settings.startupTimeoutMs);
+    const startupTimer = answered
+      ? undefined
+      : setTimeout(() => {
+          this.log.warn({ client: remoteAddress, listener: this.settings.name }, 'startup timeout: closing connection');
+          socket.destroy();
+        }, this.settings.startupTimeoutMs);
 
     try {
-      const start = await negotiateStartup(socket, {
-        tls: this.settings.tls,
-        nativeTls: this.settings.nativeTls ?? null,
-        handshakeTimeoutMs: this.settings.startupTimeoutMs,
-        maxMessageLength: this.settings.maxMessageBytes,
-      });
-      if (start.kind === 'cancel') {
-        clearTimeout(startupTimer);
-        outcome = 'cancel_request';
-        const found = this.cancels.cancel(start);
-        this.log.debug({ client: remoteAddress, found }, 'cancel request');
-        socket.end();
-        return;
-      }
-      stream = start.stream;
-      const params = start.message.parameters;
-      user = params.user;
-      if (params.replication !== undefined && params.replication !== 'false' && params.replication !== 'off') {
-        throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, 'replication connections are not supported by aurora-pg-proxy');
-      }
-      if (this.settings.requireTls && !start.tls) {
-        throw new ClientFacingError(
-          SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
-          'this proxy requires TLS: connect with sslmode=require (or stricter)',
-        );
-      }
-      if (this.admitted >= this.settings.maxConnections) {
-        throw new ClientFacingError(SqlState.TOO_MANY_CONNECTIONS, 'sorry, too many clients already', {
-          hint: `aurora-pg-proxy allows ${this.settings.maxConnections} connections on listener ${this.settings.name} (--max-connections)`,
+      let login: { parameters: Record<string, string>; pending: Buffer; tls: boolean; nativeLink?: number; cancelKey?: CancelKey };
+      if (answered) {
+        // The backend answered the login itself, there and then (answerAtOnce); atDoor counted it.
+        login = answered;
+        user = answered.parameters.user;
+        holdsSlot = true;
+      } else {
+        const start = await negotiateStartup(socket, {
+          tls: this.settings.tls,
+          nativeTls: this.settings.nativeTls ?? null,
+          handshakeTimeoutMs: this.settings.startupTimeoutMs,
+          maxMessageLength: this.settings.maxMessageBytes,
         });
+        if (start.kind === 'cancel') {
+          clearTimeout(startupTimer);
+          outcome = 'cancel_request';
+          const found = this.cancels.cancel(start);
+          this.log.debug({ client: remoteAddress, found }, 'cancel request');
+          socket.end();
+          return;
+        }
+        stream = start.stream;
+        const params = start.message.parameters;
+        user = params.user;
+        if (params.replication !== undefined && params.replication !== 'false' && params.replication !== 'off') {
+          throw new ClientFacingError(SqlState.FEATURE_NOT_SUPPORTED, 'replication connections are not supported by aurora-pg-proxy');
+        }
+        if (this.settings.requireTls && !start.tls) {
+          throw new ClientFacingError(
+            SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+            'this proxy requires TLS: connect with sslmode=require (or stricter)',
+          );
+        }
+        if (this.admitted >= this.settings.maxConnections) {
+          throw new ClientFacingError(SqlState.TOO_MANY_CONNECTIONS, 'sorry, too many clients already', {
+            hint: `aurora-pg-proxy allows ${this.settings.maxConnections} connections on listener ${this.settings.name} (--max-connections)`,
+          });
+        }
+        this.admitted += 1;
+        holdsSlot = true;
+        await this.authenticator.authenticate(start.channel, user);
+        clearTimeout(startupTimer);
+        login = { parameters: params, pending: start.channel.detach(), tls: start.tls, nativeLink: start.nativeLink };
+        // PostgreSQL sends AuthenticationOk in one packet with the rest of its login answer. It is
+        // held back until the backend has written its part in this turn of the event loop (a warm
+        // connection's parameters, the Data API session's settings), so that the client wakes once
+        // for the whole answer; a backend that must log in first lets it go out alone.
+        stream.cork();
+        stream.write(encodeAuthenticationOk());
+        setImmediate(() => stream.uncork());
       }
-      this.admitted += 1;
-      holdsSlot = true;
-      await this.authenticator.authenticate(start.channel, user);
-      clearTimeout(startupTimer);
-      const pending = start.channel.detach();
-      // PostgreSQL sends AuthenticationOk in one packet with the rest of its login answer. It is
-      // held back until the backend has written its part in this turn of the event loop (a warm
-      // connection's parameters, the Data API session's settings), so that the client wakes once
-      // for the whole answer; a backend that must log in first lets it go out alone.
-      stream.cork();
-      stream.write(encodeAuthenticationOk());
-      setImmediate(() => stream.uncork());
 
+      const { parameters: params, pending } = login;
       const controller = new AbortController();
-      const cancelKey = this.cancels.allocate();
+      const cancelKey = login.cancelKey ?? this.cancels.allocate();
       // Made at its first use, which is after the client's answer (the "connection opened" line
       // waits for it too): a pino child costs tens of microseconds that a warm login should not pay.
       const listenerLog = this.log;
@@ -235,13 +348,13 @@ export class Listener {
       const session: ClientSession = {
         stream,
         socket,
-        nativeLink: start.nativeLink,
+        nativeLink: login.nativeLink,
         pending,
         parameters: params,
-        user,
-        database: params.database ?? user,
+        user: user!,
+        database: params.database ?? user!,
         remoteAddress,
-        tls: start.tls,
+        tls: login.tls,
         cancelKey,
         get log() {
           return (sessionLog ??= listenerLog.child({ listener: listenerName, client: remoteAddress, user }));
@@ -253,7 +366,7 @@ export class Listener {
       this.sessions.set(session, controller);
       // Written once the client has its answer: a log write is a system call, and the process
       // reading the log (a container runtime, a terminal) competes with the client for the CPU.
-      setImmediate(() => session.log.info({ database: session.database, tls: start.tls, application: params.application_name }, 'connection opened'));
+      setImmediate(() => session.log.info({ database: session.database, tls: login.tls, application: params.application_name }, 'connection opened'));
       if (this.settings.idleTimeoutMs > 0) {
         socket.setTimeout(this.settings.idleTimeoutMs, () => {
           session.log.info({ idleSeconds: this.settings.idleTimeoutMs / 1000 }, 'idle timeout: ending session');
@@ -261,7 +374,7 @@ export class Listener {
         });
       }
       try {
-        await this.backend.serve(session);
+        await this.backend.serve(session, answered?.started);
         // After Terminate PostgreSQL closes the connection, and clients such as asyncpg wait for
         // that before their close() returns.
         if (!stream.destroyed) stream.end();

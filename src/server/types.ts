@@ -45,10 +45,53 @@ export interface SessionCounters {
   upstreamFailures?: number;
 }
 
+/** A session a backend started in answerAtOnce(), for its serve() to carry on with. */
+export interface StartedSession {
+  /**
+   * The listener's socket on the client's descriptor, made after the client was answered (the
+   * session may be over by then: the socket is then closed).
+   */
+  attach(socket: Socket): void;
+}
+
+/** A client's login as the native front door read it: a StartupMessage nobody has answered yet. */
+export interface DoorLogin {
+  /** The client's descriptor: nothing has been read from it but the StartupMessage and `pending`. */
+  readonly fd: number;
+  readonly parameters: Readonly<Record<string, string>>;
+  /** What the client sent after its StartupMessage. */
+  readonly pending: Buffer;
+  readonly cancelKey: CancelKey;
+  readonly counters: SessionCounters;
+  /** Registers what a CancelRequest with cancelKey does, from the moment the client has the key. */
+  onCancel(handler: () => void): void;
+}
+
+/** The native front door of a listener (src/iam-relay/native/door.ts). */
+export interface NativeDoor {
+  /**
+   * Takes over accepting on the listening socket `listenFd` (a duplicate: the caller may close
+   * its own) and hands each client over as (descriptor, first bytes); null when it cannot.
+   */
+  open(listenFd: number, handoffMs: number, onClient: (fd: number, first: Buffer) => void): { close(): void } | null;
+}
+
 export interface Backend {
   readonly mode: string;
-  /** Serves one client until it leaves. Rejections are logged; the client gets a FATAL if still there. */
-  serve(session: ClientSession): Promise<void>;
+  /**
+   * Serves one client until it leaves. Rejections are logged; the client gets a FATAL if still
+   * there. `started`: the session answerAtOnce() began for this client.
+   */
+  serve(session: ClientSession, started?: StartedSession): Promise<void>;
+  /**
+   * A login this backend can answer at once, without waiting on anything (a warm connection for
+   * these parameters, which the native relay takes): it writes the whole login answer,
+   * AuthenticationOk first, and starts the session for serve(). Null when it cannot: nothing was
+   * written and the listener goes the usual way. Only offered under trust authentication.
+   */
+  answerAtOnce?(login: DoorLogin): StartedSession | null;
+  /** The native front door, for a backend whose answerAtOnce() may succeed; null: none. */
+  nativeDoor?(): NativeDoor | null;
   /** Optional readiness probe used by the health endpoint. */
   checkReady?(): Promise<void>;
   close?(): Promise<void>;

@@ -49,7 +49,17 @@ export interface NativeRelayAddon {
     holdLimit: number,
     keepUpstream: KeepUpstream,
     callback: (kind: 'retry' | 'outcome' | 'kept' | 'kept_untouched' | 'end', detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined) => number | void,
+    /** The proxy's own login answer for a plain client: written first, within this call. */
+    greeting?: Buffer,
   ): number;
+  /**
+   * Accepts clients on a duplicate of the listening socket `listenFd` (which Node may then close)
+   * and calls back once per client with its descriptor, now the caller's, and the first bytes it
+   * sent (none when it sent nothing within handoffMs, or is gone); -1 when it cannot.
+   */
+  openDoor(listenFd: number, handoffMs: number, callback: (fd: number, first: Buffer) => void): number;
+  /** Stops accepting (and closes the clients that have not written yet). */
+  closeDoor(door: number): void;
   notice(session: number, message: Buffer): void;
   terminate(session: number, message: Buffer): void;
   stats(session: number): NativeSessionStats | undefined;

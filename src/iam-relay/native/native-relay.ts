@@ -35,6 +35,8 @@ export interface NativeRelayOptions {
    * read, while the client is still being closed; `onKept` hears of it (the bridge paused, for
    * the reset to read), with whether the connection is untouched.
    */
+  /** The proxy's login answer, for a client answered by the session itself (the native door). */
+  greeting?: Buffer;
   keepUpstream?: {
     untouchedOnly: boolean;
     onKept(through: { socket: Socket; nativeLink: number }, preparedStatements: readonly string[] | null, untouched: boolean): void;
@@ -71,6 +73,18 @@ export interface NativeClient {
 }
 
 /**
+ * A client the native door answered (Listener.atDoor): only its descriptor at first, and the
+ * listener's socket on it once the listener has done its bookkeeping, off the client's path. Until
+ * then the session's end leaves the descriptor to the listener, which closes it.
+ */
+export interface DoorClient {
+  fd: number;
+  socket: Socket | null;
+  /** The session is over (the addon closed its own descriptor). */
+  ended: boolean;
+}
+
+/**
  * Starts the native session, or returns null when a link is no longer usable (its peer closed
  * the connection since the login). `bridge`: the cluster link's plaintext socket the login used,
  * with `upstreamAhead` what the login read past ReadyForQuery; `clientAhead`: client bytes read
@@ -79,7 +93,7 @@ export interface NativeClient {
 export function startNativeRelay(
   addon: NativeRelayAddon,
   link: number,
-  client: NativeClient,
+  client: NativeClient | DoorClient,
   bridge: Socket,
   upstreamAhead: Buffer,
   clientAhead: Buffer,
@@ -87,10 +101,11 @@ export function startNativeRelay(
   observer: RelayObserver,
   options: NativeRelayOptions,
 ): RelayHandle | null {
-  const fd = client.link === undefined ? socketFd(client.socket) : -1;
+  const atDoor = 'fd' in client;
+  const fd = atDoor ? client.fd : client.link === undefined ? socketFd(client.socket) : -1;
   if (fd === null) return null;
   // Bytes the sockets read ahead of the relay go first; reading stops before the addon takes over.
-  const toUpstream = takeReadAhead(client.stream, clientAhead);
+  const toUpstream = atDoor ? [clientAhead] : takeReadAhead(client.stream, clientAhead);
   const toClient = takeReadAhead(bridge, upstreamAhead);
   const retry = options.retry ?? null;
   let finish!: () => void;
@@ -107,7 +122,7 @@ export function startNativeRelay(
   };
   id = addon.join(
     link,
-    client.link ?? -1,
+    atDoor ? -1 : (client.link ?? -1),
     fd,
     Buffer.concat(toClient),
     Buffer.concat(toUpstream),
@@ -139,26 +154,28 @@ export function startNativeRelay(
           clearInterval(timer);
           timer = null;
         }
-        client.stream.destroy();
-        client.socket.destroy();
+        if (atDoor) client.ended = true;
+        else client.stream.destroy();
+        client.socket?.destroy();
         finish();
       } catch {
         return -1;
       }
     },
+    options.greeting,
   );
   if (id < 0) {
     // Not taken over: what was read ahead goes back to the sockets for the JavaScript relay.
-    giveBack(client.stream, toUpstream);
+    if (!atDoor) giveBack(client.stream, toUpstream);
     giveBack(bridge, toClient);
     return null;
   }
   // The addon owns the connections now; Node must not read the client's (its socket stays open,
   // unread, until the session ends, so that the listener's bookkeeping sees one connection).
-  stopReading(client.socket);
+  if (!atDoor) stopReading(client.socket);
   // The addon drained the bridges and closed its ends; these ends have nothing more to carry.
   bridge.destroy();
-  if (client.stream !== client.socket) {
+  if (!atDoor && client.stream !== client.socket) {
     markJoined(client.stream);
     client.stream.destroy();
   }
@@ -184,7 +201,7 @@ export function startNativeRelay(
   };
 }
 
-function account(s: NativeSessionStats, counters: SessionCounters, observer: RelayObserver, client: Socket): void {
+function account(s: NativeSessionStats, counters: SessionCounters, observer: RelayObserver, client: Socket | null): void {
   counters.queries += s.queries;
   counters.bytesFromClient += s.bytesIn;
   counters.bytesToClient += s.bytesOut;
@@ -198,5 +215,5 @@ function account(s: NativeSessionStats, counters: SessionCounters, observer: Rel
   for (let i = 0; i < s.transactionsOpened; i++) observer.transactionOpened?.();
   for (let i = 0; i < s.transactionsClosed; i++) observer.transactionClosed?.();
   // The listener's idle timeout watches the JavaScript socket, which no longer sees the traffic.
-  if (s.active && client.timeout) client.setTimeout(client.timeout);
+  if (s.active && client?.timeout) client.setTimeout(client.timeout);
 }

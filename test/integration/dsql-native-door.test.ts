@@ -1,0 +1,160 @@
+// The native front door: with warm connections, trust authentication and the native relay, the
+// addon accepts clients itself, and a client whose StartupMessage a warm connection can serve is
+// answered on the spot, the listener's own records following a moment later. Clients of every
+// other kind and habit must meet exactly the proxy they met before: TLS, cancel requests, a client
+// slow to write its startup, one that connects and leaves, one that pipelines a query behind its
+// startup, one that leaves before the listener's records are made, the connection limit, and
+// shutdown, which must stop accepting at once.
+import { connect, type Socket } from 'node:net';
+import pg from 'pg';
+import { serialize } from 'pg-protocol';
+import { Parser } from 'pg-protocol/dist/parser.js';
+import type { BackendMessage } from 'pg-protocol/dist/messages.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPsql } from '../harness/clients.js';
+import { freePort } from '../harness/ports.js';
+import type { ProxyProcess } from '../harness/proxy-process.js';
+import { RawConnection } from '../harness/raw-protocol.js';
+import { startDsqlStack, type DsqlStack } from './dsql-fixture.js';
+import { metricValue, waitFor } from './warm-connections-helpers.js';
+
+const APPLICATION = 'door-raw';
+const PARAMETERS = { user: 'admin', database: 'postgres', application_name: APPLICATION };
+
+/** A raw connection that writes `bytes` as its first write and collects what comes back. */
+async function rawWrite(proxy: ProxyProcess, bytes: Buffer): Promise<{ socket: Socket; messages: BackendMessage[]; closed: Promise<void> }> {
+  const socket = connect({ host: proxy.host, port: proxy.port });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const messages: BackendMessage[] = [];
+  const parser = new Parser();
+  socket.on('data', (chunk: Buffer) => parser.parse(chunk, (m: BackendMessage) => messages.push(m)));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  if (bytes.length > 0) socket.write(bytes);
+  return { socket, messages, closed };
+}
+
+describe('the native front door (--warm-connections, native relay, trust)', () => {
+  let stack: DsqlStack;
+  let proxy: ProxyProcess;
+  let metrics: number;
+
+  const hits = () => metricValue(metrics, 'warm_connection_requests_total', { result: 'hit' });
+  const idle = () => metricValue(metrics, 'warm_connections_idle');
+  const active = () => metricValue(metrics, 'client_connections_open');
+  /** Waits until the key of the raw clients has a warm connection idle. */
+  const warmFor = async () => {
+    const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS);
+    c.send(serialize.end());
+    await c.closedByPeer();
+    await waitFor('a warm connection', async () => (await idle()) >= 1);
+  };
+
+  beforeAll(async () => {
+    stack = await startDsqlStack();
+    metrics = await freePort();
+    proxy = await stack.startProxy({
+      extraArgs: ['--warm-connections', '1', '--max-connections', '3', '--max-sigterm-delay', '10', '--metrics-listen', `127.0.0.1:${metrics}`],
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('answers a warm hit at once and relays a query sent in the same write as the startup', async () => {
+    await warmFor();
+    const hitsBefore = await hits();
+    const c = await rawWrite(proxy, Buffer.concat([serialize.startup(PARAMETERS), serialize.query('select 40 + 2 as answer')]));
+    await waitFor('the answer', () => c.messages.filter((m) => m.name === 'readyForQuery').length >= 2);
+    const names = c.messages.map((m) => m.name);
+    expect(names.slice(0, 1)).toEqual(['authenticationOk']);
+    expect(names).toContain('backendKeyData');
+    const row = c.messages.find((m) => m.name === 'dataRow') as unknown as { fields: string[] };
+    expect(row.fields).toEqual(['42']);
+    expect(await hits()).toBe(hitsBefore + 1);
+    c.socket.end(serialize.end());
+    await c.closed;
+  });
+
+  it('sees through a client that leaves before the listener has made its records', async () => {
+    for (let i = 0; i < 5; i++) {
+      await warmFor();
+      // Gone without a word as soon as it has its answer, well within the listener's delay.
+      const c = await rawWrite(proxy, serialize.startup(PARAMETERS));
+      await waitFor('the answer', () => c.messages.some((m) => m.name === 'readyForQuery'));
+      c.socket.destroy();
+    }
+    await waitFor('every session over', async () => (await active()) === 0);
+    // The connection limit (3) counts them all out again: three clients at once still get in.
+    const clients = [new pg.Client(stack.pgConfig(proxy)), new pg.Client(stack.pgConfig(proxy)), new pg.Client(stack.pgConfig(proxy))];
+    await Promise.all(clients.map((c) => c.connect()));
+    const sums = await Promise.all(clients.map(async (c, i) => (await c.query(`select ${i} + 1 as n`)).rows[0].n));
+    expect(sums).toEqual([1, 2, 3]);
+    // A fourth is refused as before, door or not.
+    const fourth = new pg.Client(stack.pgConfig(proxy));
+    await expect(fourth.connect()).rejects.toMatchObject({ code: '53300' });
+    await Promise.all(clients.map((c) => c.end()));
+  });
+
+  it('serves a client slow to write its startup, and shrugs off one that connects and leaves', async () => {
+    const silent = await rawWrite(proxy, Buffer.alloc(0));
+    silent.socket.destroy();
+    const slow = await rawWrite(proxy, Buffer.alloc(0));
+    // Past the door's wait (1 s): the client goes the usual way with nothing read yet.
+    await new Promise((r) => setTimeout(r, 1300));
+    slow.socket.write(Buffer.concat([serialize.startup(PARAMETERS), serialize.query('select 7 as seven')]));
+    await waitFor('the answer', () => slow.messages.filter((m) => m.name === 'readyForQuery').length >= 2);
+    const row = slow.messages.find((m) => m.name === 'dataRow') as unknown as { fields: string[] };
+    expect(row.fields).toEqual(['7']);
+    slow.socket.end(serialize.end());
+    await slow.closed;
+  });
+
+  it('leaves TLS clients, cancel requests and refused logins to the usual path', async () => {
+    await warmFor();
+    const tls = await runPsql(`host=${proxy.host} port=${proxy.port} user=admin dbname=postgres sslmode=require application_name=${APPLICATION}`, [
+      '-At',
+      '-c',
+      'select ssl from pg_stat_ssl where pid = pg_backend_pid()',
+    ]);
+    expect(tls.code, tls.stderr).toBe(0);
+    // A replication connection is no StartupMessage the door answers: refused as always.
+    const replication = await rawWrite(proxy, serialize.startup({ ...PARAMETERS, replication: 'database' }));
+    await replication.closed;
+    const error = replication.messages.find((m) => m.name === 'error') as unknown as { code: string };
+    expect(error.code).toBe('0A000');
+    // Cancel through the door reaches a warm hit's query.
+    await warmFor();
+    const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS);
+    const { processId, secretKey } = c.backendKey!;
+    const sleeping = c.query('select pg_sleep(20)').then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const cancel = await rawWrite(proxy, serialize.cancel(processId, secretKey));
+    await cancel.closed;
+    expect(await sleeping).toMatch(/canceling statement due to user request/);
+    c.destroy();
+  });
+
+  it('stops accepting at shutdown while a session in progress, answered a moment ago, is let finish', async () => {
+    await warmFor();
+    // Connected through the door, with the listener's records of it not yet made at the signal.
+    const c = new pg.Client({ ...stack.pgConfig(proxy), application_name: APPLICATION });
+    await c.connect();
+    const running = c.query('select pg_sleep(0.5), 1 as done');
+    const stopping = proxy.stop('SIGTERM');
+    await proxy.waitForLog(/shutting down/);
+    const late = connect({ host: proxy.host, port: proxy.port });
+    const refused = await new Promise<string>((resolve) => {
+      late.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      late.once('connect', () => resolve('connected'));
+    });
+    late.destroy();
+    expect(refused).toBe('ECONNREFUSED');
+    expect((await running).rows[0].done).toBe(1);
+    await c.end();
+    expect(await stopping).toBe(0);
+  });
+});
