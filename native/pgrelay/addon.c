@@ -154,6 +154,12 @@ static int arg_buffer(napi_env env, napi_value v, const char **p, size_t *n) {
   return 0;
 }
 
+static napi_value bool_value(napi_env env, int x) {
+  napi_value v;
+  napi_get_boolean(env, x != 0, &v);
+  return v;
+}
+
 static napi_value int_value(napi_env env, int x) {
   napi_value v;
   napi_create_int32(env, x, &v);
@@ -285,6 +291,34 @@ static void discard_parts(link_parts_t *p) {
   bytes_free(&p->to_peer);
 }
 
+/* A session on the cluster link l and the client (its TLS link cl, or the plain socket client_fd):
+ * its id, or -1 when a link is no longer usable (its peer closed it); nothing is taken then. */
+static int start_session(napi_env env, link_t *l, link_t *cl, int client_fd, const session_options_t *o, napi_value callback) {
+  if (!l || !link_is_ready(l)) return -1;
+  if (cl ? !link_is_ready(cl) : client_fd < 0) return -1;
+  int id = table_add(&sessions, RESERVED);
+  if (id < 0) return -1;
+  link_parts_t parts, client_parts;
+  if (link_take(l, &parts) != 0) {
+    table_forget_session(id);
+    return -1;
+  }
+  if (cl && link_take(cl, &client_parts) != 0) {
+    discard_parts(&parts);
+    table_forget_session(id);
+    return -1;
+  }
+  session_t *s = session_start(env, &parts, cl ? &client_parts : NULL, client_fd, o, callback, id);
+  if (!s) {
+    table_forget_session(id);
+    discard_parts(&parts);
+    if (cl) discard_parts(&client_parts);
+    return -1;
+  }
+  table_set(&sessions, id, s);
+  return id;
+}
+
 /* join(upstreamLink, clientLink, clientFd, toClient, toUpstream, lostMessage, occ, holdLimit,
  * keepUpstream, callback): number, or -1 when a link is no longer usable (its peer closed it). The
  * client is its TLS link when clientLink > 0, else the plain socket clientFd. */
@@ -311,29 +345,12 @@ static napi_value join(napi_env env, napi_callback_info info) {
   o.occ = occ;
   o.hold_limit = (size_t)hold;
   o.keep_upstream = keep;
-  if (!l || !link_is_ready(l)) return int_value(env, -1);
-  if (client_link > 0 ? (!cl || !link_is_ready(cl)) : client_fd < 0) return int_value(env, -1);
-  int id = table_add(&sessions, RESERVED);
-  if (id < 0) return int_value(env, -1);
-  link_parts_t parts, client_parts;
-  if (link_take(l, &parts) != 0) {
-    table_forget_session(id);
-    return int_value(env, -1);
-  }
-  if (cl && link_take(cl, &client_parts) != 0) {
-    discard_parts(&parts);
-    table_forget_session(id);
-    return int_value(env, -1);
-  }
-  session_t *s = session_start(env, &parts, cl ? &client_parts : NULL, client_fd, &o, argv[9], id);
-  if (!s) {
-    table_forget_session(id);
-    discard_parts(&parts);
-    if (cl) discard_parts(&client_parts);
-    return int_value(env, -1);
-  }
-  table_set(&sessions, id, s);
-  return int_value(env, id);
+  if (client_link > 0 && !cl) return int_value(env, -1);
+  return int_value(env, start_session(env, l, cl, client_fd, &o, argv[9]));
+}
+
+int addon_start_session(napi_env env, int link, int client_fd, const session_options_t *o, napi_value callback) {
+  return start_session(env, table_get(&links, link), NULL, client_fd, o, callback);
 }
 
 /* (session, message): hands a frame to a live session; nothing for one that has ended. */
@@ -385,24 +402,57 @@ static napi_value stop_idle_time_metrics(napi_env env, napi_callback_info info) 
     cleared = (*flags & UV_METRICS_IDLE_TIME) != 0;
     *flags &= ~(unsigned int)UV_METRICS_IDLE_TIME;
   }
-  napi_value result;
-  napi_get_boolean(env, cleared, &result);
-  return result;
+  return bool_value(env, cleared);
 }
 
-/* (listenFd, handoffMs, callback(fd, firstBytes)): the native front door of a listener (door.c). */
+/* (listenFd, handoffMs, callback, sessionEvents, lostMessage, occ, holdLimit, keepClean): the
+ * native front door of a listener (door.c). */
 static napi_value open_door(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 8;
+  napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  double handoff = 0;
+  door_options_t o;
+  memset(&o, 0, sizeof o);
+  double handoff = 0, hold = 0;
   napi_get_value_double(env, argv[1], &handoff);
+  if (arg_buffer(env, argv[4], &o.lost_message, &o.lost_message_len)) return throw_error(env, "openDoor expects a buffer");
+  bool occ = false, keep_clean = false;
+  napi_get_value_bool(env, argv[5], &occ);
+  napi_get_value_double(env, argv[6], &hold);
+  napi_get_value_bool(env, argv[7], &keep_clean);
+  o.handoff_ms = handoff > 0 ? (uint64_t)handoff : 1;
+  o.occ = occ;
+  o.hold_limit = (size_t)hold;
+  o.keep_clean = keep_clean;
   int id = table_add(&doors, RESERVED);
   if (id < 0) return int_value(env, -1);
-  door_t *d = door_open(env, arg_int(env, argv[0]), handoff > 0 ? (uint64_t)handoff : 1, argv[2]);
+  door_t *d = door_open(env, arg_int(env, argv[0]), &o, argv[2], argv[3]);
   table_set(&doors, id, d);
   if (!d) return int_value(env, -1);
   return int_value(env, id);
+}
+
+/* (door, parkId, key, link, frames, ready): offers the warm connection on link to the door's
+ * clients whose canonical startup parameters are key; false when the door is gone. */
+static napi_value park(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  const char *key, *frames, *ready;
+  size_t key_len, frames_len, ready_len;
+  if (!d || arg_buffer(env, argv[2], &key, &key_len) || arg_buffer(env, argv[4], &frames, &frames_len) || arg_buffer(env, argv[5], &ready, &ready_len))
+    return bool_value(env, 0);
+  return bool_value(env, door_park(d, arg_int(env, argv[1]), key, key_len, arg_int(env, argv[3]), frames, frames_len, ready, ready_len));
+}
+
+/* (door, parkId): takes a parked connection back; false when the door no longer has it. */
+static napi_value unpark(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  return bool_value(env, d && door_unpark(d, arg_int(env, argv[1])));
 }
 
 static napi_value close_door(napi_env env, napi_callback_info info) {
@@ -436,6 +486,8 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "stopIdleTimeMetrics", stop_idle_time_metrics);
   export_fn(env, exports, "openDoor", open_door);
   export_fn(env, exports, "closeDoor", close_door);
+  export_fn(env, exports, "park", park);
+  export_fn(env, exports, "unpark", unpark);
   napi_value version;
   napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "openssl", version);

@@ -40,11 +40,23 @@ int link_is_ready(const link_t *l);
  * bridge. */
 int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end);
 
-/* The native front door (door.c): accepts on a duplicate of a listening socket and calls back
- * (descriptor, first bytes) for each client; clients silent for handoff_ms come with none. */
+/* The native front door (door.c): accepts on a duplicate of a listening socket and reads each
+ * client's first packet. A StartupMessage whose parameters match a parked warm connection is
+ * answered by a session started there (callback "admit", then "answered"); any other client is
+ * handed to JavaScript as (descriptor, first bytes), clients silent for handoff_ms with none. */
 typedef struct door door_t;
-door_t *door_open(napi_env env, int listen_fd, uint64_t handoff_ms, napi_value callback);
+typedef struct {
+  uint64_t handoff_ms;
+  const char *lost_message;
+  size_t lost_message_len;
+  int occ;
+  size_t hold_limit;
+  int keep_clean;
+} door_options_t;
+door_t *door_open(napi_env env, int listen_fd, const door_options_t *o, napi_value callback, napi_value session_events);
 void door_close(door_t *d);
+int door_park(door_t *d, int id, const char *key, size_t key_len, int link, const char *frames, size_t frames_len, const char *ready, size_t ready_len);
+int door_unpark(door_t *d, int id);
 
 /* What a session takes over from its link. */
 typedef struct {
@@ -80,6 +92,8 @@ typedef struct {
 } session_options_t;
 /* `client`: the client's TLS link, or NULL for a plain socket `client_fd`. */
 session_t *session_start(napi_env env, link_parts_t *upstream, link_parts_t *client, int client_fd, const session_options_t *opts, napi_value callback, int id);
+/* A session on the cluster link `link` for the plain client client_fd (addon.c): its id, or -1. */
+int addon_start_session(napi_env env, int link, int client_fd, const session_options_t *o, napi_value callback);
 void session_notice(session_t *s, const char *msg, size_t n);
 void session_terminate(session_t *s, const char *msg, size_t n);
 napi_value session_stats(napi_env env, session_t *s);

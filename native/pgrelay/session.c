@@ -168,6 +168,8 @@ typedef struct {
   /* "kept": the bridge's descriptor (detail), and the prepared statements the client made. */
   int fd;
   const statements_t *statements;
+  /* The session's id, the last argument of every call: a door's sessions share one function. */
+  int session;
 } session_event_t;
 
 static int event_args(napi_env env, void *data, napi_value *argv) {
@@ -180,6 +182,7 @@ static int event_args(napi_env env, void *data, napi_value *argv) {
   else if (e->fd >= 0) napi_create_int32(env, e->fd, &argv[1]);
   else napi_get_undefined(env, &argv[1]);
   napi_create_int32(env, e->attempt, &argv[2]);
+  napi_create_int32(env, e->session, &argv[4]);
   if (!e->statements) napi_get_undefined(env, &argv[3]);
   else if (e->statements->lost) napi_get_null(env, &argv[3]);
   else {
@@ -191,7 +194,12 @@ static int event_args(napi_env env, void *data, napi_value *argv) {
       napi_set_element(env, argv[3], (uint32_t)i, name);
     }
   }
-  return 4;
+  return 5;
+}
+
+static void emit(session_t *s, session_event_t *e, js_result_fn take) {
+  e->session = s->id;
+  js_callback_call(&s->cb, 5, event_args, take, e);
 }
 
 static void take_delay(napi_env env, napi_value result, void *data) {
@@ -223,8 +231,8 @@ static void handle_closed(uv_handle_t *h) {
   free(h);
   if (--s->open_handles > 0) return;
   /* Every handle is closed: the session's last stats are read in the 'end' call, then it goes. */
-  session_event_t e = {"end", NULL, NULL, 0, -1, -1, NULL};
-  js_callback_call(&s->cb, 3, event_args, NULL, &e);
+  session_event_t e = {"end", NULL, NULL, 0, -1, -1, NULL, 0};
+  emit(s, &e, NULL);
   table_forget_session(s->id);
   session_free(s);
 }
@@ -399,8 +407,8 @@ static void keep_upstream(session_t *s) {
     s->upoll = NULL;
     s->upstream_closed = 1;
     s->open_handles--; /* the poll handle now belongs to the link */
-    session_event_t e = {untouched(s) ? "kept_untouched" : "kept", NULL, NULL, link, -1, js_end, &s->statements};
-    js_callback_call(&s->cb, 4, event_args, NULL, &e);
+    session_event_t e = {untouched(s) ? "kept_untouched" : "kept", NULL, NULL, link, -1, js_end, &s->statements, 0};
+    emit(s, &e, NULL);
   }
   end_client(s, NULL, 0);
   flush_u2c(s);
@@ -529,8 +537,8 @@ static void release_held(session_t *s, const char *outcome) {
   s->held_errors.n = 0;
   s->held_ready_status = -1;
   if (outcome && s->attempt > 0) {
-    session_event_t e = {"outcome", outcome, NULL, s->attempt, -1, -1, NULL};
-    js_callback_call(&s->cb, 3, event_args, NULL, &e);
+    session_event_t e = {"outcome", outcome, NULL, s->attempt, -1, -1, NULL, 0};
+    emit(s, &e, NULL);
   }
   bytes_append(&s->u2c, s->held.p + s->held.off, bytes_pending(&s->held));
   bytes_clear(&s->held);
@@ -563,8 +571,8 @@ static void hold_or_retry(session_t *s, size_t n) {
   s->held_ready_status = -1;
   int conflict = s->saw_conflict && status == TX_IDLE && at_chunk_end;
   if (conflict) {
-    session_event_t e = {"retry", NULL, &s->batch, s->attempt, -1, -1, NULL};
-    js_callback_call(&s->cb, 3, event_args, take_delay, &e);
+    session_event_t e = {"retry", NULL, &s->batch, s->attempt, -1, -1, NULL, 0};
+    emit(s, &e, take_delay);
     if (e.delay >= 0 && !s->closed && !s->ending) {
       s->attempt++;
       bytes_clear(&s->held);

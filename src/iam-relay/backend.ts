@@ -2,24 +2,26 @@
 // token, log in to the server with the client's startup parameters, show the client what the
 // server said, swap the cancel key for ours, then relay. What differs between the services (the
 // signer, the trusted CAs, the wording and the advice on a refused token) comes in the options.
-import { encodeAuthenticationOk, encodeBackendKeyData, encodeNoticeResponse } from '../protocol/backend-encoder.js';
+import { encodeBackendKeyData, encodeErrorResponse, encodeNoticeResponse } from '../protocol/backend-encoder.js';
 import { ClientFacingError, terminationFields } from '../protocol/client-error.js';
 import type { NoticeFields } from '../protocol/messages.js';
-import type { Backend, ClientSession, DoorLogin, NativeDoor, StartedSession } from '../server/types.js';
+import type { AnsweredAtDoor, Backend, CancelKey, ClientSession, DoorListener, NativeDoor, SessionCounters, StartedSession } from '../server/types.js';
 import { IamTokenCache, type IamTokenSigner, type TokenEvents } from './token-cache.js';
 import { cancelUpstream, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
 import type { RelayHandle, RelayObserver } from './relay.js';
 import { startFastRelay, upstreamLost } from './fast-relay.js';
 import type { AnswerRetrier } from './answer-retrier.js';
 import { LoginPacer, type LoginPacerOptions, type PacerObserver } from './login-pacer.js';
-import { DEFAULT_KEY_IDLE_MS, WarmPool, type WarmConnection, type WarmPoolObserver } from './warm-pool.js';
+import { DEFAULT_KEY_IDLE_MS, WarmPool, type WarmConnection, type WarmParking, type WarmPoolObserver } from './warm-pool.js';
 import { recycleConnection, runResetQuery, type ReuseOptions } from './connection-reuse.js';
 import { nativeRelay, nativeRelayUnavailable, type NativeRelayAddon } from './native/addon.js';
-import { startNativeRelay, type DoorClient, type NativeRelayOptions, type NativeRetryPolicy } from './native/native-relay.js';
+import { nativeSession, startNativeRelay, type DoorClient, type NativeRelayOptions, type NativeRetryPolicy, type NativeSession } from './native/native-relay.js';
+import { doorKey } from './native/door-key.js';
 import { nativeServerTls, socketFd, type NativeServerTls } from './native/tls-link.js';
 import type { NativeClient } from './native/native-relay.js';
 import type { RelayEngine } from './engine-option.js';
 import { ConfigError } from '../config/types.js';
+import { closeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
 /** What a fresh warm connection is checked (and its server process warmed) with. */
@@ -74,6 +76,8 @@ export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObser
   upstreamConnected?(result: 'success' | 'failure', seconds: number): void;
   /** A session's relay started: the native addon's, or the JavaScript one. */
   relayStarted?(engine: 'native' | 'node'): void;
+  /** The native door answered a login from a parked warm connection. */
+  doorAnswered?(): void;
 }
 
 /** How a session's relay ended, for the warm set. */
@@ -94,7 +98,16 @@ interface Keeper {
   keep: KeepUpstream;
 }
 
-/** What answerAtOnce() started, for serve() to carry on with. */
+/** What a client admitted at the native door was given, until its session starts. */
+interface DoorGrant {
+  cancelKey: CancelKey;
+  onCancel(handler: () => void): void;
+}
+
+/** The JavaScript side of the sessions a door started, by session id. */
+type DoorSessions = Map<number, NativeSession['onEvent']>;
+
+/** What the native door started, for serve() to carry on with. */
 interface AnsweredSession extends StartedSession {
   parameters: Record<string, string>;
   lent: boolean;
@@ -125,6 +138,8 @@ export class IamRelayBackend implements Backend {
   private readonly reuse: ReuseOptions | null;
   /** The native relay, when sessions may use it. */
   private readonly addon: NativeRelayAddon | null;
+  /** The native door's side of the warm set, while a listener's door is open. */
+  private parking: WarmParking | null = null;
 
   constructor(
     private readonly opts: IamRelayBackendOptions,
@@ -153,6 +168,7 @@ export class IamRelayBackend implements Backend {
               // Opened before any client is known: through the native TLS when there is one, which a
               // client on TLS can still use (its JavaScript relay reads the bridge).
               open: (parameters) => this.login(parameters, this.addon !== null).then((conn) => this.primed(conn)),
+              parking: () => this.parking,
             },
             // A failed background login shows in upstream_connect_duration_seconds{result="failure"}.
             pick(observer),
@@ -230,62 +246,48 @@ export class IamRelayBackend implements Backend {
   }
 
   /**
-   * The native door's shortcut (Listener.atDoor): a client whose StartupMessage a warm connection
-   * idle right now can serve is answered there and then, AuthenticationOk, the login's
-   * ParameterStatus, its BackendKeyData and ReadyForQuery written by the native session as it
-   * starts, with no Node stream on the way. Null when there is no such connection (nothing is
-   * counted then: the usual path takes it from there, and counts its miss).
+   * A client the native door answered from the warm connection parked as `parked`, whose session
+   * runs already on descriptor `fd`: the connection leaves the warm set as a hit, and the session
+   * gets its JavaScript side (its events arrive through the door from here on). Null when the
+   * warm set no longer had it (then the session is ended).
    */
-  answerAtOnce(login: DoorLogin): StartedSession | null {
-    const addon = this.addon;
-    if (!addon || !this.warmPool) return null;
-    const parameters = { ...login.parameters, user: login.parameters.user! };
+  private answeredAtDoor(addon: NativeRelayAddon, parked: number, sessionId: number, fd: number, grant: DoorGrant, sessions: DoorSessions): AnsweredAtDoor | null {
     const lent = this.reuse !== null;
-    const conn = this.warmPool.takeIfIdle(parameters, lent);
-    if (!conn) return null;
-    const run: SessionRun = { handedOn: false };
-    const keeper = this.keeperFor(parameters, lent, () => conn);
-    const { upstream } = conn;
-    const greeting = Buffer.concat([
-      encodeAuthenticationOk(),
-      ...upstream.loginFrames,
-      encodeBackendKeyData(login.cancelKey.processId, login.cancelKey.secretKey),
-      upstream.readyFrame,
-    ]);
-    const client: DoorClient = { fd: login.fd, socket: null, ended: false };
-    const relay =
-      upstream.nativeLink === undefined
-        ? null
-        : startNativeRelay(addon, upstream.nativeLink, client, upstream.socket, upstream.pending, login.pending, login.counters, this.observer, {
-            ...this.nativeRelayOptions(this.handOn(keeper.keep, run), this.keepsUntouched(login, upstream)),
-            greeting,
-          });
-    if (!relay) {
-      // The cluster closed it since it was checked: gone, and the client goes the usual way.
-      upstream.socket.destroy();
-      if (lent) this.warmPool.returned(parameters, null, { lent });
+    const taken = this.warmPool?.takeParked(parked, lent);
+    if (!taken) {
+      addon.terminate(sessionId, encodeErrorResponse(upstreamLost(this.opts.upstreamName)));
       return null;
     }
+    const { parameters, conn } = taken;
+    const counters: SessionCounters = { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
+    const run: SessionRun = { handedOn: false };
+    const keeper = this.keeperFor(parameters, lent, () => conn);
+    const client: DoorClient = { fd, socket: null, ended: false };
+    // Whether the connection may come back untouched the door decided (no bytes after the startup).
+    const native = nativeSession(addon, client, counters, this.observer, this.nativeRelayOptions(this.handOn(keeper.keep, run), true));
+    sessions.set(sessionId, native.onEvent);
+    const relay = native.started(sessionId, conn.upstream.socket);
     this.observer.relayStarted?.('native');
-    this.guardCancel(login.onCancel, conn, run);
-    const answered: AnsweredSession = {
+    this.observer.doorAnswered?.();
+    this.guardCancel(grant.onCancel, conn, run);
+    const started: AnsweredSession = {
       parameters,
       lent,
       conn,
       keeper,
       run,
       relay,
-      // Now, not with the rest of the session's records: a notice already due goes out with the answer.
+      // Now, not with the rest of the session's records: a notice already due goes out at once.
       noticeTimer: this.scheduleLifetimeNotice(relay, conn.openedAt),
       attach(socket) {
         client.socket = socket;
         if (client.ended) socket.destroy();
       },
     };
-    return answered;
+    return { parameters, cancelKey: grant.cancelKey, counters, started };
   }
 
-  /** The rest of a session answerAtOnce() started. */
+  /** The rest of a session the native door started. */
   private async serveAnswered(session: ClientSession, a: AnsweredSession): Promise<void> {
     await this.finishing(a.parameters, a.lent, a.keeper, () => this.awaitRelay(session, a.relay, a.noticeTimer, a.run));
   }
@@ -437,14 +439,79 @@ export class IamRelayBackend implements Backend {
     };
   }
 
-  /** The native front door (door.c), for listeners whose logins answerAtOnce() may serve. */
+  /**
+   * The native front door (door.c) for a listener: idle warm connections are parked there, and a
+   * client whose StartupMessage matches one is answered by the addon before any JavaScript runs
+   * but the listener's yes (DoorListener.admit).
+   */
   nativeDoor(): NativeDoor | null {
     const addon = this.addon;
-    if (!addon || !this.warmPool) return null;
+    const pool = this.warmPool;
+    if (!addon || !pool) return null;
+    return { open: (listenFd, handoffMs, listener) => this.openDoor(addon, pool, listenFd, handoffMs, listener) };
+  }
+
+  private openDoor(addon: NativeRelayAddon, pool: WarmPool, listenFd: number, handoffMs: number, listener: DoorListener): { close(): void } | null {
+    if (this.parking) return null; // one door per backend: its parked connections are the door's
+    const sessions: DoorSessions = new Map();
+    /** Between a client's admission and its session's start: the key it was given. */
+    const grants = new Map<number, DoorGrant>();
+    const retry = this.opts.nativeRetry ?? null;
+    const door = addon.openDoor(
+      listenFd,
+      handoffMs,
+      (kind, a, b, c) => {
+        if (kind === 'client') return listener.client(a, b as Buffer);
+        if (kind === 'admit') {
+          const grant = listener.admit();
+          if (!grant) return null;
+          grants.set(a, grant);
+          return [grant.cancelKey.processId, grant.cancelKey.secretKey];
+        }
+        const grant = grants.get(a);
+        grants.delete(a);
+        if (!grant) return;
+        if (kind === 'released') {
+          pool.parkedGone(a);
+          listener.released(grant.cancelKey);
+          return;
+        }
+        const answered = this.answeredAtDoor(addon, a, b as number, c, grant, sessions);
+        if (answered) return listener.answered(c, answered);
+        // Ended at once (answeredAtDoor): the client's descriptor has nobody else to close it.
+        listener.released(grant.cancelKey);
+        closeSync(c);
+      },
+      (kind, detail, attempt, statements, session) => {
+        const onEvent = sessions.get(session);
+        if (kind === 'end') sessions.delete(session);
+        return onEvent?.(kind, detail, attempt, statements);
+      },
+      encodeErrorResponse(upstreamLost(this.opts.upstreamName)),
+      retry !== null,
+      retry?.holdLimit ?? 0,
+      this.reuse !== null,
+    );
+    if (door < 0) return null;
+    let nextPark = 1;
+    this.parking = {
+      park(parameters, conn) {
+        const link = conn.upstream.nativeLink;
+        if (link === undefined) return null;
+        const parked = nextPark++;
+        const ok = addon.park(door, parked, doorKey(parameters), link, Buffer.concat(conn.upstream.loginFrames), conn.upstream.readyFrame);
+        return ok ? parked : null;
+      },
+      unpark(parked) {
+        addon.unpark(door, parked);
+      },
+    };
+    pool.parkIdle();
     return {
-      open(listenFd, handoffMs, onClient) {
-        const door = addon.openDoor(listenFd, handoffMs, onClient);
-        return door < 0 ? null : { close: () => addon.closeDoor(door) };
+      close: () => {
+        this.parking = null;
+        // Its parked connections stay in the warm set, for the listener's usual path.
+        addon.closeDoor(door);
       },
     };
   }

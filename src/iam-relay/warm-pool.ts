@@ -66,6 +66,8 @@ export interface WarmPoolOptions {
   /** Logs in with these startup parameters (through the login pacer). */
   open(parameters: Record<string, string>): Promise<WarmConnection>;
   clock?: PacerClock;
+  /** The native door, when a listener has one (asked each time: the door opens after the pool). */
+  parking?(): WarmParking | null;
 }
 
 /** Default idle period of a key: a client that comes back within 5 minutes still finds connections. */
@@ -77,6 +79,19 @@ const RETRY_MAX_MS = 30_000;
 interface IdleConnection {
   conn: WarmConnection;
   stopWatching(): void;
+  /** Its number at the native door while parked there (WarmParking), or null. */
+  parked: number | null;
+}
+
+/**
+ * The native door's side of idle connections: each one is offered there too, so that a client
+ * whose startup parameters match is answered by the addon without JavaScript (door.c).
+ */
+export interface WarmParking {
+  /** Parks a connection that just became idle; its number, or null when it cannot be. */
+  park(parameters: Readonly<Record<string, string>>, conn: WarmConnection): number | null;
+  /** Takes it back (before JavaScript hands it out or closes it). */
+  unpark(parked: number): void;
 }
 
 interface Waiter {
@@ -222,15 +237,70 @@ export class WarmPool {
   private takeIdle(entry: KeyEntry): WarmConnection | null {
     let found: WarmConnection | null = null;
     while (found === null && entry.idle.length > 0) {
-      const { conn, stopWatching } = entry.idle.shift()!;
+      const idle = entry.idle.shift()!;
+      const { conn } = idle;
       this.idleCount--;
-      stopWatching();
+      this.leave(idle);
       if (this.clock.now() - conn.openedAt >= this.opts.maxAgeMs) this.closeConnection(conn, 'max_age');
       else if (conn.upstream.socket.destroyed) this.closeConnection(conn, 'server_closed');
       else found = conn;
     }
     this.publishIdle();
     return found;
+  }
+
+  /** An idle connection leaves the idle set: no more watching, and no longer parked at the door. */
+  private leave(idle: IdleConnection): void {
+    idle.stopWatching();
+    if (idle.parked !== null) this.opts.parking?.()?.unpark(idle.parked);
+    idle.parked = null;
+  }
+
+  /** Offers every idle connection at the native door, which has just opened. */
+  parkIdle(): void {
+    const parking = this.opts.parking?.();
+    if (!parking) return;
+    for (const entry of this.keys.values()) {
+      for (const idle of entry.idle) if (idle.parked === null) idle.parked = parking.park(entry.parameters, idle.conn);
+    }
+  }
+
+  /**
+   * The native door answered a client with the connection parked as `parked` (its session runs
+   * already): it leaves the idle set as take() would take it, a hit. Null when no idle connection
+   * is parked so.
+   */
+  takeParked(parked: number, lend: boolean): { parameters: Record<string, string>; conn: WarmConnection } | null {
+    for (const entry of this.keys.values()) {
+      const i = entry.idle.findIndex((idle) => idle.parked === parked);
+      if (i === -1) continue;
+      const [idle] = entry.idle.splice(i, 1);
+      this.idleCount--;
+      idle.parked = null; // the door let it go itself
+      idle.stopWatching();
+      entry.lastUsed = this.clock.now();
+      if (lend) entry.lent++;
+      this.publishIdle();
+      this.finishRequest(entry, idle.conn);
+      return { parameters: entry.parameters, conn: idle.conn };
+    }
+    return null;
+  }
+
+  /** The native door found the connection parked as `parked` unusable: it is closed, and replaced. */
+  parkedGone(parked: number): void {
+    for (const entry of this.keys.values()) {
+      const idle = entry.idle.find((x) => x.parked === parked);
+      if (!idle) continue;
+      idle.parked = null;
+      entry.idle.splice(entry.idle.indexOf(idle), 1);
+      this.idleCount--;
+      idle.stopWatching();
+      this.closeConnection(idle.conn, 'server_closed');
+      this.publishIdle();
+      this.refill(entry);
+      return;
+    }
   }
 
   /** A finished session's connection is being reset, to come back through returned() with afterReset. */
@@ -296,10 +366,10 @@ export class WarmPool {
       if (entry.retryTimer !== null) this.clock.clearTimeout(entry.retryTimer);
       if (entry.refillTimer !== null) this.clock.clearTimeout(entry.refillTimer);
       this.releaseWaiters(entry);
-      for (const { conn, stopWatching } of entry.idle.splice(0)) {
-        stopWatching();
-        closing.push(whenClosed(conn.upstream.socket));
-        this.closeConnection(conn, 'shutdown');
+      for (const idle of entry.idle.splice(0)) {
+        this.leave(idle);
+        closing.push(whenClosed(idle.conn.upstream.socket));
+        this.closeConnection(idle.conn, 'shutdown');
       }
     }
     this.keys.clear();
@@ -369,13 +439,13 @@ export class WarmPool {
     if (conn.upstream.pending.length > 0) return this.closeConnection(conn, 'server_message');
     if (this.clock.now() - conn.openedAt >= this.opts.maxAgeMs) return this.closeConnection(conn, 'max_age');
     if (entry.idle.length >= this.opts.size) return this.closeConnection(conn, 'surplus');
-    const idle: IdleConnection = { conn, stopWatching: () => {} };
+    const idle: IdleConnection = { conn, stopWatching: () => {}, parked: null };
     const drop = (reason: WarmCloseReason) => {
       const i = entry.idle.indexOf(idle);
       if (i === -1) return;
       entry.idle.splice(i, 1);
       this.idleCount--;
-      idle.stopWatching();
+      this.leave(idle);
       this.closeConnection(conn, reason);
       this.publishIdle();
       this.refill(entry);
@@ -402,7 +472,7 @@ export class WarmPool {
     if (waiter) {
       this.clock.clearTimeout(waiter.timer);
       waiter.resolve(this.takeIdle(entry));
-    }
+    } else idle.parked = this.opts.parking?.()?.park(entry.parameters, conn) ?? null;
     this.publishIdle();
   }
 
@@ -430,10 +500,10 @@ export class WarmPool {
         this.releaseWaiters(entry);
         if (entry.retryTimer !== null) this.clock.clearTimeout(entry.retryTimer);
         if (entry.refillTimer !== null) this.clock.clearTimeout(entry.refillTimer);
-        for (const { conn, stopWatching } of entry.idle.splice(0)) {
+        for (const idle of entry.idle.splice(0)) {
           this.idleCount--;
-          stopWatching();
-          this.closeConnection(conn, 'key_idle');
+          this.leave(idle);
+          this.closeConnection(idle.conn, 'key_idle');
         }
         continue;
       }
@@ -441,7 +511,7 @@ export class WarmPool {
       for (const idle of old) {
         entry.idle.splice(entry.idle.indexOf(idle), 1);
         this.idleCount--;
-        idle.stopWatching();
+        this.leave(idle);
         this.closeConnection(idle.conn, 'max_age');
       }
       if (old.length > 0) this.refill(entry);

@@ -48,6 +48,7 @@ export interface MetricSet {
   loginPacingWaitDuration: Histogram<'listener'>;
   occRetries: Counter<'listener'>;
   relaySessions: Counter<'listener' | 'engine'>;
+  doorAnswers: Counter<'listener'>;
   occRetryOutcomes: Counter<'listener' | 'outcome'>;
   warmConnectionsIdle: Gauge<'listener'>;
   warmConnectionRequests: Counter<'listener' | 'result'>;
@@ -233,6 +234,12 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
       name: `${METRIC_PREFIX}relay_sessions_total`,
       help: 'Client sessions relayed to the cluster or database (dsql, rds-iam), by the relay that moved their bytes: native (C: clients on plain TCP or on TLS after SSLRequest) or node (JavaScript).',
       labelNames: ['listener', 'engine'],
+      registers,
+    }),
+    doorAnswers: new Counter({
+      name: `${METRIC_PREFIX}door_answers_total`,
+      help: 'Logins the native front door answered from an idle warm connection (dsql, rds-iam with --warm-connections and trust), before any JavaScript but the admission ran.',
+      labelNames: ['listener'],
       registers,
     }),
     occRetries: new Counter({

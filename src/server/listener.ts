@@ -13,8 +13,7 @@ import { ClientFacingError, SessionTermination, sendFatalAndClose } from '../pro
 import { ClientAuthenticator, type ClientAuthSettings } from './local-auth.js';
 import { StreamClosedError } from './message-channel.js';
 import { negotiateStartup } from './startup.js';
-import type { Backend, CancelKey, ClientSession, SessionCounters, StartedSession } from './types.js';
-import { plainStartup } from './door-login.js';
+import type { AnsweredAtDoor, Backend, CancelKey, ClientSession, SessionCounters, StartedSession } from './types.js';
 import { isLoopbackHost } from './addresses.js';
 import type { NativeServerTls } from '../iam-relay/native/tls-link.js';
 
@@ -55,7 +54,7 @@ export type CloseOutcome =
   | 'closed_before_startup'
   | 'client_gone';
 
-/** A login the backend answered at the native door (Backend.answerAtOnce). */
+/** A login the native door answered (Backend.nativeDoor). */
 interface AnsweredLogin {
   parameters: Record<string, string>;
   pending: Buffer;
@@ -135,63 +134,61 @@ export class Listener {
   }
 
   /**
-   * With a backend that can answer logins at once (warm connections in the native relay) and
-   * clients trusted without a password, the addon accepts and reads each client's first packet
-   * itself (Backend.nativeDoor); Node's server closes, the addon's duplicate of its socket keeps
-   * listening. Not for a socket Node does not own alone (a --workers worker's, shared through
-   * the primary).
+   * With a backend that can answer logins at its native door (warm connections in the native
+   * relay) and clients trusted without a password, the addon accepts and reads each client's
+   * first packet itself (Backend.nativeDoor); Node's server closes, the addon's duplicate of its
+   * socket keeps listening. Not for a socket Node does not own alone (a --workers worker's,
+   * shared through the primary).
    */
   private openDoor(server: Server, address: AddressInfo): void {
-    if (this.settings.auth.method !== 'trust' || this.settings.requireTls || !this.backend.answerAtOnce) return;
+    if (this.settings.auth.method !== 'trust' || this.settings.requireTls) return;
     const fd = (server as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
     if (typeof fd !== 'number' || fd < 0) return;
-    const door = this.backend.nativeDoor?.()?.open(fd, DOOR_HANDOFF_MS, (clientFd, first) => this.atDoor(clientFd, first));
+    const door = this.backend.nativeDoor?.()?.open(fd, DOOR_HANDOFF_MS, {
+      client: (clientFd, first) => this.atDoor(clientFd, first),
+      admit: () => {
+        if (!this.accepting || this.admitted >= this.settings.maxConnections) return null;
+        const cancelKey = this.cancels.allocate();
+        return { cancelKey, onCancel: (handler) => this.cancels.register(cancelKey, handler) };
+      },
+      answered: (clientFd, login) => this.answeredAtDoor(clientFd, login),
+      released: (cancelKey) => this.cancels.release(cancelKey),
+    });
     if (!door) return;
     this.door = door;
     this.boundAddress = address;
     server.close();
   }
 
-  /**
-   * A client from the native door: answered there and then when the backend can, else made an
-   * ordinary Node socket that goes the usual way with its first bytes put back.
-   *
-   * An answered client's session runs in the addon from the answer on. Everything else this
-   * listener does for a session (its Node socket, the session's records, log lines, metrics,
-   * timers: about a millisecond of JavaScript on this machine) waits for the next turn of the
-   * timers, so that the client's first query, sent as soon as it has its answer, is relayed first
-   * instead of waiting behind it. Only what must hold from the first moment is done now: the
-   * connection counts against --max-connections, and its cancel key works.
-   */
+  /** A client the native door did not answer: an ordinary Node socket with its first bytes put back. */
   private atDoor(fd: number, first: Buffer): void {
     if (!this.accepting) {
       closeSync(fd);
       return;
     }
-    const startup = this.admitted < this.settings.maxConnections ? plainStartup(first) : null;
-    if (startup) {
-      const cancelKey = this.cancels.allocate();
-      const counters: SessionCounters = { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
-      const { parameters, pending } = startup;
-      const onCancel = (handler: () => void) => this.cancels.register(cancelKey, handler);
-      const started = this.backend.answerAtOnce!({ fd, parameters, pending, cancelKey, counters, onCancel });
-      if (started) {
-        this.admitted += 1;
-        const records = () => {
-          this.answered.delete(timer);
-          const socket = doorSocket(fd);
-          this.accept(socket, { parameters, pending, tls: false, cancelKey, counters, started });
-          started.attach(socket);
-        };
-        const timer = setTimeout(records, DOOR_BOOKKEEPING_DELAY_MS);
-        this.answered.set(timer, records);
-        return;
-      }
-      this.cancels.release(cancelKey);
-    }
     const socket = doorSocket(fd);
     if (first.length > 0) socket.unshift(first);
     this.accept(socket);
+  }
+
+  /**
+   * A client the native door answered: its session runs in the addon already. Everything else
+   * this listener does for a session (its Node socket, the session's records, log lines, metrics,
+   * timers: about a millisecond of JavaScript on this machine) waits for a later turn of the
+   * timers, so that the client's first query, sent as soon as it has its answer, is relayed first
+   * instead of waiting behind it. Only what must hold from the first moment is done now: the
+   * connection counts against --max-connections, and its cancel key works (admit).
+   */
+  private answeredAtDoor(fd: number, login: AnsweredAtDoor): void {
+    this.admitted += 1;
+    const records = () => {
+      this.answered.delete(timer);
+      const socket = doorSocket(fd);
+      this.accept(socket, { ...login, pending: Buffer.alloc(0), tls: false });
+      login.started.attach(socket);
+    };
+    const timer = setTimeout(records, DOOR_BOOKKEEPING_DELAY_MS);
+    this.answered.set(timer, records);
   }
 
   get address(): AddressInfo | null {
@@ -287,7 +284,7 @@ export class Listener {
     try {
       let login: { parameters: Record<string, string>; pending: Buffer; tls: boolean; nativeLink?: number; cancelKey?: CancelKey };
       if (answered) {
-        // The backend answered the login itself, there and then (answerAtOnce); atDoor counted it.
+        // The native door answered the login; answeredAtDoor counted it.
         login = answered;
         user = answered.parameters.user;
         holdsSlot = true;

@@ -45,7 +45,7 @@ export interface SessionCounters {
   upstreamFailures?: number;
 }
 
-/** A session a backend started in answerAtOnce(), for its serve() to carry on with. */
+/** A session the native door started, for the backend's serve() to carry on with. */
 export interface StartedSession {
   /**
    * The listener's socket on the client's descriptor, made after the client was answered (the
@@ -54,43 +54,49 @@ export interface StartedSession {
   attach(socket: Socket): void;
 }
 
-/** A client's login as the native front door read it: a StartupMessage nobody has answered yet. */
-export interface DoorLogin {
-  /** The client's descriptor: nothing has been read from it but the StartupMessage and `pending`. */
-  readonly fd: number;
-  readonly parameters: Readonly<Record<string, string>>;
-  /** What the client sent after its StartupMessage. */
-  readonly pending: Buffer;
+/** A client the native door answered: its session runs in the addon already. */
+export interface AnsweredAtDoor {
+  readonly parameters: Record<string, string>;
   readonly cancelKey: CancelKey;
   readonly counters: SessionCounters;
-  /** Registers what a CancelRequest with cancelKey does, from the moment the client has the key. */
-  onCancel(handler: () => void): void;
+  readonly started: StartedSession;
 }
 
-/** The native front door of a listener (src/iam-relay/native/door.ts). */
+/** What the listener does for its native door. */
+export interface DoorListener {
+  /** A client the door does not answer, with the first bytes it sent: the usual path takes it. */
+  client(fd: number, first: Buffer): void;
+  /**
+   * Whether a client may be answered now (accepting, under --max-connections): the cancel key it
+   * is to get, and how to register what a CancelRequest with it does; null: not now.
+   */
+  admit(): { cancelKey: CancelKey; onCancel(handler: () => void): void } | null;
+  /** The door answered a client on descriptor `fd` (the listener's to close once the session ends). */
+  answered(fd: number, login: AnsweredAtDoor): void;
+  /** An admitted client was not answered after all (it goes to client() next): its key goes back. */
+  released(cancelKey: CancelKey): void;
+}
+
+/** The native front door of a listener (door.c, through src/iam-relay/backend.ts). */
 export interface NativeDoor {
   /**
    * Takes over accepting on the listening socket `listenFd` (a duplicate: the caller may close
-   * its own) and hands each client over as (descriptor, first bytes); null when it cannot.
+   * its own); null when it cannot.
    */
-  open(listenFd: number, handoffMs: number, onClient: (fd: number, first: Buffer) => void): { close(): void } | null;
+  open(listenFd: number, handoffMs: number, listener: DoorListener): { close(): void } | null;
 }
 
 export interface Backend {
   readonly mode: string;
   /**
    * Serves one client until it leaves. Rejections are logged; the client gets a FATAL if still
-   * there. `started`: the session answerAtOnce() began for this client.
+   * there. `started`: the session the native door began for this client.
    */
   serve(session: ClientSession, started?: StartedSession): Promise<void>;
   /**
-   * A login this backend can answer at once, without waiting on anything (a warm connection for
-   * these parameters, which the native relay takes): it writes the whole login answer,
-   * AuthenticationOk first, and starts the session for serve(). Null when it cannot: nothing was
-   * written and the listener goes the usual way. Only offered under trust authentication.
+   * The native front door, for a backend that can answer logins there (warm connections in the
+   * native relay); null: none. Only used under trust authentication.
    */
-  answerAtOnce?(login: DoorLogin): StartedSession | null;
-  /** The native front door, for a backend whose answerAtOnce() may succeed; null: none. */
   nativeDoor?(): NativeDoor | null;
   /** Optional readiness probe used by the health endpoint. */
   checkReady?(): Promise<void>;

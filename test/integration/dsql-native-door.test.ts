@@ -40,6 +40,7 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
   let metrics: number;
 
   const hits = () => metricValue(metrics, 'warm_connection_requests_total', { result: 'hit' });
+  const doorAnswers = () => metricValue(metrics, 'door_answers_total');
   const idle = () => metricValue(metrics, 'warm_connections_idle');
   const active = () => metricValue(metrics, 'client_connections_open');
   /** Waits until the key of the raw clients has a warm connection idle. */
@@ -64,6 +65,7 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
   it('answers a warm hit at once and relays a query sent in the same write as the startup', async () => {
     await warmFor();
     const hitsBefore = await hits();
+    const answersBefore = await doorAnswers();
     const c = await rawWrite(proxy, Buffer.concat([serialize.startup(PARAMETERS), serialize.query('select 40 + 2 as answer')]));
     await waitFor('the answer', () => c.messages.filter((m) => m.name === 'readyForQuery').length >= 2);
     const names = c.messages.map((m) => m.name);
@@ -72,8 +74,21 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
     const row = c.messages.find((m) => m.name === 'dataRow') as unknown as { fields: string[] };
     expect(row.fields).toEqual(['42']);
     expect(await hits()).toBe(hitsBefore + 1);
+    expect(await doorAnswers()).toBe(answersBefore + 1);
     c.socket.end(serialize.end());
     await c.closed;
+  });
+
+  it('matches a client to a warm connection whatever the order of its startup parameters', async () => {
+    await warmFor();
+    const answersBefore = await doorAnswers();
+    // The same parameters as the key's, sent in reverse order (pg-protocol adds client_encoding last).
+    const reversed = Object.fromEntries(Object.entries(PARAMETERS).reverse());
+    const c = await RawConnection.open(proxy.host, proxy.port, reversed);
+    expect(await doorAnswers()).toBe(answersBefore + 1);
+    expect((await c.query('select current_user'))[0][0]).toBe('postgres');
+    c.send(serialize.end());
+    await c.closedByPeer();
   });
 
   it('sees through a client that leaves before the listener has made its records', async () => {

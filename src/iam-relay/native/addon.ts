@@ -53,13 +53,35 @@ export interface NativeRelayAddon {
     greeting?: Buffer,
   ): number;
   /**
-   * Accepts clients on a duplicate of the listening socket `listenFd` (which Node may then close)
-   * and calls back once per client with its descriptor, now the caller's, and the first bytes it
-   * sent (none when it sent nothing within handoffMs, or is gone); -1 when it cannot.
+   * The native front door (door.c): accepts clients on a duplicate of the listening socket
+   * `listenFd` (which Node may then close) and reads each one's first packet. The callback hears
+   * ('client', fd, firstBytes) for a client it hands over (the descriptor is then the caller's;
+   * no bytes when it sent nothing within handoffMs, or is gone); for a StartupMessage that matches
+   * a parked connection, ('admit', parkId), answered with [processId, secretKey] or null, then
+   * ('answered', parkId, session, fd) once the session runs on the client's descriptor (still the
+   * caller's to close), or ('released', parkId) when the parked connection could not start one
+   * (the client is then handed over). The sessions' own calls go to sessionEvents, their id last.
+   * Returns the door's number, or -1.
    */
-  openDoor(listenFd: number, handoffMs: number, callback: (fd: number, first: Buffer) => void): number;
-  /** Stops accepting (and closes the clients that have not written yet). */
+  openDoor(
+    listenFd: number,
+    handoffMs: number,
+    callback: (kind: 'client' | 'admit' | 'answered' | 'released', a: number, b: Buffer | number, c: number) => unknown,
+    sessionEvents: (kind: string, detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined, session: number) => number | void,
+    lostMessage: Buffer,
+    occ: boolean,
+    holdLimit: number,
+    keepClean: boolean,
+  ): number;
+  /** Stops accepting (and closes the clients that have not written yet); its parked connections go back. */
   closeDoor(door: number): void;
+  /**
+   * Offers the warm connection on `link` to the door's clients whose canonical startup parameters
+   * (door-key.ts) are `key`; `frames` is its login's answer up to ReadyForQuery, `ready` that.
+   */
+  park(door: number, parkId: number, key: Buffer, link: number, frames: Buffer, ready: Buffer): boolean;
+  /** Takes a parked connection back; false when the door no longer has it. */
+  unpark(door: number, parkId: number): boolean;
   notice(session: number, message: Buffer): void;
   terminate(session: number, message: Buffer): void;
   stats(session: number): NativeSessionStats | undefined;

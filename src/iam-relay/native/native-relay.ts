@@ -108,6 +108,62 @@ export function startNativeRelay(
   const toUpstream = atDoor ? [clientAhead] : takeReadAhead(client.stream, clientAhead);
   const toClient = takeReadAhead(bridge, upstreamAhead);
   const retry = options.retry ?? null;
+  const session = nativeSession(addon, client, counters, observer, options);
+  const id = addon.join(
+    link,
+    atDoor ? -1 : (client.link ?? -1),
+    fd,
+    Buffer.concat(toClient),
+    Buffer.concat(toUpstream),
+    encodeErrorResponse(options.lostMessage),
+    retry !== null,
+    retry?.holdLimit ?? 0,
+    keepMode(options),
+    session.onEvent,
+    options.greeting,
+  );
+  if (id < 0) {
+    // Not taken over: what was read ahead goes back to the sockets for the JavaScript relay.
+    if (!atDoor) giveBack(client.stream, toUpstream);
+    giveBack(bridge, toClient);
+    return null;
+  }
+  // The addon owns the connections now; Node must not read the client's (its socket stays open,
+  // unread, until the session ends, so that the listener's bookkeeping sees one connection).
+  if (!atDoor) stopReading(client.socket);
+  if (!atDoor && client.stream !== client.socket) {
+    markJoined(client.stream);
+    client.stream.destroy();
+  }
+  return session.started(id, bridge);
+}
+
+/** How a session's cluster connection may outlive the client's goodbye (addon.join's keepUpstream). */
+export function keepMode(options: NativeRelayOptions): KeepUpstream {
+  return !options.keepUpstream ? KeepUpstream.Never : options.keepUpstream.untouchedOnly ? KeepUpstream.Untouched : KeepUpstream.Clean;
+}
+
+/** What a native session's events do in JavaScript, and its RelayHandle once it has an id. */
+export interface NativeSession {
+  /** The addon's calls for this session (the session's id, passed last, is not needed here). */
+  onEvent: (kind: string, detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined) => number | void;
+  /** The session took the link whose plaintext end `bridge` was: the handle that steers it. */
+  started(id: number, bridge: Socket): RelayHandle;
+}
+
+/**
+ * A native session's JavaScript side, for a session this side starts (startNativeRelay) or one the
+ * native door started on its own (its events then reach onEvent through the door).
+ */
+export function nativeSession(
+  addon: NativeRelayAddon,
+  client: NativeClient | DoorClient,
+  counters: SessionCounters,
+  observer: RelayObserver,
+  options: NativeRelayOptions,
+): NativeSession {
+  const atDoor = 'fd' in client;
+  const retry = options.retry ?? null;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
   let id = -1;
@@ -120,83 +176,66 @@ export function startNativeRelay(
     const s = addon.stats(id);
     if (s) account(s, counters, observer, client.socket);
   };
-  id = addon.join(
-    link,
-    atDoor ? -1 : (client.link ?? -1),
-    fd,
-    Buffer.concat(toClient),
-    Buffer.concat(toUpstream),
-    encodeErrorResponse(options.lostMessage),
-    retry !== null,
-    retry?.holdLimit ?? 0,
-    !options.keepUpstream ? KeepUpstream.Never : options.keepUpstream.untouchedOnly ? KeepUpstream.Untouched : KeepUpstream.Clean,
-    (kind, detail, attempt, statements) => {
-      try {
-        if (kind === 'retry') return retry ? retry.decide(detail as Buffer, attempt) : -1;
-        if (kind === 'outcome') {
-          retry?.outcome(detail as 'succeeded' | 'exhausted' | 'failed_otherwise');
-          return;
-        }
-        if (kind === 'kept' || kind === 'kept_untouched') {
-          const socket = bridgeSocket(detail as number);
-          socket.pause();
-          kept = true;
-          untouched = kind === 'kept_untouched';
-          preparedStatements = statements ?? null;
-          options.keepUpstream?.onKept({ socket, nativeLink: attempt }, preparedStatements, untouched);
-          return;
-        }
-        // 'end': the last counters, then the client's socket (the addon has closed its own descriptor).
-        flush();
-        ended = true;
-        live.delete(flush);
-        if (live.size === 0 && timer) {
-          clearInterval(timer);
-          timer = null;
-        }
-        if (atDoor) client.ended = true;
-        else client.stream.destroy();
-        client.socket?.destroy();
-        finish();
-      } catch {
-        return -1;
+  const onEvent: NativeSession['onEvent'] = (kind, detail, attempt, statements) => {
+    try {
+      if (kind === 'retry') return retry ? retry.decide(detail as Buffer, attempt) : -1;
+      if (kind === 'outcome') {
+        retry?.outcome(detail as 'succeeded' | 'exhausted' | 'failed_otherwise');
+        return;
       }
-    },
-    options.greeting,
-  );
-  if (id < 0) {
-    // Not taken over: what was read ahead goes back to the sockets for the JavaScript relay.
-    if (!atDoor) giveBack(client.stream, toUpstream);
-    giveBack(bridge, toClient);
-    return null;
-  }
-  // The addon owns the connections now; Node must not read the client's (its socket stays open,
-  // unread, until the session ends, so that the listener's bookkeeping sees one connection).
-  if (!atDoor) stopReading(client.socket);
-  // The addon drained the bridges and closed its ends; these ends have nothing more to carry.
-  bridge.destroy();
-  if (!atDoor && client.stream !== client.socket) {
-    markJoined(client.stream);
-    client.stream.destroy();
-  }
-  live.add(flush);
-  timer ??= setInterval(flushAll, FLUSH_MS).unref();
+      if (kind === 'kept' || kind === 'kept_untouched') {
+        const socket = bridgeSocket(detail as number);
+        socket.pause();
+        kept = true;
+        untouched = kind === 'kept_untouched';
+        preparedStatements = statements ?? null;
+        options.keepUpstream?.onKept({ socket, nativeLink: attempt }, preparedStatements, untouched);
+        return;
+      }
+      // 'end': the last counters, then the client's socket (the addon has closed its own descriptor).
+      flush();
+      ended = true;
+      live.delete(flush);
+      if (live.size === 0 && timer) {
+        clearInterval(timer);
+        timer = null;
+      }
+      if (atDoor) client.ended = true;
+      else client.stream.destroy();
+      client.socket?.destroy();
+      finish();
+    } catch {
+      return -1;
+    }
+  };
   return {
-    done,
-    get upstreamKept() {
-      return kept;
-    },
-    get upstreamUntouched() {
-      return untouched;
-    },
-    get preparedStatements() {
-      return preparedStatements;
-    },
-    terminate(fields: NoticeFields) {
-      if (!ended) addon.terminate(id, encodeErrorResponse(fields));
-    },
-    notice(fields, encode) {
-      if (!ended) addon.notice(id, encode(fields));
+    onEvent,
+    started(sessionId, bridge) {
+      id = sessionId;
+      // The addon drained the bridge and closed its end; this end has nothing more to carry.
+      bridge.destroy();
+      if (!ended) {
+        live.add(flush);
+        timer ??= setInterval(flushAll, FLUSH_MS).unref();
+      }
+      return {
+        done,
+        get upstreamKept() {
+          return kept;
+        },
+        get upstreamUntouched() {
+          return untouched;
+        },
+        get preparedStatements() {
+          return preparedStatements;
+        },
+        terminate(fields: NoticeFields) {
+          if (!ended) addon.terminate(id, encodeErrorResponse(fields));
+        },
+        notice(fields, encode) {
+          if (!ended) addon.notice(id, encode(fields));
+        },
+      };
     },
   };
 }

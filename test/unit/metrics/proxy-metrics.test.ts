@@ -50,6 +50,7 @@ describe('createProxyMetrics', () => {
       aurora_pg_proxy_login_pacing_wait_seconds: 'histogram',
       aurora_pg_proxy_occ_retries_total: 'counter',
       aurora_pg_proxy_relay_sessions_total: 'counter',
+      aurora_pg_proxy_door_answers_total: 'counter',
       aurora_pg_proxy_occ_retry_outcomes_total: 'counter',
       aurora_pg_proxy_warm_connections_idle: 'gauge',
       aurora_pg_proxy_warm_connection_requests_total: 'counter',
