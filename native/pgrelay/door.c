@@ -208,8 +208,12 @@ static int answer_from_park(door_t *d, int fd, const char *buf, size_t n) {
   int park = p->id;
   door_event_t admit = {"admit", park, -1, fd, 0, 0, 0};
   js_callback_call(&d->cb, 4, door_event_args, take_cancel_key, &admit);
+  if (!admit.admitted) return 0;
   park_t **pp = find_park(d, park);
-  if (!admit.admitted || !*pp || d->closed) return 0;
+  if (!*pp || d->closed) {
+    tell(d, "released", park, -1, fd);
+    return 0;
+  }
   p = *pp;
   *pp = p->next;
   /* AuthenticationOk, the login's ParameterStatus, the client's own BackendKeyData, ReadyForQuery. */

@@ -258,7 +258,7 @@ export class IamRelayBackend implements Backend {
       addon.terminate(sessionId, encodeErrorResponse(upstreamLost(this.opts.upstreamName)));
       return null;
     }
-    const { parameters, conn } = taken;
+    const { parameters, conn, unwatch } = taken;
     const counters: SessionCounters = { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
     const run: SessionRun = { handedOn: false };
     const keeper = this.keeperFor(parameters, lent, () => conn);
@@ -266,7 +266,9 @@ export class IamRelayBackend implements Backend {
     // Whether the connection may come back untouched the door decided (no bytes after the startup).
     const native = nativeSession(addon, client, counters, this.observer, this.nativeRelayOptions(this.handOn(keeper.keep, run), true));
     sessions.set(sessionId, native.onEvent);
-    const relay = native.started(sessionId, conn.upstream.socket);
+    // Its bridge (drained, its other end closed) is let go with the listener's records, off the
+    // path of the client's first query.
+    const relay = native.started(sessionId, null);
     this.observer.relayStarted?.('native');
     this.observer.doorAnswered?.();
     this.guardCancel(grant.onCancel, conn, run);
@@ -280,6 +282,8 @@ export class IamRelayBackend implements Backend {
       // Now, not with the rest of the session's records: a notice already due goes out at once.
       noticeTimer: this.scheduleLifetimeNotice(relay, conn.openedAt),
       attach(socket) {
+        unwatch();
+        conn.upstream.socket.destroy();
         client.socket = socket;
         if (client.ended) socket.destroy();
       },

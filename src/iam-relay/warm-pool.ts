@@ -268,21 +268,21 @@ export class WarmPool {
   /**
    * The native door answered a client with the connection parked as `parked` (its session runs
    * already): it leaves the idle set as take() would take it, a hit. Null when no idle connection
-   * is parked so.
+   * is parked so. The pool's watch on its bridge ends with `unwatch()`, which the caller may
+   * leave for later: until then an end of the bridge finds it gone from the set and does nothing.
    */
-  takeParked(parked: number, lend: boolean): { parameters: Record<string, string>; conn: WarmConnection } | null {
+  takeParked(parked: number, lend: boolean): { parameters: Record<string, string>; conn: WarmConnection; unwatch(): void } | null {
     for (const entry of this.keys.values()) {
       const i = entry.idle.findIndex((idle) => idle.parked === parked);
       if (i === -1) continue;
       const [idle] = entry.idle.splice(i, 1);
       this.idleCount--;
       idle.parked = null; // the door let it go itself
-      idle.stopWatching();
       entry.lastUsed = this.clock.now();
       if (lend) entry.lent++;
       this.publishIdle();
       this.finishRequest(entry, idle.conn);
-      return { parameters: entry.parameters, conn: idle.conn };
+      return { parameters: entry.parameters, conn: idle.conn, unwatch: idle.stopWatching };
     }
     return null;
   }

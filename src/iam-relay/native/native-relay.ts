@@ -147,8 +147,11 @@ export function keepMode(options: NativeRelayOptions): KeepUpstream {
 export interface NativeSession {
   /** The addon's calls for this session (the session's id, passed last, is not needed here). */
   onEvent: (kind: string, detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined) => number | void;
-  /** The session took the link whose plaintext end `bridge` was: the handle that steers it. */
-  started(id: number, bridge: Socket): RelayHandle;
+  /**
+   * The session took the link whose plaintext end `bridge` was: the handle that steers it. The
+   * bridge is closed here, or (null) by the caller when it suits it.
+   */
+  started(id: number, bridge: Socket | null): RelayHandle;
 }
 
 /**
@@ -213,7 +216,7 @@ export function nativeSession(
     started(sessionId, bridge) {
       id = sessionId;
       // The addon drained the bridge and closed its end; this end has nothing more to carry.
-      bridge.destroy();
+      bridge?.destroy();
       if (!ended) {
         live.add(flush);
         timer ??= setInterval(flushAll, FLUSH_MS).unref();
