@@ -69,7 +69,6 @@ function doorSocket(fd: number): Socket {
   return new Socket({ fd, readable: true, writable: true, pauseOnCreate: true } as SocketConstructorOpts);
 }
 
-/** How a client's connection fails when the client vanishes (killed, reset, unplugged). */
 /** A client that has not written within this long is handed from the native door to the usual path. */
 const DOOR_HANDOFF_MS = 1000;
 /**
@@ -79,6 +78,7 @@ const DOOR_HANDOFF_MS = 1000;
  */
 const DOOR_BOOKKEEPING_DELAY_MS = 10;
 
+/** How a client's connection fails when the client vanishes (killed, reset, unplugged). */
 const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
 
 export class Listener {
@@ -86,7 +86,7 @@ export class Listener {
   /** The native front door, when it accepts for this listener (openDoor); Node's server is then closed. */
   private door: { close(): void } | null = null;
   private boundAddress: AddressInfo | null = null;
-  /** Sessions answered at the door whose records are still to be made (atDoor), by their timer. */
+  /** Sessions answered at the door whose records are still to be made (answeredAtDoor), by their timer. */
   private readonly answered = new Map<NodeJS.Timeout, () => void>();
   private readonly authenticator: ClientAuthenticator;
   private readonly sockets = new Set<Socket>();
