@@ -323,8 +323,8 @@ static int start_session(napi_env env, link_t *l, link_t *cl, int client_fd, con
  * keepUpstream, callback): number, or -1 when a link is no longer usable (its peer closed it). The
  * client is its TLS link when clientLink > 0, else the plain socket clientFd. */
 static napi_value join(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   link_t *l = table_get(&links, arg_int(env, argv[0]));
   int client_link = arg_int(env, argv[1]);
@@ -335,7 +335,6 @@ static napi_value join(napi_env env, napi_callback_info info) {
   if (arg_buffer(env, argv[3], &o.to_client, &o.to_client_len) || arg_buffer(env, argv[4], &o.to_upstream, &o.to_upstream_len) ||
       arg_buffer(env, argv[5], &o.lost_message, &o.lost_message_len))
     return throw_error(env, "join expects buffers");
-  if (argc > 10 && arg_buffer(env, argv[10], &o.greeting, &o.greeting_len)) o.greeting_len = 0;
   bool occ = false;
   napi_get_value_bool(env, argv[6], &occ);
   double hold = 0;

@@ -160,28 +160,6 @@ export class WarmPool {
   }
 
   /**
-   * Like take() when a connection of this key is idle now (a hit); otherwise null with nothing
-   * counted or claimed, so that the caller can still go the usual way (takeOrWait, which counts
-   * the miss). The native door asks this before anything has been sent to the client.
-   */
-  takeIfIdle(parameters: Readonly<Record<string, string>>, lend: boolean): WarmConnection | null {
-    if (this.closed) return null;
-    const entry = this.keys.get(warmKey(parameters));
-    if (!entry || entry.idle.length === 0) return null;
-    entry.lastUsed = this.clock.now();
-    const found = this.takeIdle(entry);
-    if (found === null) {
-      // Every idle one had aged out or been closed by the server: they are replaced, and the
-      // caller's request goes the usual way.
-      this.refill(entry);
-      return null;
-    }
-    if (lend) entry.lent++;
-    this.finishRequest(entry, found);
-    return found;
-  }
-
-  /**
    * Like take(), but when no connection is idle and a finished session's connection of this key
    * is being reset, waits up to `maxWaitMs` for it: a reset is one round trip, a login several
    * (and a login the cluster meters). Clients that connect once per request meet this case.

@@ -5,20 +5,32 @@
 // slow to write its startup, one that connects and leaves, one that pipelines a query behind its
 // startup, one that leaves before the listener's records are made, the connection limit, and
 // shutdown, which must stop accepting at once.
+import { execFile } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import type { BackendMessage } from 'pg-protocol/dist/messages.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPsql } from '../harness/clients.js';
+import { requirePsycopg, runPsql, runPython } from '../harness/clients.js';
 import { freePort } from '../harness/ports.js';
-import type { ProxyProcess } from '../harness/proxy-process.js';
+import { REPO_ROOT, type ProxyProcess } from '../harness/proxy-process.js';
 import { RawConnection } from '../harness/raw-protocol.js';
 import { startDsqlStack, type DsqlStack } from './dsql-fixture.js';
 import { metricValue, waitFor } from './warm-connections-helpers.js';
 
 const APPLICATION = 'door-raw';
+const JDBC_JAR = '/usr/share/java/postgresql.jar';
+const JDBC_PROGRAM = join(REPO_ROOT, 'test', 'integration', 'java', 'ReuseSessions.java');
+/** psycopg 3 (libpq) with SSL off, connecting three times with a pause between: the last two find a warm connection. */
+const PSYCOPG_ROUNDS = `
+import sys, time, psycopg
+for i in range(3):
+    with psycopg.connect(host=sys.argv[1], port=sys.argv[2], user='admin', dbname='postgres', sslmode='disable', application_name='door-psycopg') as c:
+        print('ROW=%s' % c.execute('select %s::int + 1', (i,)).fetchone()[0])
+    time.sleep(0.4)
+`;
 const PARAMETERS = { user: 'admin', database: 'postgres', application_name: APPLICATION };
 
 /** A raw connection that writes `bytes` as its first write and collects what comes back. */
@@ -89,6 +101,33 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
     expect((await c.query('select current_user'))[0][0]).toBe('postgres');
     c.send(serialize.end());
     await c.closedByPeer();
+  });
+
+  it('answers real drivers with their own startup parameters: pgJDBC and psycopg 3 with SSL off', async () => {
+    await requirePsycopg();
+    const before = await doorAnswers();
+    const py = await runPython(['-c', PSYCOPG_ROUNDS, proxy.host, String(proxy.port)]);
+    expect(py.code, py.stdout + py.stderr).toBe(0);
+    expect(py.stdout.trim().split('\n')).toEqual(['ROW=1', 'ROW=2', 'ROW=3']);
+    expect(await doorAnswers()).toBeGreaterThanOrEqual(before + 2);
+
+    // pgJDBC sends a startup of its own (client_encoding, DateStyle, TimeZone, extra_float_digits...)
+    // and, from a statement's fifth execution, named server-side statements.
+    const jdbcBefore = await doorAnswers();
+    const java = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        'java',
+        ['-cp', JDBC_JAR, JDBC_PROGRAM, `jdbc:postgresql://${proxy.host}:${proxy.port}/postgres?sslmode=disable&connectTimeout=10`, '4'],
+        { timeout: 90_000 },
+        (err, stdout, stderr) => resolve({ code: err ? -1 : 0, stdout, stderr }),
+      ),
+    );
+    expect(java.code, java.stdout + java.stderr).toBe(0);
+    const lines = java.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('ERROR='))).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('SUM='))).toEqual(['SUM=28', 'SUM=28', 'SUM=28', 'SUM=28']);
+    expect(lines).toContain('DONE=ok');
+    expect(await doorAnswers()).toBeGreaterThanOrEqual(jdbcBefore + 1);
   });
 
   it('sees through a client that leaves before the listener has made its records', async () => {

@@ -49,8 +49,6 @@ export interface NativeRelayAddon {
     holdLimit: number,
     keepUpstream: KeepUpstream,
     callback: (kind: 'retry' | 'outcome' | 'kept' | 'kept_untouched' | 'end', detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined) => number | void,
-    /** The proxy's own login answer for a plain client: written first, within this call. */
-    greeting?: Buffer,
   ): number;
   /**
    * The native front door (door.c): accepts clients on a duplicate of the listening socket

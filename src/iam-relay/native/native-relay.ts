@@ -35,8 +35,6 @@ export interface NativeRelayOptions {
    * read, while the client is still being closed; `onKept` hears of it (the bridge paused, for
    * the reset to read), with whether the connection is untouched.
    */
-  /** The proxy's login answer, for a client answered by the session itself (the native door). */
-  greeting?: Buffer;
   keepUpstream?: {
     untouchedOnly: boolean;
     onKept(through: { socket: Socket; nativeLink: number }, preparedStatements: readonly string[] | null, untouched: boolean): void;
@@ -73,7 +71,7 @@ export interface NativeClient {
 }
 
 /**
- * A client the native door answered (Listener.atDoor): only its descriptor at first, and the
+ * A client the native door answered (door.c): only its descriptor at first, and the
  * listener's socket on it once the listener has done its bookkeeping, off the client's path. Until
  * then the session's end leaves the descriptor to the listener, which closes it.
  */
@@ -93,7 +91,7 @@ export interface DoorClient {
 export function startNativeRelay(
   addon: NativeRelayAddon,
   link: number,
-  client: NativeClient | DoorClient,
+  client: NativeClient,
   bridge: Socket,
   upstreamAhead: Buffer,
   clientAhead: Buffer,
@@ -101,17 +99,16 @@ export function startNativeRelay(
   observer: RelayObserver,
   options: NativeRelayOptions,
 ): RelayHandle | null {
-  const atDoor = 'fd' in client;
-  const fd = atDoor ? client.fd : client.link === undefined ? socketFd(client.socket) : -1;
+  const fd = client.link === undefined ? socketFd(client.socket) : -1;
   if (fd === null) return null;
   // Bytes the sockets read ahead of the relay go first; reading stops before the addon takes over.
-  const toUpstream = atDoor ? [clientAhead] : takeReadAhead(client.stream, clientAhead);
+  const toUpstream = takeReadAhead(client.stream, clientAhead);
   const toClient = takeReadAhead(bridge, upstreamAhead);
   const retry = options.retry ?? null;
   const session = nativeSession(addon, client, counters, observer, options);
   const id = addon.join(
     link,
-    atDoor ? -1 : (client.link ?? -1),
+    client.link ?? -1,
     fd,
     Buffer.concat(toClient),
     Buffer.concat(toUpstream),
@@ -120,18 +117,17 @@ export function startNativeRelay(
     retry?.holdLimit ?? 0,
     keepMode(options),
     session.onEvent,
-    options.greeting,
   );
   if (id < 0) {
     // Not taken over: what was read ahead goes back to the sockets for the JavaScript relay.
-    if (!atDoor) giveBack(client.stream, toUpstream);
+    giveBack(client.stream, toUpstream);
     giveBack(bridge, toClient);
     return null;
   }
   // The addon owns the connections now; Node must not read the client's (its socket stays open,
   // unread, until the session ends, so that the listener's bookkeeping sees one connection).
-  if (!atDoor) stopReading(client.socket);
-  if (!atDoor && client.stream !== client.socket) {
+  stopReading(client.socket);
+  if (client.stream !== client.socket) {
     markJoined(client.stream);
     client.stream.destroy();
   }
@@ -139,7 +135,7 @@ export function startNativeRelay(
 }
 
 /** How a session's cluster connection may outlive the client's goodbye (addon.join's keepUpstream). */
-export function keepMode(options: NativeRelayOptions): KeepUpstream {
+function keepMode(options: NativeRelayOptions): KeepUpstream {
   return !options.keepUpstream ? KeepUpstream.Never : options.keepUpstream.untouchedOnly ? KeepUpstream.Untouched : KeepUpstream.Clean;
 }
 
