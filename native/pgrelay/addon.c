@@ -85,6 +85,12 @@ void table_forget_link(int id) { table_set(&links, id, NULL); }
 int table_reserve_link(void) { return table_add(&links, RESERVED); }
 void table_place_link(int id, link_t *l) { table_set(&links, id, l); }
 void table_forget_session(int id) { table_set(&sessions, id, NULL); }
+link_t *addon_link(int id) { return table_get(&links, id); }
+
+void addon_session_announced(int id) {
+  session_t *s = table_get(&sessions, id);
+  if (s) session_announced(s);
+}
 
 /* ---------- calling JavaScript from libuv callbacks ---------- */
 
@@ -287,6 +293,7 @@ static void discard_parts(link_parts_t *p) {
   SSL_free(p->ssl);
   uv_close((uv_handle_t *)p->poll, free_handle);
   close(p->fd);
+  if (p->bridge >= 0) close(p->bridge);
   bytes_free(&p->from_peer);
   bytes_free(&p->to_peer);
 }
@@ -299,11 +306,11 @@ static int start_session(napi_env env, link_t *l, link_t *cl, int client_fd, con
   int id = table_add(&sessions, RESERVED);
   if (id < 0) return -1;
   link_parts_t parts, client_parts;
-  if (link_take(l, &parts) != 0) {
+  if (link_take(l, &parts, o->keep_bridge) != 0) {
     table_forget_session(id);
     return -1;
   }
-  if (cl && link_take(cl, &client_parts) != 0) {
+  if (cl && link_take(cl, &client_parts, 0) != 0) {
     discard_parts(&parts);
     table_forget_session(id);
     return -1;
@@ -404,22 +411,24 @@ static napi_value stop_idle_time_metrics(napi_env env, napi_callback_info info) 
   return bool_value(env, cleared);
 }
 
-/* (listenFd, handoffMs, callback, sessionEvents, lostMessage, occ, holdLimit, keepClean): the
- * native front door of a listener (door.c). */
+/* (listenFd, handoffMs, callback, sessionEvents, lostMessage, occ, holdLimit, keepClean,
+ * announceMs): the native front door of a listener (door.c). */
 static napi_value open_door(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   door_options_t o;
   memset(&o, 0, sizeof o);
-  double handoff = 0, hold = 0;
+  double handoff = 0, hold = 0, announce = 0;
   napi_get_value_double(env, argv[1], &handoff);
+  napi_get_value_double(env, argv[8], &announce);
   if (arg_buffer(env, argv[4], &o.lost_message, &o.lost_message_len)) return throw_error(env, "openDoor expects a buffer");
   bool occ = false, keep_clean = false;
   napi_get_value_bool(env, argv[5], &occ);
   napi_get_value_double(env, argv[6], &hold);
   napi_get_value_bool(env, argv[7], &keep_clean);
   o.handoff_ms = handoff > 0 ? (uint64_t)handoff : 1;
+  o.announce_ms = announce > 0 ? (uint64_t)announce : 0;
   o.occ = occ;
   o.hold_limit = (size_t)hold;
   o.keep_clean = keep_clean;
@@ -452,6 +461,36 @@ static napi_value unpark(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   door_t *d = table_get(&doors, arg_int(env, argv[0]));
   return bool_value(env, d && door_unpark(d, arg_int(env, argv[1])));
+}
+
+/* (door, processId, secretKey): a cancel key for a client the door answers; false when the door
+ * is gone or holds as many as it takes. */
+static napi_value grant(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  return bool_value(env, d && door_grant(d, arg_int(env, argv[1]), arg_int(env, argv[2])));
+}
+
+/* (door, room): how many more clients the door may answer before JavaScript says again. */
+static napi_value room(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  if (d) door_room(d, arg_int(env, argv[1]));
+  return NULL;
+}
+
+/* (door): JavaScript hears now of the sessions the door started that it has not heard of yet. */
+static napi_value settle(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  if (d) door_settle(d);
+  return NULL;
 }
 
 static napi_value close_door(napi_env env, napi_callback_info info) {
@@ -487,6 +526,9 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "closeDoor", close_door);
   export_fn(env, exports, "park", park);
   export_fn(env, exports, "unpark", unpark);
+  export_fn(env, exports, "doorGrant", grant);
+  export_fn(env, exports, "doorRoom", room);
+  export_fn(env, exports, "doorSettle", settle);
   napi_value version;
   napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "openssl", version);

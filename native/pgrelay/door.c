@@ -2,12 +2,15 @@
  * addon accepts the clients on the listening socket itself and reads each one's first packet. The
  * warm set parks its idle connections here, each under the canonical form of its startup
  * parameters (every name and value, by name, each followed by a zero byte): a StartupMessage that
- * matches one is answered on the spot by a session started here, after JavaScript has only said
- * yes and given the cancel key ("admit"); JavaScript hears of the session just after ("answered")
- * and does its bookkeeping off the client's path. Anything else is handed to JavaScript as it is
- * (descriptor, first bytes), to become an ordinary Node socket and go the listener's usual way.
- * Node's accept, its socket, its first read and the JavaScript of a login took about 1.4 ms of a
- * warm hit here, against pgbouncer's whole hit of about 2 ms. */
+ * matches one is answered on the spot by a session started here, with no JavaScript on the way:
+ * JavaScript hands cancel keys over ahead (door_grant) and says how many more clients it may take
+ * (door_room, from --max-connections). It hears of each session a moment later ("answered",
+ * announce_ms after, or before the session's first event, or when it asks: door_settle), so
+ * that its bookkeeping (a few tenths of a millisecond, run cold) does not stand between the
+ * client and its first query. Anything else is handed to JavaScript as it is (descriptor, first
+ * bytes), to become an ordinary Node socket and go the listener's usual way. Node's accept, its
+ * socket, its first read and the JavaScript of a login took about 1.4 ms of a warm hit here,
+ * against pgbouncer's whole hit of about 2 ms. */
 #define _GNU_SOURCE /* accept4 */
 #include "pgrelay.h"
 #include <errno.h>
@@ -26,10 +29,13 @@
 #define PROTOCOL_3_0 196608
 /* A StartupMessage with more parameters than this goes the usual way. */
 #define MAX_PARAMETERS 64
+/* The most cancel keys JavaScript may hand over ahead. */
+#define KEY_STOCK 64
 
 typedef struct park {
   int id;
   int link;
+  door_t *door;
   bytes_t key;
   /* The login's answer as the server gave it, ReadyForQuery apart: the BackendKeyData goes between. */
   bytes_t frames;
@@ -45,9 +51,23 @@ typedef struct waiting {
   struct waiting *prev, *next;
 } waiting_t;
 
+typedef struct {
+  int32_t process_id, secret_key;
+} cancel_key_t;
+
+/* A session started here that JavaScript has not heard of yet. */
+typedef struct answer {
+  int park, session, fd;
+  cancel_key_t key;
+  struct answer *next;
+} answer_t;
+
 struct door {
   uv_poll_t poll;
+  /* Runs while clients are waiting for their first bytes, or accepting is paused. */
   uv_timer_t timer;
+  uv_timer_t announce_timer;
+  uint64_t announce_ms;
   int fd;
   int closed;
   int open_handles;
@@ -62,6 +82,12 @@ struct door {
   int keep_clean;
   waiting_t *waiting;
   park_t *parks;
+  /* How many more clients JavaScript lets the door answer, those not yet announced included. */
+  int room;
+  int unannounced;
+  cancel_key_t keys[KEY_STOCK];
+  int key_count;
+  answer_t *answers, **answers_end;
 };
 
 typedef struct {
@@ -90,9 +116,7 @@ static void hand_over(door_t *d, int fd, const char *bytes, size_t n) {
 typedef struct {
   const char *kind;
   int park, session, fd;
-  /* "admit": JavaScript's answer, the cancel key, or admitted 0. */
-  int admitted;
-  int32_t process_id, secret_key;
+  cancel_key_t key;
 } door_event_t;
 
 static int door_event_args(napi_env env, void *data, napi_value *argv) {
@@ -101,17 +125,14 @@ static int door_event_args(napi_env env, void *data, napi_value *argv) {
   napi_create_int32(env, e->park, &argv[1]);
   napi_create_int32(env, e->session, &argv[2]);
   napi_create_int32(env, e->fd, &argv[3]);
-  return 4;
+  napi_create_int32(env, e->key.process_id, &argv[4]);
+  napi_create_int32(env, e->key.secret_key, &argv[5]);
+  return 6;
 }
 
-static void take_cancel_key(napi_env env, napi_value result, void *data) {
-  door_event_t *e = data;
-  bool is_array = false;
-  if (!result || napi_is_array(env, result, &is_array) != napi_ok || !is_array) return;
-  napi_value pid, secret;
-  if (napi_get_element(env, result, 0, &pid) != napi_ok || napi_get_element(env, result, 1, &secret) != napi_ok) return;
-  if (napi_get_value_int32(env, pid, &e->process_id) != napi_ok || napi_get_value_int32(env, secret, &e->secret_key) != napi_ok) return;
-  e->admitted = 1;
+static void tell(door_t *d, const char *kind, int park, int session, int fd, cancel_key_t key) {
+  door_event_t e = {kind, park, session, fd, key};
+  js_callback_call(&d->cb, 6, door_event_args, NULL, &e);
 }
 
 static uint32_t be32(const char *p) {
@@ -183,51 +204,104 @@ static park_t **find_park(door_t *d, int id) {
   return pp;
 }
 
-static void free_park(park_t *p) {
+/* Takes the park out of the list and frees it; its link is no longer watched. */
+static void drop_park(park_t **pp) {
+  park_t *p = *pp;
+  *pp = p->next;
+  link_t *l = addon_link(p->link);
+  if (l) link_unwatch(l);
   bytes_free(&p->key);
   bytes_free(&p->frames);
   bytes_free(&p->ready);
   free(p);
 }
 
-static void tell(door_t *d, const char *kind, int park, int session, int fd) {
-  door_event_t e = {kind, park, session, fd, 0, 0, 0};
-  js_callback_call(&d->cb, 4, door_event_args, NULL, &e);
+static const cancel_key_t NO_KEY = {0, 0};
+
+/* A parked connection's server spoke or closed: it is of no use to a client any more. */
+static void parked_link_changed(void *ctx, int what) {
+  park_t *p = ctx;
+  door_t *d = p->door;
+  int id = p->id;
+  drop_park(find_park(d, id));
+  tell(d, what == LINK_HEARD ? "heard" : "gone", id, -1, -1, NO_KEY);
 }
 
-/* Answers the client from a parked connection when its first packet allows: 1 when a session took
- * it, 0 when it goes the usual way (nothing was sent to it). */
-static int answer_from_park(door_t *d, int fd, const char *buf, size_t n) {
-  if (!d->parks) return 0;
-  bytes_t key = {0};
-  size_t len = answerable_startup(buf, n, &key);
-  park_t *p = d->parks;
-  while (len && p && !(bytes_pending(&p->key) == bytes_pending(&key) && memcmp(p->key.p + p->key.off, key.p + key.off, bytes_pending(&key)) == 0)) p = p->next;
-  bytes_free(&key);
-  if (!len || !p) return 0;
-  int park = p->id;
-  door_event_t admit = {"admit", park, -1, fd, 0, 0, 0};
-  js_callback_call(&d->cb, 4, door_event_args, take_cancel_key, &admit);
-  if (!admit.admitted) return 0;
-  park_t **pp = find_park(d, park);
-  if (!*pp || d->closed) {
-    tell(d, "released", park, -1, fd);
-    return 0;
+/* Tells JavaScript of every session it has not heard of yet, in the order they started. */
+static void announce(door_t *d) {
+  uv_timer_stop(&d->announce_timer);
+  while (d->answers) {
+    answer_t *a = d->answers;
+    d->answers = a->next;
+    if (!d->answers) d->answers_end = &d->answers;
+    d->unannounced--;
+    addon_session_announced(a->session);
+    tell(d, "answered", a->park, a->session, a->fd, a->key);
+    free(a);
   }
-  p = *pp;
-  *pp = p->next;
-  /* AuthenticationOk, the login's ParameterStatus, the client's own BackendKeyData, ReadyForQuery. */
+}
+
+static void announce_now(void *ctx) { announce(ctx); }
+static void on_announce_timer(uv_timer_t *t) { announce(t->data); }
+
+static int queue_answer(door_t *d, int park, int session, int fd, cancel_key_t key) {
+  answer_t *a = calloc(1, sizeof *a);
+  if (!a) return 0;
+  a->park = park;
+  a->session = session;
+  a->fd = fd;
+  a->key = key;
+  *d->answers_end = a;
+  d->answers_end = &a->next;
+  d->unannounced++;
+  if (!uv_is_active((uv_handle_t *)&d->announce_timer)) uv_timer_start(&d->announce_timer, on_announce_timer, d->announce_ms, 0);
+  return 1;
+}
+
+/* AuthenticationOk, the login's ParameterStatus, the client's own BackendKeyData, ReadyForQuery. */
+static int build_greeting(bytes_t *out, const park_t *p, cancel_key_t key) {
   static const char AUTH_OK[9] = {'R', 0, 0, 0, 8, 0, 0, 0, 0};
   char key_data[13] = {'K', 0, 0, 0, 12};
-  put_be32(key_data + 5, (uint32_t)admit.process_id);
-  put_be32(key_data + 9, (uint32_t)admit.secret_key);
+  put_be32(key_data + 5, (uint32_t)key.process_id);
+  put_be32(key_data + 9, (uint32_t)key.secret_key);
+  return bytes_append(out, AUTH_OK, sizeof AUTH_OK) && bytes_append(out, p->frames.p + p->frames.off, bytes_pending(&p->frames)) &&
+         bytes_append(out, key_data, sizeof key_data) && bytes_append(out, p->ready.p + p->ready.off, bytes_pending(&p->ready));
+}
+
+/* Answers the client from a parked connection when its first packet allows: 1 when the client
+ * was taken care of (a session runs, or it was told the connection was lost), 0 when it goes the
+ * usual way (nothing was sent to it). */
+static int answer_from_park(door_t *d, int fd, const char *buf, size_t n) {
+  if (!d->parks || d->closed || d->key_count == 0 || d->room - d->unannounced <= 0) return 0;
+  bytes_t wanted = {0};
+  size_t len = answerable_startup(buf, n, &wanted);
+  park_t **pp = &d->parks;
+  while (len && *pp && !(bytes_pending(&(*pp)->key) == bytes_pending(&wanted) && memcmp((*pp)->key.p + (*pp)->key.off, wanted.p + wanted.off, bytes_pending(&wanted)) == 0))
+    pp = &(*pp)->next;
+  bytes_free(&wanted);
+  if (!len || !*pp) return 0;
+  park_t *p = *pp;
+  int park = p->id, link = p->link;
+  link_t *l = addon_link(link);
+  if (!l || !link_is_ready(l)) {
+    drop_park(pp);
+    tell(d, "gone", park, -1, -1, NO_KEY);
+    return 0;
+  }
+  cancel_key_t key = d->keys[--d->key_count];
   bytes_t greeting = {0};
-  int built = bytes_append(&greeting, AUTH_OK, sizeof AUTH_OK) && bytes_append(&greeting, p->frames.p + p->frames.off, bytes_pending(&p->frames)) &&
-              bytes_append(&greeting, key_data, sizeof key_data) && bytes_append(&greeting, p->ready.p + p->ready.off, bytes_pending(&p->ready));
+  if (!build_greeting(&greeting, p, key)) {
+    bytes_free(&greeting);
+    d->key_count++;
+    return 0;
+  }
+  /* The answer goes out first: the client reads it while the session is set up. */
+  ssize_t sent = send(fd, greeting.p, greeting.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent < 0) sent = 0;
   session_options_t o;
   memset(&o, 0, sizeof o);
-  o.greeting = greeting.p;
-  o.greeting_len = greeting.len;
+  o.greeting = greeting.p + sent;
+  o.greeting_len = greeting.len - (size_t)sent;
   o.to_upstream = buf + len;
   o.to_upstream_len = n - len;
   o.lost_message = d->lost_message.p;
@@ -235,19 +309,35 @@ static int answer_from_park(door_t *d, int fd, const char *buf, size_t n) {
   o.occ = d->occ;
   o.hold_limit = d->hold_limit;
   o.keep_upstream = d->keep_clean ? KEEP_CLEAN : n == len ? KEEP_UNTOUCHED : KEEP_NEVER;
+  o.keep_bridge = 1;
+  o.before_first_event = announce_now;
+  o.before_first_event_ctx = d;
+  drop_park(pp);
   int session = -1;
-  if (built) {
-    napi_handle_scope scope;
-    napi_value events;
-    napi_open_handle_scope(d->env, &scope);
-    if (napi_get_reference_value(d->env, d->session_events, &events) == napi_ok) session = addon_start_session(d->env, p->link, fd, &o, events);
-    napi_close_handle_scope(d->env, scope);
-  }
+  napi_handle_scope scope;
+  napi_value events;
+  napi_open_handle_scope(d->env, &scope);
+  if (napi_get_reference_value(d->env, d->session_events, &events) == napi_ok) session = addon_start_session(d->env, link, fd, &o, events);
+  napi_close_handle_scope(d->env, scope);
   bytes_free(&greeting);
-  free_park(p);
-  /* A connection that could not start (the cluster closed it since) is gone; the client is not. */
-  tell(d, session < 0 ? "released" : "answered", park, session, fd);
-  return session >= 0;
+  if (session >= 0) {
+    if (!queue_answer(d, park, session, fd, key)) {
+      /* No memory to wait with: JavaScript hears of the session at once. */
+      addon_session_announced(session);
+      tell(d, "answered", park, session, fd, key);
+    }
+    return 1;
+  }
+  /* The session could not start (out of resources): the connection is given up, and the client
+   * too if it has had (part of) its answer. */
+  d->key_count++;
+  tell(d, "gone", park, -1, -1, NO_KEY);
+  if (sent == 0) return 0;
+  if (send(fd, d->lost_message.p, d->lost_message.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+    /* The client is gone already. */
+  }
+  close(fd);
+  return 1;
 }
 
 /* A client's first bytes: answered here, or handed to JavaScript. */
@@ -256,13 +346,19 @@ static void arrived(door_t *d, int fd, const char *buf, size_t n) {
 }
 
 int door_park(door_t *d, int id, const char *key, size_t key_len, int link, const char *frames, size_t frames_len, const char *ready, size_t ready_len) {
-  if (d->closed) return 0;
+  link_t *l = addon_link(link);
+  if (d->closed || !l) return 0;
   park_t *p = calloc(1, sizeof *p);
   if (!p) return 0;
   p->id = id;
   p->link = link;
-  if (!bytes_append(&p->key, key, key_len) || !bytes_append(&p->frames, frames, frames_len) || !bytes_append(&p->ready, ready, ready_len)) {
-    free_park(p);
+  p->door = d;
+  if (!bytes_append(&p->key, key, key_len) || !bytes_append(&p->frames, frames, frames_len) || !bytes_append(&p->ready, ready, ready_len) ||
+      !link_watch(l, parked_link_changed, p)) {
+    bytes_free(&p->key);
+    bytes_free(&p->frames);
+    bytes_free(&p->ready);
+    free(p);
     return 0;
   }
   p->next = d->parks;
@@ -273,11 +369,21 @@ int door_park(door_t *d, int id, const char *key, size_t key_len, int link, cons
 int door_unpark(door_t *d, int id) {
   park_t **pp = find_park(d, id);
   if (!*pp) return 0;
-  park_t *p = *pp;
-  *pp = p->next;
-  free_park(p);
+  drop_park(pp);
   return 1;
 }
+
+int door_grant(door_t *d, int32_t process_id, int32_t secret_key) {
+  if (d->closed || d->key_count == KEY_STOCK) return 0;
+  d->keys[d->key_count].process_id = process_id;
+  d->keys[d->key_count].secret_key = secret_key;
+  d->key_count++;
+  return 1;
+}
+
+void door_room(door_t *d, int room) { d->room = room; }
+
+void door_settle(door_t *d) { announce(d); }
 
 static void door_handle_closed(uv_handle_t *h) {
   door_t *d = h->data;
@@ -326,6 +432,18 @@ static void on_waiting(uv_poll_t *p, int status, int events) {
   arrived(d, fd, buf, n);
 }
 
+static void on_timer(uv_timer_t *t);
+
+/* The timer runs only while it has something to do: an idle proxy is not woken. */
+static void keep_timer(door_t *d) {
+  int needed = !d->closed && (d->waiting || !uv_is_active((uv_handle_t *)&d->poll));
+  int running = uv_is_active((uv_handle_t *)&d->timer);
+  if (needed && !running) {
+    uint64_t every = d->handoff_ms < RETRY_ACCEPT_MS ? d->handoff_ms : RETRY_ACCEPT_MS;
+    uv_timer_start(&d->timer, on_timer, every, every);
+  } else if (!needed && running) uv_timer_stop(&d->timer);
+}
+
 static void accept_clients(door_t *d) {
   while (!d->closed) {
     int fd = accept4(d->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -333,6 +451,7 @@ static void accept_clients(door_t *d) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       /* The listening socket stays readable: waiting on it now would spin; the timer resumes. */
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) uv_poll_stop(&d->poll);
+      keep_timer(d);
       return;
     }
     int one = 1;
@@ -360,6 +479,7 @@ static void accept_clients(door_t *d) {
     d->waiting = w;
     uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, on_waiting);
   }
+  keep_timer(d);
 }
 
 static void on_listen(uv_poll_t *p, int status, int events) {
@@ -384,6 +504,7 @@ static void on_timer(uv_timer_t *t) {
     }
     w = next;
   }
+  keep_timer(d);
 }
 
 door_t *door_open(napi_env env, int listen_fd, const door_options_t *o, napi_value callback, napi_value session_events) {
@@ -405,16 +526,18 @@ door_t *door_open(napi_env env, int listen_fd, const door_options_t *o, napi_val
   d->occ = o->occ;
   d->hold_limit = o->hold_limit;
   d->keep_clean = o->keep_clean;
+  d->announce_ms = o->announce_ms;
+  d->answers_end = &d->answers;
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   uv_poll_init_socket(loop, &d->poll, d->fd);
   uv_timer_init(loop, &d->timer);
+  uv_timer_init(loop, &d->announce_timer);
   d->poll.data = d;
   d->timer.data = d;
-  d->open_handles = 2;
+  d->announce_timer.data = d;
+  d->open_handles = 3;
   uv_poll_start(&d->poll, UV_READABLE, on_listen);
-  uint64_t every = d->handoff_ms < RETRY_ACCEPT_MS ? d->handoff_ms : RETRY_ACCEPT_MS;
-  uv_timer_start(&d->timer, on_timer, every, every);
   return d;
 }
 
@@ -422,6 +545,8 @@ door_t *door_open(napi_env env, int listen_fd, const door_options_t *o, napi_val
  * accepting closes what it had not started on. */
 void door_close(door_t *d) {
   if (d->closed) return;
+  /* JavaScript hears of every session started here before the door goes. */
+  announce(d);
   d->closed = 1;
   while (d->parks) door_unpark(d, d->parks->id);
   while (d->waiting) {
@@ -433,5 +558,6 @@ void door_close(door_t *d) {
   uv_timer_stop(&d->timer);
   uv_close((uv_handle_t *)&d->poll, door_handle_closed);
   uv_close((uv_handle_t *)&d->timer, door_handle_closed);
+  uv_close((uv_handle_t *)&d->announce_timer, door_handle_closed);
   close(d->fd);
 }

@@ -31,6 +31,10 @@ struct link {
   int peer_eof;
   bytes_t to_js, to_peer;
   int open_handles;
+  /* While parked at the door: told once of anything from the server, or of its end. */
+  link_watch_fn watch;
+  void *watch_ctx;
+  int heard;
 };
 
 static void link_apply(link_t *l);
@@ -111,6 +115,7 @@ static void handshake_failed(link_t *l, int ssl_error) {
 }
 
 static void on_bridge(uv_poll_t *h, int status, int events);
+static void on_peer_events(link_t *l, int status);
 
 /* The socketpair JavaScript reads the plaintext through, and the poll of our end. */
 static int open_bridge(link_t *l) {
@@ -172,6 +177,7 @@ static void read_peer(link_t *l) {
   while (!l->closed && !l->peer_eof && bytes_pending(&l->to_js) == 0) {
     tls_step_t step = tls_read_step(l->ssl, &l->to_js, READ_CHUNK);
     if (step == TLS_MOVED) {
+      l->heard = 1;
       flush_to_js(l);
       if (l->ssl && !tls_buffered(l->ssl)) return;
       continue;
@@ -210,9 +216,22 @@ static void read_bridge(link_t *l) {
   release(l); /* JavaScript ended or destroyed its socket */
 }
 
+/* Last in a poll callback: the link's state is settled, and the watcher may close it. */
+static void tell_watcher(link_t *l) {
+  if (!l->watch || !(l->heard || l->closed || l->peer_eof)) return;
+  link_watch_fn watch = l->watch;
+  l->watch = NULL;
+  watch(l->watch_ctx, l->heard ? LINK_HEARD : LINK_CLOSED);
+}
+
 static void on_peer(uv_poll_t *h, int status, int events) {
   link_t *l = h->data;
   if (l->closed) return;
+  on_peer_events(l, status);
+  tell_watcher(l);
+}
+
+static void on_peer_events(link_t *l, int status) {
   if (l->handshaking) {
     if (status < 0) {
       fail(l, uv_strerror(status), 0);
@@ -238,17 +257,27 @@ static void on_peer(uv_poll_t *h, int status, int events) {
 static void on_bridge(uv_poll_t *h, int status, int events) {
   link_t *l = h->data;
   if (l->closed) return;
-  if (status < 0) {
-    release(l);
-    return;
+  if (status < 0) release(l);
+  else {
+    if (events & UV_WRITABLE) {
+      flush_to_js(l);
+      if (!l->closed && bytes_pending(&l->to_js) == 0) read_peer(l);
+    }
+    if (!l->closed && (events & UV_READABLE)) read_bridge(l);
+    link_apply(l);
   }
-  if (events & UV_WRITABLE) {
-    flush_to_js(l);
-    if (!l->closed && bytes_pending(&l->to_js) == 0) read_peer(l);
-  }
-  if (!l->closed && (events & UV_READABLE)) read_bridge(l);
-  link_apply(l);
+  tell_watcher(l);
 }
+
+int link_watch(link_t *l, link_watch_fn fn, void *ctx) {
+  if (!link_is_ready(l)) return 0;
+  l->watch = fn;
+  l->watch_ctx = ctx;
+  l->heard = 0;
+  return 1;
+}
+
+void link_unwatch(link_t *l) { l->watch = NULL; }
 
 static void link_apply(link_t *l) {
   if (l->closed) return;
@@ -358,9 +387,10 @@ static int drain_fd(int fd, bytes_t *into) {
   }
 }
 
-int link_take(link_t *l, link_parts_t *out) {
+int link_take(link_t *l, link_parts_t *out, int keep_bridge) {
   if (!link_is_ready(l)) return -1;
   memset(out, 0, sizeof *out);
+  out->bridge = -1;
   /* From the peer: what JavaScript left unread on its end, then what never reached that end. */
   if (drain_fd(l->js_end, &out->from_peer) != 0) return -1;
   if (!bytes_append(&out->from_peer, l->to_js.p + l->to_js.off, bytes_pending(&l->to_js))) return -1;
@@ -369,6 +399,10 @@ int link_take(link_t *l, link_parts_t *out) {
   if (drain_fd(l->bridge, &out->to_peer) != 0) return -1;
   out->ssl = l->ssl;
   out->fd = l->fd;
+  if (keep_bridge) {
+    out->bridge = l->bridge;
+    l->bridge = -1;
+  }
   out->poll = l->ppoll;
   uv_poll_stop(l->ppoll);
   l->ssl = NULL;

@@ -42,11 +42,14 @@ int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end);
 
 /* The native front door (door.c): accepts on a duplicate of a listening socket and reads each
  * client's first packet. A StartupMessage whose parameters match a parked warm connection is
- * answered by a session started there (callback "admit", then "answered"); any other client is
- * handed to JavaScript as (descriptor, first bytes), clients silent for handoff_ms with none. */
+ * answered by a session started there, with a cancel key JavaScript handed over ahead and within
+ * the room it allows (--max-connections); JavaScript hears of the session a moment later
+ * ("answered"), or before anything else of it. Any other client is handed to JavaScript as
+ * (descriptor, first bytes), clients silent for handoff_ms with none. */
 typedef struct door door_t;
 typedef struct {
   uint64_t handoff_ms;
+  uint64_t announce_ms;
   const char *lost_message;
   size_t lost_message_len;
   int occ;
@@ -57,6 +60,19 @@ door_t *door_open(napi_env env, int listen_fd, const door_options_t *o, napi_val
 void door_close(door_t *d);
 int door_park(door_t *d, int id, const char *key, size_t key_len, int link, const char *frames, size_t frames_len, const char *ready, size_t ready_len);
 int door_unpark(door_t *d, int id);
+int door_grant(door_t *d, int32_t process_id, int32_t secret_key);
+void door_room(door_t *d, int room);
+void door_settle(door_t *d);
+
+/* A parked link's watcher, called once when its server sends anything (LINK_HEARD) or closes
+ * (LINK_CLOSED): no JavaScript reads a parked connection's bridge. */
+enum { LINK_CLOSED = 1, LINK_HEARD = 2 };
+typedef void (*link_watch_fn)(void *ctx, int what);
+/* 0 when the link is not ready (its server closed it already); then nothing is watched. */
+int link_watch(link_t *l, link_watch_fn fn, void *ctx);
+void link_unwatch(link_t *l);
+/* The link with this id (addon.c's table), or NULL. */
+link_t *addon_link(int id);
 
 /* What a session takes over from its link. */
 typedef struct {
@@ -65,9 +81,12 @@ typedef struct {
   uv_poll_t *poll;
   bytes_t from_peer; /* what the peer sent that JavaScript had not read */
   bytes_t to_peer;   /* what JavaScript wrote that had not reached TLS */
+  int bridge;        /* our end of the bridge when kept open, else -1 */
 } link_parts_t;
-/* Drains the bridge and hands over the TLS connection; the link is freed. */
-int link_take(link_t *l, link_parts_t *out);
+/* Drains the bridge and hands over the TLS connection; the link is freed. With keep_bridge, our
+ * end of the bridge stays open (out->bridge, the taker's to close): JavaScript, not reading it,
+ * hears of nothing until it lets its own end go. */
+int link_take(link_t *l, link_parts_t *out, int keep_bridge);
 
 typedef struct session session_t;
 /* A session's cluster connection outlives a clean goodbye: never; only when the client never
@@ -89,12 +108,20 @@ typedef struct {
   size_t to_upstream_len;
   const char *lost_message;
   size_t lost_message_len;
+  /* Called once, before the session's first call to JavaScript (the door's, whose JavaScript
+   * hears of a session it started only a moment later). */
+  void (*before_first_event)(void *ctx);
+  void *before_first_event_ctx;
+  /* The cluster link's bridge stays open while the session runs (link_take's keep_bridge). */
+  int keep_bridge;
 } session_options_t;
 /* `client`: the client's TLS link, or NULL for a plain socket `client_fd`. */
 session_t *session_start(napi_env env, link_parts_t *upstream, link_parts_t *client, int client_fd, const session_options_t *opts, napi_value callback, int id);
 /* A session on the cluster link `link` for the plain client client_fd (addon.c): its id, or -1. */
 int addon_start_session(napi_env env, int link, int client_fd, const session_options_t *o, napi_value callback);
 void session_notice(session_t *s, const char *msg, size_t n);
+/* Its before_first_event is not to be called any more. */
+void session_announced(session_t *s);
 void session_terminate(session_t *s, const char *msg, size_t n);
 napi_value session_stats(napi_env env, session_t *s);
 
@@ -104,4 +131,6 @@ void table_forget_link(int id);
 int table_reserve_link(void);
 void table_place_link(int id, link_t *l);
 void table_forget_session(int id);
+/* The session `id` no longer calls its before_first_event (its JavaScript side knows it now). */
+void addon_session_announced(int id);
 #endif

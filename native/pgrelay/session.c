@@ -48,7 +48,10 @@ typedef struct {
 struct session {
   int id;
   js_callback_t cb;
+  void (*before_first_event)(void *ctx);
+  void *before_first_event_ctx;
   int cfd, ufd;
+  int bridge; /* the cluster link's bridge, kept open (session_options_t.keep_bridge), or -1 */
   SSL *ssl;  /* the cluster's TLS */
   SSL *cssl; /* the client's TLS, or NULL for a plain client */
   int c_read_wants_write, c_write_wants_read;
@@ -198,6 +201,11 @@ static int event_args(napi_env env, void *data, napi_value *argv) {
 }
 
 static void emit(session_t *s, session_event_t *e, js_result_fn take) {
+  if (s->before_first_event) {
+    void (*before)(void *) = s->before_first_event;
+    s->before_first_event = NULL;
+    before(s->before_first_event_ctx);
+  }
   e->session = s->id;
   js_callback_call(&s->cb, 5, event_args, take, e);
 }
@@ -258,6 +266,8 @@ static void teardown(session_t *s) {
     s->tx_closed++;
   }
   close_upstream(s);
+  if (s->bridge >= 0) close(s->bridge);
+  s->bridge = -1;
   if (s->cssl) SSL_free(s->cssl);
   s->cssl = NULL;
   if (s->cpoll) uv_close((uv_handle_t *)s->cpoll, handle_closed);
@@ -742,12 +752,15 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
   }
   s->ssl = up->ssl;
   s->ufd = up->fd;
+  s->bridge = up->bridge;
   s->upoll = up->poll;
   s->upoll->data = s;
   s->occ = o->occ;
   s->hold_limit = o->hold_limit;
   s->held_ready_status = -1;
   s->keep_upstream = o->keep_upstream;
+  s->before_first_event = o->before_first_event;
+  s->before_first_event_ctx = o->before_first_event_ctx;
   s->last_ready_status = TX_IDLE;
   scan_init(&s->from_client, &client_hooks, s, 0);
   if (s->keep_upstream == KEEP_CLEAN) scan_capture(&s->from_client, PARSE, -1);
@@ -802,6 +815,8 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
   set_timer(s, TIMER_START, 0);
   return s;
 }
+
+void session_announced(session_t *s) { s->before_first_event = NULL; }
 
 void session_notice(session_t *s, const char *msg, size_t n) {
   if (s->closed || s->ending) return;

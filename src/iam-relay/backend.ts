@@ -5,7 +5,8 @@
 import { encodeBackendKeyData, encodeErrorResponse, encodeNoticeResponse } from '../protocol/backend-encoder.js';
 import { ClientFacingError, terminationFields } from '../protocol/client-error.js';
 import type { NoticeFields } from '../protocol/messages.js';
-import type { AnsweredAtDoor, Backend, CancelKey, ClientSession, DoorListener, NativeDoor, SessionCounters, StartedSession } from '../server/types.js';
+import type { AnsweredAtDoor, Backend, CancelKey, ClientSession, DoorHandle, DoorListener, NativeDoor, SessionCounters, StartedSession } from '../server/types.js';
+import { id as cancelKeyId } from '../server/cancel-registry.js';
 import { IamTokenCache, type IamTokenSigner, type TokenEvents } from './token-cache.js';
 import { cancelUpstream, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
 import type { RelayHandle, RelayObserver } from './relay.js';
@@ -21,6 +22,7 @@ import { nativeServerTls, socketFd, type NativeServerTls } from './native/tls-li
 import type { NativeClient } from './native/native-relay.js';
 import type { RelayEngine } from './engine-option.js';
 import { ConfigError } from '../config/types.js';
+import { beforeScrape } from '../metrics/scrape-hooks.js';
 import { closeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
@@ -28,6 +30,13 @@ import type { Socket } from 'node:net';
 const WARM_CHECK_QUERY = 'SELECT 1';
 /** A hit's replacement login waits this long, so as not to slow that client's first queries. */
 const REFILL_AFTER_HIT_MS = 50;
+/**
+ * How long after answering a client the native door tells JavaScript (unless the session calls
+ * on it sooner): the client's first query, sent as soon as it has its answer, goes through first.
+ */
+const DOOR_ANNOUNCE_MS = 5;
+/** Cancel keys the native door holds ahead; more answers than this between two reports go the usual way. */
+const DOOR_KEY_STOCK = 32;
 
 /** --warm-connections and --reuse-connections. */
 export interface WarmConnectionOptions {
@@ -98,7 +107,7 @@ interface Keeper {
   keep: KeepUpstream;
 }
 
-/** What a client admitted at the native door was given, until its session starts. */
+/** A cancel key the native door holds, to give a client it answers. */
 interface DoorGrant {
   cancelKey: CancelKey;
   onCancel(handler: () => void): void;
@@ -445,8 +454,9 @@ export class IamRelayBackend implements Backend {
 
   /**
    * The native front door (door.c) for a listener: idle warm connections are parked there, and a
-   * client whose StartupMessage matches one is answered by the addon before any JavaScript runs
-   * but the listener's yes (DoorListener.admit).
+   * client whose StartupMessage matches one is answered by the addon before any JavaScript runs,
+   * with a cancel key handed over ahead (DoorListener.grant) and within the room the listener
+   * leaves it (DoorHandle.room).
    */
   nativeDoor(): NativeDoor | null {
     const addon = this.addon;
@@ -455,31 +465,23 @@ export class IamRelayBackend implements Backend {
     return { open: (listenFd, handoffMs, listener) => this.openDoor(addon, pool, listenFd, handoffMs, listener) };
   }
 
-  private openDoor(addon: NativeRelayAddon, pool: WarmPool, listenFd: number, handoffMs: number, listener: DoorListener): { close(): void } | null {
+  private openDoor(addon: NativeRelayAddon, pool: WarmPool, listenFd: number, handoffMs: number, listener: DoorListener): DoorHandle | null {
     if (this.parking) return null; // one door per backend: its parked connections are the door's
     const sessions: DoorSessions = new Map();
-    /** Between a client's admission and its session's start: the key it was given. */
-    const grants = new Map<number, DoorGrant>();
+    /** The cancel keys the door holds, to give the clients it answers, by cancel-registry id. */
+    const stock = new Map<string, DoorGrant>();
     const retry = this.opts.nativeRetry ?? null;
     const door = addon.openDoor(
       listenFd,
       handoffMs,
-      (kind, a, b, c) => {
+      (kind, a, b, c, processId, secretKey) => {
         if (kind === 'client') return listener.client(a, b as Buffer);
-        if (kind === 'admit') {
-          const grant = listener.admit();
-          if (!grant) return null;
-          grants.set(a, grant);
-          return [grant.cancelKey.processId, grant.cancelKey.secretKey];
-        }
-        const grant = grants.get(a);
-        grants.delete(a);
+        if (kind === 'gone' || kind === 'heard') return pool.parkedGone(a, kind === 'heard' ? 'server_message' : 'server_closed');
+        const key = cancelKeyId({ processId: processId!, secretKey: secretKey! });
+        const grant = stock.get(key);
+        stock.delete(key);
+        stockUp();
         if (!grant) return;
-        if (kind === 'released') {
-          pool.parkedGone(a);
-          listener.released(grant.cancelKey);
-          return;
-        }
         const answered = this.answeredAtDoor(addon, a, b as number, c, grant, sessions);
         if (answered) return listener.answered(c, answered);
         // Ended at once (answeredAtDoor): the client's descriptor has nobody else to close it.
@@ -495,8 +497,20 @@ export class IamRelayBackend implements Backend {
       retry !== null,
       retry?.holdLimit ?? 0,
       this.reuse !== null,
+      DOOR_ANNOUNCE_MS,
     );
     if (door < 0) return null;
+    const stockUp = () => {
+      while (stock.size < DOOR_KEY_STOCK) {
+        const grant = listener.grant();
+        if (!addon.doorGrant(door, grant.cancelKey.processId, grant.cancelKey.secretKey)) {
+          listener.released(grant.cancelKey);
+          return;
+        }
+        stock.set(cancelKeyId(grant.cancelKey), grant);
+      }
+    };
+    stockUp();
     let nextPark = 1;
     this.parking = {
       park(parameters, conn) {
@@ -509,13 +523,24 @@ export class IamRelayBackend implements Backend {
       unpark(parked) {
         addon.unpark(door, parked);
       },
+      settle() {
+        addon.doorSettle(door);
+      },
     };
     pool.parkIdle();
+    const forgetScrapeHook = beforeScrape(() => addon.doorSettle(door));
     return {
+      room: (room) => addon.doorRoom(door, room),
+      settle: () => addon.doorSettle(door),
       close: () => {
+        forgetScrapeHook();
+        // Every session it answered is reported before it goes (door.c).
+        addon.closeDoor(door);
         this.parking = null;
         // Its parked connections stay in the warm set, for the listener's usual path.
-        addon.closeDoor(door);
+        pool.doorClosed();
+        for (const grant of stock.values()) listener.released(grant.cancelKey);
+        stock.clear();
       },
     };
   }

@@ -88,10 +88,19 @@ interface IdleConnection {
  * whose startup parameters match is answered by the addon without JavaScript (door.c).
  */
 export interface WarmParking {
-  /** Parks a connection that just became idle; its number, or null when it cannot be. */
+  /**
+   * Parks a connection that just became idle; its number, or null when it cannot be. While it is
+   * parked the door watches it (what the server sends, its end) and says so (parkedGone), so the
+   * pool stops reading it itself.
+   */
   park(parameters: Readonly<Record<string, string>>, conn: WarmConnection): number | null;
   /** Takes it back (before JavaScript hands it out or closes it). */
   unpark(parked: number): void;
+  /**
+   * Makes the door report now what it answered and has not reported yet (takeParked), so that
+   * the pool never decides on a connection the door has already given away.
+   */
+  settle(): void;
 }
 
 interface Waiter {
@@ -137,11 +146,13 @@ export class WarmPool {
 
   /** Idle warm connections, all keys together. */
   get idle(): number {
+    this.settleDoor();
     return this.idleCount;
   }
 
   /** Idle warm connections for one key. */
   idleFor(parameters: Readonly<Record<string, string>>): number {
+    this.settleDoor();
     return this.keys.get(warmKey(parameters))?.idle.length ?? 0;
   }
 
@@ -152,6 +163,7 @@ export class WarmPool {
    * call returned() once the session is over, whatever happened.
    */
   take(parameters: Readonly<Record<string, string>>, lend = false): WarmConnection | null {
+    this.settleDoor();
     const entry = this.claim(parameters, lend);
     if (!entry) return null;
     const found = this.takeIdle(entry);
@@ -165,6 +177,7 @@ export class WarmPool {
    * (and a login the cluster meters). Clients that connect once per request meet this case.
    */
   async takeOrWait(parameters: Readonly<Record<string, string>>, lend: boolean, maxWaitMs: number): Promise<WarmConnection | null> {
+    this.settleDoor();
     const entry = this.claim(parameters, lend);
     if (!entry) return null;
     let found = this.takeIdle(entry);
@@ -236,18 +249,34 @@ export class WarmPool {
 
   /** Offers every idle connection at the native door, which has just opened. */
   parkIdle(): void {
-    const parking = this.opts.parking?.();
-    if (!parking) return;
+    for (const entry of this.keys.values()) for (const idle of entry.idle) if (idle.parked === null) this.park(entry, idle);
+  }
+
+  /** The native door closed (its parked connections are no longer there): the pool watches them again. */
+  doorClosed(): void {
     for (const entry of this.keys.values()) {
-      for (const idle of entry.idle) if (idle.parked === null) idle.parked = parking.park(entry.parameters, idle.conn);
+      for (const idle of entry.idle) {
+        if (idle.parked === null) continue;
+        idle.parked = null;
+        this.watch(entry, idle);
+      }
     }
+  }
+
+  private park(entry: KeyEntry, idle: IdleConnection): void {
+    idle.parked = this.opts.parking?.()?.park(entry.parameters, idle.conn) ?? null;
+    if (idle.parked !== null) idle.stopWatching();
+  }
+
+  private settleDoor(): void {
+    this.opts.parking?.()?.settle();
   }
 
   /**
    * The native door answered a client with the connection parked as `parked` (its session runs
    * already): it leaves the idle set as take() would take it, a hit. Null when no idle connection
-   * is parked so. The pool's watch on its bridge ends with `unwatch()`, which the caller may
-   * leave for later: until then an end of the bridge finds it gone from the set and does nothing.
+   * is parked so. `unwatch()` ends the pool's watch on its bridge, if any, whenever the caller
+   * likes: a parked connection is watched by the door, not the pool.
    */
   takeParked(parked: number, lend: boolean): { parameters: Record<string, string>; conn: WarmConnection; unwatch(): void } | null {
     for (const entry of this.keys.values()) {
@@ -265,20 +294,30 @@ export class WarmPool {
     return null;
   }
 
-  /** The native door found the connection parked as `parked` unusable: it is closed, and replaced. */
-  parkedGone(parked: number): void {
+  /**
+   * The native door let the connection parked as `parked` go: its server closed it, or sent
+   * something no client would hear (`reason`). It is closed, and replaced.
+   */
+  parkedGone(parked: number, reason: 'server_closed' | 'server_message' = 'server_closed'): void {
     for (const entry of this.keys.values()) {
       const idle = entry.idle.find((x) => x.parked === parked);
       if (!idle) continue;
       idle.parked = null;
-      entry.idle.splice(entry.idle.indexOf(idle), 1);
-      this.idleCount--;
-      idle.stopWatching();
-      this.closeConnection(idle.conn, 'server_closed');
-      this.publishIdle();
-      this.refill(entry);
+      this.drop(entry, idle, reason);
       return;
     }
+  }
+
+  /** An idle connection that is of no more use: closed, and replaced. */
+  private drop(entry: KeyEntry, idle: IdleConnection, reason: WarmCloseReason): void {
+    const i = entry.idle.indexOf(idle);
+    if (i === -1) return;
+    entry.idle.splice(i, 1);
+    this.idleCount--;
+    this.leave(idle);
+    this.closeConnection(idle.conn, reason);
+    this.publishIdle();
+    this.refill(entry);
   }
 
   /** A finished session's connection is being reset, to come back through returned() with afterReset. */
@@ -296,6 +335,7 @@ export class WarmPool {
     conn: WarmConnection | null,
     how: { lent: boolean; afterReset?: boolean; source?: Exclude<WarmSource, 'login'> },
   ): void {
+    this.settleDoor();
     const entry = this.entryFor(parameters);
     entry.lastUsed = this.clock.now();
     if (how.lent) entry.lent = Math.max(0, entry.lent - 1);
@@ -336,6 +376,7 @@ export class WarmPool {
   /** Stops keeping connections and closes every idle one with Terminate. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.settleDoor();
     this.closed = true;
     if (this.sweepTimer !== null) this.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
@@ -418,20 +459,25 @@ export class WarmPool {
     if (this.clock.now() - conn.openedAt >= this.opts.maxAgeMs) return this.closeConnection(conn, 'max_age');
     if (entry.idle.length >= this.opts.size) return this.closeConnection(conn, 'surplus');
     const idle: IdleConnection = { conn, stopWatching: () => {}, parked: null };
-    const drop = (reason: WarmCloseReason) => {
-      const i = entry.idle.indexOf(idle);
-      if (i === -1) return;
-      entry.idle.splice(i, 1);
-      this.idleCount--;
-      this.leave(idle);
-      this.closeConnection(conn, reason);
-      this.publishIdle();
-      this.refill(entry);
-    };
-    // An idle connection must stay silent: data means the server is telling (or asking) something
-    // no client will hear, and an end means it is gone. Reading keeps both visible.
-    const onData = () => drop('server_message');
-    const onGone = () => drop('server_closed');
+    this.watch(entry, idle);
+    entry.idle.push(idle);
+    this.idleCount++;
+    const waiter = entry.waiters.shift();
+    if (waiter) {
+      this.clock.clearTimeout(waiter.timer);
+      waiter.resolve(this.takeIdle(entry));
+    } else this.park(entry, idle);
+    this.publishIdle();
+  }
+
+  /**
+   * An idle connection must stay silent: data means the server is telling (or asking) something
+   * no client will hear, and an end means it is gone. Reading keeps both visible.
+   */
+  private watch(entry: KeyEntry, idle: IdleConnection): void {
+    const socket = idle.conn.upstream.socket;
+    const onData = () => this.drop(entry, idle, 'server_message');
+    const onGone = () => this.drop(entry, idle, 'server_closed');
     socket.on('data', onData);
     socket.on('end', onGone);
     socket.on('close', onGone);
@@ -443,15 +489,7 @@ export class WarmPool {
       socket.off('error', onGone);
       socket.pause();
     };
-    entry.idle.push(idle);
-    this.idleCount++;
     socket.resume();
-    const waiter = entry.waiters.shift();
-    if (waiter) {
-      this.clock.clearTimeout(waiter.timer);
-      waiter.resolve(this.takeIdle(entry));
-    } else idle.parked = this.opts.parking?.()?.park(entry.parameters, conn) ?? null;
-    this.publishIdle();
   }
 
   private publishIdle(): void {
@@ -471,6 +509,7 @@ export class WarmPool {
 
   /** Forgets keys no client used lately and retires connections that reached their age. */
   sweep(): void {
+    this.settleDoor();
     const now = this.clock.now();
     for (const [key, entry] of this.keys) {
       if (now - entry.lastUsed >= this.opts.keyIdleMs) {

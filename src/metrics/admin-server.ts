@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { ReadinessProbe } from './readiness.js';
+import { runScrapeHooks } from './scrape-hooks.js';
 
 export type AdminLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -64,6 +65,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     }
     switch (path) {
       case '/metrics': {
+        runScrapeHooks();
         const body = await opts.registry.metrics();
         return send(req, res, 200, body, opts.registry.contentType);
       }

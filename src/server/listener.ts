@@ -13,7 +13,7 @@ import { ClientFacingError, SessionTermination, sendFatalAndClose } from '../pro
 import { ClientAuthenticator, type ClientAuthSettings } from './local-auth.js';
 import { StreamClosedError } from './message-channel.js';
 import { negotiateStartup } from './startup.js';
-import type { AnsweredAtDoor, Backend, CancelKey, ClientSession, SessionCounters, StartedSession } from './types.js';
+import type { AnsweredAtDoor, Backend, CancelKey, ClientSession, DoorHandle, SessionCounters, StartedSession } from './types.js';
 import { isLoopbackHost } from './addresses.js';
 import type { NativeServerTls } from '../iam-relay/native/tls-link.js';
 
@@ -84,7 +84,7 @@ const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', '
 export class Listener {
   private server: Server | null = null;
   /** The native front door, when it accepts for this listener (openDoor); Node's server is then closed. */
-  private door: { close(): void } | null = null;
+  private door: DoorHandle | null = null;
   private boundAddress: AddressInfo | null = null;
   /** Sessions answered at the door whose records are still to be made (answeredAtDoor), by their timer. */
   private readonly answered = new Map<NodeJS.Timeout, () => void>();
@@ -146,9 +146,10 @@ export class Listener {
     if (typeof fd !== 'number' || fd < 0) return;
     const door = this.backend.nativeDoor?.()?.open(fd, DOOR_HANDOFF_MS, {
       client: (clientFd, first) => this.atDoor(clientFd, first),
-      admit: () => {
-        if (!this.accepting || this.admitted >= this.settings.maxConnections) return null;
+      grant: () => {
         const cancelKey = this.cancels.allocate();
+        // Held by the door from now on: no other client may be given it.
+        this.cancels.register(cancelKey, () => {});
         return { cancelKey, onCancel: (handler) => this.cancels.register(cancelKey, handler) };
       },
       answered: (clientFd, login) => this.answeredAtDoor(clientFd, login),
@@ -158,6 +159,12 @@ export class Listener {
     this.door = door;
     this.boundAddress = address;
     server.close();
+    this.updateDoorRoom();
+  }
+
+  /** The door may answer as many clients as --max-connections leaves room for. */
+  private updateDoorRoom(): void {
+    this.door?.room(this.accepting ? Math.max(0, this.settings.maxConnections - this.admitted) : 0);
   }
 
   /** A client the native door did not answer: an ordinary Node socket with its first bytes put back. */
@@ -172,15 +179,17 @@ export class Listener {
   }
 
   /**
-   * A client the native door answered: its session runs in the addon already. Everything else
-   * this listener does for a session (its Node socket, the session's records, log lines, metrics,
-   * timers: about a millisecond of JavaScript on this machine) waits for a later turn of the
-   * timers, so that the client's first query, sent as soon as it has its answer, is relayed first
-   * instead of waiting behind it. Only what must hold from the first moment is done now: the
-   * connection counts against --max-connections, and its cancel key works (admit).
+   * A client the native door answered, reported a moment later (DoorHandle.settle makes it now):
+   * its session runs in the addon already. Everything else this listener does for a session (its
+   * Node socket, the session's records, log lines, metrics, timers: about a millisecond of
+   * JavaScript on this machine) waits for a later turn of the timers, so that whatever the client
+   * sends meanwhile is relayed first instead of waiting behind it. Only what must hold from now on
+   * is done now: the connection counts against --max-connections (the door counted it until
+   * now), and its cancel key works (the backend registered it).
    */
   private answeredAtDoor(fd: number, login: AnsweredAtDoor): void {
     this.admitted += 1;
+    this.updateDoorRoom();
     const records = () => {
       this.answered.delete(timer);
       const socket = doorSocket(fd);
@@ -298,6 +307,8 @@ export class Listener {
         if (start.kind === 'cancel') {
           clearTimeout(startupTimer);
           outcome = 'cancel_request';
+          // A session the door answered a moment ago has its key registered once reported.
+          this.door?.settle();
           const found = this.cancels.cancel(start);
           this.log.debug({ client: remoteAddress, found }, 'cancel request');
           socket.end();
@@ -315,12 +326,15 @@ export class Listener {
             'this proxy requires TLS: connect with sslmode=require (or stricter)',
           );
         }
+        // The door's answers not reported yet count too.
+        this.door?.settle();
         if (this.admitted >= this.settings.maxConnections) {
           throw new ClientFacingError(SqlState.TOO_MANY_CONNECTIONS, 'sorry, too many clients already', {
             hint: `aurora-pg-proxy allows ${this.settings.maxConnections} connections on listener ${this.settings.name} (--max-connections)`,
           });
         }
         this.admitted += 1;
+        this.updateDoorRoom();
         holdsSlot = true;
         await this.authenticator.authenticate(start.channel, user);
         clearTimeout(startupTimer);
@@ -407,7 +421,10 @@ export class Listener {
       if (!(err instanceof StreamClosedError)) sendFatalAndClose(stream, err);
       else stream.destroy();
     } finally {
-      if (holdsSlot) this.admitted -= 1;
+      if (holdsSlot) {
+        this.admitted -= 1;
+        this.updateDoorRoom();
+      }
       const seconds = (Date.now() - started) / 1000;
       if (outcome !== 'cancel_request') {
         this.log.info(

@@ -67,23 +67,35 @@ export interface DoorListener {
   /** A client the door does not answer, with the first bytes it sent: the usual path takes it. */
   client(fd: number, first: Buffer): void;
   /**
-   * Whether a client may be answered now (accepting, under --max-connections): the cancel key it
-   * is to get, and how to register what a CancelRequest with it does; null: not now.
+   * A cancel key for a client the door may answer later (the door holds a few ahead), and how to
+   * register what a CancelRequest with it does; until then such a request does nothing.
    */
-  admit(): { cancelKey: CancelKey; onCancel(handler: () => void): void } | null;
+  grant(): { cancelKey: CancelKey; onCancel(handler: () => void): void };
   /** The door answered a client on descriptor `fd` (the listener's to close once the session ends). */
   answered(fd: number, login: AnsweredAtDoor): void;
-  /** An admitted client was not answered after all (it goes to client() next): its key goes back. */
+  /** A key from grant() that no session holds any more. */
   released(cancelKey: CancelKey): void;
+}
+
+/** A listener's native door, open. */
+export interface DoorHandle {
+  /**
+   * How many more clients the door may answer (--max-connections less the listener's own count;
+   * 0 once it stops accepting): it counts its own answers down until told again.
+   */
+  room(room: number): void;
+  /** Reports now the clients the door answered and has not reported yet (DoorListener.answered). */
+  settle(): void;
+  close(): void;
 }
 
 /** The native front door of a listener (door.c, through src/iam-relay/backend.ts). */
 export interface NativeDoor {
   /**
    * Takes over accepting on the listening socket `listenFd` (a duplicate: the caller may close
-   * its own); null when it cannot.
+   * its own); null when it cannot. It answers no client before it has been given room.
    */
-  open(listenFd: number, handoffMs: number, listener: DoorListener): { close(): void } | null;
+  open(listenFd: number, handoffMs: number, listener: DoorListener): DoorHandle | null;
 }
 
 export interface Backend {

@@ -54,23 +54,31 @@ export interface NativeRelayAddon {
    * The native front door (door.c): accepts clients on a duplicate of the listening socket
    * `listenFd` (which Node may then close) and reads each one's first packet. The callback hears
    * ('client', fd, firstBytes) for a client it hands over (the descriptor is then the caller's;
-   * no bytes when it sent nothing within handoffMs, or is gone); for a StartupMessage that matches
-   * a parked connection, ('admit', parkId), answered with [processId, secretKey] or null, then
-   * ('answered', parkId, session, fd) once the session runs on the client's descriptor (still the
-   * caller's to close), or ('released', parkId) when the parked connection could not start one
-   * (the client is then handed over). The sessions' own calls go to sessionEvents, their id last.
-   * Returns the door's number, or -1.
+   * no bytes when it sent nothing within handoffMs, or is gone). A StartupMessage that matches a
+   * parked connection is answered there with a key from doorGrant, within doorRoom; the callback
+   * hears ('answered', parkId, session, fd, processId, secretKey) announceMs later, or before the
+   * session's first event, or at doorSettle (the descriptor is still the caller's to close).
+   * ('gone', parkId) or ('heard', parkId): a parked connection's server closed it or sent
+   * something, and the door let it go. The sessions' own calls go to sessionEvents, their id
+   * last. Returns the door's number, or -1.
    */
   openDoor(
     listenFd: number,
     handoffMs: number,
-    callback: (kind: 'client' | 'admit' | 'answered' | 'released', a: number, b: Buffer | number, c: number) => unknown,
+    callback: (kind: 'client' | 'answered' | 'gone' | 'heard', a: number, b: Buffer | number, c: number, processId?: number, secretKey?: number) => unknown,
     sessionEvents: (kind: string, detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined, session: number) => number | void,
     lostMessage: Buffer,
     occ: boolean,
     holdLimit: number,
     keepClean: boolean,
+    announceMs: number,
   ): number;
+  /** Gives the door a cancel key for a client it answers; false when it is gone or has enough. */
+  doorGrant(door: number, processId: number, secretKey: number): boolean;
+  /** How many more clients the door may answer; each answer counts it down. */
+  doorRoom(door: number, room: number): void;
+  /** Reports now, through openDoor's callback, the sessions the door started and has not reported. */
+  doorSettle(door: number): void;
   /** Stops accepting (and closes the clients that have not written yet); its parked connections go back. */
   closeDoor(door: number): void;
   /**

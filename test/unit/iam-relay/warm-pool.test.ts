@@ -5,7 +5,7 @@ import { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import type { PacerClock } from '../../../src/iam-relay/login-pacer.js';
-import { WarmPool, warmKey, type WarmConnection, type WarmPoolObserver } from '../../../src/iam-relay/warm-pool.js';
+import { WarmPool, warmKey, type WarmConnection, type WarmParking, type WarmPoolObserver } from '../../../src/iam-relay/warm-pool.js';
 
 /** A clock that only moves when the test says so, firing due timers in order. */
 class FakeClock implements PacerClock {
@@ -74,7 +74,7 @@ function fakeConnection(serial: number, openedAt: number): WarmConnection & { so
 
 const PARAMS = { user: 'admin', database: 'postgres', application_name: 'psql' };
 
-function setup(opts: { size?: number; maxAgeMs?: number; keyIdleMs?: number; failOpens?: number; refillAfterHitMs?: number } = {}) {
+function setup(opts: { size?: number; maxAgeMs?: number; keyIdleMs?: number; failOpens?: number; refillAfterHitMs?: number; parking?: () => WarmParking | null } = {}) {
   const clock = new FakeClock();
   const opened: (WarmConnection & { socket: FakeServerSocket })[] = [];
   const events: string[] = [];
@@ -92,6 +92,7 @@ function setup(opts: { size?: number; maxAgeMs?: number; keyIdleMs?: number; fai
       maxAgeMs: opts.maxAgeMs ?? 600_000,
       keyIdleMs: opts.keyIdleMs ?? 300_000,
       refillAfterHitMs: opts.refillAfterHitMs,
+      parking: opts.parking,
       clock,
       open: async () => {
         attempts++;
@@ -174,6 +175,62 @@ describe('WarmPool', () => {
     expect(opened).toHaveLength(4);
     const got = pool.take(PARAMS);
     expect([opened[2], opened[3]]).toContain(got);
+    await pool.close();
+  });
+
+  it('leaves a parked connection to the door, hears the door out before deciding, and watches it again once the door closes', async () => {
+    const parked = new Map<number, WarmConnection>();
+    let nextPark = 1;
+    let doorOpen = true;
+    /** A client the door answered with this parked connection, not reported yet (door.c). */
+    let unreported: number | null = null;
+    const parking: WarmParking = {
+      park: (_p, conn) => {
+        parked.set(nextPark, conn);
+        return nextPark++;
+      },
+      unpark: (id) => parked.delete(id),
+      settle: () => {
+        if (unreported === null) return;
+        const id = unreported;
+        unreported = null;
+        expect(pool.takeParked(id, false)?.conn).toBe(opened[0]);
+      },
+    };
+    const { clock, pool, opened, events } = setup({ size: 2, parking: () => (doorOpen ? parking : null) });
+    pool.take(PARAMS);
+    await clock.advance(0);
+    expect([...parked.values()]).toEqual([opened[0], opened[1]]);
+
+    // The door watches parked connections: what their server sends is the door's to report.
+    opened[1].socket.push(Buffer.from([0x4e, 0, 0, 0, 4]));
+    await clock.advance(0);
+    expect(pool.idleFor(PARAMS)).toBe(2);
+    expect(events.filter((e) => e.startsWith('closed:'))).toEqual([]);
+    pool.parkedGone(2, 'server_message');
+    expect(events).toContain('closed:discarded:server_message');
+    expect(opened[1].socket.destroyed).toBe(true);
+    await clock.advance(0);
+    expect(opened).toHaveLength(3); // replaced, and parked in turn
+    expect(parked.has(3)).toBe(true);
+
+    // The door answered a client with the first one and has not said so yet: a client of the
+    // usual path must not be handed the same connection.
+    parked.delete(1);
+    unreported = 1;
+    const got = pool.take(PARAMS);
+    expect(got).toBe(opened[2]);
+    expect(events.filter((e) => e === 'request:hit')).toHaveLength(2);
+
+    // Closed, the door parks nothing more and the pool reads its idle connections itself again.
+    await clock.advance(0);
+    doorOpen = false;
+    pool.doorClosed();
+    const watched = opened.filter((c) => !c.socket.destroyed && c !== opened[0] && c !== opened[2]);
+    expect(watched.length).toBeGreaterThan(0);
+    for (const c of watched) c.socket.push(Buffer.from([0x4e, 0, 0, 0, 4]));
+    await clock.advance(0);
+    expect(events.filter((e) => e === 'closed:discarded:server_message')).toHaveLength(1 + watched.length);
     await pool.close();
   });
 
