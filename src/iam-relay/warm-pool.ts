@@ -109,6 +109,8 @@ interface Waiter {
 }
 
 interface KeyEntry {
+  /** warmKey(parameters), kept: a connection's comings and goings ask for it several times. */
+  key: string;
   parameters: Record<string, string>;
   idle: IdleConnection[];
   opening: number;
@@ -402,6 +404,7 @@ export class WarmPool {
     let entry = this.keys.get(key);
     if (!entry) {
       entry = {
+        key,
         parameters: { ...parameters },
         idle: [],
         opening: 0,
@@ -420,7 +423,7 @@ export class WarmPool {
 
   private refill(entry: KeyEntry): void {
     if (this.closed || entry.retryTimer !== null) return;
-    if (this.keys.get(warmKey(entry.parameters)) !== entry) return;
+    if (this.keys.get(entry.key) !== entry) return;
     while (entry.idle.length + entry.opening + entry.lent < this.opts.size) {
       entry.opening++;
       void this.openOne(entry);
@@ -440,7 +443,7 @@ export class WarmPool {
       this.observer.warmOpenFailed?.(err, delay);
       entry.retryTimer = this.clock.setTimeout(() => {
         entry.retryTimer = null;
-        if (this.keys.get(warmKey(entry.parameters)) === entry) this.refill(entry);
+        if (this.keys.get(entry.key) === entry) this.refill(entry);
       }, delay);
       return;
     }
@@ -453,7 +456,7 @@ export class WarmPool {
     this.observer.warmAdded?.(source);
     const socket = conn.upstream.socket;
     if (this.closed) return this.closeConnection(conn, 'shutdown');
-    if (this.keys.get(warmKey(entry.parameters)) !== entry) return this.closeConnection(conn, 'key_idle');
+    if (this.keys.get(entry.key) !== entry) return this.closeConnection(conn, 'key_idle');
     if (socket.destroyed) return this.closeConnection(conn, 'server_closed');
     if (conn.upstream.pending.length > 0) return this.closeConnection(conn, 'server_message');
     if (this.clock.now() - conn.openedAt >= this.opts.maxAgeMs) return this.closeConnection(conn, 'max_age');
