@@ -264,7 +264,8 @@ export class IamRelayBackend implements Backend {
     const lent = this.reuse !== null;
     const taken = this.warmPool?.takeParked(parked, lent);
     if (!taken) {
-      addon.terminate(sessionId, encodeErrorResponse(upstreamLost(this.opts.upstreamName)));
+      // Not from inside this report: it may come from within one of the session's own events.
+      setImmediate(() => addon.terminate(sessionId, encodeErrorResponse(upstreamLost(this.opts.upstreamName))));
       return null;
     }
     const { parameters, conn, unwatch } = taken;

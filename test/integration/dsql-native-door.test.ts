@@ -150,6 +150,30 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
     await Promise.all(clients.map((c) => c.end()));
   });
 
+  it('answers no more clients than --max-connections leaves room for, and takes them again once room is made', async () => {
+    await warmFor();
+    const held = [];
+    for (let i = 0; i < 3; i++) held.push(await RawConnection.open(proxy.host, proxy.port, PARAMETERS));
+    // A warm connection is parked at the door again, but the listener is full.
+    await waitFor('a warm connection', async () => (await idle()) >= 1);
+    const answersBefore = await doorAnswers();
+    const fourth = await rawWrite(proxy, serialize.startup(PARAMETERS));
+    await fourth.closed;
+    const refusal = fourth.messages.find((m) => m.name === 'error') as unknown as { code: string } | undefined;
+    expect(refusal?.code).toBe('53300');
+    expect(await doorAnswers()).toBe(answersBefore);
+    // One leaves: the door has room for one again.
+    held.pop()!.send(serialize.end());
+    await waitFor('the session over', async () => (await active()) === 2);
+    const next = await RawConnection.open(proxy.host, proxy.port, PARAMETERS);
+    expect(await doorAnswers()).toBe(answersBefore + 1);
+    expect((await next.query('select 5'))[0][0]).toBe('5');
+    for (const c of [...held, next]) {
+      c.send(serialize.end());
+      await c.closedByPeer();
+    }
+  });
+
   it('serves a client slow to write its startup, and shrugs off one that connects and leaves', async () => {
     const silent = await rawWrite(proxy, Buffer.alloc(0));
     silent.socket.destroy();
@@ -186,6 +210,21 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
       (e: Error) => e.message,
     );
     await new Promise((r) => setTimeout(r, 300));
+    const cancel = await rawWrite(proxy, serialize.cancel(processId, secretKey));
+    await cancel.closed;
+    expect(await sleeping).toMatch(/canceling statement due to user request/);
+    c.destroy();
+  });
+
+  it('cancels through a key the door gave a moment ago, before it has reported the session', async () => {
+    await warmFor();
+    const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS);
+    const { processId, secretKey } = c.backendKey!;
+    const sleeping = c.query('select pg_sleep(20)').then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    // At once: the door reports its sessions 5 ms after answering; a CancelRequest makes it now.
     const cancel = await rawWrite(proxy, serialize.cancel(processId, secretKey));
     await cancel.closed;
     expect(await sleeping).toMatch(/canceling statement due to user request/);
