@@ -5,8 +5,7 @@
 import { encodeBackendKeyData, encodeErrorResponse, encodeNoticeResponse } from '../protocol/backend-encoder.js';
 import { ClientFacingError, terminationFields } from '../protocol/client-error.js';
 import type { NoticeFields } from '../protocol/messages.js';
-import type { AnsweredAtDoor, Backend, CancelKey, ClientSession, DoorHandle, DoorListener, NativeDoor, SessionCounters, StartedSession } from '../server/types.js';
-import { id as cancelKeyId } from '../server/cancel-registry.js';
+import type { AnsweredAtDoor, Backend, ClientSession, DoorHandle, DoorListener, NativeDoor, SessionCounters, StartedSession } from '../server/types.js';
 import { IamTokenCache, type IamTokenSigner, type TokenEvents } from './token-cache.js';
 import { cancelUpstream, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
 import type { RelayHandle, RelayObserver } from './relay.js';
@@ -16,27 +15,19 @@ import { LoginPacer, type LoginPacerOptions, type PacerObserver } from './login-
 import { DEFAULT_KEY_IDLE_MS, WarmPool, type WarmConnection, type WarmParking, type WarmPoolObserver } from './warm-pool.js';
 import { recycleConnection, runResetQuery, type ReuseOptions } from './connection-reuse.js';
 import { nativeRelay, nativeRelayUnavailable, type NativeRelayAddon } from './native/addon.js';
-import { nativeSession, startNativeRelay, type DoorClient, type NativeRelayOptions, type NativeRetryPolicy, type NativeSession } from './native/native-relay.js';
-import { doorKey } from './native/door-key.js';
+import { nativeSession, startNativeRelay, type DoorClient, type NativeRelayOptions, type NativeRetryPolicy } from './native/native-relay.js';
+import { openNativeDoor, type DoorGrant, type DoorSessions } from './native/door.js';
 import { nativeServerTls, socketFd, type NativeServerTls } from './native/tls-link.js';
 import type { NativeClient } from './native/native-relay.js';
 import type { RelayEngine } from './engine-option.js';
 import { ConfigError } from '../config/types.js';
-import { beforeScrape } from '../metrics/scrape-hooks.js';
-import { closeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
 /** What a fresh warm connection is checked (and its server process warmed) with. */
 const WARM_CHECK_QUERY = 'SELECT 1';
 /** A hit's replacement login waits this long, so as not to slow that client's first queries. */
 const REFILL_AFTER_HIT_MS = 50;
-/**
- * How long after answering a client the native door tells JavaScript (unless the session calls
- * on it sooner): the client's first query, sent as soon as it has its answer, goes through first.
- */
-const DOOR_ANNOUNCE_MS = 5;
-/** Cancel keys the native door holds ahead; more answers than this between two reports go the usual way. */
-const DOOR_KEY_STOCK = 32;
+
 
 /** --warm-connections and --reuse-connections. */
 export interface WarmConnectionOptions {
@@ -106,15 +97,6 @@ interface Keeper {
   recycled: boolean;
   keep: KeepUpstream;
 }
-
-/** A cancel key the native door holds, to give a client it answers. */
-interface DoorGrant {
-  cancelKey: CancelKey;
-  onCancel(handler: () => void): void;
-}
-
-/** The JavaScript side of the sessions a door started, by session id. */
-type DoorSessions = Map<number, NativeSession['onEvent']>;
 
 /** What the native door started, for serve() to carry on with. */
 interface AnsweredSession extends StartedSession {
@@ -468,82 +450,26 @@ export class IamRelayBackend implements Backend {
 
   private openDoor(addon: NativeRelayAddon, pool: WarmPool, listenFd: number, handoffMs: number, listener: DoorListener): DoorHandle | null {
     if (this.parking) return null; // one door per backend: its parked connections are the door's
-    const sessions: DoorSessions = new Map();
-    /** The cancel keys the door holds, to give the clients it answers, by cancel-registry id. */
-    const stock = new Map<string, DoorGrant>();
     const retry = this.opts.nativeRetry ?? null;
-    const door = addon.openDoor(
+    const opened = openNativeDoor({
+      addon,
+      pool,
+      listener,
       listenFd,
       handoffMs,
-      (kind, a, b, c, processId, secretKey) => {
-        if (kind === 'client') return listener.client(a, b as Buffer);
-        if (kind === 'gone' || kind === 'heard') return pool.parkedGone(a, kind === 'heard' ? 'server_message' : 'server_closed');
-        const key = cancelKeyId({ processId: processId!, secretKey: secretKey! });
-        const grant = stock.get(key);
-        stock.delete(key);
-        stockUp();
-        if (!grant) return;
-        const answered = this.answeredAtDoor(addon, a, b as number, c, grant, sessions);
-        if (answered) return listener.answered(c, answered);
-        // Ended at once (answeredAtDoor): the client's descriptor has nobody else to close it.
-        listener.released(grant.cancelKey);
-        closeSync(c);
-      },
-      (kind, detail, attempt, statements, session) => {
-        const onEvent = sessions.get(session);
-        if (kind === 'end') sessions.delete(session);
-        return onEvent?.(kind, detail, attempt, statements);
-      },
-      encodeErrorResponse(upstreamLost(this.opts.upstreamName)),
-      retry !== null,
-      retry?.holdLimit ?? 0,
-      this.reuse !== null,
-      DOOR_ANNOUNCE_MS,
-    );
-    if (door < 0) return null;
-    const stockUp = () => {
-      while (stock.size < DOOR_KEY_STOCK) {
-        const grant = listener.grant();
-        if (!addon.doorGrant(door, grant.cancelKey.processId, grant.cancelKey.secretKey)) {
-          listener.released(grant.cancelKey);
-          return;
-        }
-        stock.set(cancelKeyId(grant.cancelKey), grant);
-      }
-    };
-    stockUp();
-    let nextPark = 1;
-    this.parking = {
-      park(parameters, conn) {
-        const link = conn.upstream.nativeLink;
-        if (link === undefined) return null;
-        const parked = nextPark++;
-        const ok = addon.park(door, parked, doorKey(parameters), link, Buffer.concat(conn.upstream.loginFrames), conn.upstream.readyFrame);
-        return ok ? parked : null;
-      },
-      unpark(parked) {
-        addon.unpark(door, parked);
-      },
-      settle() {
-        addon.doorSettle(door);
-      },
-    };
-    pool.parkIdle();
-    const forgetScrapeHook = beforeScrape(() => addon.doorSettle(door));
-    return {
-      room: (room) => addon.doorRoom(door, room),
-      settle: () => addon.doorSettle(door),
-      close: () => {
-        forgetScrapeHook();
-        // Every session it answered is reported before it goes (door.c).
-        addon.closeDoor(door);
+      lostMessage: encodeErrorResponse(upstreamLost(this.opts.upstreamName)),
+      occ: retry !== null,
+      holdLimit: retry?.holdLimit ?? 0,
+      keepClean: this.reuse !== null,
+      answered: (parked, session, fd, grant, sessions) => this.answeredAtDoor(addon, parked, session, fd, grant, sessions),
+      closed: () => {
         this.parking = null;
-        // Its parked connections stay in the warm set, for the listener's usual path.
-        pool.doorClosed();
-        for (const grant of stock.values()) listener.released(grant.cancelKey);
-        stock.clear();
       },
-    };
+    });
+    if (!opened) return null;
+    this.parking = opened.parking;
+    pool.parkIdle();
+    return opened.handle;
   }
 
   /** Closes the warm connections (Terminate to each). */
