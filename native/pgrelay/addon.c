@@ -440,13 +440,17 @@ static napi_value open_door(napi_env env, napi_callback_info info) {
   return int_value(env, id);
 }
 
+/* The door an export's first argument names (NULL when gone), and up to 8 arguments in argv. */
+static door_t *door_call(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  napi_get_cb_info(env, info, &n, argv, NULL, NULL);
+  return table_get(&doors, arg_int(env, argv[0]));
+}
+
 /* (door, parkId, key, link, frames, ready): offers the warm connection on link to the door's
  * clients whose canonical startup parameters are key; false when the door is gone. */
 static napi_value park(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  door_t *d = door_call(env, info, 6, argv);
   const char *key, *frames, *ready;
   size_t key_len, frames_len, ready_len;
   if (!d || arg_buffer(env, argv[2], &key, &key_len) || arg_buffer(env, argv[4], &frames, &frames_len) || arg_buffer(env, argv[5], &ready, &ready_len))
@@ -456,51 +460,40 @@ static napi_value park(napi_env env, napi_callback_info info) {
 
 /* (door, parkId): takes a parked connection back; false when the door no longer has it. */
 static napi_value unpark(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  door_t *d = door_call(env, info, 2, argv);
   return bool_value(env, d && door_unpark(d, arg_int(env, argv[1])));
 }
 
 /* (door, processId, secretKey): a cancel key for a client the door answers; false when the door
  * is gone or holds as many as it takes. */
 static napi_value grant(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  door_t *d = door_call(env, info, 3, argv);
   return bool_value(env, d && door_grant(d, arg_int(env, argv[1]), arg_int(env, argv[2])));
 }
 
 /* (door, room): how many more clients the door may answer before JavaScript says again. */
 static napi_value room(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  door_t *d = door_call(env, info, 2, argv);
   if (d) door_room(d, arg_int(env, argv[1]));
   return NULL;
 }
 
 /* (door): JavaScript hears now of the sessions the door started that it has not heard of yet. */
 static napi_value settle(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  door_t *d = table_get(&doors, arg_int(env, argv[0]));
+  door_t *d = door_call(env, info, 1, argv);
   if (d) door_settle(d);
   return NULL;
 }
 
 static napi_value close_door(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int id = arg_int(env, argv[0]);
-  door_t *d = table_get(&doors, id);
+  door_t *d = door_call(env, info, 1, argv);
   if (d) {
-    table_set(&doors, id, NULL);
+    table_set(&doors, arg_int(env, argv[0]), NULL);
     door_close(d);
   }
   return NULL;

@@ -28,7 +28,6 @@ const WARM_CHECK_QUERY = 'SELECT 1';
 /** A hit's replacement login waits this long, so as not to slow that client's first queries. */
 const REFILL_AFTER_HIT_MS = 50;
 
-
 /** --warm-connections and --reuse-connections. */
 export interface WarmConnectionOptions {
   /** Connections kept per key (user, database, startup parameters); 0: none. */

@@ -63,6 +63,26 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
     await waitFor('a warm connection', async () => (await idle()) >= 1);
   };
 
+  /**
+   * A warm hit at the door runs a long query, and `afterMs` later a CancelRequest with the key
+   * the door gave is sent: how the query ended.
+   */
+  const cancelledAfter = async (afterMs: number): Promise<string> => {
+    await warmFor();
+    const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS);
+    const { processId, secretKey } = c.backendKey!;
+    const sleeping = c.query('select pg_sleep(20)').then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    if (afterMs > 0) await new Promise((r) => setTimeout(r, afterMs));
+    const cancel = await rawWrite(proxy, serialize.cancel(processId, secretKey));
+    await cancel.closed;
+    const ended = await sleeping;
+    c.destroy();
+    return ended;
+  };
+
   beforeAll(async () => {
     stack = await startDsqlStack();
     metrics = await freePort();
@@ -202,33 +222,12 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
     const error = replication.messages.find((m) => m.name === 'error') as unknown as { code: string };
     expect(error.code).toBe('0A000');
     // Cancel through the door reaches a warm hit's query.
-    await warmFor();
-    const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS);
-    const { processId, secretKey } = c.backendKey!;
-    const sleeping = c.query('select pg_sleep(20)').then(
-      () => 'finished',
-      (e: Error) => e.message,
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    const cancel = await rawWrite(proxy, serialize.cancel(processId, secretKey));
-    await cancel.closed;
-    expect(await sleeping).toMatch(/canceling statement due to user request/);
-    c.destroy();
+    expect(await cancelledAfter(300)).toMatch(/canceling statement due to user request/);
   });
 
   it('cancels through a key the door gave a moment ago, before it has reported the session', async () => {
-    await warmFor();
-    const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS);
-    const { processId, secretKey } = c.backendKey!;
-    const sleeping = c.query('select pg_sleep(20)').then(
-      () => 'finished',
-      (e: Error) => e.message,
-    );
     // At once: the door reports its sessions 5 ms after answering; a CancelRequest makes it now.
-    const cancel = await rawWrite(proxy, serialize.cancel(processId, secretKey));
-    await cancel.closed;
-    expect(await sleeping).toMatch(/canceling statement due to user request/);
-    c.destroy();
+    expect(await cancelledAfter(0)).toMatch(/canceling statement due to user request/);
   });
 
   it('stops accepting at shutdown while a session in progress, answered a moment ago, is let finish', async () => {

@@ -97,6 +97,7 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
     }
   };
   stockUp();
+  const settle = () => addon.doorSettle(door);
   let nextPark = 1;
   const parking: WarmParking = {
     park(parameters, conn) {
@@ -109,14 +110,12 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
     unpark(parked) {
       addon.unpark(door, parked);
     },
-    settle() {
-      addon.doorSettle(door);
-    },
+    settle,
   };
-  const forgetScrapeHook = beforeScrape(() => addon.doorSettle(door));
+  const forgetScrapeHook = beforeScrape(settle);
   const handle: DoorHandle = {
     room: (room) => addon.doorRoom(door, room),
-    settle: () => addon.doorSettle(door),
+    settle,
     close: () => {
       forgetScrapeHook();
       // Every session it answered is reported before it goes (door.c).
