@@ -412,16 +412,17 @@ static napi_value stop_idle_time_metrics(napi_env env, napi_callback_info info) 
 }
 
 /* (listenFd, handoffMs, callback, sessionEvents, lostMessage, occ, holdLimit, keepClean,
- * announceMs): the native front door of a listener (door.c). */
+ * announceMs, resetWaitMs): the native front door of a listener (door.c). */
 static napi_value open_door(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   door_options_t o;
   memset(&o, 0, sizeof o);
-  double handoff = 0, hold = 0, announce = 0;
+  double handoff = 0, hold = 0, announce = 0, reset_wait = 0;
   napi_get_value_double(env, argv[1], &handoff);
   napi_get_value_double(env, argv[8], &announce);
+  napi_get_value_double(env, argv[9], &reset_wait);
   if (arg_buffer(env, argv[4], &o.lost_message, &o.lost_message_len)) return throw_error(env, "openDoor expects a buffer");
   bool occ = false, keep_clean = false;
   napi_get_value_bool(env, argv[5], &occ);
@@ -429,6 +430,7 @@ static napi_value open_door(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[7], &keep_clean);
   o.handoff_ms = handoff > 0 ? (uint64_t)handoff : 1;
   o.announce_ms = announce > 0 ? (uint64_t)announce : 0;
+  o.reset_wait_ms = reset_wait > 0 ? (uint64_t)reset_wait : 0;
   o.occ = occ;
   o.hold_limit = (size_t)hold;
   o.keep_clean = keep_clean;
@@ -489,6 +491,17 @@ static napi_value settle(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* (door, key, count): how many connections under the canonical startup parameters `key` are
+ * being reset now; the door holds that key's clients for them while there are any. */
+static napi_value resetting(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  door_t *d = door_call(env, info, 3, argv);
+  const char *key;
+  size_t key_len;
+  if (d && !arg_buffer(env, argv[1], &key, &key_len)) door_resetting(d, key, key_len, arg_int(env, argv[2]));
+  return NULL;
+}
+
 static napi_value close_door(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   door_t *d = door_call(env, info, 1, argv);
@@ -522,6 +535,7 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "doorGrant", grant);
   export_fn(env, exports, "doorRoom", room);
   export_fn(env, exports, "doorSettle", settle);
+  export_fn(env, exports, "doorResetting", resetting);
   napi_value version;
   napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "openssl", version);

@@ -43,13 +43,28 @@ typedef struct park {
   struct park *next;
 } park_t;
 
+/* A client accepted here that has not been answered: waiting for its first bytes, or held. */
 typedef struct waiting {
   uv_poll_t poll;
   int fd;
   uint64_t since_ms;
   door_t *door;
+  /* Held: its StartupMessage (in `first`, `startup_len` long, with what came after it) asks for
+   * a key whose connection is being reset, and it waits for that connection to be parked. */
+  int held;
+  bytes_t first, key;
+  size_t startup_len;
   struct waiting *prev, *next;
 } waiting_t;
+
+/* A key whose connections are being reset (--reuse-connections), and how many: a client asking
+ * for it is held for one instead of going the usual way to wait there. A client that connects
+ * once per request comes back while its last connection is still being reset. */
+typedef struct resetting {
+  bytes_t key;
+  int count;
+  struct resetting *next;
+} resetting_t;
 
 typedef struct {
   int32_t process_id, secret_key;
@@ -64,9 +79,12 @@ typedef struct answer {
 
 struct door {
   uv_poll_t poll;
-  /* Runs while clients are waiting for their first bytes, or accepting is paused. */
+  /* Runs while clients are waiting for their first bytes or held, or accepting is paused. */
   uv_timer_t timer;
   uv_timer_t announce_timer;
+  /* Serves the held clients on the loop's next turn, never inside a call from JavaScript. */
+  uv_timer_t serve_timer;
+  uint64_t reset_wait_ms;
   uint64_t announce_ms;
   int fd;
   int closed;
@@ -80,7 +98,9 @@ struct door {
   int occ;
   size_t hold_limit;
   int keep_clean;
-  waiting_t *waiting;
+  waiting_t *waiting, *held;
+  int held_count;
+  resetting_t *resetting;
   park_t *parks;
   /* How many more clients JavaScript lets the door answer, those not yet announced included. */
   int room;
@@ -268,18 +288,33 @@ static int build_greeting(bytes_t *out, const park_t *p, cancel_key_t key) {
          bytes_append(out, key_data, sizeof key_data) && bytes_append(out, p->ready.p + p->ready.off, bytes_pending(&p->ready));
 }
 
-/* Answers the client from a parked connection when its first packet allows: 1 when the client
- * was taken care of (a session runs, or it was told the connection was lost), 0 when it goes the
- * usual way (nothing was sent to it). */
-static int answer_from_park(door_t *d, int fd, const char *buf, size_t n) {
-  if (!d->parks || d->closed || d->key_count == 0 || d->room - d->unannounced <= 0) return 0;
-  bytes_t wanted = {0};
-  size_t len = answerable_startup(buf, n, &wanted);
+static int same_key(const bytes_t *a, const bytes_t *b) {
+  return bytes_pending(a) == bytes_pending(b) && memcmp(a->p + a->off, b->p + b->off, bytes_pending(a)) == 0;
+}
+
+static park_t **find_park_for(door_t *d, const bytes_t *key) {
   park_t **pp = &d->parks;
-  while (len && *pp && !(bytes_pending(&(*pp)->key) == bytes_pending(&wanted) && memcmp((*pp)->key.p + (*pp)->key.off, wanted.p + wanted.off, bytes_pending(&wanted)) == 0))
-    pp = &(*pp)->next;
-  bytes_free(&wanted);
-  if (!len || !*pp) return 0;
+  while (*pp && !same_key(&(*pp)->key, key)) pp = &(*pp)->next;
+  return pp;
+}
+
+static resetting_t **find_resetting(door_t *d, const bytes_t *key) {
+  resetting_t **rp = &d->resetting;
+  while (*rp && !same_key(&(*rp)->key, key)) rp = &(*rp)->next;
+  return rp;
+}
+
+/* The client may be answered now: a cancel key to give it, and room under --max-connections. */
+static int can_answer(const door_t *d) { return !d->closed && d->key_count > 0 && d->room - d->unannounced > 0; }
+
+/* Answers the client on `fd`, whose first `n` bytes begin with a StartupMessage `len` long
+ * whose canonical parameters are `key`, from a connection parked under that key: 1 when the
+ * client was taken care of (a session runs, or it was told the connection was lost), 0 when it
+ * goes another way (nothing was sent to it). */
+static int answer_from_park(door_t *d, int fd, const char *buf, size_t n, size_t len, const bytes_t *key) {
+  if (!can_answer(d)) return 0;
+  park_t **pp = find_park_for(d, key);
+  if (!*pp) return 0;
   park_t *p = *pp;
   int park = p->id, link = p->link;
   link_t *l = addon_link(link);
@@ -288,9 +323,9 @@ static int answer_from_park(door_t *d, int fd, const char *buf, size_t n) {
     tell(d, "gone", park, -1, -1, NO_KEY);
     return 0;
   }
-  cancel_key_t key = d->keys[--d->key_count];
+  cancel_key_t key_data = d->keys[--d->key_count];
   bytes_t greeting = {0};
-  if (!build_greeting(&greeting, p, key)) {
+  if (!build_greeting(&greeting, p, key_data)) {
     bytes_free(&greeting);
     d->key_count++;
     return 0;
@@ -321,10 +356,10 @@ static int answer_from_park(door_t *d, int fd, const char *buf, size_t n) {
   napi_close_handle_scope(d->env, scope);
   bytes_free(&greeting);
   if (session >= 0) {
-    if (!queue_answer(d, park, session, fd, key)) {
+    if (!queue_answer(d, park, session, fd, key_data)) {
       /* No memory to wait with: JavaScript hears of the session at once. */
       addon_session_announced(session);
-      tell(d, "answered", park, session, fd, key);
+      tell(d, "answered", park, session, fd, key_data);
     }
     return 1;
   }
@@ -340,9 +375,151 @@ static int answer_from_park(door_t *d, int fd, const char *buf, size_t n) {
   return 1;
 }
 
-/* A client's first bytes: answered here, or handed to JavaScript. */
+/* ---------- clients held for a connection being reset ---------- */
+
+static void waiting_closed(uv_handle_t *h) {
+  waiting_t *w = h->data;
+  bytes_free(&w->first);
+  bytes_free(&w->key);
+  free(w);
+}
+
+static void unlink_waiting(waiting_t *w) {
+  door_t *d = w->door;
+  waiting_t **head = w->held ? &d->held : &d->waiting;
+  if (w->prev) w->prev->next = w->next;
+  else *head = w->next;
+  if (w->next) w->next->prev = w->prev;
+  if (w->held) d->held_count--;
+  uv_poll_stop(&w->poll);
+  uv_close((uv_handle_t *)&w->poll, waiting_closed);
+}
+
+static void push_waiting(waiting_t **head, waiting_t *w) {
+  w->prev = NULL;
+  w->next = *head;
+  if (*head) (*head)->prev = w;
+  *head = w;
+}
+
+static void keep_timer(door_t *d);
+
+/* A held client leaves: answered from the connection parked for it when there is one, else
+ * handed to JavaScript with its first bytes, as any client the door does not answer. */
+static void let_go(waiting_t *w) {
+  door_t *d = w->door;
+  int fd = w->fd;
+  size_t len = w->startup_len;
+  bytes_t first = w->first, key = w->key;
+  memset(&w->first, 0, sizeof w->first);
+  memset(&w->key, 0, sizeof w->key);
+  unlink_waiting(w);
+  if (!answer_from_park(d, fd, first.p, first.len, len, &key)) hand_over(d, fd, first.p, first.len);
+  bytes_free(&first);
+  bytes_free(&key);
+}
+
+/* A held client spoke again or left. What it sent waits in its socket for its session; one that
+ * left goes to JavaScript as a client that left before its startup, so that no connection is
+ * given to it. */
+static void on_held(uv_poll_t *p, int status, int events) {
+  (void)events;
+  waiting_t *w = p->data;
+  door_t *d = w->door;
+  char c;
+  ssize_t r = status == 0 ? recv(w->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) : -1;
+  if (r > 0) {
+    uv_poll_stop(&w->poll);
+    return;
+  }
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  int fd = w->fd;
+  unlink_waiting(w);
+  hand_over(d, fd, NULL, 0);
+  keep_timer(d);
+}
+
+/* Holds the client when its key has a connection being reset and the room allows; takes `key`. */
+static int hold(door_t *d, int fd, const char *buf, size_t n, size_t len, bytes_t *key) {
+  resetting_t *r = *find_resetting(d, key);
+  if (d->closed || !r || d->held_count + d->unannounced >= d->room) return 0;
+  waiting_t *w = calloc(1, sizeof *w);
+  uv_loop_t *loop = d->poll.loop;
+  if (!w || !bytes_append(&w->first, buf, n) || uv_poll_init_socket(loop, &w->poll, fd) != 0) {
+    if (w) bytes_free(&w->first);
+    free(w);
+    return 0;
+  }
+  w->key = *key;
+  memset(key, 0, sizeof *key);
+  w->held = 1;
+  w->fd = fd;
+  w->door = d;
+  w->since_ms = uv_now(loop);
+  w->startup_len = len;
+  w->poll.data = w;
+  push_waiting(&d->held, w);
+  d->held_count++;
+  uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, on_held);
+  keep_timer(d);
+  return 1;
+}
+
+/* Lets go, oldest first, the held clients whose connection is parked, whose key has no reset
+ * left, or who waited reset_wait_ms. Each let_go may call JavaScript, which may change the lists:
+ * the search starts again after each. */
+static void serve_held(door_t *d) {
+  uint64_t now = uv_now(d->poll.loop);
+  while (!d->closed) {
+    waiting_t *w = d->held, *due = NULL;
+    while (w && w->next) w = w->next;
+    for (; w && !due; w = w->prev) {
+      if (*find_park_for(d, &w->key) || !*find_resetting(d, &w->key) || now - w->since_ms >= d->reset_wait_ms) due = w;
+    }
+    if (!due) break;
+    let_go(due);
+  }
+  keep_timer(d);
+}
+
+static void on_serve_timer(uv_timer_t *t) { serve_held(t->data); }
+
+static void serve_soon(door_t *d) {
+  if (d->held && !d->closed) uv_timer_start(&d->serve_timer, on_serve_timer, 0, 0);
+}
+
+void door_resetting(door_t *d, const char *key, size_t key_len, int count) {
+  if (d->closed) return;
+  bytes_t wanted = {(char *)key, 0, key_len, key_len};
+  resetting_t **rp = find_resetting(d, &wanted);
+  if (count > 0) {
+    if (!*rp) {
+      resetting_t *r = calloc(1, sizeof *r);
+      if (!r || !bytes_append(&r->key, key, key_len)) {
+        free(r);
+        return;
+      }
+      *rp = r;
+    }
+    (*rp)->count = count;
+    return;
+  }
+  if (!*rp) return;
+  resetting_t *r = *rp;
+  *rp = r->next;
+  bytes_free(&r->key);
+  free(r);
+  /* Nothing more is coming for this key: its held clients go the usual way. */
+  serve_soon(d);
+}
+
+/* A client's first bytes: answered here, held for a connection being reset, or handed to JavaScript. */
 static void arrived(door_t *d, int fd, const char *buf, size_t n) {
-  if (!answer_from_park(d, fd, buf, n)) hand_over(d, fd, buf, n);
+  bytes_t key = {0};
+  size_t len = !d->closed && (d->parks || d->resetting) ? answerable_startup(buf, n, &key) : 0;
+  int taken = len && (answer_from_park(d, fd, buf, n, len, &key) || hold(d, fd, buf, n, len, &key));
+  bytes_free(&key);
+  if (!taken) hand_over(d, fd, buf, n);
 }
 
 int door_park(door_t *d, int id, const char *key, size_t key_len, int link, const char *frames, size_t frames_len, const char *ready, size_t ready_len) {
@@ -363,6 +540,7 @@ int door_park(door_t *d, int id, const char *key, size_t key_len, int link, cons
   }
   p->next = d->parks;
   d->parks = p;
+  serve_soon(d);
   return 1;
 }
 
@@ -395,17 +573,6 @@ static void door_handle_closed(uv_handle_t *h) {
   }
 }
 
-static void waiting_closed(uv_handle_t *h) { free(h->data); }
-
-static void unlink_waiting(waiting_t *w) {
-  door_t *d = w->door;
-  if (w->prev) w->prev->next = w->next;
-  else d->waiting = w->next;
-  if (w->next) w->next->prev = w->prev;
-  uv_poll_stop(&w->poll);
-  uv_close((uv_handle_t *)&w->poll, waiting_closed);
-}
-
 /* Reads what the client sent so far: 1 with bytes (or the client gone: then n is 0), 0 when
  * nothing has come yet. */
 static int first_read(int fd, char *buf, size_t *n) {
@@ -436,7 +603,7 @@ static void on_timer(uv_timer_t *t);
 
 /* The timer runs only while it has something to do: an idle proxy is not woken. */
 static void keep_timer(door_t *d) {
-  int needed = !d->closed && (d->waiting || !uv_is_active((uv_handle_t *)&d->poll));
+  int needed = !d->closed && (d->waiting || d->held || !uv_is_active((uv_handle_t *)&d->poll));
   int running = uv_is_active((uv_handle_t *)&d->timer);
   if (needed && !running) {
     uint64_t every = d->handoff_ms < RETRY_ACCEPT_MS ? d->handoff_ms : RETRY_ACCEPT_MS;
@@ -474,9 +641,7 @@ static void accept_clients(door_t *d) {
     w->door = d;
     w->since_ms = uv_now(loop);
     w->poll.data = w;
-    w->next = d->waiting;
-    if (d->waiting) d->waiting->prev = w;
-    d->waiting = w;
+    push_waiting(&d->waiting, w);
     uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, on_waiting);
   }
   keep_timer(d);
@@ -487,7 +652,8 @@ static void on_listen(uv_poll_t *p, int status, int events) {
 }
 
 /* Clients that have not written within handoff_ms go to JavaScript as they are (its startup
- * timeout takes it from there); accepting resumes after a descriptor shortage. */
+ * timeout takes it from there), held ones after reset_wait_ms with what they sent; accepting
+ * resumes after a descriptor shortage. */
 static void on_timer(uv_timer_t *t) {
   door_t *d = t->data;
   if (d->closed) return;
@@ -504,7 +670,7 @@ static void on_timer(uv_timer_t *t) {
     }
     w = next;
   }
-  keep_timer(d);
+  serve_held(d);
 }
 
 door_t *door_open(napi_env env, int listen_fd, const door_options_t *o, napi_value callback, napi_value session_events) {
@@ -527,37 +693,48 @@ door_t *door_open(napi_env env, int listen_fd, const door_options_t *o, napi_val
   d->hold_limit = o->hold_limit;
   d->keep_clean = o->keep_clean;
   d->announce_ms = o->announce_ms;
+  d->reset_wait_ms = o->reset_wait_ms;
   d->answers_end = &d->answers;
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   uv_poll_init_socket(loop, &d->poll, d->fd);
   uv_timer_init(loop, &d->timer);
   uv_timer_init(loop, &d->announce_timer);
+  uv_timer_init(loop, &d->serve_timer);
   d->poll.data = d;
   d->timer.data = d;
   d->announce_timer.data = d;
-  d->open_handles = 3;
+  d->serve_timer.data = d;
+  d->open_handles = 4;
   uv_poll_start(&d->poll, UV_READABLE, on_listen);
   return d;
 }
 
-/* Stops accepting. Clients that had not written yet are closed, as a listener that stopped
- * accepting closes what it had not started on. */
+/* Stops accepting. Clients not answered yet (silent, or held) are closed, as a listener that
+ * stopped accepting closes what it had not started on. */
 void door_close(door_t *d) {
   if (d->closed) return;
   /* JavaScript hears of every session started here before the door goes. */
   announce(d);
   d->closed = 1;
   while (d->parks) door_unpark(d, d->parks->id);
-  while (d->waiting) {
-    int fd = d->waiting->fd;
-    unlink_waiting(d->waiting);
+  while (d->waiting || d->held) {
+    waiting_t *w = d->waiting ? d->waiting : d->held;
+    int fd = w->fd;
+    unlink_waiting(w);
     close(fd);
+  }
+  while (d->resetting) {
+    resetting_t *r = d->resetting;
+    d->resetting = r->next;
+    bytes_free(&r->key);
+    free(r);
   }
   uv_poll_stop(&d->poll);
   uv_timer_stop(&d->timer);
   uv_close((uv_handle_t *)&d->poll, door_handle_closed);
   uv_close((uv_handle_t *)&d->timer, door_handle_closed);
   uv_close((uv_handle_t *)&d->announce_timer, door_handle_closed);
+  uv_close((uv_handle_t *)&d->serve_timer, door_handle_closed);
   close(d->fd);
 }

@@ -50,6 +50,8 @@ typedef struct door door_t;
 typedef struct {
   uint64_t handoff_ms;
   uint64_t announce_ms;
+  /* How long a client whose key has a connection being reset is held for it (door_resetting). */
+  uint64_t reset_wait_ms;
   const char *lost_message;
   size_t lost_message_len;
   int occ;
@@ -63,6 +65,8 @@ int door_unpark(door_t *d, int id);
 int door_grant(door_t *d, int32_t process_id, int32_t secret_key);
 void door_room(door_t *d, int room);
 void door_settle(door_t *d);
+/* How many connections of the warm set under `key` are being reset now (--reuse-connections). */
+void door_resetting(door_t *d, const char *key, size_t key_len, int count);
 
 /* A parked link's watcher, called once when its server sends anything (LINK_HEARD) or closes
  * (LINK_CLOSED): no JavaScript reads a parked connection's bridge. */

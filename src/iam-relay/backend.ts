@@ -181,6 +181,14 @@ export class IamRelayBackend implements Backend {
     this.addon?.stopIdleTimeMetrics();
   }
 
+  /**
+   * How long a client waits for a connection of its key whose reset runs now (at the door, or in
+   * takeOrWait): a reset is one round trip, a login several.
+   */
+  private get resetWaitMs(): number {
+    return this.reuse ? Math.min(this.reuse.timeoutMs, 2000) : 0;
+  }
+
   /** A paced login with these startup parameters; its age counts from when the login began. */
   private async login(parameters: Record<string, string>, native: boolean): Promise<WarmConnection> {
     const t0 = performance.now();
@@ -219,8 +227,7 @@ export class IamRelayBackend implements Backend {
     const parameters = { ...session.parameters, user: session.user };
     // With reuse, this session holds a place in its key's warm set until its connection is back.
     const lent = this.reuse !== null;
-    // A connection whose reset runs now is worth a short wait: a reset is one round trip, a login several.
-    let conn = this.warmPool ? await this.warmPool.takeOrWait(parameters, lent, this.reuse ? Math.min(this.reuse.timeoutMs, 2000) : 0) : null;
+    let conn = this.warmPool ? await this.warmPool.takeOrWait(parameters, lent, this.resetWaitMs) : null;
     const keeper = this.keeperFor(parameters, lent, () => conn);
     await this.finishing(parameters, lent, keeper, async () => {
       if (!conn) {
@@ -460,6 +467,7 @@ export class IamRelayBackend implements Backend {
       occ: retry !== null,
       holdLimit: retry?.holdLimit ?? 0,
       keepClean: this.reuse !== null,
+      resetWaitMs: this.resetWaitMs,
       answered: (parked, session, fd, grant, sessions) => this.answeredAtDoor(addon, parked, session, fd, grant, sessions),
       closed: () => {
         this.parking = null;

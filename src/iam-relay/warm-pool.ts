@@ -97,6 +97,12 @@ export interface WarmParking {
   /** Takes it back (before JavaScript hands it out or closes it). */
   unpark(parked: number): void;
   /**
+   * How many connections of this key are being reset now: the door holds the key's clients for
+   * them rather than send them the usual way to wait (takeOrWait). `parameters` is the key's own
+   * object, the same for every call.
+   */
+  resetting(parameters: Readonly<Record<string, string>>, count: number): void;
+  /**
    * Makes the door report now what it answered and has not reported yet (takeParked), so that
    * the pool never decides on a connection the door has already given away.
    */
@@ -249,9 +255,12 @@ export class WarmPool {
     idle.parked = null;
   }
 
-  /** Offers every idle connection at the native door, which has just opened. */
+  /** Offers every idle connection at the native door, which has just opened, and says which keys have resets running. */
   parkIdle(): void {
-    for (const entry of this.keys.values()) for (const idle of entry.idle) if (idle.parked === null) this.park(entry, idle);
+    for (const entry of this.keys.values()) {
+      for (const idle of entry.idle) if (idle.parked === null) this.park(entry, idle);
+      if (entry.resetting > 0) this.opts.parking?.()?.resetting(entry.parameters, entry.resetting);
+    }
   }
 
   /** The native door closed (its parked connections are no longer there): the pool watches them again. */
@@ -324,7 +333,9 @@ export class WarmPool {
 
   /** A finished session's connection is being reset, to come back through returned() with afterReset. */
   resetStarted(parameters: Readonly<Record<string, string>>): void {
-    this.entryFor(parameters).resetting++;
+    const entry = this.entryFor(parameters);
+    entry.resetting++;
+    this.opts.parking?.()?.resetting(entry.parameters, entry.resetting);
   }
 
   /**
@@ -343,6 +354,8 @@ export class WarmPool {
     if (how.lent) entry.lent = Math.max(0, entry.lent - 1);
     if (how.afterReset) entry.resetting = Math.max(0, entry.resetting - 1);
     if (conn) this.add(entry, conn, how.source ?? 'reuse');
+    // After the connection is parked: the door's clients held for it are answered, not let go.
+    if (how.afterReset) this.opts.parking?.()?.resetting(entry.parameters, entry.resetting);
     // Nothing more is coming back for whoever still waits: they log in themselves.
     if (entry.resetting === 0) this.releaseWaiters(entry);
     this.refill(entry);

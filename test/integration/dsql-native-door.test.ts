@@ -250,3 +250,98 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
     expect(await stopping).toBe(0);
   });
 });
+
+// A client that connects once per request comes back while its last connection is still being
+// reset (--reuse-connections). The door holds it for that connection rather than send it the
+// usual way to wait there, and answers it the moment the connection is parked again. The reset
+// here sleeps first, so that the next client surely arrives while it runs.
+describe('the native front door with --reuse-connections: clients held for a connection being reset', () => {
+  let stack: DsqlStack;
+  let proxy: ProxyProcess;
+  let metrics: number;
+  const RESET_PARAMETERS = { user: 'admin', database: 'postgres', application_name: 'door-reset' };
+
+  const doorAnswers = () => metricValue(metrics, 'door_answers_total');
+  const reused = () => metricValue(metrics, 'warm_connections_added_total', { source: 'reuse' });
+  const resetsFailed = () => metricValue(metrics, 'warm_connections_closed_total', { reason: 'reset_failed' });
+  const logins = () => metricValue(metrics, 'upstream_connect_duration_seconds_count');
+  const open = () => RawConnection.open(proxy.host, proxy.port, RESET_PARAMETERS);
+  const pidOf = async (c: RawConnection) => Number((await c.query('select pg_backend_pid()'))[0][0]);
+  /** A session on the key's one connection, ended cleanly (its reset starts now): its server pid. */
+  const sessionThenGoodbye = async (sql?: string): Promise<number> => {
+    const c = await open();
+    const pid = await pidOf(c);
+    if (sql) await c.query(sql);
+    c.end();
+    await c.closedByPeer();
+    return pid;
+  };
+
+  beforeAll(async () => {
+    stack = await startDsqlStack();
+    metrics = await freePort();
+    proxy = await stack.startProxy({
+      extraArgs: [
+        '--warm-connections', '1',
+        '--reuse-connections',
+        '--server-reset-query', 'select pg_sleep(0.3); reset all',
+        '--metrics-listen', `127.0.0.1:${metrics}`,
+      ],
+    });
+    // The key's one connection, in use by nobody.
+    await sessionThenGoodbye();
+    await waitFor('the connection back', async () => (await reused()) >= 1);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('answers the client at the door with the connection it waited for: the same server session, reset, and no login', async () => {
+    const loginsBefore = await logins();
+    const pid = await sessionThenGoodbye('set search_path = nowhere');
+    const answersBefore = await doorAnswers();
+    const next = await open();
+    expect(await pidOf(next)).toBe(pid);
+    expect((await next.query('show search_path'))[0][0]).toBe('"$user", public');
+    expect(await doorAnswers()).toBe(answersBefore + 1);
+    expect(await logins()).toBe(loginsBefore);
+    next.end();
+    await next.closedByPeer();
+    await waitFor('the connection back', async () => (await metricValue(metrics, 'warm_connections_idle')) === 1);
+  });
+
+  it('lets a held client that leaves go, and answers the next one', async () => {
+    const pid = await sessionThenGoodbye();
+    const answersBefore = await doorAnswers();
+    // A StartupMessage, then gone before anything could answer it.
+    const leaving = connect({ host: proxy.host, port: proxy.port });
+    leaving.on('error', () => undefined);
+    await new Promise<void>((resolve) => leaving.once('connect', () => resolve()));
+    leaving.write(serialize.startup(RESET_PARAMETERS));
+    await new Promise((r) => setTimeout(r, 50));
+    leaving.destroy();
+    const next = await open();
+    expect(await pidOf(next)).toBe(pid);
+    expect(await doorAnswers()).toBe(answersBefore + 1);
+    next.end();
+    await next.closedByPeer();
+    await waitFor('the connection back', async () => (await metricValue(metrics, 'warm_connections_idle')) === 1);
+  });
+
+  it('sends a held client the usual way when the reset fails, and it logs in', async () => {
+    const failedBefore = await resetsFailed();
+    const loginsBefore = await logins();
+    // The reset's pg_sleep outlasts this session's statement_timeout: the reset fails, the
+    // connection is closed, and nothing comes back for the client waiting at the door.
+    const pid = await sessionThenGoodbye('set statement_timeout = 100');
+    const answersBefore = await doorAnswers();
+    const next = await open();
+    expect(await pidOf(next)).not.toBe(pid);
+    expect(await resetsFailed()).toBe(failedBefore + 1);
+    // Its own login (and maybe the warm set's refill, started when the connection was closed).
+    expect(await logins()).toBeGreaterThan(loginsBefore);
+    expect(await doorAnswers()).toBe(answersBefore);
+    next.end();
+    await next.closedByPeer();
+  });
+});

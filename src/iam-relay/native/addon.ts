@@ -72,6 +72,7 @@ export interface NativeRelayAddon {
     holdLimit: number,
     keepClean: boolean,
     announceMs: number,
+    resetWaitMs: number,
   ): number;
   /** Gives the door a cancel key for a client it answers; false when it is gone or has enough. */
   doorGrant(door: number, processId: number, secretKey: number): boolean;
@@ -79,6 +80,12 @@ export interface NativeRelayAddon {
   doorRoom(door: number, room: number): void;
   /** Reports now, through openDoor's callback, the sessions the door started and has not reported. */
   doorSettle(door: number): void;
+  /**
+   * How many connections parked under `key` (door-key.ts) are being reset now: while there are
+   * any, a client asking for that key is held at the door, up to openDoor's resetWaitMs, and
+   * answered from the first one parked; with none left it goes the usual way.
+   */
+  doorResetting(door: number, key: Buffer, count: number): void;
   /** Stops accepting (and closes the clients that have not written yet); its parked connections go back. */
   closeDoor(door: number): void;
   /**

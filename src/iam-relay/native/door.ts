@@ -41,6 +41,8 @@ export interface NativeDoorOptions {
   holdLimit: number;
   /** --reuse-connections: a session that ends cleanly gives its connection back. */
   keepClean: boolean;
+  /** How long a client is held at the door for a connection of its key that is being reset. */
+  resetWaitMs: number;
   /**
    * The door started a session on the connection parked as `parked`, for the client on `fd`,
    * which was given `grant`'s key: its JavaScript side (its events go to `sessions` under its id
@@ -84,6 +86,7 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
     o.holdLimit,
     o.keepClean,
     DOOR_ANNOUNCE_MS,
+    o.resetWaitMs,
   );
   if (door < 0) return null;
   const stockUp = () => {
@@ -98,17 +101,27 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
   };
   stockUp();
   const settle = () => addon.doorSettle(door);
+  /** The door's key of each warm-set key's parameters (the pool keeps one object per key). */
+  const keys = new WeakMap<object, Buffer>();
+  const keyOf = (parameters: Readonly<Record<string, string>>) => {
+    let key = keys.get(parameters);
+    if (!key) keys.set(parameters, (key = doorKey(parameters)));
+    return key;
+  };
   let nextPark = 1;
   const parking: WarmParking = {
     park(parameters, conn) {
       const link = conn.upstream.nativeLink;
       if (link === undefined) return null;
       const parked = nextPark++;
-      const ok = addon.park(door, parked, doorKey(parameters), link, Buffer.concat(conn.upstream.loginFrames), conn.upstream.readyFrame);
+      const ok = addon.park(door, parked, keyOf(parameters), link, Buffer.concat(conn.upstream.loginFrames), conn.upstream.readyFrame);
       return ok ? parked : null;
     },
     unpark(parked) {
       addon.unpark(door, parked);
+    },
+    resetting(parameters, count) {
+      addon.doorResetting(door, keyOf(parameters), count);
     },
     settle,
   };

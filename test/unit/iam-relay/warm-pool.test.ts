@@ -190,6 +190,7 @@ describe('WarmPool', () => {
         return nextPark++;
       },
       unpark: (id) => parked.delete(id),
+      resetting: () => {},
       settle: () => {
         if (unreported === null) return;
         const id = unreported;
@@ -231,6 +232,35 @@ describe('WarmPool', () => {
     for (const c of watched) c.socket.push(Buffer.from([0x4e, 0, 0, 0, 4]));
     await clock.advance(0);
     expect(events.filter((e) => e === 'closed:discarded:server_message')).toHaveLength(1 + watched.length);
+    await pool.close();
+  });
+
+  it('tells the door how many connections of a key are being reset, the end of a reset after its connection is parked', async () => {
+    const calls: string[] = [];
+    const parking: WarmParking = {
+      park: (p, conn) => {
+        calls.push(`park:${conn === returned ? 'returned' : 'login'}`);
+        return calls.length;
+      },
+      unpark: () => true,
+      resetting: (p, count) => calls.push(`resetting:${p.application_name}:${count}`),
+      settle: () => {},
+    };
+    const { clock, pool } = setup({ size: 2, parking: () => parking });
+    const returned = fakeConnection(99, clock.now());
+    pool.take(PARAMS, true);
+    pool.take(PARAMS, true);
+    await clock.advance(0);
+    calls.length = 0;
+    pool.resetStarted(PARAMS);
+    pool.resetStarted(PARAMS);
+    // A failed reset: nothing is parked, one reset still runs.
+    pool.returned(PARAMS, null, { lent: true, afterReset: true });
+    // A reset that worked: the connection is parked before the door hears that no reset is left,
+    // so that a client held for it is answered with it rather than sent away.
+    pool.returned(PARAMS, returned, { lent: true, afterReset: true });
+    const app = PARAMS.application_name;
+    expect(calls.filter((c) => c !== 'park:login')).toEqual([`resetting:${app}:1`, `resetting:${app}:2`, `resetting:${app}:1`, 'park:returned', `resetting:${app}:0`]);
     await pool.close();
   });
 
