@@ -15,8 +15,10 @@
 #include "pgrelay.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -70,10 +72,16 @@ typedef struct {
   int32_t process_id, secret_key;
 } cancel_key_t;
 
+/* "address:port", as the listener's log lines name a client. */
+#define PEER_TEXT 64
+/* Keepalive probes on clients' connections after this long idle, as the listener sets them. */
+#define KEEPALIVE_IDLE_S 60
+
 /* A session started here that JavaScript has not heard of yet. */
 typedef struct answer {
   int park, session, fd;
   cancel_key_t key;
+  char peer[PEER_TEXT];
   struct answer *next;
 } answer_t;
 
@@ -137,6 +145,7 @@ typedef struct {
   const char *kind;
   int park, session, fd;
   cancel_key_t key;
+  const char *peer;
 } door_event_t;
 
 static int door_event_args(napi_env env, void *data, napi_value *argv) {
@@ -147,12 +156,31 @@ static int door_event_args(napi_env env, void *data, napi_value *argv) {
   napi_create_int32(env, e->fd, &argv[3]);
   napi_create_int32(env, e->key.process_id, &argv[4]);
   napi_create_int32(env, e->key.secret_key, &argv[5]);
-  return 6;
+  napi_create_string_utf8(env, e->peer ? e->peer : "", NAPI_AUTO_LENGTH, &argv[6]);
+  return 7;
 }
 
-static void tell(door_t *d, const char *kind, int park, int session, int fd, cancel_key_t key) {
-  door_event_t e = {kind, park, session, fd, key};
-  js_callback_call(&d->cb, 6, door_event_args, NULL, &e);
+static void tell_peer(door_t *d, const char *kind, int park, int session, int fd, cancel_key_t key, const char *peer) {
+  door_event_t e = {kind, park, session, fd, key, peer};
+  js_callback_call(&d->cb, 7, door_event_args, NULL, &e);
+}
+
+static void tell(door_t *d, const char *kind, int park, int session, int fd, cancel_key_t key) { tell_peer(d, kind, park, session, fd, key, NULL); }
+
+/* The client's address as "address:port" ("" when it cannot be had: the client left already). */
+static void peer_text(int fd, char out[PEER_TEXT]) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  char host[INET6_ADDRSTRLEN] = "";
+  out[0] = 0;
+  if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0) return;
+  if (ss.ss_family == AF_INET) {
+    struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+    if (inet_ntop(AF_INET, &a->sin_addr, host, sizeof host)) snprintf(out, PEER_TEXT, "%s:%u", host, ntohs(a->sin_port));
+  } else if (ss.ss_family == AF_INET6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+    if (inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host)) snprintf(out, PEER_TEXT, "%s:%u", host, ntohs(a->sin6_port));
+  }
 }
 
 static uint32_t be32(const char *p) {
@@ -256,7 +284,7 @@ static void announce(door_t *d) {
     if (!d->answers) d->answers_end = &d->answers;
     d->unannounced--;
     addon_session_announced(a->session);
-    tell(d, "answered", a->park, a->session, a->fd, a->key);
+    tell_peer(d, "answered", a->park, a->session, a->fd, a->key, a->peer);
     free(a);
   }
 }
@@ -271,6 +299,7 @@ static int queue_answer(door_t *d, int park, int session, int fd, cancel_key_t k
   a->session = session;
   a->fd = fd;
   a->key = key;
+  peer_text(fd, a->peer);
   *d->answers_end = a;
   d->answers_end = &a->next;
   d->unannounced++;
@@ -621,8 +650,10 @@ static void accept_clients(door_t *d) {
       keep_timer(d);
       return;
     }
-    int one = 1;
+    int one = 1, idle_s = KEEPALIVE_IDLE_S;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
     /* Clients write their StartupMessage as soon as they are connected: often it is here already. */
     char buf[FIRST_READ];
     size_t n = 0;

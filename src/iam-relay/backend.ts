@@ -285,6 +285,9 @@ export class IamRelayBackend implements Backend {
         client.socket = socket;
         if (client.ended) socket.destroy();
       },
+      get ended() {
+        return client.ended;
+      },
     };
     return { parameters, cancelKey: grant.cancelKey, counters, started };
   }

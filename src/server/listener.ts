@@ -62,11 +62,23 @@ interface AnsweredLogin {
   cancelKey: CancelKey;
   counters: SessionCounters;
   started: StartedSession;
+  /** The client's "address:port" as the door read it at the answer (its socket may be closed by now). */
+  remoteAddress?: string;
 }
 
 /** A Node socket on a descriptor from the native door, not reading until asked to. */
 function doorSocket(fd: number): Socket {
   return new Socket({ fd, readable: true, writable: true, pauseOnCreate: true } as SocketConstructorOpts);
+}
+
+/**
+ * The listener's socket for a door session that was over before its records were made: its
+ * descriptor is closed, and the records go on with a socket that has none (Node then makes no
+ * system call for it). Under pgbench -C most sessions end so, within 10 ms.
+ */
+function endedDoorSocket(fd: number): Socket {
+  closeSync(fd);
+  return new Socket().destroy();
 }
 
 /** A client that has not written within this long is handed from the native door to the usual path. */
@@ -152,7 +164,7 @@ export class Listener {
         this.cancels.register(cancelKey, () => {});
         return { cancelKey, onCancel: (handler) => this.cancels.register(cancelKey, handler) };
       },
-      answered: (clientFd, login) => this.answeredAtDoor(clientFd, login),
+      answered: (clientFd, login, peer) => this.answeredAtDoor(clientFd, login, peer),
       released: (cancelKey) => this.cancels.release(cancelKey),
     });
     if (!door) return;
@@ -175,7 +187,7 @@ export class Listener {
     }
     const socket = doorSocket(fd);
     if (first.length > 0) socket.unshift(first);
-    this.accept(socket);
+    this.accept(socket, undefined, true);
   }
 
   /**
@@ -187,13 +199,13 @@ export class Listener {
    * is done now: the connection counts against --max-connections (the door counted it until
    * now), and its cancel key works (the backend registered it).
    */
-  private answeredAtDoor(fd: number, login: AnsweredAtDoor): void {
+  private answeredAtDoor(fd: number, login: AnsweredAtDoor, peer: string): void {
     this.admitted += 1;
     this.updateDoorRoom();
     const records = () => {
       this.answered.delete(timer);
-      const socket = doorSocket(fd);
-      this.accept(socket, { ...login, pending: Buffer.alloc(0), tls: false });
+      const socket = login.started.ended ? endedDoorSocket(fd) : doorSocket(fd);
+      this.accept(socket, { ...login, pending: Buffer.alloc(0), tls: false, remoteAddress: peer || undefined }, true);
       login.started.attach(socket);
     };
     const timer = setTimeout(records, DOOR_BOOKKEEPING_DELAY_MS);
@@ -255,7 +267,8 @@ export class Listener {
     await Promise.all([this.stopAccepting(), this.drain(graceMs)]);
   }
 
-  private accept(socket: Socket, answered?: AnsweredLogin): void {
+  /** `atDoor`: the native door accepted the connection, and set its keepalive as below already. */
+  private accept(socket: Socket, answered?: AnsweredLogin, atDoor = false): void {
     // An answered client is in session already: it is seen through like any other.
     if (!this.accepting && !answered) {
       socket.destroy();
@@ -264,7 +277,7 @@ export class Listener {
     this.sockets.add(socket);
     socket.on('error', () => {}); // reported through the session's own error paths
     socket.once('close', () => this.sockets.delete(socket));
-    socket.setKeepAlive(true, 60_000);
+    if (!atDoor) socket.setKeepAlive(true, 60_000);
     this.observer.connectionOpened?.(this.settings.name);
     const handler = this.handle(socket, answered);
     this.handlers.add(handler);
@@ -274,7 +287,7 @@ export class Listener {
   /** One client connection, from its first byte (or, from the native door, already answered) to its end. */
   private async handle(socket: Socket, answered?: AnsweredLogin): Promise<void> {
     const started = Date.now();
-    const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const remoteAddress = answered?.remoteAddress ?? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const counters: SessionCounters = answered?.counters ?? { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
     let user: string | undefined;
     let outcome: CloseOutcome = 'ok';
@@ -377,8 +390,12 @@ export class Listener {
       this.sessions.set(session, controller);
       // Written once the client has its answer: a log write is a system call, and the process
       // reading the log (a container runtime, a terminal) competes with the client for the CPU.
-      setImmediate(() => session.log.info({ database: session.database, tls: login.tls, application: params.application_name }, 'connection opened'));
-      if (this.settings.idleTimeoutMs > 0) {
+      // The door's clients had theirs long ago, and their session may be over already: its
+      // closing line must follow this one.
+      const opened = () => session.log.info({ database: session.database, tls: login.tls, application: params.application_name }, 'connection opened');
+      if (answered) opened();
+      else setImmediate(opened);
+      if (this.settings.idleTimeoutMs > 0 && !socket.destroyed) {
         socket.setTimeout(this.settings.idleTimeoutMs, () => {
           session.log.info({ idleSeconds: this.settings.idleTimeoutMs / 1000 }, 'idle timeout: ending session');
           controller.abort(new SessionTermination('idle'));

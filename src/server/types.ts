@@ -52,6 +52,8 @@ export interface StartedSession {
    * session may be over by then: the socket is then closed).
    */
   attach(socket: Socket): void;
+  /** The session is over already (the listener then makes no socket on the descriptor, and closes it). */
+  readonly ended: boolean;
 }
 
 /** A client the native door answered: its session runs in the addon already. */
@@ -71,8 +73,11 @@ export interface DoorListener {
    * register what a CancelRequest with it does; until then such a request does nothing.
    */
   grant(): { cancelKey: CancelKey; onCancel(handler: () => void): void };
-  /** The door answered a client on descriptor `fd` (the listener's to close once the session ends). */
-  answered(fd: number, login: AnsweredAtDoor): void;
+  /**
+   * The door answered a client on descriptor `fd` (the listener's to close once the session
+   * ends), whose address was `peer` ("address:port", or "" when the door could not tell).
+   */
+  answered(fd: number, login: AnsweredAtDoor, peer: string): void;
   /** A key from grant() that no session holds any more. */
   released(cancelKey: CancelKey): void;
 }

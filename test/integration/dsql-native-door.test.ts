@@ -151,14 +151,21 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
   });
 
   it('sees through a client that leaves before the listener has made its records', async () => {
+    const addresses: string[] = [];
     for (let i = 0; i < 5; i++) {
       await warmFor();
       // Gone without a word as soon as it has its answer, well within the listener's delay.
       const c = await rawWrite(proxy, serialize.startup(PARAMETERS));
       await waitFor('the answer', () => c.messages.some((m) => m.name === 'readyForQuery'));
+      addresses.push(`${c.socket.localAddress}:${c.socket.localPort}`);
       c.socket.destroy();
     }
     await waitFor('every session over', async () => (await active()) === 0);
+    // Its log lines name it (the door read its address at the answer), opened before closed.
+    for (const address of addresses) {
+      const lines = proxy.logRecords().filter((r) => r.client === address).map((r) => r.msg);
+      expect(lines, address).toEqual(['connection opened', 'connection closed']);
+    }
     // The connection limit (3) counts them all out again: three clients at once still get in.
     const clients = [new pg.Client(stack.pgConfig(proxy)), new pg.Client(stack.pgConfig(proxy)), new pg.Client(stack.pgConfig(proxy))];
     await Promise.all(clients.map((c) => c.connect()));

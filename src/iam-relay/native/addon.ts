@@ -56,8 +56,10 @@ export interface NativeRelayAddon {
    * ('client', fd, firstBytes) for a client it hands over (the descriptor is then the caller's;
    * no bytes when it sent nothing within handoffMs, or is gone). A StartupMessage that matches a
    * parked connection is answered there with a key from doorGrant, within doorRoom; the callback
-   * hears ('answered', parkId, session, fd, processId, secretKey) announceMs later, or before the
-   * session's first event, or at doorSettle (the descriptor is still the caller's to close).
+   * hears ('answered', parkId, session, fd, processId, secretKey, peer) announceMs later, or
+   * before the session's first event, or at doorSettle (the descriptor is still the caller's to
+   * close; peer is the client's "address:port", "" when unknown). Every client accepted there has
+   * TCP keepalive on, probing after 60 s idle.
    * ('gone', parkId) or ('heard', parkId): a parked connection's server closed it or sent
    * something, and the door let it go. The sessions' own calls go to sessionEvents, their id
    * last. Returns the door's number, or -1.
@@ -65,7 +67,7 @@ export interface NativeRelayAddon {
   openDoor(
     listenFd: number,
     handoffMs: number,
-    callback: (kind: 'client' | 'answered' | 'gone' | 'heard', a: number, b: Buffer | number, c: number, processId?: number, secretKey?: number) => unknown,
+    callback: (kind: 'client' | 'answered' | 'gone' | 'heard', a: number, b: Buffer | number, c: number, processId?: number, secretKey?: number, peer?: string) => unknown,
     sessionEvents: (kind: string, detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined, session: number) => number | void,
     lostMessage: Buffer,
     occ: boolean,

@@ -62,7 +62,7 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
   const door = addon.openDoor(
     o.listenFd,
     o.handoffMs,
-    (kind, a, b, c, processId, secretKey) => {
+    (kind, a, b, c, processId, secretKey, peer) => {
       if (kind === 'client') return listener.client(a, b as Buffer);
       if (kind === 'gone' || kind === 'heard') return pool.parkedGone(a, kind === 'heard' ? 'server_message' : 'server_closed');
       const key = cancelKeyId({ processId: processId!, secretKey: secretKey! });
@@ -71,7 +71,7 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
       stockUp();
       if (!grant) return;
       const answered = o.answered(a, b as number, c, grant, sessions);
-      if (answered) return listener.answered(c, answered);
+      if (answered) return listener.answered(c, answered, peer ?? '');
       // Ended at once: the client's descriptor has nobody else to close it.
       listener.released(grant.cancelKey);
       closeSync(c);
