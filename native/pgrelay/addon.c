@@ -278,13 +278,37 @@ static napi_value open_tls(napi_env env, napi_callback_info info) {
   return int_value(env, id);
 }
 
+/* The link an export's first argument names (NULL when gone), and up to 8 arguments in argv. */
+static link_t *link_call(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  napi_get_cb_info(env, info, &n, argv, NULL, NULL);
+  return table_get(&links, arg_int(env, argv[0]));
+}
+
 static napi_value close_link(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  link_t *l = table_get(&links, arg_int(env, argv[0]));
+  link_t *l = link_call(env, info, 1, argv);
   if (l) link_close(l);
   return NULL;
+}
+
+/* (link): JavaScript's end of a bridge made now for a link that had none, or -1. */
+static napi_value bridge_link(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  link_t *l = link_call(env, info, 1, argv);
+  return int_value(env, l ? link_bridge(l) : -1);
+}
+
+/* (link, bytes, readyCount, timeoutMs, callback): a reset run in the addon on a link with no
+ * bridge (link_reset); false when it cannot start (the callback is then never called). */
+static napi_value reset_link(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  link_t *l = link_call(env, info, 5, argv);
+  const char *bytes;
+  size_t n;
+  double timeout = 0;
+  if (!l || arg_buffer(env, argv[1], &bytes, &n)) return bool_value(env, 0);
+  napi_get_value_double(env, argv[3], &timeout);
+  return bool_value(env, link_reset(l, env, argv[4], bytes, n, arg_int(env, argv[2]), timeout > 0 ? (uint64_t)timeout : 1));
 }
 
 static void free_handle(uv_handle_t *h) { free(h); }
@@ -523,6 +547,8 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "createServerContext", create_server_context);
   export_fn(env, exports, "openTls", open_tls);
   export_fn(env, exports, "closeLink", close_link);
+  export_fn(env, exports, "bridgeLink", bridge_link);
+  export_fn(env, exports, "resetLink", reset_link);
   export_fn(env, exports, "join", join);
   export_fn(env, exports, "notice", notice);
   export_fn(env, exports, "terminate", terminate);

@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #define READ_CHUNK 16384
+#define READY_FOR_QUERY 'Z'
+#define ERROR_RESPONSE 'E'
+#define TX_IDLE 'I'
 
 struct link {
   int id;
@@ -35,6 +38,10 @@ struct link {
   link_watch_fn watch;
   void *watch_ctx;
   int heard;
+  /* A reset run here (link_reset): ReadyForQuery still to come, and its timer. A reset that
+   * worked is reported on the loop's next turn (reported: 1 then), never from inside a read. */
+  int resetting, ready_left, reset_error, reset_worked;
+  uv_timer_t *reset_timer;
 };
 
 static void link_apply(link_t *l);
@@ -45,23 +52,35 @@ static void free_poll(uv_handle_t *h) {
   if (l && --l->open_handles == 0) free(l);
 }
 
+static void report_reset(int id, js_callback_t *cb, int ok);
+
 static void release(link_t *l) {
   /* The struct lives until the last handle's close callback. */
   if (l->closed) return;
+  /* A reset still running, or whose success is not reported yet, failed. */
+  int reset_failed = l->resetting || l->reset_worked;
+  l->resetting = l->reset_worked = 0;
+  js_callback_t cb = l->cb;
+  memset(&l->cb, 0, sizeof l->cb);
+  int id = l->id;
   l->closed = 1;
   if (l->ssl) SSL_free(l->ssl);
   l->ssl = NULL;
   if (l->ppoll) uv_close((uv_handle_t *)l->ppoll, free_poll);
   if (l->bpoll) uv_close((uv_handle_t *)l->bpoll, free_poll);
+  if (l->reset_timer) uv_close((uv_handle_t *)l->reset_timer, free_poll);
   l->ppoll = l->bpoll = NULL;
+  l->reset_timer = NULL;
   if (l->fd >= 0) close(l->fd);
   if (l->bridge >= 0) close(l->bridge);
   l->fd = l->bridge = -1;
   bytes_free(&l->to_js);
   bytes_free(&l->to_peer);
-  js_callback_free(&l->cb);
-  table_forget_link(l->id);
+  table_forget_link(id);
   if (l->open_handles == 0) free(l);
+  /* Last: JavaScript finds the link gone. */
+  if (reset_failed) report_reset(id, &cb, 0);
+  else js_callback_free(&cb);
 }
 
 typedef struct {
@@ -153,11 +172,22 @@ static void handshake(link_t *l) {
 
 static void peer_ended(link_t *l) {
   l->peer_eof = 1;
-  /* JavaScript reads what is bridged, then sees the close. */
-  if (bytes_pending(&l->to_js) == 0) release(l);
+  /* JavaScript reads what is bridged, then sees the close; with no bridge, nobody will. */
+  if (bytes_pending(&l->to_js) == 0 || l->bridge < 0) release(l);
 }
 
+/* The peer is read while what came from it has gone on, or while a reset reads its answers. */
+static int reads_peer(const link_t *l) { return bytes_pending(&l->to_js) == 0 || l->resetting; }
+
+static void reset_answers(link_t *l);
+
 static void flush_to_js(link_t *l) {
+  if (l->resetting) {
+    reset_answers(l);
+    return;
+  }
+  /* No bridge (yet): what the server sent waits here for one; a parked link's watcher has heard it. */
+  if (l->bridge < 0) return;
   while (!l->closed && bytes_pending(&l->to_js) > 0) {
     ssize_t n = send(l->bridge, l->to_js.p + l->to_js.off, bytes_pending(&l->to_js), MSG_NOSIGNAL);
     if (n > 0) {
@@ -174,7 +204,7 @@ static void flush_to_js(link_t *l) {
 
 static void read_peer(link_t *l) {
   l->read_wants_write = 0;
-  while (!l->closed && !l->peer_eof && bytes_pending(&l->to_js) == 0) {
+  while (!l->closed && !l->peer_eof && reads_peer(l)) {
     tls_step_t step = tls_read_step(l->ssl, &l->to_js, READ_CHUNK);
     if (step == TLS_MOVED) {
       l->heard = 1;
@@ -285,7 +315,7 @@ static void link_apply(link_t *l) {
   if (l->handshaking) uev = l->handshake_wants_write ? UV_WRITABLE : UV_READABLE;
   else {
     if (!l->peer_eof) {
-      if (bytes_pending(&l->to_js) == 0 || l->write_wants_read) uev |= UV_READABLE;
+      if (reads_peer(l) || l->write_wants_read) uev |= UV_READABLE;
       if ((bytes_pending(&l->to_peer) > 0 && !l->write_wants_read) || l->read_wants_write) uev |= UV_WRITABLE;
     }
     if (bytes_pending(&l->to_peer) == 0) bev |= UV_READABLE;
@@ -350,22 +380,141 @@ int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end) {
   l->id = id;
   l->env = env;
   l->fd = l->bridge = l->js_end = -1;
-  if (open_bridge(l) != 0) {
+  if (js_end && open_bridge(l) != 0) {
     table_forget_link(id);
     free(l);
     return -1;
   }
+  l->handshaking = 0;
+  l->ready = 1;
   l->ssl = ssl;
   l->fd = fd;
   l->ppoll = poll;
   l->ppoll->data = l;
   l->open_handles++;
-  *js_end = l->js_end;
+  if (js_end) *js_end = l->js_end;
   table_place_link(id, l);
   /* With read-ahead, what the server sent since may already sit in TLS's buffer. */
   read_peer(l);
   link_apply(l);
   return id;
+}
+
+int link_bridge(link_t *l) {
+  if (!link_is_ready(l) || l->bridge >= 0 || l->resetting || l->reset_worked) return -1;
+  if (open_bridge(l) != 0) return -1;
+  /* What the server sent while there was no bridge goes first. */
+  flush_to_js(l);
+  link_apply(l);
+  return l->closed ? -1 : l->js_end;
+}
+
+/* ---------- a reset run here (--reuse-connections) ---------- */
+
+typedef struct {
+  int id, ok;
+} reset_event_t;
+
+static int reset_event_args(napi_env env, void *data, napi_value *argv) {
+  reset_event_t *e = data;
+  napi_get_boolean(env, e->ok, &argv[0]);
+  napi_create_int32(env, e->id, &argv[1]);
+  return 2;
+}
+
+static void report_reset(int id, js_callback_t *cb, int ok) {
+  reset_event_t e = {id, ok};
+  js_callback_call(cb, 2, reset_event_args, NULL, &e);
+  js_callback_free(cb);
+}
+
+static void on_reset_timer(uv_timer_t *t);
+
+/* The reset is over. One that failed closes the link (and JavaScript hears so from release); one
+ * that worked is reported on the loop's next turn, outside this read: JavaScript may hand the
+ * link to a session at once. */
+static void finish_reset(link_t *l, int ok) {
+  if (!ok) {
+    release(l); /* a reset running: reported failed */
+    return;
+  }
+  l->resetting = 0;
+  l->reset_worked = 1;
+  uv_timer_start(l->reset_timer, on_reset_timer, 0, 0);
+}
+
+static void on_reset_timer(uv_timer_t *t) {
+  link_t *l = t->data;
+  if (l->closed) return;
+  if (l->resetting) {
+    finish_reset(l, 0); /* it took too long */
+    return;
+  }
+  if (!l->reset_worked) return;
+  l->reset_worked = 0;
+  js_callback_t cb = l->cb;
+  memset(&l->cb, 0, sizeof l->cb);
+  report_reset(l->id, &cb, 1);
+}
+
+static uint32_t be32(const char *p) {
+  const unsigned char *u = (const unsigned char *)p;
+  return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+}
+
+/* The reset's answers, read into to_js: errors, COPY, a ReadyForQuery not idle or anything after
+ * the last one fail it. CommandComplete, CloseComplete, ParameterStatus and NoticeResponse pass. */
+static void reset_answers(link_t *l) {
+  while (l->resetting && bytes_pending(&l->to_js) >= 5) {
+    const char *m = l->to_js.p + l->to_js.off;
+    size_t len = be32(m + 1);
+    if (len < 4) {
+      finish_reset(l, 0);
+      return;
+    }
+    if (bytes_pending(&l->to_js) < 1 + len) break;
+    char type = m[0];
+    l->to_js.off += 1 + len;
+    if (type == ERROR_RESPONSE) l->reset_error = 1;
+    else if (type == 'G' || type == 'H' || type == 'W') {
+      finish_reset(l, 0);
+      return;
+    } else if (type == READY_FOR_QUERY) {
+      if (l->reset_error || len != 5 || m[5] != TX_IDLE) {
+        finish_reset(l, 0);
+        return;
+      }
+      if (--l->ready_left == 0) {
+        int extra = bytes_pending(&l->to_js) > 0;
+        bytes_clear(&l->to_js);
+        l->heard = 0;
+        finish_reset(l, !extra);
+        return;
+      }
+    }
+  }
+  if (bytes_pending(&l->to_js) == 0) bytes_clear(&l->to_js);
+}
+
+int link_reset(link_t *l, napi_env env, napi_value callback, const char *bytes, size_t n, int ready_count, uint64_t timeout_ms) {
+  if (!link_is_ready(l) || l->bridge >= 0 || l->resetting || l->reset_worked || ready_count < 1 || bytes_pending(&l->to_js) > 0) return 0;
+  if (!l->reset_timer) {
+    l->reset_timer = malloc(sizeof *l->reset_timer);
+    if (!l->reset_timer) return 0;
+    uv_loop_t *loop;
+    napi_get_uv_event_loop(env, &loop);
+    uv_timer_init(loop, l->reset_timer);
+    l->reset_timer->data = l;
+    l->open_handles++;
+  }
+  if (!bytes_append(&l->to_peer, bytes, n) || js_callback_init(&l->cb, env, callback, "aurora-pg-proxy:reset") != 0) return 0;
+  l->resetting = 1;
+  l->ready_left = ready_count;
+  l->reset_error = 0;
+  uv_timer_start(l->reset_timer, on_reset_timer, timeout_ms, 0);
+  flush_to_peer(l);
+  link_apply(l);
+  return 1;
 }
 
 void link_close(link_t *l) {

@@ -35,10 +35,18 @@ void link_close(link_t *l);
 int link_is_ready(const link_t *l);
 
 /* A connection a session gives back (--reuse-connections): its TLS, descriptor and poll become a
- * ready link again, bridged to the socketpair end put in *js_end. Returns the link's id, or -1
- * when out of resources (then nothing was taken). It hears no events: JavaScript watches its
- * bridge. */
+ * ready link again, bridged to the socketpair end put in *js_end, or with no bridge when js_end
+ * is NULL (link_bridge makes one when JavaScript needs it). Returns the link's id, or -1 when
+ * out of resources (then nothing was taken). */
 int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end);
+/* The bridge of a link that has none yet: JavaScript's end, or -1 when the link is gone, busy
+ * with a reset, or bridged already. */
+int link_bridge(link_t *l);
+/* Runs a reset on a link with no bridge: sends `bytes` (Close and Sync messages, then the reset
+ * Query) and reads the answers here. `callback(ok, linkId)` hears once: ok when `ready_count`
+ * ReadyForQuery came, idle, with no ErrorResponse, no COPY and nothing after the last; otherwise
+ * (or after timeout_ms, or the link's end) the link is closed first. 0 when it cannot start. */
+int link_reset(link_t *l, napi_env env, napi_value callback, const char *bytes, size_t n, int ready_count, uint64_t timeout_ms);
 
 /* The native front door (door.c): accepts on a duplicate of a listening socket and reads each
  * client's first packet. A StartupMessage whose parameters match a parked warm connection is

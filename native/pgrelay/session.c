@@ -168,7 +168,7 @@ typedef struct {
   const bytes_t *batch;
   int attempt;
   double delay;
-  /* "kept": the bridge's descriptor (detail), and the prepared statements the client made. */
+  /* A descriptor for detail (none: -1), and for "kept" the prepared statements the client made. */
   int fd;
   const statements_t *statements;
   /* The session's id, the last argument of every call: a door's sessions share one function. */
@@ -404,20 +404,20 @@ static int withhold_terminate(session_t *s) {
   return 1;
 }
 
-/* Gives the cluster connection back to JavaScript as a link (for its reset and the warm set),
- * then ends the client as the server would have on its Terminate. */
+/* Gives the cluster connection back to JavaScript as a link with no bridge (its reset runs in
+ * the addon, link_reset; the warm set parks it at the door), then ends the client as the server
+ * would have on its Terminate. */
 static void keep_upstream(session_t *s) {
-  int js_end = -1;
   uv_poll_stop(s->upoll);
   s->uev = 0;
-  int link = link_adopt(s->cb.env, s->ssl, s->ufd, s->upoll, &js_end);
+  int link = link_adopt(s->cb.env, s->ssl, s->ufd, s->upoll, NULL);
   if (link > 0) {
     s->ssl = NULL;
     s->ufd = -1;
     s->upoll = NULL;
     s->upstream_closed = 1;
     s->open_handles--; /* the poll handle now belongs to the link */
-    session_event_t e = {untouched(s) ? "kept_untouched" : "kept", NULL, NULL, link, -1, js_end, &s->statements, 0};
+    session_event_t e = {untouched(s) ? "kept_untouched" : "kept", NULL, NULL, link, -1, -1, &s->statements, 0};
     emit(s, &e, NULL);
   }
   end_client(s, NULL, 0);

@@ -7,17 +7,17 @@ import { ClientFacingError, terminationFields } from '../protocol/client-error.j
 import type { NoticeFields } from '../protocol/messages.js';
 import type { AnsweredAtDoor, Backend, ClientSession, DoorHandle, DoorListener, NativeDoor, SessionCounters, StartedSession } from '../server/types.js';
 import { IamTokenCache, type IamTokenSigner, type TokenEvents } from './token-cache.js';
-import { cancelUpstream, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
+import { cancelUpstream, hasSocket, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
 import type { RelayHandle, RelayObserver } from './relay.js';
 import { startFastRelay, upstreamLost } from './fast-relay.js';
 import type { AnswerRetrier } from './answer-retrier.js';
 import { LoginPacer, type LoginPacerOptions, type PacerObserver } from './login-pacer.js';
 import { DEFAULT_KEY_IDLE_MS, WarmPool, type WarmConnection, type WarmParking, type WarmPoolObserver } from './warm-pool.js';
-import { recycleConnection, runResetQuery, type ReuseOptions } from './connection-reuse.js';
+import { nativeReset, recycleConnection, runResetQuery, type ReuseOptions } from './connection-reuse.js';
 import { nativeRelay, nativeRelayUnavailable, type NativeRelayAddon } from './native/addon.js';
 import { nativeSession, startNativeRelay, type DoorClient, type NativeRelayOptions, type NativeRetryPolicy } from './native/native-relay.js';
 import { openNativeDoor, type DoorGrant, type DoorSessions } from './native/door.js';
-import { nativeServerTls, socketFd, type NativeServerTls } from './native/tls-link.js';
+import { keptUpstream, nativeServerTls, socketFd, type NativeServerTls } from './native/tls-link.js';
 import type { NativeClient } from './native/native-relay.js';
 import type { RelayEngine } from './engine-option.js';
 import { ConfigError } from '../config/types.js';
@@ -114,7 +114,7 @@ interface AnsweredSession extends StartedSession {
  * how the connection is reached.
  */
 type KeepUpstream = (
-  through: Partial<Pick<WarmConnection['upstream'], 'socket' | 'nativeLink'>>,
+  through: Partial<Pick<WarmConnection['upstream'], 'nativeLink'>>,
   preparedStatements: readonly string[] | null,
   untouched: boolean,
 ) => void;
@@ -281,7 +281,8 @@ export class IamRelayBackend implements Backend {
       noticeTimer: this.scheduleLifetimeNotice(relay, conn.openedAt),
       attach(socket) {
         unwatch();
-        conn.upstream.socket.destroy();
+        // Its bridge, if JavaScript ever made one: the session took the link.
+        if (hasSocket(conn.upstream)) conn.upstream.socket.destroy();
         client.socket = socket;
         if (client.ended) socket.destroy();
       },
@@ -311,9 +312,13 @@ export class IamRelayBackend implements Backend {
         const conn = connection();
         if (keeper.recycled || !conn || !this.warmPool || (!untouched && !this.reuse)) return;
         keeper.recycled = true;
-        const kept: WarmConnection = { upstream: { ...conn.upstream, ...through, pending: Buffer.alloc(0) }, openedAt: conn.openedAt };
+        // Given back by the native relay on a link of its own, reset by the addon; or the same socket, reset from here.
+        const link = through.nativeLink;
+        const native = link !== undefined && this.addon !== null;
+        const upstream = native ? keptUpstream(this.addon!, conn.upstream, link) : { ...conn.upstream, ...through, pending: Buffer.alloc(0) };
+        const kept: WarmConnection = { upstream, openedAt: conn.openedAt };
         if (untouched) this.warmPool.returned(parameters, kept, { lent, source: 'untouched' });
-        else void recycleConnection(this.warmPool, parameters, kept, preparedStatements, this.reuse!);
+        else void recycleConnection(this.warmPool, parameters, kept, preparedStatements, this.reuse!, native ? nativeReset(this.addon!) : runResetQuery);
       },
     };
     return keeper;

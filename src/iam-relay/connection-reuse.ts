@@ -6,6 +6,7 @@
 // instead, as does a connection that is too old or whose prepared statements were not followed.
 import { encodeCloseStatement, encodeQuery, encodeSync } from '../protocol/frontend-encoder.js';
 import { MessageChannel } from '../server/message-channel.js';
+import type { NativeRelayAddon } from './native/addon.js';
 import type { WarmCloseReason, WarmConnection, WarmPool } from './warm-pool.js';
 
 export interface ReuseOptions {
@@ -30,9 +31,13 @@ export function resetClearsPreparedStatements(resetQuery: string): boolean {
   return /\b(discard\s+all|deallocate\s+(prepare\s+)?all)\b/i.test(resetQuery);
 }
 
+/** Runs the reset on a connection, closing these prepared statements first: true when it may be reused. */
+export type ResetRunner = (conn: WarmConnection, opts: ReuseOptions, closeStatements: readonly string[]) => Promise<boolean>;
+
 /**
  * Resets a session's upstream connection and gives it back to the pool, or closes it. Never
- * throws: whatever goes wrong only means this connection is not reused.
+ * throws: whatever goes wrong only means this connection is not reused. The reset runs over the
+ * connection's socket (runResetQuery) unless `reset` says otherwise (nativeReset).
  */
 export async function recycleConnection(
   pool: WarmPool,
@@ -41,21 +46,49 @@ export async function recycleConnection(
   /** The prepared statements the client made (NamedStatements.made); null: not followed. */
   statements: readonly string[] | null,
   opts: ReuseOptions,
+  reset: ResetRunner = runResetQuery,
 ): Promise<void> {
   pool.resetStarted(parameters);
-  const reason = await whyNotReusable(pool, conn, statements, opts);
+  const reason = await whyNotReusable(pool, conn, statements, opts, reset);
   if (reason) pool.closeConnection(conn, reason);
   pool.returned(parameters, reason ? null : conn, { lent: true, afterReset: true });
 }
 
-async function whyNotReusable(pool: WarmPool, conn: WarmConnection, statements: readonly string[] | null, opts: ReuseOptions): Promise<WarmCloseReason | null> {
+async function whyNotReusable(
+  pool: WarmPool,
+  conn: WarmConnection,
+  statements: readonly string[] | null,
+  opts: ReuseOptions,
+  reset: ResetRunner,
+): Promise<WarmCloseReason | null> {
   if (pool.isClosed) return 'shutdown';
   if (performance.now() - conn.openedAt >= opts.maxAgeMs) return 'max_age';
   const resetClears = resetClearsPreparedStatements(opts.resetQuery);
   if (statements === null && !resetClears) return 'named_statements';
-  const ok = await runResetQuery(conn, opts, resetClears ? [] : (statements ?? [])).catch(() => false);
+  const ok = await reset(conn, opts, resetClears ? [] : (statements ?? [])).catch(() => false);
   if (!ok) return 'reset_failed';
   return pool.isClosed ? 'shutdown' : null;
+}
+
+/** What a reset sends: Close for each statement and a Sync (when there are any), then the reset Query; and how many ReadyForQuery answer it. */
+export function resetMessages(resetQuery: string, closeStatements: readonly string[]): { bytes: Buffer; readyCount: number } {
+  const closes = closeStatements.map(encodeCloseStatement);
+  return {
+    bytes: Buffer.concat([...closes, ...(closes.length > 0 ? [encodeSync()] : []), encodeQuery(resetQuery)]),
+    readyCount: closes.length > 0 ? 2 : 1,
+  };
+}
+
+/**
+ * The reset run by the addon on a connection a native session gave back (keptUpstream): no
+ * socket, no JavaScript between its messages.
+ */
+export function nativeReset(addon: NativeRelayAddon): ResetRunner {
+  return (conn, opts, closeStatements) =>
+    new Promise((resolve) => {
+      const { bytes, readyCount } = resetMessages(opts.resetQuery, closeStatements);
+      if (!addon.resetLink(conn.upstream.nativeLink!, bytes, readyCount, opts.timeoutMs, resolve)) resolve(false);
+    });
 }
 
 /**
@@ -75,10 +108,10 @@ export async function runResetQuery(
     timer = setTimeout(() => resolve(false), opts.timeoutMs);
   });
   const answered = (async () => {
-    const closes = closeStatements.map(encodeCloseStatement);
-    socket.write(Buffer.concat([...closes, ...(closes.length > 0 ? [encodeSync()] : []), encodeQuery(opts.resetQuery)]));
+    const { bytes, readyCount } = resetMessages(opts.resetQuery, closeStatements);
+    socket.write(bytes);
     let failed = false;
-    let readyToCome = closes.length > 0 ? 2 : 1;
+    let readyToCome = readyCount;
     for (;;) {
       const { type, body } = await channel.readMessage();
       if (type === ERROR_RESPONSE) failed = true;

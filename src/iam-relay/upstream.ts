@@ -58,6 +58,17 @@ export interface UpstreamConnection {
   readyFrame: Buffer;
   /** The native relay's link when the addon runs this connection's TLS (native/tls-link.ts). */
   nativeLink?: number;
+  /**
+   * Whether `socket` exists yet: a connection a native session gave back has no bridge until
+   * something reads or writes it (keptUpstream), and asking for `socket` makes one. Absent: it
+   * always has one.
+   */
+  socketMade?(): boolean;
+}
+
+/** The connection's socket exists (asking for it costs nothing). */
+export function hasSocket(upstream: UpstreamConnection): boolean {
+  return upstream.socketMade?.() ?? true;
 }
 
 /** An error the cluster itself sent (token rejected, limits...); passed to the client as is. */

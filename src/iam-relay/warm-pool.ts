@@ -12,7 +12,7 @@
 import type { Duplex } from 'node:stream';
 import { encodeTerminate } from '../protocol/frontend-encoder.js';
 import { SYSTEM_CLOCK, type PacerClock } from './login-pacer.js';
-import type { UpstreamConnection } from './upstream.js';
+import { hasSocket, type UpstreamConnection } from './upstream.js';
 
 export interface WarmConnection {
   upstream: UpstreamConnection;
@@ -467,22 +467,25 @@ export class WarmPool {
 
   private add(entry: KeyEntry, conn: WarmConnection, source: WarmSource): void {
     this.observer.warmAdded?.(source);
-    const socket = conn.upstream.socket;
     if (this.closed) return this.closeConnection(conn, 'shutdown');
     if (this.keys.get(entry.key) !== entry) return this.closeConnection(conn, 'key_idle');
-    if (socket.destroyed) return this.closeConnection(conn, 'server_closed');
+    // A connection with no socket yet is not given one here: the door watches it once parked.
+    if (hasSocket(conn.upstream) && conn.upstream.socket.destroyed) return this.closeConnection(conn, 'server_closed');
     if (conn.upstream.pending.length > 0) return this.closeConnection(conn, 'server_message');
     if (this.clock.now() - conn.openedAt >= this.opts.maxAgeMs) return this.closeConnection(conn, 'max_age');
     if (entry.idle.length >= this.opts.size) return this.closeConnection(conn, 'surplus');
     const idle: IdleConnection = { conn, stopWatching: () => {}, parked: null };
-    this.watch(entry, idle);
     entry.idle.push(idle);
     this.idleCount++;
     const waiter = entry.waiters.shift();
     if (waiter) {
       this.clock.clearTimeout(waiter.timer);
       waiter.resolve(this.takeIdle(entry));
-    } else this.park(entry, idle);
+    } else {
+      // Parked, the door watches it; otherwise the pool reads it itself.
+      this.park(entry, idle);
+      if (idle.parked === null) this.watch(entry, idle);
+    }
     this.publishIdle();
   }
 

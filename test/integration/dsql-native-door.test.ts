@@ -18,7 +18,7 @@ import { freePort } from '../harness/ports.js';
 import { REPO_ROOT, type ProxyProcess } from '../harness/proxy-process.js';
 import { RawConnection } from '../harness/raw-protocol.js';
 import { startDsqlStack, type DsqlStack } from './dsql-fixture.js';
-import { metricValue, waitFor } from './warm-connections-helpers.js';
+import { backendAlive, metricValue, waitFor } from './warm-connections-helpers.js';
 
 const APPLICATION = 'door-raw';
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
@@ -261,12 +261,14 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
 // A client that connects once per request comes back while its last connection is still being
 // reset (--reuse-connections). The door holds it for that connection rather than send it the
 // usual way to wait there, and answers it the moment the connection is parked again. The reset
-// here sleeps first, so that the next client surely arrives while it runs.
+// (run by the addon on the connection the session gave back) sleeps first, so that the next
+// client surely arrives while it runs; a session may make it sleep longer (door.reset_sleep).
 describe('the native front door with --reuse-connections: clients held for a connection being reset', () => {
   let stack: DsqlStack;
   let proxy: ProxyProcess;
   let metrics: number;
   const RESET_PARAMETERS = { user: 'admin', database: 'postgres', application_name: 'door-reset' };
+  const RESET_QUERY = "select pg_sleep(coalesce(nullif(current_setting('door.reset_sleep', true), ''), '0.3')::float8); reset all";
 
   const doorAnswers = () => metricValue(metrics, 'door_answers_total');
   const reused = () => metricValue(metrics, 'warm_connections_added_total', { source: 'reuse' });
@@ -291,7 +293,9 @@ describe('the native front door with --reuse-connections: clients held for a con
       extraArgs: [
         '--warm-connections', '1',
         '--reuse-connections',
-        '--server-reset-query', 'select pg_sleep(0.3); reset all',
+        '--server-reset-query', RESET_QUERY,
+        // Also how long a reset may take, and how long a client is held for one.
+        '--connect-timeout', '1',
         '--metrics-listen', `127.0.0.1:${metrics}`,
       ],
     });
@@ -348,6 +352,19 @@ describe('the native front door with --reuse-connections: clients held for a con
     // Its own login (and maybe the warm set's refill, started when the connection was closed).
     expect(await logins()).toBeGreaterThan(loginsBefore);
     expect(await doorAnswers()).toBe(answersBefore);
+    next.end();
+    await next.closedByPeer();
+  });
+
+  it('closes a connection whose reset outlasts --connect-timeout, and the held client logs in', async () => {
+    await waitFor('a connection idle', async () => (await metricValue(metrics, 'warm_connections_idle')) === 1);
+    const failedBefore = await resetsFailed();
+    const pid = await sessionThenGoodbye('set door.reset_sleep = 3');
+    const next = await open();
+    expect(await pidOf(next)).not.toBe(pid);
+    await waitFor('the reset given up', async () => (await resetsFailed()) === failedBefore + 1);
+    // The proxy closed that server session's connection: it ends once its sleep does.
+    await waitFor('the server session to end', async () => !(await backendAlive(stack.db, pid)));
     next.end();
     await next.closedByPeer();
   });

@@ -29,6 +29,15 @@ export interface NativeRelayAddon {
    */
   openTls(context: number, fd: number, servername: string | null, callback: (kind: 'ready' | 'error' | 'closed', detail: number | string, verify: number) => void): number;
   closeLink(link: number): void;
+  /** JavaScript's end of a bridge made now for a link a session gave back without one, or -1 (gone, resetting, bridged). */
+  bridgeLink(link: number): number;
+  /**
+   * Sends `bytes` (Close and Sync, then the reset Query) on a link with no bridge and reads the
+   * answers in the addon: `callback(ok)` once, ok when `readyCount` ReadyForQuery came idle with
+   * no error, no COPY and nothing more; a failed link is closed before the callback. False when
+   * the reset cannot start (no callback then).
+   */
+  resetLink(link: number, bytes: Buffer, readyCount: number, timeoutMs: number, callback: (ok: boolean) => void): boolean;
   /**
    * Hands the cluster link's TLS connection and the client (its TLS link, or with clientLink -1
    * the plain socket clientFd) to a native session; -1 when a link is gone. With keepUpstream

@@ -10,7 +10,7 @@ import type { SessionCounters } from '../../server/types.js';
 import type { RelayHandle, RelayObserver } from '../relay.js';
 import { onRelayFlush } from '../metric-batcher.js';
 import { KeepUpstream, type NativeRelayAddon, type NativeSessionStats } from './addon.js';
-import { bridgeSocket, markJoined, socketFd, stopReading } from './tls-link.js';
+import { markJoined, socketFd, stopReading } from './tls-link.js';
 
 const FLUSH_MS = 500;
 
@@ -31,13 +31,13 @@ export interface NativeRelayOptions {
    * A client that ends cleanly (Terminate after its last answer, idle outside a transaction,
    * nothing in flight) leaves the cluster connection open: with `untouchedOnly`, only when the
    * client never used it (its first message was the Terminate); otherwise after any clean end
-   * (--reuse-connections). The addon gives it back on a new link as soon as the Terminate is
-   * read, while the client is still being closed; `onKept` hears of it (the bridge paused, for
-   * the reset to read), with whether the connection is untouched.
+   * (--reuse-connections). The addon gives it back on a new link, with no bridge, as soon as the
+   * Terminate is read, while the client is still being closed; `onKept` hears of it, with
+   * whether the connection is untouched.
    */
   keepUpstream?: {
     untouchedOnly: boolean;
-    onKept(through: { socket: Socket; nativeLink: number }, preparedStatements: readonly string[] | null, untouched: boolean): void;
+    onKept(through: { nativeLink: number }, preparedStatements: readonly string[] | null, untouched: boolean): void;
   };
 }
 
@@ -183,12 +183,10 @@ export function nativeSession(
         return;
       }
       if (kind === 'kept' || kind === 'kept_untouched') {
-        const socket = bridgeSocket(detail as number);
-        socket.pause();
         kept = true;
         untouched = kind === 'kept_untouched';
         preparedStatements = statements ?? null;
-        options.keepUpstream?.onKept({ socket, nativeLink: attempt }, preparedStatements, untouched);
+        options.keepUpstream?.onKept({ nativeLink: attempt }, preparedStatements, untouched);
         return;
       }
       // 'end': the last counters, then the client's socket (the addon has closed its own descriptor).

@@ -7,6 +7,7 @@
 import { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
+import type { UpstreamConnection } from '../upstream.js';
 import type { NativeRelayAddon } from './addon.js';
 
 export interface NativeTlsTarget {
@@ -88,6 +89,32 @@ export function bridgeSocket(fd: number): Socket {
   socket.on('error', () => {});
   bridges.add(socket);
   return socket;
+}
+
+/**
+ * A cluster connection a native session gave back on `link` (--reuse-connections, or unused): it
+ * has no bridge, and gets one (and a Node socket) only when JavaScript reads or writes it. The
+ * addon resets it (resetLink) and the door serves it while it is parked, so on the way of a
+ * client that connects per request it never needs one.
+ */
+export function keptUpstream(addon: NativeRelayAddon, login: UpstreamConnection, link: number): UpstreamConnection {
+  let socket: Socket | null = null;
+  return {
+    loginFrames: login.loginFrames,
+    backendKey: login.backendKey,
+    readyFrame: login.readyFrame,
+    pending: Buffer.alloc(0),
+    nativeLink: link,
+    get socket() {
+      if (socket === null) {
+        const fd = addon.bridgeLink(link);
+        // A link already gone reads as a socket already closed.
+        socket = fd >= 0 ? bridgeSocket(fd) : new Socket().destroy();
+      }
+      return socket;
+    },
+    socketMade: () => socket !== null,
+  };
 }
 
 function openLink(addon: NativeRelayAddon, context: number, fd: number, servername: string | null, timeoutMs: number): Promise<NativeTlsConnection> {
