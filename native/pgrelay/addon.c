@@ -298,17 +298,47 @@ static napi_value bridge_link(napi_env env, napi_callback_info info) {
   return int_value(env, l ? link_bridge(l) : -1);
 }
 
-/* (link, bytes, readyCount, timeoutMs, callback): a reset run in the addon on a link with no
- * bridge (link_reset); false when it cannot start (the callback is then never called). */
+/* Where every link's reset reports (onLinkResets): one function, not one per reset, whose setting
+ * up (a reference, an async context) cost more than the reset's own work. */
+static js_callback_t reset_events;
+
+typedef struct {
+  int link, ok;
+} reset_done_t;
+
+static int reset_done_args(napi_env env, void *data, napi_value *argv) {
+  reset_done_t *r = data;
+  napi_get_boolean(env, r->ok, &argv[0]);
+  napi_create_int32(env, r->link, &argv[1]);
+  return 2;
+}
+
+void addon_reset_done(int link, int ok) {
+  reset_done_t r = {link, ok};
+  js_callback_call(&reset_events, 2, reset_done_args, NULL, &r);
+}
+
+/* (callback): callback(ok, link) hears how each reset run by resetLink ended. */
+static napi_value on_link_resets(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  js_callback_free(&reset_events);
+  if (js_callback_init(&reset_events, env, argv[0], "aurora-pg-proxy:resets") != 0) return throw_error(env, "could not keep the reset callback");
+  return NULL;
+}
+
+/* (link, bytes, readyCount, timeoutMs): a reset run in the addon on a link with no bridge
+ * (link_reset), reported to the onLinkResets callback; false when it cannot start. */
 static napi_value reset_link(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  link_t *l = link_call(env, info, 5, argv);
+  napi_value argv[4];
+  link_t *l = link_call(env, info, 4, argv);
   const char *bytes;
   size_t n;
   double timeout = 0;
   if (!l || arg_buffer(env, argv[1], &bytes, &n)) return bool_value(env, 0);
   napi_get_value_double(env, argv[3], &timeout);
-  return bool_value(env, link_reset(l, env, argv[4], bytes, n, arg_int(env, argv[2]), timeout > 0 ? (uint64_t)timeout : 1));
+  return bool_value(env, link_reset(l, env, bytes, n, arg_int(env, argv[2]), timeout > 0 ? (uint64_t)timeout : 1));
 }
 
 static void free_handle(uv_handle_t *h) { free(h); }
@@ -549,6 +579,7 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "closeLink", close_link);
   export_fn(env, exports, "bridgeLink", bridge_link);
   export_fn(env, exports, "resetLink", reset_link);
+  export_fn(env, exports, "onLinkResets", on_link_resets);
   export_fn(env, exports, "join", join);
   export_fn(env, exports, "notice", notice);
   export_fn(env, exports, "terminate", terminate);

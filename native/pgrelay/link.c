@@ -52,7 +52,6 @@ static void free_poll(uv_handle_t *h) {
   if (l && --l->open_handles == 0) free(l);
 }
 
-static void report_reset(int id, js_callback_t *cb, int ok);
 
 static void release(link_t *l) {
   /* The struct lives until the last handle's close callback. */
@@ -60,8 +59,6 @@ static void release(link_t *l) {
   /* A reset still running, or whose success is not reported yet, failed. */
   int reset_failed = l->resetting || l->reset_worked;
   l->resetting = l->reset_worked = 0;
-  js_callback_t cb = l->cb;
-  memset(&l->cb, 0, sizeof l->cb);
   int id = l->id;
   l->closed = 1;
   if (l->ssl) SSL_free(l->ssl);
@@ -76,11 +73,11 @@ static void release(link_t *l) {
   l->fd = l->bridge = -1;
   bytes_free(&l->to_js);
   bytes_free(&l->to_peer);
+  js_callback_free(&l->cb);
   table_forget_link(id);
   if (l->open_handles == 0) free(l);
   /* Last: JavaScript finds the link gone. */
-  if (reset_failed) report_reset(id, &cb, 0);
-  else js_callback_free(&cb);
+  if (reset_failed) addon_reset_done(id, 0);
 }
 
 typedef struct {
@@ -411,23 +408,6 @@ int link_bridge(link_t *l) {
 
 /* ---------- a reset run here (--reuse-connections) ---------- */
 
-typedef struct {
-  int id, ok;
-} reset_event_t;
-
-static int reset_event_args(napi_env env, void *data, napi_value *argv) {
-  reset_event_t *e = data;
-  napi_get_boolean(env, e->ok, &argv[0]);
-  napi_create_int32(env, e->id, &argv[1]);
-  return 2;
-}
-
-static void report_reset(int id, js_callback_t *cb, int ok) {
-  reset_event_t e = {id, ok};
-  js_callback_call(cb, 2, reset_event_args, NULL, &e);
-  js_callback_free(cb);
-}
-
 static void on_reset_timer(uv_timer_t *t);
 
 /* The reset is over. One that failed closes the link (and JavaScript hears so from release); one
@@ -452,9 +432,7 @@ static void on_reset_timer(uv_timer_t *t) {
   }
   if (!l->reset_worked) return;
   l->reset_worked = 0;
-  js_callback_t cb = l->cb;
-  memset(&l->cb, 0, sizeof l->cb);
-  report_reset(l->id, &cb, 1);
+  addon_reset_done(l->id, 1);
 }
 
 static uint32_t be32(const char *p) {
@@ -496,7 +474,7 @@ static void reset_answers(link_t *l) {
   if (bytes_pending(&l->to_js) == 0) bytes_clear(&l->to_js);
 }
 
-int link_reset(link_t *l, napi_env env, napi_value callback, const char *bytes, size_t n, int ready_count, uint64_t timeout_ms) {
+int link_reset(link_t *l, napi_env env, const char *bytes, size_t n, int ready_count, uint64_t timeout_ms) {
   if (!link_is_ready(l) || l->bridge >= 0 || l->resetting || l->reset_worked || ready_count < 1 || bytes_pending(&l->to_js) > 0) return 0;
   if (!l->reset_timer) {
     l->reset_timer = malloc(sizeof *l->reset_timer);
@@ -507,7 +485,7 @@ int link_reset(link_t *l, napi_env env, napi_value callback, const char *bytes, 
     l->reset_timer->data = l;
     l->open_handles++;
   }
-  if (!bytes_append(&l->to_peer, bytes, n) || js_callback_init(&l->cb, env, callback, "aurora-pg-proxy:reset") != 0) return 0;
+  if (!bytes_append(&l->to_peer, bytes, n)) return 0;
   l->resetting = 1;
   l->ready_left = ready_count;
   l->reset_error = 0;

@@ -43,10 +43,13 @@ int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end);
  * with a reset, or bridged already. */
 int link_bridge(link_t *l);
 /* Runs a reset on a link with no bridge: sends `bytes` (Close and Sync messages, then the reset
- * Query) and reads the answers here. `callback(ok, linkId)` hears once: ok when `ready_count`
- * ReadyForQuery came, idle, with no ErrorResponse, no COPY and nothing after the last; otherwise
- * (or after timeout_ms, or the link's end) the link is closed first. 0 when it cannot start. */
-int link_reset(link_t *l, napi_env env, napi_value callback, const char *bytes, size_t n, int ready_count, uint64_t timeout_ms);
+ * Query) and reads the answers here. addon_reset_done(link, ok) follows once: ok when
+ * `ready_count` ReadyForQuery came, idle, with no ErrorResponse, no COPY and nothing after the
+ * last; otherwise (or after timeout_ms, or the link's end) the link is closed first. 0 when it
+ * cannot start. */
+int link_reset(link_t *l, napi_env env, const char *bytes, size_t n, int ready_count, uint64_t timeout_ms);
+/* Tells JavaScript how a link's reset ended (the function given to onLinkResets). */
+void addon_reset_done(int link, int ok);
 
 /* The native front door (door.c): accepts on a duplicate of a listening socket and reads each
  * client's first packet. A StartupMessage whose parameters match a parked warm connection is

@@ -72,22 +72,47 @@ async function whyNotReusable(
 
 /** What a reset sends: Close for each statement and a Sync (when there are any), then the reset Query; and how many ReadyForQuery answer it. */
 export function resetMessages(resetQuery: string, closeStatements: readonly string[]): { bytes: Buffer; readyCount: number } {
-  const closes = closeStatements.map(encodeCloseStatement);
-  return {
-    bytes: Buffer.concat([...closes, ...(closes.length > 0 ? [encodeSync()] : []), encodeQuery(resetQuery)]),
-    readyCount: closes.length > 0 ? 2 : 1,
-  };
+  const query = encodedResetQuery(resetQuery);
+  if (closeStatements.length === 0) return { bytes: query, readyCount: 1 };
+  return { bytes: Buffer.concat([...closeStatements.map(encodeCloseStatement), encodeSync(), query]), readyCount: 2 };
 }
+
+/** The reset Query message, encoded once: every reuse sends the same one. */
+let lastResetQuery: { text: string; encoded: Buffer } | null = null;
+function encodedResetQuery(text: string): Buffer {
+  if (lastResetQuery?.text !== text) lastResetQuery = { text, encoded: encodeQuery(text) };
+  return lastResetQuery.encoded;
+}
+
+/** The resets the addon runs now, by link, for each addon: who hears of each outcome. */
+const nativeResets = new WeakMap<NativeRelayAddon, Map<number, (ok: boolean) => void>>();
 
 /**
  * The reset run by the addon on a connection a native session gave back (keptUpstream): no
  * socket, no JavaScript between its messages.
  */
 export function nativeReset(addon: NativeRelayAddon): ResetRunner {
+  let running = nativeResets.get(addon);
+  if (!running) {
+    const resets = new Map<number, (ok: boolean) => void>();
+    addon.onLinkResets((ok, link) => {
+      const done = resets.get(link);
+      resets.delete(link);
+      done?.(ok);
+    });
+    nativeResets.set(addon, (running = resets));
+  }
+  const resets = running;
   return (conn, opts, closeStatements) =>
     new Promise((resolve) => {
+      const link = conn.upstream.nativeLink!;
       const { bytes, readyCount } = resetMessages(opts.resetQuery, closeStatements);
-      if (!addon.resetLink(conn.upstream.nativeLink!, bytes, readyCount, opts.timeoutMs, resolve)) resolve(false);
+      // Listening first: a reset whose link is already gone reports before resetLink returns.
+      resets.set(link, resolve);
+      if (!addon.resetLink(link, bytes, readyCount, opts.timeoutMs)) {
+        resets.delete(link);
+        resolve(false);
+      }
     });
 }
 

@@ -132,10 +132,20 @@ interface KeyEntry {
   refillTimer: unknown;
 }
 
-/** The pool key: every startup parameter, in a fixed order. */
+/**
+ * The pool key: every startup parameter, in a fixed order. Kept for each parameters object (a
+ * key's own object comes back with every connection of a door session), so a connection's
+ * comings and goings do not sort and serialize the same parameters again each time.
+ */
 export function warmKey(parameters: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let key = warmKeys.get(parameters);
+  if (key === undefined) {
+    key = JSON.stringify(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    warmKeys.set(parameters, key);
+  }
+  return key;
 }
+const warmKeys = new WeakMap<object, string>();
 
 export class WarmPool {
   private readonly keys = new Map<string, KeyEntry>();

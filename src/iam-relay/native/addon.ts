@@ -33,11 +33,13 @@ export interface NativeRelayAddon {
   bridgeLink(link: number): number;
   /**
    * Sends `bytes` (Close and Sync, then the reset Query) on a link with no bridge and reads the
-   * answers in the addon: `callback(ok)` once, ok when `readyCount` ReadyForQuery came idle with
-   * no error, no COPY and nothing more; a failed link is closed before the callback. False when
-   * the reset cannot start (no callback then).
+   * answers in the addon; onLinkResets's callback hears (ok, link) once, ok when `readyCount`
+   * ReadyForQuery came idle with no error, no COPY and nothing more (a failed link is closed
+   * first). False when the reset cannot start (nothing is heard then).
    */
-  resetLink(link: number, bytes: Buffer, readyCount: number, timeoutMs: number, callback: (ok: boolean) => void): boolean;
+  resetLink(link: number, bytes: Buffer, readyCount: number, timeoutMs: number): boolean;
+  /** The one function every resetLink reports to (a later call replaces it). */
+  onLinkResets(callback: (ok: boolean, link: number) => void): void;
   /**
    * Hands the cluster link's TLS connection and the client (its TLS link, or with clientLink -1
    * the plain socket clientFd) to a native session; -1 when a link is gone. With keepUpstream
