@@ -359,7 +359,8 @@ export class IamRelayBackend implements Backend {
     this.guardCancel(session.onCancel, conn, run);
     const client = session.stream;
     client.write(Buffer.concat([...upstream.loginFrames, encodeBackendKeyData(session.cancelKey.processId, session.cancelKey.secretKey), upstream.readyFrame]));
-    const relay = (await this.startNativeRelay(session, upstream, this.handOn(keep, run))) ?? this.startNodeRelay(session, upstream);
+    const handOn = this.handOn(keep, run);
+    const relay = (await this.startNativeRelay(session, upstream, handOn)) ?? this.startNodeRelay(session, upstream, handOn);
     return this.awaitRelay(session, relay, this.scheduleLifetimeNotice(relay, openedAt), run);
   }
 
@@ -377,7 +378,7 @@ export class IamRelayBackend implements Backend {
   }
 
   /** The JavaScript relay: over Node's TLS, or over the bridge of a native link. */
-  private startNodeRelay(session: ClientSession, upstream: WarmConnection['upstream']): RelayHandle {
+  private startNodeRelay(session: ClientSession, upstream: WarmConnection['upstream'], keep: KeepUpstream): RelayHandle {
     const client = session.stream;
     if (upstream.pending.length > 0) client.write(upstream.pending);
     if (session.pending.length > 0) upstream.socket.write(session.pending);
@@ -386,6 +387,7 @@ export class IamRelayBackend implements Backend {
       retrier: this.opts.createRetrier?.() ?? null,
       keepUpstreamOnCleanEnd: this.reuse !== null,
       keepUntouchedUpstream: this.keepsUntouched(session, upstream),
+      onUpstreamKept: () => keep({}, relay.preparedStatements, relay.upstreamUntouched),
     });
     client.resume();
     this.observer.relayStarted?.('node');
@@ -430,7 +432,7 @@ export class IamRelayBackend implements Backend {
     }
     // The cluster closed the connection since the login (or the client left): the JavaScript
     // relay over the bridge reports it as it would any loss.
-    return this.startNodeRelay(session, upstream);
+    return this.startNodeRelay(session, upstream, keep);
   }
 
   /**

@@ -71,6 +71,13 @@ export interface FastRelayOptions {
    * when nothing reached either side before the relay started.
    */
   keepUntouchedUpstream?: boolean;
+  /**
+   * The upstream is kept (see keepUpstreamOnCleanEnd): called the moment the client's Terminate
+   * is withheld, while the client's own connection is still being closed, so that the backend
+   * hands the connection on at once (a client that reconnects at once, as one connecting per
+   * request does, finds it being reset rather than missing). `done` still waits for the client.
+   */
+  onUpstreamKept?(): void;
 }
 
 /** A Terminate message: type 'X' and length 4. */
@@ -232,6 +239,7 @@ export function startFastRelay(
       if (terminateWithheld && !goodbyeBefore) {
         client.end();
         setTimeout(teardown, END_GRACE_MS).unref();
+        if (upstreamReusable()) handOnUpstream();
       }
       if (chunk.length === 0) return;
     }
@@ -336,6 +344,19 @@ export function startFastRelay(
     upstreamAtReady() &&
     pendingNotice === null &&
     !(retrier?.isHolding ?? false);
+  /** The upstream leaves the relay, kept for the next client; what the client still sends is dropped. */
+  const handOnUpstream = () => {
+    ending = true;
+    upstreamKept = true;
+    upstreamUntouched = untouched();
+    upstream.off('data', onUpstreamData);
+    upstream.off('drain', onUpstreamDrain);
+    upstream.off('end', upstreamGone);
+    upstream.off('close', upstreamGone);
+    upstream.off('error', upstreamGone);
+    upstream.pause();
+    options.onUpstreamKept?.();
+  };
   const teardown = () => {
     if (closed) return;
     closed = true;
@@ -345,16 +366,10 @@ export function startFastRelay(
       observer.transactionClosed?.();
     }
     client.destroy();
-    if (keepUpstream && upstreamReusable()) {
-      upstreamKept = true;
-      upstreamUntouched = untouched();
-      upstream.off('data', onUpstreamData);
-      upstream.off('drain', onUpstreamDrain);
-      upstream.off('end', upstreamGone);
-      upstream.off('close', upstreamGone);
-      upstream.off('error', upstreamGone);
-      upstream.pause();
-    } else upstream.destroy();
+    if (upstreamKept) {
+      // Handed on already.
+    } else if (keepUpstream && upstreamReusable()) handOnUpstream();
+    else upstream.destroy();
     finish();
   };
   /**

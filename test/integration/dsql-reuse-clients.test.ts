@@ -15,7 +15,7 @@ import { serialize } from 'pg-protocol';
 import type { BackendMessage } from 'pg-protocol/dist/messages.js';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPsql, runPython } from '../harness/clients.js';
+import { requirePsycopg, runPsql, runPython } from '../harness/clients.js';
 import { freePort } from '../harness/ports.js';
 import { REPO_ROOT, type ProxyProcess } from '../harness/proxy-process.js';
 import { RawConnection } from '../harness/raw-protocol.js';
@@ -27,6 +27,24 @@ const JDBC_JAR = '/usr/share/java/postgresql.jar';
 const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'java', 'ReuseSessions.java');
 const ASYNCPG_PROGRAM = join(REPO_ROOT, 'test', 'integration', 'python', 'reuse_asyncpg.py');
 const ROUNDS = 4;
+/**
+ * psycopg 3 with its default options and SSL off (with the native relay, the door answers it),
+ * reconnecting: each round changes a setting and runs one query seven times, which psycopg
+ * prepares on the server from the fifth (_pg3_0); the next round must find the same server session
+ * with neither, or its own prepare of _pg3_0 fails with 42P05.
+ */
+const PSYCOPG_ROUNDS = `
+import sys, psycopg
+for i in range(int(sys.argv[3])):
+    with psycopg.connect(host=sys.argv[1], port=sys.argv[2], user='admin', dbname='postgres', sslmode='disable', application_name='reuse-psycopg') as c:
+        print('PID=%s' % c.execute('select pg_backend_pid()').fetchone()[0])
+        print('STATEMENT_TIMEOUT=%s' % c.execute('show statement_timeout').fetchone()[0])
+        c.execute("set statement_timeout = '5s'")
+        total = sum(c.execute('select %s::int * 2', (k,)).fetchone()[0] for k in range(7))
+        print('PREPARED=%s' % c.execute('select count(*) from pg_prepared_statements').fetchone()[0])
+        print('SUM=%s' % total)
+print('DONE=ok')
+`;
 
 interface MeteredProxy {
   proxy: ProxyProcess;
@@ -120,6 +138,15 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     const reusedBefore = await reused();
     const r = await runPython([ASYNCPG_PROGRAM, p.proxy.host, String(p.proxy.port), String(ROUNDS)]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    await expectOneResetSession(r.stdout, '42', reusedBefore);
+  });
+
+  it('psycopg 3 with SSL off, reconnecting with its default options, gets the same server session each time, reset', async () => {
+    await requirePsycopg();
+    const reusedBefore = await reused();
+    const r = await runPython(['-c', PSYCOPG_ROUNDS, p.proxy.host, String(p.proxy.port), String(ROUNDS)]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(values(r.stdout, 'PREPARED')).toEqual(Array(ROUNDS).fill('1'));
     await expectOneResetSession(r.stdout, '42', reusedBefore);
   });
 
