@@ -217,9 +217,8 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     await expectNotReused(pid, reusedBefore);
   });
 
-  // The native relay hands the connection on as soon as the Terminate is read, while the client's
-  // own session may live on for a moment (up to 2 s for a client that does not close); the
-  // JavaScript relay hands it on once that session is over, 2 s at most after the Terminate.
+  // Both relays hand the connection on as soon as the Terminate is read, while the client's own
+  // session may live on for a moment (up to 2 s for a client that does not close).
   it('lets a client that said goodbye but keeps its socket open go, and it cannot cancel the next client on that server session', async () => {
     const parameters = { user: 'admin', database: 'postgres', application_name: 'reuse-cancel' };
     const gone = await lingeringGoodbye(p.proxy, parameters);
