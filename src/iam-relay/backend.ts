@@ -419,7 +419,8 @@ export class IamRelayBackend implements Backend {
       addon,
       upstream.nativeLink,
       native,
-      upstream.socket,
+      // A connection the addon reset has no bridge, and needs none to be taken.
+      hasSocket(upstream) ? upstream.socket : null,
       upstream.pending,
       session.pending,
       session.counters,

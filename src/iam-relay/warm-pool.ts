@@ -251,7 +251,8 @@ export class WarmPool {
       this.idleCount--;
       this.leave(idle);
       if (this.clock.now() - conn.openedAt >= this.opts.maxAgeMs) this.closeConnection(conn, 'max_age');
-      else if (conn.upstream.socket.destroyed) this.closeConnection(conn, 'server_closed');
+      // One with no socket yet was parked at the door, which would have said if it had gone.
+      else if (hasSocket(conn.upstream) && conn.upstream.socket.destroyed) this.closeConnection(conn, 'server_closed');
       else found = conn;
     }
     this.publishIdle();

@@ -84,7 +84,8 @@ export interface DoorClient {
 
 /**
  * Starts the native session, or returns null when a link is no longer usable (its peer closed
- * the connection since the login). `bridge`: the cluster link's plaintext socket the login used,
+ * the connection since the login). `bridge`: the cluster link's plaintext socket the login used
+ * (null for a link that never had one: a connection a session gave back, reset in the addon),
  * with `upstreamAhead` what the login read past ReadyForQuery; `clientAhead`: client bytes read
  * ahead during startup. Both sides' unread bytes go first, in order.
  */
@@ -92,7 +93,7 @@ export function startNativeRelay(
   addon: NativeRelayAddon,
   link: number,
   client: NativeClient,
-  bridge: Socket,
+  bridge: Socket | null,
   upstreamAhead: Buffer,
   clientAhead: Buffer,
   counters: SessionCounters,
@@ -103,7 +104,7 @@ export function startNativeRelay(
   if (fd === null) return null;
   // Bytes the sockets read ahead of the relay go first; reading stops before the addon takes over.
   const toUpstream = takeReadAhead(client.stream, clientAhead);
-  const toClient = takeReadAhead(bridge, upstreamAhead);
+  const toClient = bridge ? takeReadAhead(bridge, upstreamAhead) : [upstreamAhead];
   const retry = options.retry ?? null;
   const session = nativeSession(addon, client, counters, observer, options);
   const id = addon.join(
@@ -121,7 +122,7 @@ export function startNativeRelay(
   if (id < 0) {
     // Not taken over: what was read ahead goes back to the sockets for the JavaScript relay.
     giveBack(client.stream, toUpstream);
-    giveBack(bridge, toClient);
+    if (bridge) giveBack(bridge, toClient);
     return null;
   }
   // The addon owns the connections now; Node must not read the client's (its socket stays open,
