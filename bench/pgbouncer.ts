@@ -25,14 +25,16 @@ export async function startPgbouncer(
   caPath: string,
   /** How long pgbouncer keeps an idle server connection (its server_idle_timeout). */
   serverIdleSeconds = 1,
+  /** Names the instance's files, so that two can run side by side (the benchmark's control). */
+  name = 'pgbouncer',
 ): Promise<{ port: number; child: ChildProcess }> {
   const bin = await ensurePgbouncer();
   const port = await freePort();
-  const ca = writeOwned(scratch, 'bouncer-ca.crt', readFileSync(caPath, 'utf8'));
-  const users = writeOwned(scratch, 'userlist.txt', '"postgres" ""\n');
+  const ca = writeOwned(scratch, `${name}-ca.crt`, readFileSync(caPath, 'utf8'));
+  const users = writeOwned(scratch, `${name}-userlist.txt`, '"postgres" ""\n');
   const ini = writeOwned(
     scratch,
-    'pgbouncer.ini',
+    `${name}.ini`,
     [
       '[databases]',
       `postgres = host=127.0.0.1 port=${db.port} dbname=postgres`,

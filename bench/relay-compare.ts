@@ -1,6 +1,9 @@
 // Side-by-side relay benchmark: pgbench -S over plain TCP to the middle process, against
 //   direct     PostgreSQL 15 itself over TLS (verify-full, SNI): no middle process
 //   pgbouncer  Debian pgbouncer in session mode, TLS (verify-full) to the same PostgreSQL
+//   pgbouncerControl  a second, identical pgbouncer measured in the same rounds: its ratio to the
+//              first is what two equal relays score here, the benchmark's resolution
+//              (RELAY_BENCH_CONTROL=0 leaves it out)
 //   proxy      `aurora-pg-proxy dsql --connect-to` the same PostgreSQL (TLS, SNI, verification),
 //              with the default --relay-engine auto: the native C relay for clients on plain TCP,
 //              which pgbench is here
@@ -33,7 +36,10 @@
 // bin/aurora-pg-proxy.js of another build (e.g. an older commit's, built with node_modules linked)
 // measured as another path in the same rounds, for before/after figures; RELAY_BENCH_WORKERS, the
 // --workers of the proxyWorkers path; RELAY_BENCH_NODE_FLOOR=0, leave out the nodeFloor path;
-// RELAY_BENCH_NODE_ENGINE=0, leave out the proxyNodeEngine path; RELAY_BENCH_PROFILE_DIR, write a
+// RELAY_BENCH_NODE_ENGINE=0, leave out the proxyNodeEngine path; RELAY_BENCH_CONTROL=0, leave out
+// the pgbouncerControl path; RELAY_BENCH_PATHS, a comma list of the paths to measure (pgbouncer
+// and proxy are always measured), e.g. "pgbouncer,pgbouncerControl,proxy" for many rounds of the
+// comparison that matters in reasonable time; RELAY_BENCH_PROFILE_DIR, write a
 // CPU profile of the proxy and of the proxyNodeEngine proxy there, proxy-<pid>.cpuprofile, the pids
 // printed at the start). Results: bench/results/relay-compare.jsonl.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -47,6 +53,7 @@ import { freePort } from '../test/harness/ports.js';
 import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
 import { BENCH_HOST, startTlsPostgres } from './tls-postgres.js';
 import { startPgbouncer } from './pgbouncer.js';
+import { median } from './interleaved.js';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.RELAY_BENCH_SECONDS ?? 3);
@@ -55,11 +62,16 @@ const CLIENTS = (process.env.RELAY_BENCH_CLIENTS ?? '1,8,32').split(',').filter(
 const LABEL = process.env.RELAY_BENCH_LABEL ?? '';
 const HOST = BENCH_HOST;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
-const WORKERS = Number(process.env.RELAY_BENCH_WORKERS ?? 2);
-const NODE_FLOOR = process.env.RELAY_BENCH_NODE_FLOOR !== '0';
-const NODE_ENGINE = process.env.RELAY_BENCH_NODE_ENGINE !== '0';
+const PATHS = process.env.RELAY_BENCH_PATHS ? new Set(process.env.RELAY_BENCH_PATHS.split(',').concat('pgbouncer', 'proxy')) : null;
 
-type Path = 'direct' | 'pgbouncer' | 'proxy' | 'proxyNodeEngine' | 'proxyWorkers' | 'proxyBaseline' | 'nodeFloor';
+type Path = 'direct' | 'pgbouncer' | 'pgbouncerControl' | 'proxy' | 'proxyNodeEngine' | 'proxyWorkers' | 'proxyBaseline' | 'nodeFloor';
+/** Whether a path is measured: its own switch, then RELAY_BENCH_PATHS when given. */
+const measured = (path: Path, on = true): boolean => on && (PATHS === null || PATHS.has(path));
+const NODE_FLOOR = measured('nodeFloor', process.env.RELAY_BENCH_NODE_FLOOR !== '0');
+const NODE_ENGINE = measured('proxyNodeEngine', process.env.RELAY_BENCH_NODE_ENGINE !== '0');
+const CONTROL = measured('pgbouncerControl', process.env.RELAY_BENCH_CONTROL !== '0');
+const DIRECT = measured('direct');
+const WORKERS = measured('proxyWorkers') ? Number(process.env.RELAY_BENCH_WORKERS ?? 2) : 0;
 interface Target {
   path: Path;
   /** The middle process whose CPU is measured; none for direct. */
@@ -189,6 +201,7 @@ async function main(): Promise<void> {
   const { db, pki, scratch } = tlsPg;
   let watcher: pg.Client | null = null;
   let bouncer: { port: number; child: ChildProcess } | null = null;
+  let control: { port: number; child: ChildProcess } | null = null;
   let proxy: ProxyProcess | null = null;
   let nodeEngineProxy: ProxyProcess | null = null;
   let baseline: ProxyProcess | null = null;
@@ -198,6 +211,7 @@ async function main(): Promise<void> {
     await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', '2', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
     // Idle server connections go a second after a run, so that they do not weigh on the next path's.
     bouncer = await startPgbouncer(scratch, db, pki.caPath, 1);
+    if (CONTROL) control = await startPgbouncer(scratch, db, pki.caPath, 1, 'pgbouncer-control');
     const extraProxyArgs = (process.env.RELAY_BENCH_PROXY_ARGS ?? '').split(' ').filter(Boolean);
     proxy = await startProxyProcess(
       ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', ...extraProxyArgs],
@@ -229,15 +243,17 @@ async function main(): Promise<void> {
     }
     if (NODE_FLOOR) nodeFloor = await startNodeFloor(db.port, pki.caPath);
     const plainEnv = { ...process.env, PGSSLMODE: 'disable', PGUSER: 'postgres' };
-    const targets: Target[] = [
-      {
+    const targets: Target[] = [];
+    if (DIRECT) {
+      targets.push({
         path: 'direct',
         env: { ...process.env, PGHOSTADDR: '127.0.0.1', PGSSLMODE: 'verify-full', PGSSLROOTCERT: pki.caPath, PGUSER: 'postgres' },
         args: ['-h', HOST, '-p', String(db.port)],
-      },
-      { path: 'pgbouncer', pid: bouncer.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(bouncer.port)] },
-      { path: 'proxy', pid: proxy.child.pid, env: plainEnv, args: ['-h', proxy.host, '-p', String(proxy.port)] },
-    ];
+      });
+    }
+    targets.push({ path: 'pgbouncer', pid: bouncer.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(bouncer.port)] });
+    if (control) targets.push({ path: 'pgbouncerControl', pid: control.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(control.port)] });
+    targets.push({ path: 'proxy', pid: proxy.child.pid, env: plainEnv, args: ['-h', proxy.host, '-p', String(proxy.port)] });
     if (nodeEngineProxy) {
       targets.push({ path: 'proxyNodeEngine', pid: nodeEngineProxy.child.pid, env: plainEnv, args: ['-h', nodeEngineProxy.host, '-p', String(nodeEngineProxy.port)] });
     }
@@ -287,6 +303,10 @@ async function main(): Promise<void> {
       const p = row.proxy as Measurement;
       const b = row.pgbouncer as Measurement;
       row.proxyOverPgbouncerTps = +(p.tps / b.tps).toFixed(2);
+      // Each round's pair ran minutes apart at most, under the same load: their ratio, round by
+      // round, is steadier than the ratio of the means.
+      row.proxyOverPgbouncerByRound = pairedRatios(samples, c.name, 'proxy');
+      if (control) row.controlOverPgbouncerByRound = pairedRatios(samples, c.name, 'pgbouncerControl');
       if (row.proxyNodeEngine) {
         const n = row.proxyNodeEngine as Measurement;
         row.proxyNodeEngineOverPgbouncerTps = +(n.tps / b.tps).toFixed(2);
@@ -308,6 +328,8 @@ async function main(): Promise<void> {
       proxyArgs: extraProxyArgs,
       workers: WORKERS,
       nodeEngine: NODE_ENGINE,
+      control: CONTROL,
+      paths: targets.map((t) => t.path),
       results,
     };
     const dir = join(REPO_ROOT, 'bench', 'results');
@@ -320,24 +342,37 @@ async function main(): Promise<void> {
     await baseline?.stop();
     await workersProxy?.stop();
     nodeFloor?.child.kill();
-    if (bouncer) {
-      bouncer.child.kill('SIGINT');
-      await new Promise((r) => (bouncer!.child.exitCode !== null ? r(null) : bouncer!.child.once('exit', r)));
+    for (const b of [bouncer, control]) {
+      if (!b) continue;
+      b.child.kill('SIGINT');
+      await new Promise((r) => (b.child.exitCode !== null ? r(null) : b.child.once('exit', r)));
     }
     await watcher?.end();
     await tlsPg.stop();
   }
 }
 
+/** Per round: `path`'s tps and CPU per transaction over pgbouncer's of the same round, and their medians. */
+function pairedRatios(samples: Map<string, Measurement[]>, name: string, path: Path) {
+  const mine = samples.get(`${name}/${path}`)!;
+  const bouncer = samples.get(`${name}/pgbouncer`)!;
+  const tps = mine.map((m, i) => +(m.tps / bouncer[i].tps).toFixed(2));
+  const cpu = mine.flatMap((m, i) => (m.cpuUsPerTx && bouncer[i].cpuUsPerTx ? [+(m.cpuUsPerTx / bouncer[i].cpuUsPerTx!).toFixed(2)] : []));
+  return { tps, cpu, tpsMedian: median(tps), cpuMedian: cpu.length > 0 ? median(cpu) : undefined };
+}
+
+type Paired = ReturnType<typeof pairedRatios>;
+
 function printTable(results: Record<string, Record<string, unknown>>): void {
   // "proxy" is the default engine (native for pgbench's plain TCP); "node engine" is --relay-engine node.
   console.log(
-    `| case | direct TLS tps | pgbouncer tps | proxy tps | proxy node engine tps | proxy --workers ${WORKERS} tps | Node floor tps | proxy/pgbouncer | workers/pgbouncer | CPU µs/tx pgbouncer / proxy / proxy --workers ${WORKERS} / Node floor (of which kernel) | CPU µs/tx proxy node engine (of which kernel) | baseline proxy tps, CPU µs/tx |`,
+    `| case | direct TLS tps | pgbouncer tps | control pgbouncer tps | proxy tps | proxy node engine tps | proxy --workers ${WORKERS} tps | Node floor tps | proxy/pgbouncer | per round: proxy/pgbouncer tps, median (CPU) | per round: control/pgbouncer tps, median (CPU) | workers/pgbouncer | CPU µs/tx pgbouncer / proxy / proxy --workers ${WORKERS} / Node floor (of which kernel) | CPU µs/tx proxy node engine (of which kernel) | baseline proxy tps, CPU µs/tx |`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, row] of Object.entries(results)) {
-    const d = row.direct as Measurement;
+    const d = row.direct as Measurement | undefined;
     const b = row.pgbouncer as Measurement;
+    const c = row.pgbouncerControl as Measurement | undefined;
     const p = row.proxy as Measurement;
     const n = row.proxyNodeEngine as Measurement | undefined;
     const w = row.proxyWorkers as Measurement | undefined;
@@ -345,8 +380,9 @@ function printTable(results: Record<string, Record<string, unknown>>): void {
     const base = row.proxyBaseline as Measurement | undefined;
     const baseText = base ? `${base.tps}, ${base.cpuUsPerTx} (${base.systemCpuUsPerTx})` : '';
     const cpu = (m?: Measurement) => (m ? `${m.cpuUsPerTx ?? ''} (${m.systemCpuUsPerTx ?? ''})` : '');
+    const paired = (r?: Paired) => (r ? `${r.tps.join(' ')}: **${r.tpsMedian}** (${r.cpuMedian ?? ''})` : '');
     console.log(
-      `| ${name} | ${d.tps} | ${b.tps} | ${p.tps} | ${n?.tps ?? ''} | ${w?.tps ?? ''} | ${f?.tps ?? ''} | ${row.proxyOverPgbouncerTps} | ${row.proxyWorkersOverPgbouncerTps ?? ''} | ${cpu(b)} / ${cpu(p)} / ${cpu(w)} / ${cpu(f)} | ${cpu(n)} | ${baseText} |`,
+      `| ${name} | ${d?.tps ?? ''} | ${b.tps} | ${c?.tps ?? ''} | ${p.tps} | ${n?.tps ?? ''} | ${w?.tps ?? ''} | ${f?.tps ?? ''} | ${row.proxyOverPgbouncerTps} | ${paired(row.proxyOverPgbouncerByRound as Paired)} | ${paired(row.controlOverPgbouncerByRound as Paired | undefined)} | ${row.proxyWorkersOverPgbouncerTps ?? ''} | ${cpu(b)} / ${cpu(p)} / ${cpu(w)} / ${cpu(f)} | ${cpu(n)} | ${baseText} |`,
     );
   }
 }
