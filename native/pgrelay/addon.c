@@ -556,6 +556,26 @@ static napi_value resetting(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* (door): [answered, login, left] holds ended since the door opened, then the milliseconds each
+ * outcome's clients waited in all; null when the door is gone. */
+static napi_value holds(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out = NULL;
+  door_t *d = door_call(env, info, 1, argv);
+  if (!d) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  uint64_t counts[2 * DOOR_HOLD_OUTCOMES];
+  door_holds(d, counts);
+  napi_create_array_with_length(env, 2 * DOOR_HOLD_OUTCOMES, &out);
+  for (uint32_t i = 0; i < 2 * DOOR_HOLD_OUTCOMES; i++) {
+    napi_value v;
+    napi_create_double(env, (double)counts[i], &v);
+    napi_set_element(env, out, i, v);
+  }
+  return out;
+}
+
 static napi_value close_door(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   door_t *d = door_call(env, info, 1, argv);
@@ -593,6 +613,7 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "doorRoom", room);
   export_fn(env, exports, "doorSettle", settle);
   export_fn(env, exports, "doorResetting", resetting);
+  export_fn(env, exports, "doorHolds", holds);
   napi_value version;
   napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "openssl", version);

@@ -108,6 +108,9 @@ struct door {
   int keep_clean;
   waiting_t *waiting, *held;
   int held_count;
+  /* Held clients so far, by how their hold ended (door_holds), and their waits added up. */
+  uint64_t holds[DOOR_HOLD_OUTCOMES];
+  uint64_t held_ms[DOOR_HOLD_OUTCOMES];
   resetting_t *resetting;
   park_t *parks;
   /* How many more clients JavaScript lets the door answer, those not yet announced included. */
@@ -435,6 +438,11 @@ static void keep_timer(door_t *d);
 
 /* A held client leaves: answered from the connection parked for it when there is one, else
  * handed to JavaScript with its first bytes, as any client the door does not answer. */
+static void held_end(door_t *d, int outcome, uint64_t since_ms) {
+  d->holds[outcome]++;
+  d->held_ms[outcome] += uv_now(d->poll.loop) - since_ms;
+}
+
 static void let_go(waiting_t *w) {
   door_t *d = w->door;
   int fd = w->fd;
@@ -442,8 +450,11 @@ static void let_go(waiting_t *w) {
   bytes_t first = w->first, key = w->key;
   memset(&w->first, 0, sizeof w->first);
   memset(&w->key, 0, sizeof w->key);
+  uint64_t since_ms = w->since_ms;
   unlink_waiting(w);
-  if (!answer_from_park(d, fd, first.p, first.len, len, &key)) hand_over(d, fd, first.p, first.len);
+  int answered = answer_from_park(d, fd, first.p, first.len, len, &key);
+  held_end(d, answered ? DOOR_HOLD_ANSWERED : DOOR_HOLD_LOGIN, since_ms);
+  if (!answered) hand_over(d, fd, first.p, first.len);
   bytes_free(&first);
   bytes_free(&key);
 }
@@ -463,9 +474,17 @@ static void on_held(uv_poll_t *p, int status, int events) {
   }
   if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
   int fd = w->fd;
+  held_end(d, DOOR_HOLD_LEFT, w->since_ms);
   unlink_waiting(w);
   hand_over(d, fd, NULL, 0);
   keep_timer(d);
+}
+
+void door_holds(const door_t *d, uint64_t out[2 * DOOR_HOLD_OUTCOMES]) {
+  for (int i = 0; i < DOOR_HOLD_OUTCOMES; i++) {
+    out[i] = d->holds[i];
+    out[DOOR_HOLD_OUTCOMES + i] = d->held_ms[i];
+  }
 }
 
 /* Holds the client when its key has a connection being reset and the room allows; takes `key`. */

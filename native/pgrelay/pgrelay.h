@@ -78,6 +78,12 @@ void door_room(door_t *d, int room);
 void door_settle(door_t *d);
 /* How many connections of the warm set under `key` are being reset now (--reuse-connections). */
 void door_resetting(door_t *d, const char *key, size_t key_len, int count);
+/* How holds ended: answered from a connection of the client's key parked while it waited, handed
+ * to JavaScript to log in (the reset failed, or the wait ran out), or the client left. */
+enum { DOOR_HOLD_ANSWERED = 0, DOOR_HOLD_LOGIN = 1, DOOR_HOLD_LEFT = 2, DOOR_HOLD_OUTCOMES = 3 };
+/* The door's counts of ended holds since it opened, by outcome, then their waits in ms added up,
+ * by outcome. */
+void door_holds(const door_t *d, uint64_t out[2 * DOOR_HOLD_OUTCOMES]);
 
 /* A parked link's watcher, called once when its server sends anything (LINK_HEARD) or closes
  * (LINK_CLOSED): no JavaScript reads a parked connection's bridge. */

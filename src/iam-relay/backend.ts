@@ -16,7 +16,7 @@ import { DEFAULT_KEY_IDLE_MS, WarmPool, type WarmConnection, type WarmParking, t
 import { nativeReset, recycleConnection, runResetQuery, type ReuseOptions } from './connection-reuse.js';
 import { nativeRelay, nativeRelayUnavailable, type NativeRelayAddon } from './native/addon.js';
 import { nativeSession, startNativeRelay, type DoorClient, type NativeRelayOptions, type NativeRetryPolicy } from './native/native-relay.js';
-import { openNativeDoor, type DoorGrant, type DoorSessions } from './native/door.js';
+import { openNativeDoor, type DoorGrant, type DoorHoldOutcome, type DoorSessions } from './native/door.js';
 import { keptUpstream, nativeServerTls, socketFd, type NativeServerTls } from './native/tls-link.js';
 import type { NativeClient } from './native/native-relay.js';
 import type { RelayEngine } from './engine-option.js';
@@ -77,6 +77,8 @@ export interface IamRelayObserver extends RelayObserver, TokenEvents, PacerObser
   relayStarted?(engine: 'native' | 'node'): void;
   /** The native door answered a login from a parked warm connection. */
   doorAnswered?(): void;
+  /** `count` clients held at the door for a connection being reset were let go so, after `seconds` in all. */
+  doorHeld?(outcome: DoorHoldOutcome, count: number, seconds: number): void;
 }
 
 /** How a session's relay ended, for the warm set. */
@@ -483,6 +485,7 @@ export class IamRelayBackend implements Backend {
       closed: () => {
         this.parking = null;
       },
+      held: (outcome, count, seconds) => this.observer.doorHeld?.(outcome, count, seconds),
     });
     if (!opened) return null;
     this.parking = opened.parking;

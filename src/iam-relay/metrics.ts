@@ -6,7 +6,7 @@ import { cached } from '../metrics/cached-child.js';
 import type { IamRelayObserver } from './backend.js';
 
 export type IamRelayMetrics = Required<
-  Pick<IamRelayObserver, 'upstreamConnected' | 'relayStarted' | 'doorAnswered' | 'generated' | 'loginPaced' | 'warmIdle' | 'warmRequest' | 'warmAdded' | 'warmClosed'>
+  Pick<IamRelayObserver, 'upstreamConnected' | 'relayStarted' | 'doorAnswered' | 'doorHeld' | 'generated' | 'loginPaced' | 'warmIdle' | 'warmRequest' | 'warmAdded' | 'warmClosed'>
 >;
 
 export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetrics {
@@ -22,12 +22,18 @@ export function iamRelayMetrics(set: MetricSet, listener: string): IamRelayMetri
   const warmClosed = new Map<string, ReturnType<Counter['labels']>>();
   const relaysByEngine = new Map<string, ReturnType<Counter['labels']>>();
   let doorAnswers: ReturnType<Counter['labels']> | undefined;
+  const doorHolds = new Map<string, ReturnType<Counter['labels']>>();
+  const doorHoldSeconds = new Map<string, ReturnType<Counter['labels']>>();
   return {
     upstreamConnected: (result, seconds) => {
       cached(connectByResult, result, () => set.upstreamConnectDuration.labels(listener, result)).observe(seconds);
     },
     relayStarted: (engine) => cached(relaysByEngine, engine, () => set.relaySessions.labels(listener, engine)).inc(),
     doorAnswered: () => (doorAnswers ??= set.doorAnswers.labels(listener)).inc(),
+    doorHeld: (outcome, count, seconds) => {
+      cached(doorHolds, outcome, () => set.doorHolds.labels(listener, outcome)).inc(count);
+      cached(doorHoldSeconds, outcome, () => set.doorHoldSeconds.labels(listener, outcome)).inc(seconds);
+    },
     generated: (result, seconds) => {
       cached(tokensByResult, result, () => set.tokenGenerations.labels(listener, result)).inc();
       tokenSeconds.observe(seconds);

@@ -49,6 +49,8 @@ export interface MetricSet {
   occRetries: Counter<'listener'>;
   relaySessions: Counter<'listener' | 'engine'>;
   doorAnswers: Counter<'listener'>;
+  doorHolds: Counter<'listener' | 'outcome'>;
+  doorHoldSeconds: Counter<'listener' | 'outcome'>;
   occRetryOutcomes: Counter<'listener' | 'outcome'>;
   warmConnectionsIdle: Gauge<'listener'>;
   warmConnectionRequests: Counter<'listener' | 'result'>;
@@ -240,6 +242,18 @@ function defineMetrics(registry: Registry, tokenExpiryReaders: Map<string, Token
       name: `${METRIC_PREFIX}door_answers_total`,
       help: 'Logins the native front door answered from an idle warm connection (dsql, rds-iam with --warm-connections and trust), before any JavaScript but the admission ran.',
       labelNames: ['listener'],
+      registers,
+    }),
+    doorHolds: new Counter({
+      name: `${METRIC_PREFIX}door_holds_total`,
+      help: 'Clients the native front door held because their last connection was being reset (--reuse-connections), by how the hold ended: answered (from that connection), login (its reset failed or outlasted the wait: the usual login), left (the client went first).',
+      labelNames: ['listener', 'outcome'],
+      registers,
+    }),
+    doorHoldSeconds: new Counter({
+      name: `${METRIC_PREFIX}door_hold_seconds_total`,
+      help: 'Time the clients counted by door_holds_total waited at the door, added up, by the same outcome: divided by the count, the mean wait.',
+      labelNames: ['listener', 'outcome'],
       registers,
     }),
     occRetries: new Counter({

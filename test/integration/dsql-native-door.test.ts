@@ -274,7 +274,27 @@ describe('the native front door with --reuse-connections: clients held for a con
   const reused = () => metricValue(metrics, 'warm_connections_added_total', { source: 'reuse' });
   const resetsFailed = () => metricValue(metrics, 'warm_connections_closed_total', { reason: 'reset_failed' });
   const logins = () => metricValue(metrics, 'upstream_connect_duration_seconds_count');
+  /** The door's count of ended holds, and their waits in seconds, by outcome. */
+  const holds = async () => {
+    const counts: Record<string, number> = {};
+    for (const outcome of ['answered', 'login', 'left']) {
+      counts[outcome] = await metricValue(metrics, 'door_holds_total', { outcome });
+      counts[`${outcome}Seconds`] = await metricValue(metrics, 'door_hold_seconds_total', { outcome });
+    }
+    return counts;
+  };
   const open = () => RawConnection.open(proxy.host, proxy.port, RESET_PARAMETERS);
+  /** The server sessions the proxy holds for the key, whether in use, being reset or idle. */
+  const serverSessions = async (): Promise<number> => {
+    const direct = new pg.Client({ host: stack.db.host, port: stack.db.port, user: stack.db.user, database: stack.db.database });
+    await direct.connect();
+    try {
+      const { rows } = await direct.query('select count(*)::int as n from pg_stat_activity where application_name = $1', [RESET_PARAMETERS.application_name]);
+      return rows[0].n as number;
+    } finally {
+      await direct.end();
+    }
+  };
   const pidOf = async (c: RawConnection) => Number((await c.query('select pg_backend_pid()'))[0][0]);
   /** A session on the key's one connection, ended cleanly (its reset starts now): its server pid. */
   const sessionThenGoodbye = async (sql?: string): Promise<number> => {
@@ -309,6 +329,7 @@ describe('the native front door with --reuse-connections: clients held for a con
 
   it('answers the client at the door with the connection it waited for: the same server session, reset, and no login', async () => {
     const loginsBefore = await logins();
+    const holdsBefore = await holds();
     const pid = await sessionThenGoodbye('set search_path = nowhere');
     const answersBefore = await doorAnswers();
     const next = await open();
@@ -316,6 +337,11 @@ describe('the native front door with --reuse-connections: clients held for a con
     expect((await next.query('show search_path'))[0][0]).toBe('"$user", public');
     expect(await doorAnswers()).toBe(answersBefore + 1);
     expect(await logins()).toBe(loginsBefore);
+    // Held, then answered: its wait is most of the reset's 0.3 s sleep.
+    const holdsAfter = await holds();
+    expect(holdsAfter.answered).toBe(holdsBefore.answered + 1);
+    expect(holdsAfter.answeredSeconds - holdsBefore.answeredSeconds).toBeGreaterThan(0.1);
+    expect(holdsAfter.login).toBe(holdsBefore.login);
     next.end();
     await next.closedByPeer();
     await waitFor('the connection back', async () => (await metricValue(metrics, 'warm_connections_idle')) === 1);
@@ -324,6 +350,7 @@ describe('the native front door with --reuse-connections: clients held for a con
   it('lets a held client that leaves go, and answers the next one', async () => {
     const pid = await sessionThenGoodbye();
     const answersBefore = await doorAnswers();
+    const holdsBefore = await holds();
     // A StartupMessage, then gone before anything could answer it.
     const leaving = connect({ host: proxy.host, port: proxy.port });
     leaving.on('error', () => undefined);
@@ -334,6 +361,9 @@ describe('the native front door with --reuse-connections: clients held for a con
     const next = await open();
     expect(await pidOf(next)).toBe(pid);
     expect(await doorAnswers()).toBe(answersBefore + 1);
+    const holdsAfter = await holds();
+    expect(holdsAfter.left).toBe(holdsBefore.left + 1);
+    expect(holdsAfter.answered).toBe(holdsBefore.answered + 1);
     next.end();
     await next.closedByPeer();
     await waitFor('the connection back', async () => (await metricValue(metrics, 'warm_connections_idle')) === 1);
@@ -342,6 +372,7 @@ describe('the native front door with --reuse-connections: clients held for a con
   it('sends a held client the usual way when the reset fails, and it logs in', async () => {
     const failedBefore = await resetsFailed();
     const loginsBefore = await logins();
+    const holdsBefore = await holds();
     // The reset's pg_sleep outlasts this session's statement_timeout: the reset fails, the
     // connection is closed, and nothing comes back for the client waiting at the door.
     const pid = await sessionThenGoodbye('set statement_timeout = 100');
@@ -352,16 +383,26 @@ describe('the native front door with --reuse-connections: clients held for a con
     // Its own login (and maybe the warm set's refill, started when the connection was closed).
     expect(await logins()).toBeGreaterThan(loginsBefore);
     expect(await doorAnswers()).toBe(answersBefore);
+    const holdsAfter = await holds();
+    expect(holdsAfter.login).toBe(holdsBefore.login + 1);
+    expect(holdsAfter.answered).toBe(holdsBefore.answered);
     next.end();
     await next.closedByPeer();
   });
 
   it('closes a connection whose reset outlasts --connect-timeout, and the held client logs in', async () => {
-    await waitFor('a connection idle', async () => (await metricValue(metrics, 'warm_connections_idle')) === 1);
+    // One connection for the key and no other: the last test's client logged in itself, and its
+    // connection, back after a reset, would answer this test's client at the door.
+    await waitFor('one connection, idle', async () => (await metricValue(metrics, 'warm_connections_idle')) === 1 && (await serverSessions()) === 1);
     const failedBefore = await resetsFailed();
+    const holdsBefore = await holds();
     const pid = await sessionThenGoodbye('set door.reset_sleep = 3');
     const next = await open();
     expect(await pidOf(next)).not.toBe(pid);
+    // Held until the reset was given up, or its own wait ran out: both about --connect-timeout.
+    const holdsAfter = await holds();
+    expect(holdsAfter.login).toBe(holdsBefore.login + 1);
+    expect(holdsAfter.loginSeconds - holdsBefore.loginSeconds).toBeGreaterThan(0.5);
     await waitFor('the reset given up', async () => (await resetsFailed()) === failedBefore + 1);
     // The proxy closed that server session's connection: it ends once its sleep does.
     await waitFor('the server session to end', async () => !(await backendAlive(stack.db, pid)));

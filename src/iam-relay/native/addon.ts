@@ -99,6 +99,12 @@ export interface NativeRelayAddon {
    * answered from the first one parked; with none left it goes the usual way.
    */
   doorResetting(door: number, key: Buffer, count: number): void;
+  /**
+   * The holds (doorResetting) ended since the door opened: how many were answered at the door,
+   * went to log in, or left, then how long each of those three waited in all (ms); null when the
+   * door is gone.
+   */
+  doorHolds(door: number): number[] | null;
   /** Stops accepting (and closes the clients that have not written yet); its parked connections go back. */
   closeDoor(door: number): void;
   /**

@@ -51,7 +51,16 @@ export interface NativeDoorOptions {
   answered(parked: number, session: number, fd: number, grant: DoorGrant, sessions: DoorSessions): AnsweredAtDoor | null;
   /** The door closed: its parking is no longer to be used. */
   closed(): void;
+  /** Holds that ended since the last call: `count` of them with `outcome`, which waited `seconds` in all. */
+  held?(outcome: DoorHoldOutcome, count: number, seconds: number): void;
 }
+
+/**
+ * How a client held at the door for a connection being reset was let go: answered there from
+ * that connection, sent to log in (its reset failed, or the wait ran out), or gone first.
+ */
+export type DoorHoldOutcome = 'answered' | 'login' | 'left';
+const HOLD_OUTCOMES: readonly DoorHoldOutcome[] = ['answered', 'login', 'left'];
 
 /** Opens the door on the listening socket; null when the addon cannot. */
 export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; parking: WarmParking } | null {
@@ -125,12 +134,31 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
     },
     settle,
   };
-  const forgetScrapeHook = beforeScrape(settle);
+  // The door counts its holds itself (a call per hold would cost more than the hold saves): they
+  // are read when a scrape is due and when the door closes.
+  const holdsSeen = HOLD_OUTCOMES.map(() => ({ count: 0, ms: 0 }));
+  const reportHolds = () => {
+    const now = o.held ? addon.doorHolds(door) : null;
+    if (!now) return;
+    HOLD_OUTCOMES.forEach((outcome, i) => {
+      const seen = holdsSeen[i];
+      const count = now[i] - seen.count;
+      const ms = now[HOLD_OUTCOMES.length + i] - seen.ms;
+      seen.count += count;
+      seen.ms += ms;
+      if (count > 0) o.held!(outcome, count, ms / 1000);
+    });
+  };
+  const forgetScrapeHook = beforeScrape(() => {
+    settle();
+    reportHolds();
+  });
   const handle: DoorHandle = {
     room: (room) => addon.doorRoom(door, room),
     settle,
     close: () => {
       forgetScrapeHook();
+      reportHolds();
       // Every session it answered is reported before it goes (door.c).
       addon.closeDoor(door);
       o.closed();

@@ -51,6 +51,8 @@ describe('createProxyMetrics', () => {
       aurora_pg_proxy_occ_retries_total: 'counter',
       aurora_pg_proxy_relay_sessions_total: 'counter',
       aurora_pg_proxy_door_answers_total: 'counter',
+      aurora_pg_proxy_door_holds_total: 'counter',
+      aurora_pg_proxy_door_hold_seconds_total: 'counter',
       aurora_pg_proxy_occ_retry_outcomes_total: 'counter',
       aurora_pg_proxy_warm_connections_idle: 'gauge',
       aurora_pg_proxy_warm_connection_requests_total: 'counter',
