@@ -1,84 +1,10 @@
 // The README's main job: `aurora-pg-proxy demo` with no AWS account and nothing installed beyond
 // `npm ci`, then the psql line it prints, exactly as printed. SIGTERM ends it with exit code 0.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, isolatedAwsEnv } from '../harness/proxy-process.js';
+import { killLeftoverDemoProcesses, runPsql, startDemo, stopDemo } from '../harness/demo-cli.js';
 import { freePort } from '../harness/ports.js';
 
-const running: ChildProcess[] = [];
-
-afterAll(() => {
-  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-interface Demo {
-  child: ChildProcess;
-  stdout: () => string;
-  output: () => string;
-  psqlLine: string;
-  exited: Promise<number | null>;
-}
-
-/** No AWS credentials or configuration at all: the demo must not need any. */
-function noAwsEnv(): NodeJS.ProcessEnv {
-  const env = isolatedAwsEnv();
-  for (const key of Object.keys(env)) if (key.startsWith('PG')) delete env[key];
-  return env;
-}
-
-async function startDemo(args: string[]): Promise<Demo> {
-  const child = spawn(process.execPath, [CLI, 'demo', ...args], { cwd: REPO_ROOT, env: noAwsEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let stdout = '';
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    output += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  let line: string | undefined;
-  while (!line) {
-    line = /^\s*(psql .+)$/m.exec(stdout)?.[1];
-    if (line) break;
-    if (child.exitCode !== null) throw new Error(`demo exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`demo printed no psql line:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, stdout: () => stdout, output: () => output, psqlLine: line.trim(), exited };
-}
-
-/** Runs the printed line through a shell, as a user pastes it, with extra psql arguments. */
-function runPsql(line: string, extra: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', `${line} ${extra}`], {
-      env: { ...noAwsEnv(), PATH: `/usr/bin:${process.env.PATH ?? ''}`, PSQLRC: '/dev/null', PAGER: 'cat' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`psql did not finish: ${stdout}\n${stderr}`));
-    }, 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function stopDemo(demo: Demo): Promise<number | null> {
-  demo.child.kill('SIGTERM');
-  const timer = setTimeout(() => demo.child.kill('SIGKILL'), 15_000);
-  const code = await demo.exited;
-  clearTimeout(timer);
-  return code;
-}
+afterAll(killLeftoverDemoProcesses);
 
 describe('aurora-pg-proxy demo', () => {
   it('prints a psql line that works as printed, and exits 0 on SIGTERM', async () => {

@@ -4,25 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Command, Option } from 'commander';
 import { dsqlCommand } from '../../../src/dsql/command.js';
 import { rdsIamCommand } from '../../../src/rds-iam/command.js';
 import { configFromFile } from '../../../src/cli/config-file-command.js';
-import type { ProxyConfig } from '../../../src/config/types.js';
+import { DSQL_HOST, RDS_HOST, configFromSubcommand, programDefaults } from './subcommand-config.js';
 
-const DSQL_HOST = 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws';
-const RDS_HOST = 'orders.cluster-abc123xyz.us-east-1.rds.amazonaws.com';
 const ENV_KEYS = ['AURORA_PG_PROXY_MAX_CONNECT_RATE', 'AURORA_PG_PROXY_CONNECT_BURST', 'AURORA_PG_PROXY_OCC_RETRIES'];
-
-async function parse(make: typeof dsqlCommand, args: string[]): Promise<ProxyConfig> {
-  let got: ProxyConfig | undefined;
-  const cmd = make(async (c) => {
-    got = c;
-  });
-  cmd.exitOverride();
-  await cmd.parseAsync(args, { from: 'user' });
-  return got!;
-}
 
 afterEach(() => {
   for (const k of ENV_KEYS) delete process.env[k];
@@ -30,40 +17,31 @@ afterEach(() => {
 
 describe('dsql connection settings', () => {
   it("defaults to DSQL's documented login rate and 3 OCC retries", async () => {
-    const cfg = await parse(dsqlCommand, ['--host', DSQL_HOST]);
+    const cfg = await configFromSubcommand(dsqlCommand, ['--host', DSQL_HOST]);
     expect(cfg.listeners[0].settings).toMatchObject({ maxConnectRate: 100, connectBurst: 1000, occRetries: 3 });
   });
 
   it('takes the flags, and the environment when no flag is given', async () => {
     process.env.AURORA_PG_PROXY_MAX_CONNECT_RATE = '7';
     process.env.AURORA_PG_PROXY_OCC_RETRIES = '0';
-    const cfg = await parse(dsqlCommand, ['--host', DSQL_HOST, '--connect-burst', '9', '--max-connect-rate', '5']);
+    const cfg = await configFromSubcommand(dsqlCommand, ['--host', DSQL_HOST, '--connect-burst', '9', '--max-connect-rate', '5']);
     expect(cfg.listeners[0].settings).toMatchObject({ maxConnectRate: 5, connectBurst: 9, occRetries: 0 });
   });
 
   it('names the flag of a value out of range', async () => {
-    await expect(parse(dsqlCommand, ['--host', DSQL_HOST, '--max-connect-rate', '0'])).rejects.toThrow(/--max-connect-rate: expected a whole number from 1/);
-    await expect(parse(dsqlCommand, ['--host', DSQL_HOST, '--occ-retries', '21'])).rejects.toThrow(/--occ-retries: expected a whole number from 0 to 20/);
+    await expect(configFromSubcommand(dsqlCommand, ['--host', DSQL_HOST, '--max-connect-rate', '0'])).rejects.toThrow(/--max-connect-rate: expected a whole number from 1/);
+    await expect(configFromSubcommand(dsqlCommand, ['--host', DSQL_HOST, '--occ-retries', '21'])).rejects.toThrow(/--occ-retries: expected a whole number from 0 to 20/);
   });
 });
 
 describe('rds-iam connection settings', () => {
   it('paces logins (200 per second by default) and has no OCC retries', async () => {
-    const cfg = await parse(rdsIamCommand, ['--host', RDS_HOST]);
+    const cfg = await configFromSubcommand(rdsIamCommand, ['--host', RDS_HOST]);
     expect(cfg.listeners[0].settings).toMatchObject({ maxConnectRate: 200, connectBurst: 200 });
     expect(cfg.listeners[0].settings).not.toHaveProperty('occRetries');
-    await expect(parse(rdsIamCommand, ['--host', RDS_HOST, '--occ-retries', '1'])).rejects.toThrow(/unknown option '--occ-retries'/);
+    await expect(configFromSubcommand(rdsIamCommand, ['--host', RDS_HOST, '--occ-retries', '1'])).rejects.toThrow(/unknown option '--occ-retries'/);
   });
 });
-
-/** The top-level program's process-wide options with their defaults, as `--config` reads them. */
-function programDefaults(): Command {
-  return new Command()
-    .addOption(new Option('--log-level <level>').default('info'))
-    .addOption(new Option('--log-format <format>').default('auto'))
-    .addOption(new Option('--max-sigterm-delay <seconds>').default('0'))
-    .addOption(new Option('--readiness-cache <seconds>').default('5'));
-}
 
 describe('configuration file keys', () => {
   let dir: string | undefined;
