@@ -1,7 +1,7 @@
 // Client compatibility, Java: pgJDBC (Debian's jar, the driver DBeaver and DataGrip use) with its
 // default options runs the workload of workload.ts, plus the ResultSetMetaData IDEs read, against
-// PostgreSQL and through both proxy modes, with the same assertions each way. One program run per
-// target (the JVM takes seconds to start).
+// PostgreSQL and through both proxy modes (dsql also with connection reuse), with the same
+// assertions each way. One program run per target (the JVM takes seconds to start).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { afterAll } from 'vitest';
 import { clientEnv, run } from '../../harness/clients.js';
 import { REPO_ROOT } from '../../harness/proxy-process.js';
 import { jdbcUrl, useTargets, type Target } from './targets.js';
-import { commonExpectations, compatSuite, type WorkloadResult } from './workload.js';
+import { commonExpectations, compatSuite, reuseServedSuite, type WorkloadResult } from './workload.js';
 import { DRIVER_SCHEMA } from './clients/driver-schema.js';
 
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
@@ -17,7 +17,7 @@ const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'compat', 'clients', 'Com
 const TABLE = 'compat_jdbc';
 const targets = useTargets();
 
-// Compiled once with javac for the three runs (launching the source compiles it every time).
+// Compiled once with javac for the runs on every target (launching the source compiles it every time).
 const classesDir = mkdtempSync(join(tmpdir(), 'apgp-compat-jdbc-'));
 afterAll(() => rmSync(classesDir, { recursive: true, force: true }));
 let compiled: Promise<void> | undefined;
@@ -62,3 +62,5 @@ compatSuite(
   },
   targets,
 );
+
+reuseServedSuite(targets);

@@ -1,9 +1,9 @@
 // Client compatibility, JavaScript: node-postgres, Postgres.js, Sequelize and TypeORM, each with its
 // default options, run the workload of workload.ts in-process against PostgreSQL and through both
-// proxy modes, with the same assertions each way.
+// proxy modes (dsql also with connection reuse), with the same assertions each way.
 import { expect } from 'vitest';
 import { useTargets } from './targets.js';
-import { ORM_INSERT, commonExpectations, compatSuite } from './workload.js';
+import { ORM_INSERT, commonExpectations, compatSuite, reuseServedSuite } from './workload.js';
 import { DRIVER_SCHEMA } from './clients/driver-schema.js';
 import { NODE_PG_TABLE, runNodePostgres } from './clients/node-postgres.js';
 import { POSTGRES_JS_TABLE, runPostgresJs } from './clients/postgres-js.js';
@@ -60,3 +60,5 @@ compatSuite(
   },
   targets,
 );
+
+reuseServedSuite(targets);

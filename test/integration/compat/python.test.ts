@@ -1,12 +1,12 @@
 // Client compatibility, Python (Debian's packages, /usr/bin/python3): psycopg 3, psycopg2,
 // SQLAlchemy, Django and asyncpg, each with its default options, run the workload of workload.ts as a
-// script printing JSON, against PostgreSQL and through both proxy modes, with the same assertions
-// each way.
+// script printing JSON, against PostgreSQL and through both proxy modes (dsql also with connection
+// reuse), with the same assertions each way.
 import { join } from 'node:path';
 import { PYTHON, clientEnv, run } from '../../harness/clients.js';
 import { REPO_ROOT } from '../../harness/proxy-process.js';
 import { useTargets, type Target } from './targets.js';
-import { ORM_INSERT, commonExpectations, compatSuite, type WorkloadResult } from './workload.js';
+import { ORM_INSERT, commonExpectations, compatSuite, reuseServedSuite, type WorkloadResult } from './workload.js';
 import { DRIVER_SCHEMA } from './clients/driver-schema.js';
 
 const CLIENTS_DIR = join(REPO_ROOT, 'test', 'integration', 'compat', 'clients');
@@ -113,3 +113,5 @@ compatSuite(
   },
   targets,
 );
+
+reuseServedSuite(targets);
