@@ -436,13 +436,15 @@ static void push_waiting(waiting_t **head, waiting_t *w) {
 
 static void keep_timer(door_t *d);
 
-/* A held client leaves: answered from the connection parked for it when there is one, else
- * handed to JavaScript with its first bytes, as any client the door does not answer. */
+/* Counts a hold that ended (door_holds). Clients still held when the door closes are not counted:
+ * they are closed with it. */
 static void held_end(door_t *d, int outcome, uint64_t since_ms) {
   d->holds[outcome]++;
   d->held_ms[outcome] += uv_now(d->poll.loop) - since_ms;
 }
 
+/* A held client leaves: answered from the connection parked for it when there is one, else
+ * handed to JavaScript with its first bytes, as any client the door does not answer. */
 static void let_go(waiting_t *w) {
   door_t *d = w->door;
   int fd = w->fd;
