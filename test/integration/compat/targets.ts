@@ -1,13 +1,13 @@
 // The ways every compatibility workload runs, sharing one throwaway PostgreSQL per test file:
 // straight to PostgreSQL, through `aurora-pg-proxy dsql` (in front of the DSQL stand-in), through
-// the same with `--warm-connections 2 --reuse-connections` (what a sidecar serving an application
-// that connects and disconnects would run: each new client of a workload gets the server session
-// the one before it left, reset; compatSuite runs each workload there twice, the second run on
-// the sessions the first left, so that a driver meets its own leftovers), and through `aurora-pg-proxy data-api` (in front of the Data API
-// emulator). Each target has its own database, so ORMs that keep migration state (Django's
-// django_migrations) start fresh on each; DSQL has only `postgres`, so the dsql target uses that
-// one, and the reuse target, which needs a fresh one of its own, a database the stand-in's
-// PostgreSQL has besides.
+// the same with `--warm-connections 1 --reuse-connections` (what a sidecar serving an application
+// that connects and disconnects would run: each new client gets the server session the one before
+// it left, reset; compatSuite runs each workload there twice, the second run on the sessions the
+// first left, so that a driver meets its own leftovers), and through `aurora-pg-proxy data-api`
+// (in front of the Data API emulator). Each target has its own database, so ORMs that keep
+// migration state (Django's django_migrations) start fresh on each; DSQL has only `postgres`, so
+// the dsql target uses that one, and the reuse target, which needs a fresh one of its own, a
+// database the stand-in's PostgreSQL has besides.
 import { afterAll, beforeAll } from 'vitest';
 import pg from 'pg';
 import { startPostgres } from '../../harness/postgres.js';

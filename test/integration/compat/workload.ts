@@ -98,8 +98,8 @@ export interface CompatSpec {
 /**
  * One describe per target, one `it` per step; the workload runs once per target, and on the reuse
  * target once more after that (its database emptied in between), on the server sessions the
- * first run left: a driver that names its statements the same way each run (asyncpg, psycopg 3,
- * pgJDBC, Postgres.js) then finds out whether the proxy closed them.
+ * first run left: a driver that names its statements the same way each run (asyncpg, and pgJDBC
+ * once a statement is reused) then finds out whether the proxy closed them.
  */
 export function compatSuite(spec: CompatSpec, targets: () => Record<TargetName, Target>): void {
   describe(spec.client, () => {
