@@ -73,7 +73,11 @@ export class RawConnection {
     for (;;) {
       const at = this.messages.findIndex((m) => m.name === 'readyForQuery');
       if (at >= 0) return this.messages.splice(0, at + 1);
-      if (this.closed) throw new Error('connection closed');
+      if (this.closed) {
+        // Say why, when the server said: a refused login's ErrorResponse is the whole story.
+        const error = this.messages.find((m) => m.name === 'error') as unknown as { code: string; message: string } | undefined;
+        throw new Error(error ? `connection closed after ${error.code}: ${error.message}` : 'connection closed');
+      }
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
