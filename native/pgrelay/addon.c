@@ -352,28 +352,33 @@ static void discard_parts(link_parts_t *p) {
   bytes_free(&p->to_peer);
 }
 
-/* A session on the cluster link l and the client (its TLS link cl, or the plain socket client_fd):
- * its id, or -1 when a link is no longer usable (its peer closed it); nothing is taken then. */
-static int start_session(napi_env env, link_t *l, link_t *cl, int client_fd, const session_options_t *o, napi_value callback) {
+/* A session on the cluster link l and the client: its TLS link cl, its TLS connection `given`
+ * (run by the door), or the plain socket client_fd. Its id, or -1 when a link is no longer usable
+ * (its peer closed it); nothing of the client is taken then. */
+static int start_session(napi_env env, link_t *l, link_t *cl, link_parts_t *given, int client_fd, const session_options_t *o, napi_value callback) {
   if (!l || !link_is_ready(l)) return -1;
-  if (cl ? !link_is_ready(cl) : client_fd < 0) return -1;
+  if (cl ? !link_is_ready(cl) : !given && client_fd < 0) return -1;
   int id = table_add(&sessions, RESERVED);
   if (id < 0) return -1;
-  link_parts_t parts, client_parts;
+  link_parts_t parts, taken;
+  link_parts_t *client = given;
   if (link_take(l, &parts, o->keep_bridge) != 0) {
     table_forget_session(id);
     return -1;
   }
-  if (cl && link_take(cl, &client_parts, 0) != 0) {
-    discard_parts(&parts);
-    table_forget_session(id);
-    return -1;
+  if (cl) {
+    if (link_take(cl, &taken, 0) != 0) {
+      discard_parts(&parts);
+      table_forget_session(id);
+      return -1;
+    }
+    client = &taken;
   }
-  session_t *s = session_start(env, &parts, cl ? &client_parts : NULL, client_fd, o, callback, id);
+  session_t *s = session_start(env, &parts, client, client_fd, o, callback, id);
   if (!s) {
     table_forget_session(id);
     discard_parts(&parts);
-    if (cl) discard_parts(&client_parts);
+    if (cl) discard_parts(&taken);
     return -1;
   }
   table_set(&sessions, id, s);
@@ -406,11 +411,21 @@ static napi_value join(napi_env env, napi_callback_info info) {
   o.hold_limit = (size_t)hold;
   o.keep_upstream = keep;
   if (client_link > 0 && !cl) return int_value(env, -1);
-  return int_value(env, start_session(env, l, cl, client_fd, &o, argv[9]));
+  return int_value(env, start_session(env, l, cl, NULL, client_fd, &o, argv[9]));
 }
 
 int addon_start_session(napi_env env, int link, int client_fd, const session_options_t *o, napi_value callback) {
-  return start_session(env, table_get(&links, link), NULL, client_fd, o, callback);
+  return start_session(env, table_get(&links, link), NULL, NULL, client_fd, o, callback);
+}
+
+int addon_start_session_tls(napi_env env, int link, SSL *ssl, int fd, uv_poll_t *poll, const session_options_t *o, napi_value callback) {
+  link_parts_t client;
+  memset(&client, 0, sizeof client);
+  client.ssl = ssl;
+  client.fd = fd;
+  client.poll = poll;
+  client.bridge = -1;
+  return start_session(env, table_get(&links, link), NULL, &client, -1, o, callback);
 }
 
 /* (session, message): hands a frame to a live session; nothing for one that has ended. */
@@ -466,10 +481,11 @@ static napi_value stop_idle_time_metrics(napi_env env, napi_callback_info info) 
 }
 
 /* (listenFd, handoffMs, callback, sessionEvents, lostMessage, occ, holdLimit, keepClean,
- * announceMs, resetWaitMs): the native front door of a listener (door.c). */
+ * announceMs, resetWaitMs, tlsContext, tlsTimeoutMs): the native front door of a listener
+ * (door.c); tlsContext is a createServerContext number, or -1 to leave TLS clients to JavaScript. */
 static napi_value open_door(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
+  size_t argc = 12;
+  napi_value argv[12];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   door_options_t o;
   memset(&o, 0, sizeof o);
@@ -488,6 +504,11 @@ static napi_value open_door(napi_env env, napi_callback_info info) {
   o.occ = occ;
   o.hold_limit = (size_t)hold;
   o.keep_clean = keep_clean;
+  int tls_context = arg_int(env, argv[10]);
+  double tls_timeout = 0;
+  napi_get_value_double(env, argv[11], &tls_timeout);
+  o.tls_ctx = tls_context >= 0 && tls_context < context_count ? contexts[tls_context] : NULL;
+  o.tls_timeout_ms = tls_timeout > 0 ? (uint64_t)tls_timeout : 0;
   int id = table_add(&doors, RESERVED);
   if (id < 0) return int_value(env, -1);
   door_t *d = door_open(env, arg_int(env, argv[0]), &o, argv[2], argv[3]);

@@ -13,6 +13,7 @@
  * against pgbouncer's whole hit of about 2 ms. */
 #define _GNU_SOURCE /* accept4 */
 #include "pgrelay.h"
+#include "tls-io.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -29,6 +30,7 @@
 /* While the descriptor limit is reached, accepting waits this long before trying again. */
 #define RETRY_ACCEPT_MS 100
 #define PROTOCOL_3_0 196608
+#define SSL_REQUEST_CODE 80877103
 /* A StartupMessage with more parameters than this goes the usual way. */
 #define MAX_PARAMETERS 64
 /* The most cancel keys JavaScript may hand over ahead. */
@@ -56,8 +58,18 @@ typedef struct waiting {
   int held;
   bytes_t first, key;
   size_t startup_len;
+  /* The client's TLS, run here since its SSLRequest was answered 'S' (NULL: a plain client); once
+   * tls_ready, `first` collects the plaintext of its StartupMessage. */
+  SSL *ssl;
+  int tls_ready;
   struct waiting *prev, *next;
 } waiting_t;
+
+/* A client as the door passes it on: its socket, and its TLS when the door ran it. */
+typedef struct {
+  int fd;
+  SSL *ssl;
+} client_t;
 
 /* A key whose connections are being reset (--reuse-connections), and how many: a client asking
  * for it is held for one instead of going the usual way to wait there. A client that connects
@@ -79,7 +91,7 @@ typedef struct {
 
 /* A session started here that JavaScript has not heard of yet. */
 typedef struct answer {
-  int park, session, fd;
+  int park, session, fd, tls;
   cancel_key_t key;
   char peer[PEER_TEXT];
   struct answer *next;
@@ -98,6 +110,8 @@ struct door {
   int closed;
   int open_handles;
   uint64_t handoff_ms;
+  SSL_CTX *tls_ctx;
+  uint64_t tls_timeout_ms;
   napi_env env;
   js_callback_t cb;
   /* The function every session started here reports to (the session's id comes last). */
@@ -142,6 +156,64 @@ static void hand_over(door_t *d, int fd, const char *bytes, size_t n) {
   js_callback_call(&d->cb, 3, arrival_args, NULL, &a);
 }
 
+static void free_handle(uv_handle_t *h) { free(h); }
+
+/* ("tls-client", fd, link, bridge) or ("tls-failed", fd, why, peer closed). */
+typedef struct {
+  const char *kind;
+  int fd, link, js_end;
+  const char *why;
+  int closed;
+} tls_event_t;
+
+static int tls_event_args(napi_env env, void *data, napi_value *argv) {
+  tls_event_t *e = data;
+  napi_create_string_utf8(env, e->kind, NAPI_AUTO_LENGTH, &argv[0]);
+  napi_create_int32(env, e->fd, &argv[1]);
+  if (e->why) {
+    napi_create_string_utf8(env, e->why, NAPI_AUTO_LENGTH, &argv[2]);
+    napi_create_int32(env, e->closed, &argv[3]);
+  } else {
+    napi_create_int32(env, e->link, &argv[2]);
+    napi_create_int32(env, e->js_end, &argv[3]);
+  }
+  return 4;
+}
+
+/* A client whose TLS the door ran and did not answer: JavaScript gets a duplicate of its
+ * descriptor (for its records; it never reads it) and the link its plaintext now runs through,
+ * which begins with what the door read of it. */
+static void hand_over_tls(door_t *d, int fd, SSL *ssl, const char *bytes, size_t n) {
+  int js_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  uv_poll_t *poll = js_fd >= 0 ? malloc(sizeof *poll) : NULL;
+  int js_end = -1, link = -1;
+  if (poll && uv_poll_init_socket(d->poll.loop, poll, fd) == 0) {
+    link = link_adopt(d->env, ssl, fd, poll, &js_end, bytes, n);
+    if (link < 0) uv_close((uv_handle_t *)poll, free_handle);
+  } else free(poll);
+  if (link < 0) {
+    /* Out of resources: the client is let go, as by a listener out of descriptors. */
+    SSL_free(ssl);
+    close(fd);
+    if (js_fd >= 0) close(js_fd);
+    return;
+  }
+  tls_event_t e = {"tls-client", js_fd, link, js_end, NULL, 0};
+  js_callback_call(&d->cb, 4, tls_event_args, NULL, &e);
+}
+
+/* A client whose TLS failed, or that left before its startup: JavaScript records it as it would
+ * one of its own, and owns the descriptor from here on. */
+static void tls_failed(door_t *d, int fd, const char *why, int closed) {
+  tls_event_t e = {"tls-failed", fd, -1, -1, why, closed};
+  js_callback_call(&d->cb, 4, tls_event_args, NULL, &e);
+}
+
+static void hand_over_client(door_t *d, client_t c, const char *bytes, size_t n) {
+  if (c.ssl) hand_over_tls(d, c.fd, c.ssl, bytes, n);
+  else hand_over(d, c.fd, bytes, n);
+}
+
 /* ---------- answering from a parked connection ---------- */
 
 typedef struct {
@@ -149,6 +221,7 @@ typedef struct {
   int park, session, fd;
   cancel_key_t key;
   const char *peer;
+  int tls;
 } door_event_t;
 
 static int door_event_args(napi_env env, void *data, napi_value *argv) {
@@ -160,15 +233,16 @@ static int door_event_args(napi_env env, void *data, napi_value *argv) {
   napi_create_int32(env, e->key.process_id, &argv[4]);
   napi_create_int32(env, e->key.secret_key, &argv[5]);
   napi_create_string_utf8(env, e->peer ? e->peer : "", NAPI_AUTO_LENGTH, &argv[6]);
-  return 7;
+  napi_get_boolean(env, e->tls, &argv[7]);
+  return 8;
 }
 
-static void tell_peer(door_t *d, const char *kind, int park, int session, int fd, cancel_key_t key, const char *peer) {
-  door_event_t e = {kind, park, session, fd, key, peer};
-  js_callback_call(&d->cb, 7, door_event_args, NULL, &e);
+static void tell_peer(door_t *d, const char *kind, int park, int session, int fd, cancel_key_t key, const char *peer, int tls) {
+  door_event_t e = {kind, park, session, fd, key, peer, tls};
+  js_callback_call(&d->cb, 8, door_event_args, NULL, &e);
 }
 
-static void tell(door_t *d, const char *kind, int park, int session, int fd, cancel_key_t key) { tell_peer(d, kind, park, session, fd, key, NULL); }
+static void tell(door_t *d, const char *kind, int park, int session, int fd, cancel_key_t key) { tell_peer(d, kind, park, session, fd, key, NULL, 0); }
 
 /* The client's address as "address:port" ("" when it cannot be had: the client left already). */
 static void peer_text(int fd, char out[PEER_TEXT]) {
@@ -287,7 +361,7 @@ static void announce(door_t *d) {
     if (!d->answers) d->answers_end = &d->answers;
     d->unannounced--;
     addon_session_announced(a->session);
-    tell_peer(d, "answered", a->park, a->session, a->fd, a->key, a->peer);
+    tell_peer(d, "answered", a->park, a->session, a->fd, a->key, a->peer, a->tls);
     free(a);
   }
 }
@@ -295,12 +369,13 @@ static void announce(door_t *d) {
 static void announce_now(void *ctx) { announce(ctx); }
 static void on_announce_timer(uv_timer_t *t) { announce(t->data); }
 
-static int queue_answer(door_t *d, int park, int session, int fd, cancel_key_t key) {
+static int queue_answer(door_t *d, int park, int session, int fd, cancel_key_t key, int tls) {
   answer_t *a = calloc(1, sizeof *a);
   if (!a) return 0;
   a->park = park;
   a->session = session;
   a->fd = fd;
+  a->tls = tls;
   a->key = key;
   peer_text(fd, a->peer);
   *d->answers_end = a;
@@ -339,11 +414,11 @@ static resetting_t **find_resetting(door_t *d, const bytes_t *key) {
 /* The client may be answered now: a cancel key to give it, and room under --max-connections. */
 static int can_answer(const door_t *d) { return !d->closed && d->key_count > 0 && d->room - d->unannounced > 0; }
 
-/* Answers the client on `fd`, whose first `n` bytes begin with a StartupMessage `len` long
- * whose canonical parameters are `key`, from a connection parked under that key: 1 when the
- * client was taken care of (a session runs, or it was told the connection was lost), 0 when it
- * goes another way (nothing was sent to it). */
-static int answer_from_park(door_t *d, int fd, const char *buf, size_t n, size_t len, const bytes_t *key) {
+/* Answers the client, whose first `n` bytes (its plaintext, for a TLS client) begin with a
+ * StartupMessage `len` long whose canonical parameters are `key`, from a connection parked under
+ * that key: 1 when the client was taken care of (a session runs, or it was told the connection
+ * was lost), 0 when it goes another way (nothing was sent to it, and it is still the caller's). */
+static int answer_from_park(door_t *d, client_t c, const char *buf, size_t n, size_t len, const bytes_t *key) {
   if (!can_answer(d)) return 0;
   park_t **pp = find_park_for(d, key);
   if (!*pp) return 0;
@@ -357,13 +432,27 @@ static int answer_from_park(door_t *d, int fd, const char *buf, size_t n, size_t
   }
   cancel_key_t key_data = d->keys[--d->key_count];
   bytes_t greeting = {0};
-  if (!build_greeting(&greeting, p, key_data)) {
+  /* A TLS client's session takes its descriptor and TLS; JavaScript's records get a duplicate. */
+  int js_fd = c.fd;
+  uv_poll_t *poll = NULL;
+  int ready = build_greeting(&greeting, p, key_data);
+  if (ready && c.ssl) {
+    js_fd = fcntl(c.fd, F_DUPFD_CLOEXEC, 0);
+    poll = js_fd >= 0 ? malloc(sizeof *poll) : NULL;
+    ready = poll && uv_poll_init_socket(d->poll.loop, poll, c.fd) == 0;
+    if (!ready) {
+      free(poll);
+      if (js_fd >= 0) close(js_fd);
+    }
+  }
+  if (!ready) {
     bytes_free(&greeting);
     d->key_count++;
     return 0;
   }
-  /* The answer goes out first: the client reads it while the session is set up. */
-  ssize_t sent = send(fd, greeting.p, greeting.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  /* A plain client's answer goes out first: the client reads it while the session is set up. A
+   * TLS client's goes with the session's first turn. */
+  ssize_t sent = c.ssl ? 0 : send(c.fd, greeting.p, greeting.len, MSG_NOSIGNAL | MSG_DONTWAIT);
   if (sent < 0) sent = 0;
   session_options_t o;
   memset(&o, 0, sizeof o);
@@ -384,14 +473,16 @@ static int answer_from_park(door_t *d, int fd, const char *buf, size_t n, size_t
   napi_handle_scope scope;
   napi_value events;
   napi_open_handle_scope(d->env, &scope);
-  if (napi_get_reference_value(d->env, d->session_events, &events) == napi_ok) session = addon_start_session(d->env, link, fd, &o, events);
+  if (napi_get_reference_value(d->env, d->session_events, &events) == napi_ok) {
+    session = c.ssl ? addon_start_session_tls(d->env, link, c.ssl, c.fd, poll, &o, events) : addon_start_session(d->env, link, c.fd, &o, events);
+  }
   napi_close_handle_scope(d->env, scope);
   bytes_free(&greeting);
   if (session >= 0) {
-    if (!queue_answer(d, park, session, fd, key_data)) {
+    if (!queue_answer(d, park, session, js_fd, key_data, c.ssl != NULL)) {
       /* No memory to wait with: JavaScript hears of the session at once. */
       addon_session_announced(session);
-      tell(d, "answered", park, session, fd, key_data);
+      tell_peer(d, "answered", park, session, js_fd, key_data, NULL, c.ssl != NULL);
     }
     return 1;
   }
@@ -399,11 +490,16 @@ static int answer_from_park(door_t *d, int fd, const char *buf, size_t n, size_t
    * too if it has had (part of) its answer. */
   d->key_count++;
   tell(d, "gone", park, -1, -1, NO_KEY);
+  if (c.ssl) {
+    uv_close((uv_handle_t *)poll, free_handle);
+    close(js_fd);
+    return 0;
+  }
   if (sent == 0) return 0;
-  if (send(fd, d->lost_message.p, d->lost_message.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+  if (send(c.fd, d->lost_message.p, d->lost_message.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
     /* The client is gone already. */
   }
-  close(fd);
+  close(c.fd);
   return 1;
 }
 
@@ -411,6 +507,7 @@ static int answer_from_park(door_t *d, int fd, const char *buf, size_t n, size_t
 
 static void waiting_closed(uv_handle_t *h) {
   waiting_t *w = h->data;
+  SSL_free(w->ssl);
   bytes_free(&w->first);
   bytes_free(&w->key);
   free(w);
@@ -447,16 +544,17 @@ static void held_end(door_t *d, int outcome, uint64_t since_ms) {
  * handed to JavaScript with its first bytes, as any client the door does not answer. */
 static void let_go(waiting_t *w) {
   door_t *d = w->door;
-  int fd = w->fd;
+  client_t c = {w->fd, w->ssl};
+  w->ssl = NULL;
   size_t len = w->startup_len;
   bytes_t first = w->first, key = w->key;
   memset(&w->first, 0, sizeof w->first);
   memset(&w->key, 0, sizeof w->key);
   uint64_t since_ms = w->since_ms;
   unlink_waiting(w);
-  int answered = answer_from_park(d, fd, first.p, first.len, len, &key);
+  int answered = answer_from_park(d, c, first.p, first.len, len, &key);
   held_end(d, answered ? DOOR_HOLD_ANSWERED : DOOR_HOLD_LOGIN, since_ms);
-  if (!answered) hand_over(d, fd, first.p, first.len);
+  if (!answered) hand_over_client(d, c, first.p, first.len);
   bytes_free(&first);
   bytes_free(&key);
 }
@@ -475,10 +573,11 @@ static void on_held(uv_poll_t *p, int status, int events) {
     return;
   }
   if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-  int fd = w->fd;
+  int fd = w->fd, tls = w->ssl != NULL;
   held_end(d, DOOR_HOLD_LEFT, w->since_ms);
   unlink_waiting(w);
-  hand_over(d, fd, NULL, 0);
+  if (tls) tls_failed(d, fd, "the client closed the connection", 1);
+  else hand_over(d, fd, NULL, 0);
   keep_timer(d);
 }
 
@@ -489,13 +588,14 @@ void door_holds(const door_t *d, uint64_t out[2 * DOOR_HOLD_OUTCOMES]) {
   }
 }
 
-/* Holds the client when its key has a connection being reset and the room allows; takes `key`. */
-static int hold(door_t *d, int fd, const char *buf, size_t n, size_t len, bytes_t *key) {
+/* Holds the client when its key has a connection being reset and the room allows; takes `key`
+ * (and the client's TLS, when it holds it). */
+static int hold(door_t *d, client_t c, const char *buf, size_t n, size_t len, bytes_t *key) {
   resetting_t *r = *find_resetting(d, key);
   if (d->closed || !r || d->held_count + d->unannounced >= d->room) return 0;
   waiting_t *w = calloc(1, sizeof *w);
   uv_loop_t *loop = d->poll.loop;
-  if (!w || !bytes_append(&w->first, buf, n) || uv_poll_init_socket(loop, &w->poll, fd) != 0) {
+  if (!w || !bytes_append(&w->first, buf, n) || uv_poll_init_socket(loop, &w->poll, c.fd) != 0) {
     if (w) bytes_free(&w->first);
     free(w);
     return 0;
@@ -503,7 +603,9 @@ static int hold(door_t *d, int fd, const char *buf, size_t n, size_t len, bytes_
   w->key = *key;
   memset(key, 0, sizeof *key);
   w->held = 1;
-  w->fd = fd;
+  w->fd = c.fd;
+  w->ssl = c.ssl;
+  w->tls_ready = c.ssl != NULL;
   w->door = d;
   w->since_ms = uv_now(loop);
   w->startup_len = len;
@@ -563,13 +665,122 @@ void door_resetting(door_t *d, const char *key, size_t key_len, int count) {
   serve_soon(d);
 }
 
-/* A client's first bytes: answered here, held for a connection being reset, or handed to JavaScript. */
-static void arrived(door_t *d, int fd, const char *buf, size_t n) {
+static int start_tls(door_t *d, int fd);
+
+static int is_ssl_request(const char *buf, size_t n) { return n == 8 && be32(buf) == 8 && be32(buf + 4) == SSL_REQUEST_CODE; }
+
+/* A client's first bytes (for a TLS client of the door's, its first plaintext): answered here,
+ * held for a connection being reset, or handed to JavaScript. An SSLRequest gets its TLS here
+ * when the door may answer it. */
+static void arrived(door_t *d, client_t c, const char *buf, size_t n) {
+  if (!c.ssl && is_ssl_request(buf, n) && start_tls(d, c.fd)) return;
   bytes_t key = {0};
   size_t len = !d->closed && (d->parks || d->resetting) ? answerable_startup(buf, n, &key) : 0;
-  int taken = len && (answer_from_park(d, fd, buf, n, len, &key) || hold(d, fd, buf, n, len, &key));
+  int taken = len && (answer_from_park(d, c, buf, n, len, &key) || hold(d, c, buf, n, len, &key));
   bytes_free(&key);
-  if (!taken) hand_over(d, fd, buf, n);
+  if (!taken) hand_over_client(d, c, buf, n);
+}
+
+/* ---------- TLS for clients the door may answer ---------- */
+
+/* Whether `b` holds a whole first packet, or as much as the door reads of one it would not answer. */
+static int first_packet_read(const bytes_t *b) {
+  size_t n = bytes_pending(b);
+  if (n < 4) return 0;
+  size_t len = be32(b->p + b->off);
+  return len < 8 || len > 10000 || n >= len;
+}
+
+/* Gives up on a TLS client before its startup; JavaScript records why. */
+static void tls_give_up(waiting_t *w, const char *why, int closed) {
+  door_t *d = w->door;
+  int fd = w->fd;
+  SSL_free(w->ssl);
+  w->ssl = NULL;
+  unlink_waiting(w);
+  tls_failed(d, fd, why, closed);
+  keep_timer(d);
+}
+
+/* A TLS client's first plaintext (whole, or what came within handoff_ms) goes the way a plain
+ * client's first bytes go. */
+static void tls_arrived(waiting_t *w) {
+  door_t *d = w->door;
+  client_t c = {w->fd, w->ssl};
+  bytes_t first = w->first;
+  memset(&w->first, 0, sizeof w->first);
+  w->ssl = NULL;
+  unlink_waiting(w);
+  arrived(d, c, first.p, first.len);
+  bytes_free(&first);
+  keep_timer(d);
+}
+
+static void on_tls(uv_poll_t *p, int status, int events) {
+  (void)events;
+  waiting_t *w = p->data;
+  if (status < 0) {
+    tls_give_up(w, uv_strerror(status), 0);
+    return;
+  }
+  if (!w->tls_ready) {
+    int r = SSL_do_handshake(w->ssl);
+    if (r != 1) {
+      int e = SSL_get_error(w->ssl, r);
+      if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        uv_poll_start(&w->poll, (e == SSL_ERROR_WANT_WRITE ? UV_WRITABLE : UV_READABLE) | UV_DISCONNECT, on_tls);
+        return;
+      }
+      char why[512];
+      int closed = tls_handshake_failure(w->ssl, e, why, sizeof why);
+      tls_give_up(w, why, closed);
+      return;
+    }
+    w->tls_ready = 1;
+    /* From here the wait for its startup is a plain client's (handoff_ms). */
+    w->since_ms = uv_now(p->loop);
+  }
+  /* With read-ahead, records after the handshake may sit in TLS's buffer already. */
+  while (!first_packet_read(&w->first)) {
+    tls_step_t step = tls_read_step(w->ssl, &w->first, 4096);
+    if (step == TLS_MOVED) continue;
+    if (step == TLS_CLOSED) {
+      tls_give_up(w, "the connection closed before the startup", 1);
+      return;
+    }
+    uv_poll_start(&w->poll, (step == TLS_WANTS_WRITE ? UV_WRITABLE : UV_READABLE) | UV_DISCONNECT, on_tls);
+    return;
+  }
+  tls_arrived(w);
+}
+
+/* Answers an SSLRequest 'S' and runs the client's TLS here, when a connection is parked or being
+ * reset for some client and there is room; 0 (nothing sent) leaves it to JavaScript's TLS. */
+static int start_tls(door_t *d, int fd) {
+  if (!d->tls_ctx || d->closed || !(d->parks || d->resetting) || d->room - d->unannounced <= 0) return 0;
+  waiting_t *w = calloc(1, sizeof *w);
+  if (!w) return 0;
+  w->ssl = SSL_new(d->tls_ctx);
+  if (!w->ssl || SSL_set_fd(w->ssl, fd) != 1 || uv_poll_init_socket(d->poll.loop, &w->poll, fd) != 0) {
+    SSL_free(w->ssl);
+    free(w);
+    return 0;
+  }
+  w->poll.data = w;
+  if (send(fd, "S", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+    /* Gone already (a new connection's buffer has room for a byte): JavaScript finds it so. */
+    uv_close((uv_handle_t *)&w->poll, waiting_closed);
+    return 0;
+  }
+  SSL_set_accept_state(w->ssl);
+  SSL_set_mode(w->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  w->fd = fd;
+  w->door = d;
+  w->since_ms = uv_now(d->poll.loop);
+  push_waiting(&d->waiting, w);
+  uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, on_tls);
+  keep_timer(d);
+  return 1;
 }
 
 int door_park(door_t *d, int id, const char *key, size_t key_len, int link, const char *frames, size_t frames_len, const char *ready, size_t ready_len) {
@@ -646,7 +857,7 @@ static void on_waiting(uv_poll_t *p, int status, int events) {
   if (status == 0 && !first_read(w->fd, buf, &n)) return;
   int fd = w->fd;
   unlink_waiting(w);
-  arrived(d, fd, buf, n);
+  arrived(d, (client_t){fd, NULL}, buf, n);
 }
 
 static void on_timer(uv_timer_t *t);
@@ -679,7 +890,7 @@ static void accept_clients(door_t *d) {
     char buf[FIRST_READ];
     size_t n = 0;
     if (first_read(fd, buf, &n)) {
-      arrived(d, fd, buf, n);
+      arrived(d, (client_t){fd, NULL}, buf, n);
       continue;
     }
     waiting_t *w = calloc(1, sizeof *w);
@@ -704,8 +915,9 @@ static void on_listen(uv_poll_t *p, int status, int events) {
 }
 
 /* Clients that have not written within handoff_ms go to JavaScript as they are (its startup
- * timeout takes it from there), held ones after reset_wait_ms with what they sent; accepting
- * resumes after a descriptor shortage. */
+ * timeout takes it from there), TLS clients of the door's with what they sent after their
+ * handshake, or failed when the handshake outlasts tls_timeout_ms; held ones after reset_wait_ms
+ * with what they sent; accepting resumes after a descriptor shortage. */
 static void on_timer(uv_timer_t *t) {
   door_t *d = t->data;
   if (d->closed) return;
@@ -714,12 +926,18 @@ static void on_timer(uv_timer_t *t) {
   waiting_t *w = d->waiting;
   while (w) {
     waiting_t *next = w->next;
-    if (now - w->since_ms >= d->handoff_ms) {
-      int fd = w->fd;
-      unlink_waiting(w);
-      hand_over(d, fd, NULL, 0);
-      if (d->closed) return;
+    uint64_t waited = now - w->since_ms;
+    if (w->ssl && !w->tls_ready) {
+      if (waited >= d->tls_timeout_ms) tls_give_up(w, "TLS handshake timed out", 0);
+    } else if (waited >= d->handoff_ms) {
+      if (w->ssl) tls_arrived(w);
+      else {
+        int fd = w->fd;
+        unlink_waiting(w);
+        hand_over(d, fd, NULL, 0);
+      }
     }
+    if (d->closed) return;
     w = next;
   }
   serve_held(d);
@@ -741,6 +959,8 @@ door_t *door_open(napi_env env, int listen_fd, const door_options_t *o, napi_val
   fcntl(d->fd, F_SETFL, fcntl(d->fd, F_GETFL) | O_NONBLOCK);
   d->env = env;
   d->handoff_ms = o->handoff_ms > 0 ? o->handoff_ms : 1;
+  d->tls_ctx = o->tls_ctx;
+  d->tls_timeout_ms = o->tls_timeout_ms > 0 ? o->tls_timeout_ms : 10000;
   d->occ = o->occ;
   d->hold_limit = o->hold_limit;
   d->keep_clean = o->keep_clean;

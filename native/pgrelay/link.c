@@ -106,28 +106,10 @@ static void fail_as(link_t *l, const char *kind, const char *message, long verif
 
 static void fail(link_t *l, const char *message, long verify) { fail_as(l, "error", message, verify); }
 
-/* The peer went away mid-handshake: OpenSSL 3 reports an end without close_notify as "unexpected
- * eof", older ones as a bare syscall error or zero return. */
-static int peer_closed(unsigned long err, int ssl_error) {
-#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
-  if (err) return ERR_GET_LIB(err) == ERR_LIB_SSL && ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
-#else
-  if (err) return 0;
-#endif
-  return ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN;
-}
-
 static void handshake_failed(link_t *l, int ssl_error) {
   char why[512];
-  long verify = SSL_get_verify_result(l->ssl);
-  unsigned long err = ERR_get_error();
-  int closed = verify == X509_V_OK && peer_closed(err, ssl_error);
-  if (verify != X509_V_OK) snprintf(why, sizeof why, "%s", X509_verify_cert_error_string(verify));
-  else if (closed) snprintf(why, sizeof why, "the connection closed during the TLS handshake");
-  else if (err) ERR_error_string_n(err, why, sizeof why);
-  else snprintf(why, sizeof why, "TLS error %d", ssl_error);
-  ERR_clear_error();
-  fail_as(l, closed ? "closed" : "error", why, verify);
+  int closed = tls_handshake_failure(l->ssl, ssl_error, why, sizeof why);
+  fail_as(l, closed ? "closed" : "error", why, SSL_get_verify_result(l->ssl));
 }
 
 static void on_bridge(uv_poll_t *h, int status, int events);
@@ -367,7 +349,7 @@ link_t *link_open(napi_env env, SSL_CTX *ctx, int fd, const char *servername, na
   return l;
 }
 
-int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end) {
+int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end, const char *heard, size_t heard_len) {
   int id = table_reserve_link();
   link_t *l = id > 0 ? calloc(1, sizeof *l) : NULL;
   if (!l) {
@@ -377,9 +359,15 @@ int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end) {
   l->id = id;
   l->env = env;
   l->fd = l->bridge = l->js_end = -1;
-  if (js_end && open_bridge(l) != 0) {
+  if ((js_end && open_bridge(l) != 0) || !bytes_append(&l->to_js, heard, heard_len)) {
+    if (l->bpoll) {
+      /* open_bridge made the poll of our end: its close callback frees the link. */
+      close(l->bridge);
+      close(l->js_end);
+      uv_close((uv_handle_t *)l->bpoll, free_poll);
+    } else free(l);
+    bytes_free(&l->to_js);
     table_forget_link(id);
-    free(l);
     return -1;
   }
   l->handshaking = 0;
@@ -391,8 +379,10 @@ int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end) {
   l->open_handles++;
   if (js_end) *js_end = l->js_end;
   table_place_link(id, l);
-  /* With read-ahead, what the server sent since may already sit in TLS's buffer. */
-  read_peer(l);
+  /* What was read from the peer before (a client's startup, read at the door) goes first; with
+   * read-ahead, what the peer sent since may already sit in TLS's buffer. */
+  flush_to_js(l);
+  if (!l->closed) read_peer(l);
   link_apply(l);
   return id;
 }

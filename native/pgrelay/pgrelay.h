@@ -34,11 +34,12 @@ link_t *link_open(napi_env env, SSL_CTX *ctx, int fd, const char *servername, na
 void link_close(link_t *l);
 int link_is_ready(const link_t *l);
 
-/* A connection a session gives back (--reuse-connections): its TLS, descriptor and poll become a
- * ready link again, bridged to the socketpair end put in *js_end, or with no bridge when js_end
- * is NULL (link_bridge makes one when JavaScript needs it). Returns the link's id, or -1 when
- * out of resources (then nothing was taken). */
-int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end);
+/* A connection a session gives back (--reuse-connections), or a client whose TLS the door ran:
+ * its TLS, descriptor and poll become a ready link, bridged to the socketpair end put in *js_end,
+ * or with no bridge when js_end is NULL (link_bridge makes one when JavaScript needs it). `heard`:
+ * plaintext already read from the peer, which JavaScript reads first. Returns the link's id, or
+ * -1 when out of resources (then nothing was taken). */
+int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end, const char *heard, size_t heard_len);
 /* The bridge of a link that has none yet: JavaScript's end, or -1 when the link is gone, busy
  * with a reset, or bridged already. */
 int link_bridge(link_t *l);
@@ -68,6 +69,10 @@ typedef struct {
   int occ;
   size_t hold_limit;
   int keep_clean;
+  /* The listener's certificate: SSLRequest clients get their TLS here when a connection is parked
+   * (NULL: they go the usual way), and fail after tls_timeout_ms without a finished handshake. */
+  SSL_CTX *tls_ctx;
+  uint64_t tls_timeout_ms;
 } door_options_t;
 door_t *door_open(napi_env env, int listen_fd, const door_options_t *o, napi_value callback, napi_value session_events);
 void door_close(door_t *d);
@@ -140,6 +145,9 @@ typedef struct {
 session_t *session_start(napi_env env, link_parts_t *upstream, link_parts_t *client, int client_fd, const session_options_t *opts, napi_value callback, int id);
 /* A session on the cluster link `link` for the plain client client_fd (addon.c): its id, or -1. */
 int addon_start_session(napi_env env, int link, int client_fd, const session_options_t *o, napi_value callback);
+/* The same for a client whose TLS the door ran: `ssl` on `fd`, polled by `poll` (malloc'd, not
+ * started), all the session's once it starts; the caller's still when -1. */
+int addon_start_session_tls(napi_env env, int link, SSL *ssl, int fd, uv_poll_t *poll, const session_options_t *o, napi_value callback);
 void session_notice(session_t *s, const char *msg, size_t n);
 /* Its before_first_event is not to be called any more. */
 void session_announced(session_t *s);

@@ -410,7 +410,7 @@ static int withhold_terminate(session_t *s) {
 static void keep_upstream(session_t *s) {
   uv_poll_stop(s->upoll);
   s->uev = 0;
-  int link = link_adopt(s->cb.env, s->ssl, s->ufd, s->upoll, NULL);
+  int link = link_adopt(s->cb.env, s->ssl, s->ufd, s->upoll, NULL, NULL, 0);
   if (link > 0) {
     s->ssl = NULL;
     s->ufd = -1;

@@ -4,6 +4,8 @@
 #define PGRELAY_TLS_IO_H
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
 #include "bytes.h"
 
 typedef enum { TLS_MOVED, TLS_WANTS_READ, TLS_WANTS_WRITE, TLS_CLOSED } tls_step_t;
@@ -35,6 +37,31 @@ static inline tls_step_t tls_write_step(SSL *ssl, bytes_t *from) {
   if (n <= 0) return tls_outcome(ssl, n);
   from->off += (size_t)n;
   return TLS_MOVED;
+}
+
+/* The peer went away mid-handshake: OpenSSL 3 reports an end without close_notify as "unexpected
+ * eof", older ones as a bare syscall error or zero return. */
+static inline int tls_peer_closed(unsigned long err, int ssl_error) {
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+  if (err) return ERR_GET_LIB(err) == ERR_LIB_SSL && ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+#else
+  if (err) return 0;
+#endif
+  return ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN;
+}
+
+/* Why a handshake failed with `ssl_error`, in `why`; returns whether the peer simply went away
+ * (as opposed to a certificate or protocol failure). OpenSSL's error queue is left empty. */
+static inline int tls_handshake_failure(SSL *ssl, int ssl_error, char *why, size_t n) {
+  long verify = SSL_get_verify_result(ssl);
+  unsigned long err = ERR_get_error();
+  int closed = verify == X509_V_OK && tls_peer_closed(err, ssl_error);
+  if (verify != X509_V_OK) snprintf(why, n, "%s", X509_verify_cert_error_string(verify));
+  else if (closed) snprintf(why, n, "the connection closed during the TLS handshake");
+  else if (err) ERR_error_string_n(err, why, n);
+  else snprintf(why, n, "TLS error %d", ssl_error);
+  ERR_clear_error();
+  return closed;
 }
 
 /* Whether TLS holds bytes of its own (decrypted, or read ahead) that no poll would announce. */

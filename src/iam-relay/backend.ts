@@ -5,7 +5,7 @@
 import { encodeBackendKeyData, encodeErrorResponse, encodeNoticeResponse } from '../protocol/backend-encoder.js';
 import { ClientFacingError, terminationFields } from '../protocol/client-error.js';
 import type { NoticeFields } from '../protocol/messages.js';
-import type { AnsweredAtDoor, Backend, ClientSession, DoorHandle, DoorListener, NativeDoor, SessionCounters, StartedSession } from '../server/types.js';
+import type { AnsweredAtDoor, Backend, ClientSession, DoorHandle, DoorListener, DoorTls, NativeDoor, SessionCounters, StartedSession } from '../server/types.js';
 import { IamTokenCache, type IamTokenSigner, type TokenEvents } from './token-cache.js';
 import { cancelUpstream, hasSocket, openUpstream, probeUpstream, UpstreamServerError, type UpstreamTarget } from './upstream.js';
 import type { RelayHandle, RelayObserver } from './relay.js';
@@ -464,10 +464,10 @@ export class IamRelayBackend implements Backend {
     const addon = this.addon;
     const pool = this.warmPool;
     if (!addon || !pool) return null;
-    return { open: (listenFd, handoffMs, listener) => this.openDoor(addon, pool, listenFd, handoffMs, listener) };
+    return { open: (listenFd, handoffMs, listener, tls) => this.openDoor(addon, pool, listenFd, handoffMs, listener, tls) };
   }
 
-  private openDoor(addon: NativeRelayAddon, pool: WarmPool, listenFd: number, handoffMs: number, listener: DoorListener): DoorHandle | null {
+  private openDoor(addon: NativeRelayAddon, pool: WarmPool, listenFd: number, handoffMs: number, listener: DoorListener, tls: DoorTls | null): DoorHandle | null {
     if (this.parking) return null; // one door per backend: its parked connections are the door's
     const retry = this.opts.nativeRetry ?? null;
     const opened = openNativeDoor({
@@ -476,6 +476,7 @@ export class IamRelayBackend implements Backend {
       listener,
       listenFd,
       handoffMs,
+      tls,
       lostMessage: encodeErrorResponse(upstreamLost(this.opts.upstreamName)),
       occ: retry !== null,
       holdLimit: retry?.holdLimit ?? 0,

@@ -12,10 +12,10 @@ import { CancelRegistry } from './cancel-registry.js';
 import { ClientFacingError, SessionTermination, sendFatalAndClose } from '../protocol/client-error.js';
 import { ClientAuthenticator, type ClientAuthSettings } from './local-auth.js';
 import { StreamClosedError } from './message-channel.js';
-import { negotiateStartup } from './startup.js';
+import { handshakeFailure, negotiateStartup } from './startup.js';
 import type { AnsweredAtDoor, Backend, CancelKey, ClientSession, DoorHandle, SessionCounters, StartedSession } from './types.js';
 import { isLoopbackHost } from './addresses.js';
-import type { NativeServerTls } from '../iam-relay/native/tls-link.js';
+import type { NativeServerTls, NativeTlsConnection } from '../iam-relay/native/tls-link.js';
 
 export interface ListenerSettings {
   name: string;
@@ -58,13 +58,19 @@ export type CloseOutcome =
 interface AnsweredLogin {
   parameters: Record<string, string>;
   pending: Buffer;
-  tls: false;
+  tls: boolean;
   cancelKey: CancelKey;
   counters: SessionCounters;
   started: StartedSession;
   /** The client's "address:port" as the door read it at the answer (its socket may be closed by now). */
   remoteAddress?: string;
 }
+
+/**
+ * How the native door began a client's startup that it did not answer, when it ran the client's
+ * TLS: the TLS connection the startup comes over, or why the handshake failed.
+ */
+type DoorStart = { established: NativeTlsConnection } | { failure: Error };
 
 /** A Node socket on a descriptor from the native door, not reading until asked to. */
 function doorSocket(fd: number): Socket {
@@ -156,17 +162,28 @@ export class Listener {
     if (this.settings.auth.method !== 'trust' || this.settings.requireTls) return;
     const fd = (server as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
     if (typeof fd !== 'number' || fd < 0) return;
+    const nativeTls = this.settings.nativeTls ?? null;
+    const tls = nativeTls ? { context: nativeTls.context, timeoutMs: this.settings.startupTimeoutMs } : null;
     const door = this.backend.nativeDoor?.()?.open(fd, DOOR_HANDOFF_MS, {
       client: (clientFd, first) => this.atDoor(clientFd, first),
+      tlsClient: (clientFd, link, bridgeFd) => {
+        const socket = this.fromDoor(clientFd);
+        if (socket) this.accept(socket, undefined, true, { established: nativeTls!.adopt(socket, link, bridgeFd) });
+        else closeSync(bridgeFd);
+      },
+      tlsFailed: (clientFd, why, peerClosed) => {
+        const socket = this.fromDoor(clientFd);
+        if (socket) this.accept(socket, undefined, true, { failure: handshakeFailure(why, peerClosed) });
+      },
       grant: () => {
         const cancelKey = this.cancels.allocate();
         // Held by the door from now on: no other client may be given it.
         this.cancels.register(cancelKey, () => {});
         return { cancelKey, onCancel: (handler) => this.cancels.register(cancelKey, handler) };
       },
-      answered: (clientFd, login, peer) => this.answeredAtDoor(clientFd, login, peer),
+      answered: (clientFd, login, peer, tls) => this.answeredAtDoor(clientFd, login, peer, tls),
       released: (cancelKey) => this.cancels.release(cancelKey),
-    });
+    }, tls);
     if (!door) return;
     this.door = door;
     this.boundAddress = address;
@@ -181,13 +198,17 @@ export class Listener {
 
   /** A client the native door did not answer: an ordinary Node socket with its first bytes put back. */
   private atDoor(fd: number, first: Buffer): void {
-    if (!this.accepting) {
-      closeSync(fd);
-      return;
-    }
-    const socket = doorSocket(fd);
+    const socket = this.fromDoor(fd);
+    if (!socket) return;
     if (first.length > 0) socket.unshift(first);
     this.accept(socket, undefined, true);
+  }
+
+  /** The Node socket of a client the native door hands over, or null (closed) once not accepting. */
+  private fromDoor(fd: number): Socket | null {
+    if (this.accepting) return doorSocket(fd);
+    closeSync(fd);
+    return null;
   }
 
   /**
@@ -199,13 +220,13 @@ export class Listener {
    * is done now: the connection counts against --max-connections (the door counted it until
    * now), and its cancel key works (the backend registered it).
    */
-  private answeredAtDoor(fd: number, login: AnsweredAtDoor, peer: string): void {
+  private answeredAtDoor(fd: number, login: AnsweredAtDoor, peer: string, tls: boolean): void {
     this.admitted += 1;
     this.updateDoorRoom();
     const records = () => {
       this.answered.delete(timer);
       const socket = login.started.ended ? endedDoorSocket(fd) : doorSocket(fd);
-      this.accept(socket, { ...login, pending: Buffer.alloc(0), tls: false, remoteAddress: peer || undefined }, true);
+      this.accept(socket, { ...login, pending: Buffer.alloc(0), tls, remoteAddress: peer || undefined }, true);
       login.started.attach(socket);
     };
     const timer = setTimeout(records, DOOR_BOOKKEEPING_DELAY_MS);
@@ -267,8 +288,11 @@ export class Listener {
     await Promise.all([this.stopAccepting(), this.drain(graceMs)]);
   }
 
-  /** `atDoor`: the native door accepted the connection, and set its keepalive as below already. */
-  private accept(socket: Socket, answered?: AnsweredLogin, atDoor = false): void {
+  /**
+   * `atDoor`: the native door accepted the connection, and set its keepalive as below already;
+   * `doorStart`: it ran the client's TLS too.
+   */
+  private accept(socket: Socket, answered?: AnsweredLogin, atDoor = false, doorStart?: DoorStart): void {
     // An answered client is in session already: it is seen through like any other.
     if (!this.accepting && !answered) {
       socket.destroy();
@@ -279,13 +303,13 @@ export class Listener {
     socket.once('close', () => this.sockets.delete(socket));
     if (!atDoor) socket.setKeepAlive(true, 60_000);
     this.observer.connectionOpened?.(this.settings.name);
-    const handler = this.handle(socket, answered);
+    const handler = this.handle(socket, answered, doorStart);
     this.handlers.add(handler);
     void handler.finally(() => this.handlers.delete(handler));
   }
 
   /** One client connection, from its first byte (or, from the native door, already answered) to its end. */
-  private async handle(socket: Socket, answered?: AnsweredLogin): Promise<void> {
+  private async handle(socket: Socket, answered?: AnsweredLogin, doorStart?: DoorStart): Promise<void> {
     const started = Date.now();
     const remoteAddress = answered?.remoteAddress ?? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const counters: SessionCounters = answered?.counters ?? { bytesFromClient: 0, bytesToClient: 0, queries: 0 };
@@ -311,11 +335,13 @@ export class Listener {
         user = answered.parameters.user;
         holdsSlot = true;
       } else {
+        if (doorStart && 'failure' in doorStart) throw doorStart.failure;
         const start = await negotiateStartup(socket, {
           tls: this.settings.tls,
           nativeTls: this.settings.nativeTls ?? null,
           handshakeTimeoutMs: this.settings.startupTimeoutMs,
           maxMessageLength: this.settings.maxMessageBytes,
+          established: doorStart?.established,
         });
         if (start.kind === 'cancel') {
           clearTimeout(startupTimer);

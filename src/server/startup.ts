@@ -3,7 +3,7 @@
 // version negotiation. Ends with a stream (plain or TLS) ready for authentication.
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { NativeTlsError, type NativeServerTls } from '../iam-relay/native/tls-link.js';
+import { NativeTlsError, type NativeServerTls, type NativeTlsConnection } from '../iam-relay/native/tls-link.js';
 import { Duplex } from 'node:stream';
 import { decodeStartupPacket } from '../protocol/frontend-decoder.js';
 import { encodeNegotiateProtocolVersion } from '../protocol/backend-encoder.js';
@@ -23,21 +23,34 @@ const TLS_HANDSHAKE_RECORD = 0x16;
 
 export async function negotiateStartup(
   socket: Socket,
-  opts: { tls: SecureContext | null; nativeTls?: NativeServerTls | null; handshakeTimeoutMs?: number; maxMessageLength: number },
+  opts: {
+    tls: SecureContext | null;
+    nativeTls?: NativeServerTls | null;
+    handshakeTimeoutMs?: number;
+    maxMessageLength: number;
+    /** TLS the native door ran already (its SSLRequest answered there): the startup comes over it. */
+    established?: NativeTlsConnection;
+  },
 ): Promise<StartupOutcome> {
   let stream: Duplex = socket;
   let tls = false;
   let nativeLink: number | undefined;
 
-  // Direct TLS (sslnegotiation=direct): the first byte is a TLS handshake record, not a length.
-  const first = await peekFirstChunk(socket);
-  if (startsWithTerminate(first)) throw new StartupAbandoned('terminate');
-  if (first[0] === TLS_HANDSHAKE_RECORD) {
-    if (!opts.tls) throw new ProtocolViolation('direct TLS connection refused: TLS is not enabled on this listener');
-    stream = await upgradeToTls(withPrefix(socket, first), opts.tls, true);
+  if (opts.established) {
+    stream = opts.established.socket;
+    nativeLink = opts.established.link;
     tls = true;
   } else {
-    socket.unshift(first);
+    // Direct TLS (sslnegotiation=direct): the first byte is a TLS handshake record, not a length.
+    const first = await peekFirstChunk(socket);
+    if (startsWithTerminate(first)) throw new StartupAbandoned('terminate');
+    if (first[0] === TLS_HANDSHAKE_RECORD) {
+      if (!opts.tls) throw new ProtocolViolation('direct TLS connection refused: TLS is not enabled on this listener');
+      stream = await upgradeToTls(withPrefix(socket, first), opts.tls, true);
+      tls = true;
+    } else {
+      socket.unshift(first);
+    }
   }
 
   let channel = new MessageChannel(stream, opts.maxMessageLength);
@@ -64,9 +77,7 @@ export async function negotiateStartup(
         stream.write('S');
         if (opts.nativeTls) {
           const conn = await opts.nativeTls.accept(socket, opts.handshakeTimeoutMs ?? 10_000).catch((err: Error) => {
-            // A client that gave up mid-handshake is gone, as with Node's TLS (upgradeToTls).
-            if (err instanceof NativeTlsError && err.peerClosed) throw new StartupAbandoned('no-data');
-            throw new ProtocolViolation(`TLS handshake failed: ${err.message}`, SqlState.PROTOCOL_VIOLATION);
+            throw handshakeFailure(err.message, err instanceof NativeTlsError && err.peerClosed);
           });
           stream = conn.socket;
           nativeLink = conn.link;
@@ -83,6 +94,15 @@ export async function negotiateStartup(
         return { kind: 'startup', stream, channel, message: packet, tls, nativeLink };
     }
   }
+}
+
+/**
+ * What a failed TLS handshake of the addon's (the listener's or the native door's) ends the
+ * startup with: a client that gave up mid-handshake is gone, as with Node's TLS (upgradeToTls).
+ */
+export function handshakeFailure(why: string, peerClosed: boolean): Error {
+  if (peerClosed) return new StartupAbandoned('no-data');
+  return new ProtocolViolation(`TLS handshake failed: ${why}`, SqlState.PROTOCOL_VIOLATION);
 }
 
 function peekFirstChunk(socket: Socket): Promise<Buffer> {

@@ -75,9 +75,18 @@ export interface DoorListener {
   grant(): { cancelKey: CancelKey; onCancel(handler: () => void): void };
   /**
    * The door answered a client on descriptor `fd` (the listener's to close once the session
-   * ends), whose address was `peer` ("address:port", or "" when the door could not tell).
+   * ends), whose address was `peer` ("address:port", or "" when the door could not tell), over
+   * TLS the door ran when `tls`.
    */
-  answered(fd: number, login: AnsweredAtDoor, peer: string): void;
+  answered(fd: number, login: AnsweredAtDoor, peer: string, tls: boolean): void;
+  /**
+   * A client whose TLS the door ran (DoorTls) and did not answer: `fd` for the listener's records
+   * (never to be read), the addon's `link` for its TLS, and `bridgeFd`, where its plaintext comes
+   * from, beginning with its startup.
+   */
+  tlsClient(fd: number, link: number, bridgeFd: number): void;
+  /** A client whose TLS the door began failed (`why`), or left before its startup (`peerClosed`). */
+  tlsFailed(fd: number, why: string, peerClosed: boolean): void;
   /** A key from grant() that no session holds any more. */
   released(cancelKey: CancelKey): void;
 }
@@ -94,13 +103,20 @@ export interface DoorHandle {
   close(): void;
 }
 
+/** TLS at the native door: the addon's server context (NativeServerTls.context), and how long a handshake may take. */
+export interface DoorTls {
+  context: number;
+  timeoutMs: number;
+}
+
 /** The native front door of a listener (door.c, through src/iam-relay/backend.ts). */
 export interface NativeDoor {
   /**
    * Takes over accepting on the listening socket `listenFd` (a duplicate: the caller may close
-   * its own); null when it cannot. It answers no client before it has been given room.
+   * its own); null when it cannot. It answers no client before it has been given room. With
+   * `tls`, it runs the TLS of SSLRequest clients it may answer itself.
    */
-  open(listenFd: number, handoffMs: number, listener: DoorListener): DoorHandle | null;
+  open(listenFd: number, handoffMs: number, listener: DoorListener, tls: DoorTls | null): DoorHandle | null;
 }
 
 export interface Backend {

@@ -2,6 +2,7 @@
 // tests that send exact message sequences, such as Parse and Describe without Bind, which no
 // driver's public API sends on its own, and compare the answers of the proxy and PostgreSQL.
 import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { serialize } from 'pg-protocol';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import type { BackendMessage } from 'pg-protocol/dist/messages.js';
@@ -34,9 +35,15 @@ export class RawConnection {
     socket.on('error', () => undefined);
   }
 
-  static async open(host: string, port: number, parameters: Record<string, string> = { user: 'postgres', database: 'postgres' }): Promise<RawConnection> {
-    const socket = connectTcp({ host, port });
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  static async open(
+    host: string,
+    port: number,
+    parameters: Record<string, string> = { user: 'postgres', database: 'postgres' },
+    opts: { tls?: boolean } = {},
+  ): Promise<RawConnection> {
+    const tcp = connectTcp({ host, port });
+    await new Promise<void>((resolve, reject) => tcp.once('connect', resolve).once('error', reject));
+    const socket = opts.tls ? await startTls(tcp) : tcp;
     const c = new RawConnection(socket);
     socket.write(serialize.startup(parameters));
     const login = await c.untilReady();
@@ -110,4 +117,22 @@ export class RawConnection {
   end(): void {
     this.socket.end(serialize.end());
   }
+}
+
+/**
+ * SSLRequest on a connected socket, then TLS over it once the server answers 'S' (its certificate
+ * not checked: tests' proxies make their own). Rejects when the server answers anything else.
+ */
+export async function startTls(tcp: Socket): Promise<TLSSocket> {
+  const answer = await new Promise<Buffer>((resolve, reject) => {
+    tcp.once('data', resolve).once('error', reject).once('close', () => reject(new Error('closed before answering SSLRequest')));
+    tcp.write(serialize.requestSsl());
+  });
+  tcp.removeAllListeners('close');
+  tcp.removeAllListeners('error');
+  if (answer.toString('latin1') !== 'S') throw new Error(`SSLRequest answered ${JSON.stringify(answer.toString('latin1'))}`);
+  tcp.pause();
+  const secure = connectTls({ socket: tcp, rejectUnauthorized: false });
+  await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));
+  return secure;
 }

@@ -1,13 +1,12 @@
 // The native front door: with warm connections, trust authentication and the native relay, the
 // addon accepts clients itself, and a client whose StartupMessage a warm connection can serve is
-// answered on the spot, the listener's own records following a moment later. Clients of every
-// other kind and habit must meet exactly the proxy they met before: TLS, cancel requests, a client
-// slow to write its startup, one that connects and leaves, one that pipelines a query behind its
-// startup, one that leaves before the listener's records are made, the connection limit, and
-// shutdown, which must stop accepting at once.
-import { execFile } from 'node:child_process';
+// answered on the spot, the listener's own records following a moment later (TLS clients too:
+// dsql-native-door-tls.test.ts). Clients of every other kind and habit must meet exactly the proxy
+// they met before: a TLS client it does not answer, cancel requests, a client slow to write its
+// startup, one that connects and leaves, one that pipelines a query behind its startup, one that
+// leaves before the listener's records are made, the connection limit, and shutdown, which must
+// stop accepting at once.
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { Parser } from 'pg-protocol/dist/parser.js';
@@ -15,14 +14,12 @@ import type { BackendMessage } from 'pg-protocol/dist/messages.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requirePsycopg, runPsql, runPython } from '../harness/clients.js';
 import { freePort } from '../harness/ports.js';
-import { REPO_ROOT, type ProxyProcess } from '../harness/proxy-process.js';
-import { RawConnection } from '../harness/raw-protocol.js';
+import type { ProxyProcess } from '../harness/proxy-process.js';
+import { RawConnection, startTls } from '../harness/raw-protocol.js';
 import { startDsqlStack, type DsqlStack } from './dsql-fixture.js';
-import { backendAlive, metricValue, waitFor } from './warm-connections-helpers.js';
+import { backendAlive, expectReuseSessionsOk, metricValue, runReuseSessions, waitFor } from './warm-connections-helpers.js';
 
 const APPLICATION = 'door-raw';
-const JDBC_JAR = '/usr/share/java/postgresql.jar';
-const JDBC_PROGRAM = join(REPO_ROOT, 'test', 'integration', 'java', 'ReuseSessions.java');
 /** psycopg 3 (libpq) with SSL off, connecting three times with a pause between: the last two find a warm connection. */
 const PSYCOPG_ROUNDS = `
 import sys, time, psycopg
@@ -134,19 +131,7 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
     // pgJDBC sends a startup of its own (client_encoding, DateStyle, TimeZone, extra_float_digits...)
     // and, from a statement's fifth execution, named server-side statements.
     const jdbcBefore = await doorAnswers();
-    const java = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        'java',
-        ['-cp', JDBC_JAR, JDBC_PROGRAM, `jdbc:postgresql://${proxy.host}:${proxy.port}/postgres?sslmode=disable&connectTimeout=10`, '4'],
-        { timeout: 90_000 },
-        (err, stdout, stderr) => resolve({ code: err ? -1 : 0, stdout, stderr }),
-      ),
-    );
-    expect(java.code, java.stdout + java.stderr).toBe(0);
-    const lines = java.stdout.trim().split('\n');
-    expect(lines.filter((l) => l.startsWith('ERROR='))).toEqual([]);
-    expect(lines.filter((l) => l.startsWith('SUM='))).toEqual(['SUM=28', 'SUM=28', 'SUM=28', 'SUM=28']);
-    expect(lines).toContain('DONE=ok');
+    expectReuseSessionsOk(await runReuseSessions(`jdbc:postgresql://${proxy.host}:${proxy.port}/postgres?sslmode=disable&connectTimeout=10`, 4), 4);
     expect(await doorAnswers()).toBeGreaterThanOrEqual(jdbcBefore + 1);
   });
 
@@ -222,7 +207,7 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
     await slow.closed;
   });
 
-  it('leaves TLS clients, cancel requests and refused logins to the usual path', async () => {
+  it('leaves TLS clients it does not answer, cancel requests and refused logins to the usual path', async () => {
     await warmFor();
     const tls = await runPsql(`host=${proxy.host} port=${proxy.port} user=admin dbname=postgres sslmode=require application_name=${APPLICATION}`, [
       '-At',
@@ -270,7 +255,11 @@ describe('the native front door (--warm-connections, native relay, trust)', () =
 // usual way to wait there, and answers it the moment the connection is parked again. The reset
 // (run by the addon on the connection the session gave back) sleeps first, so that the next
 // client surely arrives while it runs; a session may make it sleep longer (door.reset_sleep).
-describe('the native front door with --reuse-connections: clients held for a connection being reset', () => {
+// TLS clients (the default of libpq and pgJDBC) are held the same way, their TLS run by the door.
+describe.each([
+  ['plain', false],
+  ['TLS', true],
+] as const)('the native front door with --reuse-connections: %s clients held for a connection being reset', (_kind, tls) => {
   let stack: DsqlStack;
   let proxy: ProxyProcess;
   let metrics: number;
@@ -290,7 +279,7 @@ describe('the native front door with --reuse-connections: clients held for a con
     }
     return counts;
   };
-  const open = () => RawConnection.open(proxy.host, proxy.port, RESET_PARAMETERS);
+  const open = () => RawConnection.open(proxy.host, proxy.port, RESET_PARAMETERS, { tls });
   /** The server sessions the proxy holds for the key, whether in use, being reset or idle. */
   const serverSessions = async (): Promise<number> => {
     const direct = new pg.Client({ host: stack.db.host, port: stack.db.port, user: stack.db.user, database: stack.db.database });
@@ -359,9 +348,10 @@ describe('the native front door with --reuse-connections: clients held for a con
     const answersBefore = await doorAnswers();
     const holdsBefore = await holds();
     // A StartupMessage, then gone before anything could answer it.
-    const leaving = connect({ host: proxy.host, port: proxy.port });
-    leaving.on('error', () => undefined);
-    await new Promise<void>((resolve) => leaving.once('connect', () => resolve()));
+    const tcp = connect({ host: proxy.host, port: proxy.port });
+    tcp.on('error', () => undefined);
+    await new Promise<void>((resolve) => tcp.once('connect', () => resolve()));
+    const leaving = tls ? await startTls(tcp) : tcp;
     leaving.write(serialize.startup(RESET_PARAMETERS));
     await new Promise((r) => setTimeout(r, 50));
     leaving.destroy();

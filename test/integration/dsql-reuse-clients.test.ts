@@ -7,7 +7,6 @@
 // for every query) and psql too. Clients with other habits must not leave their connection to the next client:
 // a Terminate sent in the same write as a query, a Terminate while a query is still running, a
 // client gone without Terminate, one that ended inside COPY.
-import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,10 +20,8 @@ import { REPO_ROOT, type ProxyProcess } from '../harness/proxy-process.js';
 import { RawConnection } from '../harness/raw-protocol.js';
 import { CLEAN_HABITS, REUSE_HABITS, runReuseCrowd } from '../harness/reuse-crowd.js';
 import { startDsqlStack, type DsqlStack } from './dsql-fixture.js';
-import { backendAlive, metricValue, waitFor } from './warm-connections-helpers.js';
+import { JDBC_JAR, backendAlive, metricValue, runReuseSessions, waitFor } from './warm-connections-helpers.js';
 
-const JDBC_JAR = '/usr/share/java/postgresql.jar';
-const PROGRAM = join(REPO_ROOT, 'test', 'integration', 'java', 'ReuseSessions.java');
 const ASYNCPG_PROGRAM = join(REPO_ROOT, 'test', 'integration', 'python', 'reuse_asyncpg.py');
 const ROUNDS = 4;
 /**
@@ -49,17 +46,6 @@ print('DONE=ok')
 interface MeteredProxy {
   proxy: ProxyProcess;
   metrics: number;
-}
-
-function runJava(url: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'java',
-      ['-cp', JDBC_JAR, PROGRAM, url, String(ROUNDS)],
-      { timeout: 90_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 function values(stdout: string, key: string): string[] {
@@ -125,7 +111,7 @@ describe.each(['native', 'node'] as const)('--reuse-connections with real client
     if (!existsSync(JDBC_JAR)) throw new Error(`${JDBC_JAR} is missing: install it with \`apt-get install -y libpostgresql-jdbc-java\``);
     const sessionsBefore = await sessions();
     const reusedBefore = await reused();
-    const r = await runJava(`jdbc:postgresql://127.0.0.1:${p.proxy.port}/postgres?sslmode=require&connectTimeout=10&socketTimeout=30`);
+    const r = await runReuseSessions(`jdbc:postgresql://127.0.0.1:${p.proxy.port}/postgres?sslmode=require&connectTimeout=10&socketTimeout=30`, ROUNDS);
     expect(values(r.stdout, 'ERROR'), r.stdout + r.stderr).toEqual([]);
     expect(r.code, r.stderr).toBe(0);
     // Each round set statement_timeout and made a named server-side statement (S_1): the next round

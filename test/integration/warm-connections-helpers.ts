@@ -1,10 +1,41 @@
 // Helpers for the warm-connection and reuse tests (dsql and rds-iam): reading the proxy's
 // metrics, waiting for a condition with a bounded number of polls, cancelling a query through
 // the proxy, and asking PostgreSQL directly whether a backend still runs.
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { encodeCancelRequest } from '../../src/protocol/frontend-encoder.js';
 import type { ThrowawayPostgres } from '../harness/postgres.js';
+import { REPO_ROOT } from '../harness/proxy-process.js';
+
+export const JDBC_JAR = '/usr/share/java/postgresql.jar';
+const REUSE_SESSIONS_PROGRAM = join(REPO_ROOT, 'test', 'integration', 'java', 'ReuseSessions.java');
+
+/**
+ * ReuseSessions.java: pgJDBC connecting `rounds` times in a row to `url`, each round a statement
+ * run seven times (named on the server from the fifth); its exit code and KEY=value lines.
+ */
+export function runReuseSessions(url: string, rounds: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'java',
+      ['-cp', JDBC_JAR, REUSE_SESSIONS_PROGRAM, url, String(rounds)],
+      { timeout: 90_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' } },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** A ReuseSessions run whose every round ran without an error and got its sum. */
+export function expectReuseSessionsOk(r: { code: number; stdout: string; stderr: string }, rounds: number): void {
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  expect(lines.filter((l) => l.startsWith('ERROR='))).toEqual([]);
+  expect(lines.filter((l) => l.startsWith('SUM='))).toEqual(Array(rounds).fill('SUM=28'));
+  expect(lines).toContain('DONE=ok');
+}
 
 /** The value of one metric series whose labels include all of `labels` (0 when absent). */
 export async function metricValue(metricsPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {

@@ -74,11 +74,27 @@ export interface NativeRelayAddon {
    * ('gone', parkId) or ('heard', parkId): a parked connection's server closed it or sent
    * something, and the door let it go. The sessions' own calls go to sessionEvents, their id
    * last. Returns the door's number, or -1.
+   * With tlsContext (a createServerContext number; -1: none), an SSLRequest is answered there
+   * while a connection is parked or being reset, and the client's TLS is run there: 'answered'
+   * then ends with tls true and its fd is a duplicate of the session's; a client not answered
+   * comes as ('tls-client', fd, link, bridgeFd): the descriptor for the caller's records (never
+   * to be read), the link its TLS now runs on, and the bridge its plaintext comes through (what
+   * the door read first included); one whose handshake failed, or that left before its startup,
+   * as ('tls-failed', fd, why, peerClosed 1 or 0). A handshake not done within tlsTimeoutMs fails.
    */
   openDoor(
     listenFd: number,
     handoffMs: number,
-    callback: (kind: 'client' | 'answered' | 'gone' | 'heard', a: number, b: Buffer | number, c: number, processId?: number, secretKey?: number, peer?: string) => unknown,
+    callback: (
+      kind: 'client' | 'answered' | 'gone' | 'heard' | 'tls-client' | 'tls-failed',
+      a: number,
+      b: Buffer | number | string,
+      c: number,
+      processId?: number,
+      secretKey?: number,
+      peer?: string,
+      tls?: boolean,
+    ) => unknown,
     sessionEvents: (kind: string, detail: Buffer | string | number | undefined, attempt: number, statements: string[] | null | undefined, session: number) => number | void,
     lostMessage: Buffer,
     occ: boolean,
@@ -86,6 +102,8 @@ export interface NativeRelayAddon {
     keepClean: boolean,
     announceMs: number,
     resetWaitMs: number,
+    tlsContext: number,
+    tlsTimeoutMs: number,
   ): number;
   /** Gives the door a cancel key for a client it answers; false when it is gone or has enough. */
   doorGrant(door: number, processId: number, secretKey: number): boolean;

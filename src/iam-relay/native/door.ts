@@ -5,7 +5,7 @@
 import { closeSync } from 'node:fs';
 import { beforeScrape } from '../../metrics/scrape-hooks.js';
 import { id as cancelKeyId } from '../../server/cancel-registry.js';
-import type { AnsweredAtDoor, CancelKey, DoorHandle, DoorListener } from '../../server/types.js';
+import type { AnsweredAtDoor, CancelKey, DoorHandle, DoorListener, DoorTls } from '../../server/types.js';
 import type { WarmParking, WarmPool } from '../warm-pool.js';
 import type { NativeRelayAddon } from './addon.js';
 import { doorKey } from './door-key.js';
@@ -34,6 +34,8 @@ export interface NativeDoorOptions {
   listener: DoorListener;
   listenFd: number;
   handoffMs: number;
+  /** TLS for the SSLRequest clients the door may answer; null: they go the usual way. */
+  tls: DoorTls | null;
   /** The ErrorResponse a session sends its client when the cluster connection is lost. */
   lostMessage: Buffer;
   /** Optimistic-concurrency retries on, and how much of an answer a retry may hold back. */
@@ -71,8 +73,10 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
   const door = addon.openDoor(
     o.listenFd,
     o.handoffMs,
-    (kind, a, b, c, processId, secretKey, peer) => {
+    (kind, a, b, c, processId, secretKey, peer, tls) => {
       if (kind === 'client') return listener.client(a, b as Buffer);
+      if (kind === 'tls-client') return listener.tlsClient(a, b as number, c);
+      if (kind === 'tls-failed') return listener.tlsFailed(a, b as string, c === 1);
       if (kind === 'gone' || kind === 'heard') return pool.parkedGone(a, kind === 'heard' ? 'server_message' : 'server_closed');
       const key = cancelKeyId({ processId: processId!, secretKey: secretKey! });
       const grant = stock.get(key);
@@ -80,7 +84,7 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
       stockUp();
       if (!grant) return;
       const answered = o.answered(a, b as number, c, grant, sessions);
-      if (answered) return listener.answered(c, answered, peer ?? '');
+      if (answered) return listener.answered(c, answered, peer ?? '', tls === true);
       // Ended at once: the client's descriptor has nobody else to close it.
       listener.released(grant.cancelKey);
       closeSync(c);
@@ -96,6 +100,8 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
     o.keepClean,
     DOOR_ANNOUNCE_MS,
     o.resetWaitMs,
+    o.tls?.context ?? -1,
+    o.tls?.timeoutMs ?? 0,
   );
   if (door < 0) return null;
   const stockUp = () => {

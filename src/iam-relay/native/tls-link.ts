@@ -150,33 +150,49 @@ export async function connectNativeTls(addon: NativeRelayAddon, key: object, tcp
 
 /** TLS from clients with the proxy's certificate, run by the addon (the listener's SSLRequest path). */
 export interface NativeServerTls {
+  /** The addon's context (the native door runs TLS for the clients it may answer with it). */
+  readonly context: number;
   /**
    * The server side of the handshake on a client socket that was just sent 'S'. The socket stays
    * open, unread, for the listener's bookkeeping until the session ends.
    */
   accept(socket: Socket, timeoutMs: number): Promise<NativeTlsConnection>;
+  /**
+   * A client whose handshake the native door ran: its link, and the bridge carrying its plaintext;
+   * `socket` (the door's duplicate of the client's descriptor) is the listener's bookkeeping, as
+   * in accept.
+   */
+  adopt(socket: Socket, link: number, bridgeFd: number): NativeTlsConnection;
+}
+
+/**
+ * Until a session takes the link, the client's connection lives as long as its bridge (a refused
+ * login ends the bridge, and the client must see the close), and the other way round (the
+ * listener's startup timeout destroys the socket).
+ */
+function tiedToClient(socket: Socket, conn: NativeTlsConnection): NativeTlsConnection {
+  conn.socket.once('close', () => {
+    if (!joined.has(conn.socket)) socket.destroy();
+  });
+  socket.once('close', () => {
+    if (!joined.has(conn.socket)) conn.socket.destroy();
+  });
+  return conn;
 }
 
 export function nativeServerTls(addon: NativeRelayAddon, certPem: string, keyPem: string): NativeServerTls {
   const context = addon.createServerContext(certPem, keyPem);
   return {
+    context,
     accept(socket, timeoutMs) {
       const fd = socketFd(socket);
       if (fd === null) return Promise.reject(new NativeTlsError('the connection closed before TLS', 0));
-      const opened = openLink(addon, context, fd, null, timeoutMs).then((conn) => {
-        // Until a session takes the link, the client's connection lives as long as its bridge
-        // (a refused login ends the bridge, and the client must see the close), and the other
-        // way round (the listener's startup timeout destroys the socket).
-        conn.socket.once('close', () => {
-          if (!joined.has(conn.socket)) socket.destroy();
-        });
-        socket.once('close', () => {
-          if (!joined.has(conn.socket)) conn.socket.destroy();
-        });
-        return conn;
-      });
+      const opened = openLink(addon, context, fd, null, timeoutMs).then((conn) => tiedToClient(socket, conn));
       stopReading(socket);
       return opened;
+    },
+    adopt(socket, link, bridgeFd) {
+      return tiedToClient(socket, { socket: bridgeSocket(bridgeFd), link });
     },
   };
 }

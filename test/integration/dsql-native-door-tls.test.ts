@@ -1,0 +1,213 @@
+// TLS at the native front door. libpq and pgJDBC ask for TLS by default (sslmode=prefer), so most
+// clients that connect per request begin with an SSLRequest: while a warm connection is parked,
+// the door answers it, runs the client's TLS in the addon and answers a matching startup there,
+// as it does a plain client's. Every other TLS client (a startup no connection matches, one slow
+// to write its startup, a failed handshake, one that leaves half-way) must meet exactly the proxy
+// it met before: the same answers, log lines and outcomes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serialize } from 'pg-protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientEnv, requirePsycopg, run, runPython } from '../harness/clients.js';
+import { freePort } from '../harness/ports.js';
+import type { ProxyProcess } from '../harness/proxy-process.js';
+import { RawConnection, startTls } from '../harness/raw-protocol.js';
+import { startDsqlStack, type DsqlStack } from './dsql-fixture.js';
+import { expectReuseSessionsOk, metricValue, runReuseSessions, waitFor } from './warm-connections-helpers.js';
+
+const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
+const PARAMETERS = { user: 'admin', database: 'postgres', application_name: 'door-tls' };
+/** psycopg 3 (libpq) with sslmode=require, three connections in a row: whether each was over TLS. */
+const PSYCOPG_TLS_ROUNDS = `
+import sys, time, psycopg
+for i in range(3):
+    with psycopg.connect(host=sys.argv[1], port=sys.argv[2], user='admin', dbname='postgres', sslmode='require', application_name='door-tls-psycopg') as c:
+        print('ROW=%s TLS=%s' % (c.execute('select %s::int + 1', (i,)).fetchone()[0], c.pgconn.ssl_in_use))
+    time.sleep(0.4)
+`;
+
+describe('TLS at the native front door (--warm-connections, native relay, trust)', () => {
+  let stack: DsqlStack;
+  let proxy: ProxyProcess;
+  let metrics: number;
+
+  const doorAnswers = () => metricValue(metrics, 'door_answers_total');
+  const idle = () => metricValue(metrics, 'warm_connections_idle');
+  const closedAs = (outcome: string) => metricValue(metrics, 'client_connections_total', { outcome });
+  /** Waits until the raw clients' key has a warm connection parked (a first client made the key known). */
+  const warmFor = async (parameters: Record<string, string> = PARAMETERS) => {
+    const c = await RawConnection.open(proxy.host, proxy.port, parameters, { tls: true });
+    c.end();
+    await c.closedByPeer();
+    await waitFor('a warm connection', async () => (await idle()) >= 1);
+  };
+
+  beforeAll(async () => {
+    stack = await startDsqlStack();
+    metrics = await freePort();
+    proxy = await stack.startProxy({
+      extraArgs: ['--warm-connections', '1', '--max-connections', '4', '--metrics-listen', `127.0.0.1:${metrics}`],
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('answers a TLS client whose startup matches a parked connection at the door, over TLS to the end', async () => {
+    await warmFor();
+    const before = await doorAnswers();
+    const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS, { tls: true });
+    expect(await doorAnswers()).toBe(before + 1);
+    expect(c.backendKey).not.toBeNull();
+    expect(await c.query('select 40 + 2')).toEqual([['42']]);
+    // A statement bigger than a TLS record each way goes through whole.
+    const long = 'x'.repeat(40_000);
+    expect(await c.query(`select length('${long}'), repeat('y', 50000) = repeat('y', 50000)`)).toEqual([['40000', 't']]);
+    c.end();
+    await c.closedByPeer();
+    const opened = proxy.logRecords().filter((r) => r.msg === 'connection opened' && r.application === PARAMETERS.application_name);
+    expect(opened.at(-1)?.tls).toBe(true);
+  });
+
+  it('answers libpq (psycopg 3, sslmode=require) and pgJDBC with its default sslmode there', async () => {
+    await requirePsycopg();
+    const before = await doorAnswers();
+    const py = await runPython(['-c', PSYCOPG_TLS_ROUNDS, proxy.host, String(proxy.port)]);
+    expect(py.code, py.stdout + py.stderr).toBe(0);
+    expect(py.stdout.trim().split('\n')).toEqual(['ROW=1 TLS=True', 'ROW=2 TLS=True', 'ROW=3 TLS=True']);
+    // The first of them made its key known; the next two found its connection parked.
+    expect(await doorAnswers()).toBeGreaterThanOrEqual(before + 2);
+
+    // pgJDBC asks for TLS unless told not to (sslmode=prefer), with a startup of its own.
+    const jdbcBefore = await doorAnswers();
+    expectReuseSessionsOk(await runReuseSessions(`jdbc:postgresql://${proxy.host}:${proxy.port}/postgres?connectTimeout=10`, 4), 4);
+    expect(await doorAnswers()).toBeGreaterThanOrEqual(jdbcBefore + 1);
+  });
+
+  it('hands a TLS client whose startup matches no parked connection to the usual path, its TLS kept', async () => {
+    await warmFor();
+    const before = await doorAnswers();
+    const other = { ...PARAMETERS, application_name: 'door-tls-other' };
+    const c = await RawConnection.open(proxy.host, proxy.port, other, { tls: true });
+    expect(await c.query("select current_setting('application_name')")).toEqual([['door-tls-other']]);
+    expect(await doorAnswers()).toBe(before);
+    c.end();
+    await c.closedByPeer();
+    const opened = proxy.logRecords().filter((r) => r.msg === 'connection opened' && r.application === 'door-tls-other');
+    expect(opened.map((r) => r.tls)).toEqual([true]);
+  });
+
+  it('hands a TLS client slow to write its startup to the usual path with nothing lost', async () => {
+    await warmFor();
+    const before = await doorAnswers();
+    const tcp = connect({ host: proxy.host, port: proxy.port });
+    await new Promise<void>((resolve, reject) => tcp.once('connect', resolve).once('error', reject));
+    const secure = await startTls(tcp);
+    // Past the door's wait for a startup (1 s) after the handshake.
+    await new Promise((r) => setTimeout(r, 1300));
+    const received: Buffer[] = [];
+    secure.on('data', (chunk: Buffer) => received.push(chunk));
+    secure.write(Buffer.concat([serialize.startup(PARAMETERS), serialize.query('select 7 as seven'), serialize.end()]));
+    await new Promise<void>((resolve) => secure.once('close', () => resolve()));
+    const text = Buffer.concat(received).toString('latin1');
+    expect(text).toContain('seven');
+    expect(text).toMatch(/D\0\0\0\x0b\0\x01\0\0\0\x017/);
+    expect(await doorAnswers()).toBe(before);
+  });
+
+  it('records a failed handshake and a client gone after its SSLRequest as before, and goes on', async () => {
+    await warmFor();
+    const protocolErrors = await closedAs('protocol_error');
+    const abandoned = await closedAs('closed_before_startup');
+    // Not TLS after 'S': the handshake fails.
+    const garbage = connect({ host: proxy.host, port: proxy.port });
+    await new Promise<void>((resolve) => garbage.once('connect', resolve));
+    garbage.on('error', () => undefined);
+    garbage.write(serialize.requestSsl());
+    await new Promise<void>((resolve) => garbage.once('data', () => resolve()));
+    garbage.write('GET / HTTP/1.1\r\nHost: proxy\r\n\r\n');
+    await new Promise<void>((resolve) => garbage.once('close', () => resolve()));
+    await waitFor('the failure recorded', async () => (await closedAs('protocol_error')) === protocolErrors + 1);
+    expect(proxy.logRecords().some((r) => r.msg === 'connection refused' && /TLS handshake failed/.test(String(r.reason)))).toBe(true);
+    // Gone after its SSLRequest was answered.
+    const gone = connect({ host: proxy.host, port: proxy.port });
+    await new Promise<void>((resolve) => gone.once('connect', resolve));
+    gone.write(serialize.requestSsl());
+    await new Promise<void>((resolve) => gone.once('data', () => resolve()));
+    gone.destroy();
+    await waitFor('the client gone recorded', async () => (await closedAs('closed_before_startup')) === abandoned + 1);
+    // The parked connection is still there for the next client.
+    const before = await doorAnswers();
+    const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS, { tls: true });
+    expect(await c.query('select 1')).toEqual([['1']]);
+    expect(await doorAnswers()).toBe(before + 1);
+    c.end();
+    await c.closedByPeer();
+  });
+
+  it('cancels the query of a TLS client answered at the door through the key it was given', async () => {
+    await warmFor();
+    const before = await doorAnswers();
+    const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS, { tls: true });
+    expect(await doorAnswers()).toBe(before + 1);
+    const { processId, secretKey } = c.backendKey!;
+    const sleeping = c.query('select pg_sleep(20)').then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const cancel = connect({ host: proxy.host, port: proxy.port });
+    await new Promise<void>((resolve) => cancel.once('connect', resolve));
+    cancel.end(serialize.cancel(processId, secretKey));
+    expect(await sleeping).toMatch(/canceling statement due to user request/);
+    c.end();
+    await c.closedByPeer();
+  });
+});
+
+// pgbench -C over TLS: a new connection per transaction, as an application that connects per
+// request with libpq's defaults does. With --reuse-connections, each connection is answered at the
+// door on the server session the one before it left (held for it while it is reset).
+describe('TLS at the native front door with --reuse-connections: pgbench -C', () => {
+  let stack: DsqlStack;
+  let proxy: ProxyProcess;
+  let metrics: number;
+  let script: string;
+
+  beforeAll(async () => {
+    stack = await startDsqlStack();
+    metrics = await freePort();
+    proxy = await stack.startProxy({
+      extraArgs: ['--warm-connections', '2', '--reuse-connections', '--metrics-listen', `127.0.0.1:${metrics}`],
+    });
+    const folder = mkdtempSync(join(tmpdir(), 'apgp-door-tls-'));
+    stack.onStop(() => rmSync(folder, { recursive: true, force: true }));
+    script = join(folder, 'select.sql');
+    writeFileSync(script, '\\set n random(1, 1000)\nselect :n + 1;\n');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('serves every connection over TLS with nothing failed, most of them answered at the door', async () => {
+    const answersBefore = await metricValue(metrics, 'door_answers_total');
+    const r = await run(PGBENCH, ['-h', proxy.host, '-p', String(proxy.port), '-U', 'admin', '-n', '-C', '-c', '2', '-t', '40', '-f', script, 'postgres'], {
+      env: clientEnv({ PGSSLMODE: 'require', PGAPPNAME: 'door-tls-pgbench' }),
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/number of transactions actually processed: 80\/80/);
+    expect(r.stdout).toMatch(/number of failed transactions: 0 /);
+    // pgbench's own first connection, then one per transaction; the door's sessions are recorded a
+    // moment after they were answered (and may be over by then).
+    const opened = () => proxy.logRecords().filter((rec) => rec.msg === 'connection opened' && rec.application === 'door-tls-pgbench');
+    await waitFor('every connection recorded', () => opened().length >= 81);
+    expect(opened().every((rec) => rec.tls === true)).toBe(true);
+    // The first of each client's connections makes the key known (and its reuse may miss while
+    // the warm set fills); after that the door answers.
+    expect(await metricValue(metrics, 'door_answers_total')).toBeGreaterThanOrEqual(answersBefore + 60);
+    expect(await metricValue(metrics, 'warm_connections_closed_total', { reason: 'reset_failed' })).toBe(0);
+  });
+});
