@@ -151,6 +151,8 @@ async function main(): Promise<void> {
     const proxyEnv = { ...process.env, PGSSLMODE: 'disable', PGUSER: 'postgres' };
     const directC = await pgbenchConnectRate(directEnv, ['-h', BENCH_HOST, '-p', String(db.port)]);
     const pooledC = await pgbenchConnectRate(proxyEnv, ['-h', pooled.proxy.host, '-p', String(pooled.proxy.port)]);
+    // The same over TLS to the proxy, as libpq's and pgJDBC's default sslmode (prefer) has it.
+    const pooledTlsC = await pgbenchConnectRate({ ...proxyEnv, PGSSLMODE: 'require' }, ['-h', pooled.proxy.host, '-p', String(pooled.proxy.port)]);
     const coldC = await pgbenchConnectRate(proxyEnv, ['-h', cold.proxy.host, '-p', String(cold.proxy.port)]);
     const reused = await metric(pooled, 'warm_connections_added_total', 'source="reuse"');
     const logins = await metric(pooled, 'upstream_connect_duration_seconds_count', 'result="success"');
@@ -168,8 +170,9 @@ async function main(): Promise<void> {
       warmHits: hits,
       directOverWarmMedian: round2(firstSelectMs.direct.median / firstSelectMs.warm.median),
       directOverPgbouncerMedian: round2(firstSelectMs.direct.median / firstSelectMs.pgbouncer.median),
-      connectPerTx: { direct: directC, proxyWarmReuse: pooledC, proxyCold: coldC },
+      connectPerTx: { direct: directC, proxyWarmReuse: pooledC, proxyWarmReuseTls: pooledTlsC, proxyCold: coldC },
       proxyWarmReuseOverDirect: round2(pooledC.tps / directC.tps),
+      proxyWarmReuseTlsOverDirect: round2(pooledTlsC.tps / directC.tps),
       proxyWarmReuseLogins: logins,
       proxyWarmReuseReused: reused,
     };
@@ -188,8 +191,9 @@ async function main(): Promise<void> {
     console.log('|---|---|---|');
     console.log(`| direct TLS | ${directC.tps} | ${directC.latencyMs} |`);
     console.log(`| proxy --warm-connections 4 --reuse-connections | ${pooledC.tps} | ${pooledC.latencyMs} |`);
+    console.log(`| the same, clients over TLS (sslmode=require) | ${pooledTlsC.tps} | ${pooledTlsC.latencyMs} |`);
     console.log(`| proxy, no warm connections | ${coldC.tps} | ${coldC.latencyMs} |`);
-    console.log(`proxy with reuse / direct TLS: ${line.proxyWarmReuseOverDirect}x (goal 20x); cluster logins ${logins}, reuses ${reused}`);
+    console.log(`proxy with reuse / direct TLS: ${line.proxyWarmReuseOverDirect}x (goal 20x), clients over TLS ${line.proxyWarmReuseTlsOverDirect}x; cluster logins ${logins}, reuses ${reused}`);
   } finally {
     for (const p of proxies) await p.proxy.stop();
     bouncer?.child.kill();

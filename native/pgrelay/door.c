@@ -62,13 +62,16 @@ typedef struct waiting {
    * tls_ready, `first` collects the plaintext of its StartupMessage. */
   SSL *ssl;
   int tls_ready;
+  uint64_t accepted_ms;
   struct waiting *prev, *next;
 } waiting_t;
 
-/* A client as the door passes it on: its socket, and its TLS when the door ran it. */
+/* A client as the door passes it on: its socket, and its TLS when the door ran it (then also when
+ * it was accepted: JavaScript's startup timeout counts from there). */
 typedef struct {
   int fd;
   SSL *ssl;
+  uint64_t accepted_ms;
 } client_t;
 
 /* A key whose connections are being reset (--reuse-connections), and how many: a client asking
@@ -158,12 +161,16 @@ static void hand_over(door_t *d, int fd, const char *bytes, size_t n) {
 
 static void free_handle(uv_handle_t *h) { free(h); }
 
-/* ("tls-client", fd, link, bridge) or ("tls-failed", fd, why, peer closed). */
+/* How a TLS client of the door's failed before its startup (tls_failed). */
+enum { TLS_FAILED = 0, TLS_PEER_CLOSED = 1, TLS_TIMED_OUT = 2 };
+
+/* ("tls-client", fd, link, bridge, ms since accept) or ("tls-failed", fd, why, TLS_*, ms). */
 typedef struct {
   const char *kind;
   int fd, link, js_end;
   const char *why;
-  int closed;
+  int how;
+  uint64_t waited_ms;
 } tls_event_t;
 
 static int tls_event_args(napi_env env, void *data, napi_value *argv) {
@@ -172,45 +179,53 @@ static int tls_event_args(napi_env env, void *data, napi_value *argv) {
   napi_create_int32(env, e->fd, &argv[1]);
   if (e->why) {
     napi_create_string_utf8(env, e->why, NAPI_AUTO_LENGTH, &argv[2]);
-    napi_create_int32(env, e->closed, &argv[3]);
+    napi_create_int32(env, e->how, &argv[3]);
   } else {
     napi_create_int32(env, e->link, &argv[2]);
     napi_create_int32(env, e->js_end, &argv[3]);
   }
-  return 4;
+  napi_create_double(env, (double)e->waited_ms, &argv[4]);
+  return 5;
+}
+
+static uint64_t since(door_t *d, uint64_t ms) { return uv_now(d->poll.loop) - ms; }
+
+/* A client whose TLS failed, or that left before its startup: JavaScript records it as it would
+ * one of its own, and owns the descriptor from here on. */
+static void tls_failed(door_t *d, client_t c, const char *why, int how) {
+  tls_event_t e = {"tls-failed", c.fd, -1, -1, why, how, since(d, c.accepted_ms)};
+  js_callback_call(&d->cb, 5, tls_event_args, NULL, &e);
 }
 
 /* A client whose TLS the door ran and did not answer: JavaScript gets a duplicate of its
  * descriptor (for its records; it never reads it) and the link its plaintext now runs through,
  * which begins with what the door read of it. */
-static void hand_over_tls(door_t *d, int fd, SSL *ssl, const char *bytes, size_t n) {
-  int js_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+static void hand_over_tls(door_t *d, client_t c, const char *bytes, size_t n) {
+  int js_fd = fcntl(c.fd, F_DUPFD_CLOEXEC, 0);
+  int failure = js_fd < 0 ? errno : ENOMEM;
   uv_poll_t *poll = js_fd >= 0 ? malloc(sizeof *poll) : NULL;
   int js_end = -1, link = -1;
-  if (poll && uv_poll_init_socket(d->poll.loop, poll, fd) == 0) {
-    link = link_adopt(d->env, ssl, fd, poll, &js_end, bytes, n);
-    if (link < 0) uv_close((uv_handle_t *)poll, free_handle);
+  if (poll && uv_poll_init_socket(d->poll.loop, poll, c.fd) == 0) {
+    errno = 0;
+    link = link_adopt(d->env, c.ssl, c.fd, poll, &js_end, bytes, n);
+    if (link < 0) {
+      failure = errno ? errno : ENOMEM;
+      uv_close((uv_handle_t *)poll, free_handle);
+    }
   } else free(poll);
   if (link < 0) {
-    /* Out of resources: the client is let go, as by a listener out of descriptors. */
-    SSL_free(ssl);
-    close(fd);
+    /* Out of resources (descriptors, most likely): recorded as the usual path's TLS would be. */
+    SSL_free(c.ssl);
     if (js_fd >= 0) close(js_fd);
+    tls_failed(d, c, strerror(failure), TLS_FAILED);
     return;
   }
-  tls_event_t e = {"tls-client", js_fd, link, js_end, NULL, 0};
-  js_callback_call(&d->cb, 4, tls_event_args, NULL, &e);
-}
-
-/* A client whose TLS failed, or that left before its startup: JavaScript records it as it would
- * one of its own, and owns the descriptor from here on. */
-static void tls_failed(door_t *d, int fd, const char *why, int closed) {
-  tls_event_t e = {"tls-failed", fd, -1, -1, why, closed};
-  js_callback_call(&d->cb, 4, tls_event_args, NULL, &e);
+  tls_event_t e = {"tls-client", js_fd, link, js_end, NULL, 0, since(d, c.accepted_ms)};
+  js_callback_call(&d->cb, 5, tls_event_args, NULL, &e);
 }
 
 static void hand_over_client(door_t *d, client_t c, const char *bytes, size_t n) {
-  if (c.ssl) hand_over_tls(d, c.fd, c.ssl, bytes, n);
+  if (c.ssl) hand_over_tls(d, c, bytes, n);
   else hand_over(d, c.fd, bytes, n);
 }
 
@@ -544,7 +559,7 @@ static void held_end(door_t *d, int outcome, uint64_t since_ms) {
  * handed to JavaScript with its first bytes, as any client the door does not answer. */
 static void let_go(waiting_t *w) {
   door_t *d = w->door;
-  client_t c = {w->fd, w->ssl};
+  client_t c = {w->fd, w->ssl, w->accepted_ms};
   w->ssl = NULL;
   size_t len = w->startup_len;
   bytes_t first = w->first, key = w->key;
@@ -566,18 +581,19 @@ static void on_held(uv_poll_t *p, int status, int events) {
   (void)events;
   waiting_t *w = p->data;
   door_t *d = w->door;
-  char c;
-  ssize_t r = status == 0 ? recv(w->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) : -1;
+  char peek;
+  ssize_t r = status == 0 ? recv(w->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) : -1;
   if (r > 0) {
     uv_poll_stop(&w->poll);
     return;
   }
   if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-  int fd = w->fd, tls = w->ssl != NULL;
+  client_t c = {w->fd, NULL, w->accepted_ms};
+  int tls = w->ssl != NULL;
   held_end(d, DOOR_HOLD_LEFT, w->since_ms);
   unlink_waiting(w);
-  if (tls) tls_failed(d, fd, "the client closed the connection", 1);
-  else hand_over(d, fd, NULL, 0);
+  if (tls) tls_failed(d, c, "the client closed the connection", TLS_PEER_CLOSED);
+  else hand_over(d, c.fd, NULL, 0);
   keep_timer(d);
 }
 
@@ -606,6 +622,7 @@ static int hold(door_t *d, client_t c, const char *buf, size_t n, size_t len, by
   w->fd = c.fd;
   w->ssl = c.ssl;
   w->tls_ready = c.ssl != NULL;
+  w->accepted_ms = c.accepted_ms;
   w->door = d;
   w->since_ms = uv_now(loop);
   w->startup_len = len;
@@ -691,22 +708,22 @@ static int first_packet_read(const bytes_t *b) {
   return len < 8 || len > 10000 || n >= len;
 }
 
-/* Gives up on a TLS client before its startup; JavaScript records why. */
-static void tls_give_up(waiting_t *w, const char *why, int closed) {
+/* Gives up on a TLS client in its handshake; JavaScript records why. */
+static void tls_give_up(waiting_t *w, const char *why, int how) {
   door_t *d = w->door;
-  int fd = w->fd;
+  client_t c = {w->fd, NULL, w->accepted_ms};
   SSL_free(w->ssl);
   w->ssl = NULL;
   unlink_waiting(w);
-  tls_failed(d, fd, why, closed);
+  tls_failed(d, c, why, how);
   keep_timer(d);
 }
 
-/* A TLS client's first plaintext (whole, or what came within handoff_ms) goes the way a plain
- * client's first bytes go. */
+/* A TLS client's first plaintext (whole, or what came within handoff_ms, or before it closed)
+ * goes the way a plain client's first bytes go. */
 static void tls_arrived(waiting_t *w) {
   door_t *d = w->door;
-  client_t c = {w->fd, w->ssl};
+  client_t c = {w->fd, w->ssl, w->accepted_ms};
   bytes_t first = w->first;
   memset(&w->first, 0, sizeof w->first);
   w->ssl = NULL;
@@ -720,7 +737,7 @@ static void on_tls(uv_poll_t *p, int status, int events) {
   (void)events;
   waiting_t *w = p->data;
   if (status < 0) {
-    tls_give_up(w, uv_strerror(status), 0);
+    tls_give_up(w, uv_strerror(status), TLS_FAILED);
     return;
   }
   if (!w->tls_ready) {
@@ -733,7 +750,7 @@ static void on_tls(uv_poll_t *p, int status, int events) {
       }
       char why[512];
       int closed = tls_handshake_failure(w->ssl, e, why, sizeof why);
-      tls_give_up(w, why, closed);
+      tls_give_up(w, why, closed ? TLS_PEER_CLOSED : TLS_FAILED);
       return;
     }
     w->tls_ready = 1;
@@ -744,10 +761,8 @@ static void on_tls(uv_poll_t *p, int status, int events) {
   while (!first_packet_read(&w->first)) {
     tls_step_t step = tls_read_step(w->ssl, &w->first, 4096);
     if (step == TLS_MOVED) continue;
-    if (step == TLS_CLOSED) {
-      tls_give_up(w, "the connection closed before the startup", 1);
-      return;
-    }
+    /* Closed before a whole startup: the usual path gets what came, then the end, as it would. */
+    if (step == TLS_CLOSED) break;
     uv_poll_start(&w->poll, (step == TLS_WANTS_WRITE ? UV_WRITABLE : UV_READABLE) | UV_DISCONNECT, on_tls);
     return;
   }
@@ -776,7 +791,7 @@ static int start_tls(door_t *d, int fd) {
   SSL_set_mode(w->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   w->fd = fd;
   w->door = d;
-  w->since_ms = uv_now(d->poll.loop);
+  w->since_ms = w->accepted_ms = uv_now(d->poll.loop);
   push_waiting(&d->waiting, w);
   uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, on_tls);
   keep_timer(d);
@@ -857,7 +872,7 @@ static void on_waiting(uv_poll_t *p, int status, int events) {
   if (status == 0 && !first_read(w->fd, buf, &n)) return;
   int fd = w->fd;
   unlink_waiting(w);
-  arrived(d, (client_t){fd, NULL}, buf, n);
+  arrived(d, (client_t){fd, NULL, 0}, buf, n);
 }
 
 static void on_timer(uv_timer_t *t);
@@ -890,7 +905,7 @@ static void accept_clients(door_t *d) {
     char buf[FIRST_READ];
     size_t n = 0;
     if (first_read(fd, buf, &n)) {
-      arrived(d, (client_t){fd, NULL}, buf, n);
+      arrived(d, (client_t){fd, NULL, 0}, buf, n);
       continue;
     }
     waiting_t *w = calloc(1, sizeof *w);
@@ -928,7 +943,7 @@ static void on_timer(uv_timer_t *t) {
     waiting_t *next = w->next;
     uint64_t waited = now - w->since_ms;
     if (w->ssl && !w->tls_ready) {
-      if (waited >= d->tls_timeout_ms) tls_give_up(w, "TLS handshake timed out", 0);
+      if (waited >= d->tls_timeout_ms) tls_give_up(w, "TLS handshake timed out", TLS_TIMED_OUT);
     } else if (waited >= d->handoff_ms) {
       if (w->ssl) tls_arrived(w);
       else {

@@ -119,14 +119,21 @@ static void on_peer_events(link_t *l, int status);
 static int open_bridge(link_t *l) {
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0) return -1;
+  uv_poll_t *bpoll = malloc(sizeof *bpoll);
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(l->env, &loop);
+  if (!bpoll || uv_poll_init_socket(loop, bpoll, pair[0]) != 0) {
+    free(bpoll);
+    close(pair[0]);
+    close(pair[1]);
+    errno = ENOMEM;
+    return -1;
+  }
   l->handshaking = 0;
   l->ready = 1;
   l->bridge = pair[0];
   l->js_end = pair[1];
-  l->bpoll = malloc(sizeof *l->bpoll);
-  uv_loop_t *loop;
-  napi_get_uv_event_loop(l->env, &loop);
-  uv_poll_init_socket(loop, l->bpoll, l->bridge);
+  l->bpoll = bpoll;
   l->bpoll->data = l;
   l->open_handles++;
   return 0;
@@ -360,14 +367,14 @@ int link_adopt(napi_env env, SSL *ssl, int fd, uv_poll_t *poll, int *js_end, con
   l->env = env;
   l->fd = l->bridge = l->js_end = -1;
   if ((js_end && open_bridge(l) != 0) || !bytes_append(&l->to_js, heard, heard_len)) {
+    bytes_free(&l->to_js);
+    table_forget_link(id);
     if (l->bpoll) {
       /* open_bridge made the poll of our end: its close callback frees the link. */
       close(l->bridge);
       close(l->js_end);
       uv_close((uv_handle_t *)l->bpoll, free_poll);
     } else free(l);
-    bytes_free(&l->to_js);
-    table_forget_link(id);
     return -1;
   }
   l->handshaking = 0;

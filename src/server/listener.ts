@@ -70,7 +70,7 @@ interface AnsweredLogin {
  * How the native door began a client's startup that it did not answer, when it ran the client's
  * TLS: the TLS connection the startup comes over, or why the handshake failed.
  */
-type DoorStart = { established: NativeTlsConnection } | { failure: Error };
+type DoorStart = { established: NativeTlsConnection; waitedMs: number } | { failure: Error; timedOut: boolean };
 
 /** A Node socket on a descriptor from the native door, not reading until asked to. */
 function doorSocket(fd: number): Socket {
@@ -166,14 +166,24 @@ export class Listener {
     const tls = nativeTls ? { context: nativeTls.context, timeoutMs: this.settings.startupTimeoutMs } : null;
     const door = this.backend.nativeDoor?.()?.open(fd, DOOR_HANDOFF_MS, {
       client: (clientFd, first) => this.atDoor(clientFd, first),
-      tlsClient: (clientFd, link, bridgeFd) => {
+      tlsClient: (clientFd, link, bridgeFd, waitedMs) => {
         const socket = this.fromDoor(clientFd);
-        if (socket) this.accept(socket, undefined, true, { established: nativeTls!.adopt(socket, link, bridgeFd) });
-        else closeSync(bridgeFd);
+        if (!socket) return closeSync(bridgeFd);
+        let established: NativeTlsConnection;
+        try {
+          established = nativeTls!.adopt(socket, link, bridgeFd);
+        } catch (err) {
+          // The bridge could not be had as a socket: the client goes, and its link with the bridge.
+          this.log.error({ err: (err as Error).message, listener: this.settings.name }, 'could not take a TLS client from the native door');
+          socket.destroy();
+          closeSync(bridgeFd);
+          return;
+        }
+        this.accept(socket, undefined, true, { established, waitedMs });
       },
-      tlsFailed: (clientFd, why, peerClosed) => {
+      tlsFailed: (clientFd, why, how) => {
         const socket = this.fromDoor(clientFd);
-        if (socket) this.accept(socket, undefined, true, { failure: handshakeFailure(why, peerClosed) });
+        if (socket) this.accept(socket, undefined, true, { failure: handshakeFailure(why, how === 'closed'), timedOut: how === 'timeout' });
       },
       grant: () => {
         const cancelKey = this.cancels.allocate();
@@ -320,12 +330,13 @@ export class Listener {
     let stream: import('node:stream').Duplex = socket;
     let holdsSlot = false;
 
-    const startupTimer = answered
-      ? undefined
-      : setTimeout(() => {
-          this.log.warn({ client: remoteAddress, listener: this.settings.name }, 'startup timeout: closing connection');
-          socket.destroy();
-        }, this.settings.startupTimeoutMs);
+    const startupTimedOut = () => {
+      this.log.warn({ client: remoteAddress, listener: this.settings.name }, 'startup timeout: closing connection');
+      socket.destroy();
+    };
+    // The startup timeout counts from accept, also for a client the door took through its TLS.
+    const waitedMs = doorStart && 'established' in doorStart ? doorStart.waitedMs : 0;
+    const startupTimer = answered ? undefined : setTimeout(startupTimedOut, Math.max(0, this.settings.startupTimeoutMs - waitedMs));
 
     try {
       let login: { parameters: Record<string, string>; pending: Buffer; tls: boolean; nativeLink?: number; cancelKey?: CancelKey };
@@ -335,7 +346,11 @@ export class Listener {
         user = answered.parameters.user;
         holdsSlot = true;
       } else {
-        if (doorStart && 'failure' in doorStart) throw doorStart.failure;
+        if (doorStart && 'failure' in doorStart) {
+          // As the usual path's startup timer would have, before the handshake gave up too.
+          if (doorStart.timedOut) startupTimedOut();
+          throw doorStart.failure;
+        }
         const start = await negotiateStartup(socket, {
           tls: this.settings.tls,
           nativeTls: this.settings.nativeTls ?? null,

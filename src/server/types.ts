@@ -82,11 +82,11 @@ export interface DoorListener {
   /**
    * A client whose TLS the door ran (DoorTls) and did not answer: `fd` for the listener's records
    * (never to be read), the addon's `link` for its TLS, and `bridgeFd`, where its plaintext comes
-   * from, beginning with its startup.
+   * from, beginning with what it sent; `waitedMs` since the door accepted it.
    */
-  tlsClient(fd: number, link: number, bridgeFd: number): void;
-  /** A client whose TLS the door began failed (`why`), or left before its startup (`peerClosed`). */
-  tlsFailed(fd: number, why: string, peerClosed: boolean): void;
+  tlsClient(fd: number, link: number, bridgeFd: number, waitedMs: number): void;
+  /** A client's handshake at the door failed (`why`), or it left during it, or it outlasted the startup timeout. */
+  tlsFailed(fd: number, why: string, how: DoorTlsFailure, waitedMs: number): void;
   /** A key from grant() that no session holds any more. */
   released(cancelKey: CancelKey): void;
 }
@@ -102,6 +102,9 @@ export interface DoorHandle {
   settle(): void;
   close(): void;
 }
+
+/** How a handshake at the native door ended without a startup: it failed, the client left, or it took too long. */
+export type DoorTlsFailure = 'failed' | 'closed' | 'timeout';
 
 /** TLS at the native door: the addon's server context (NativeServerTls.context), and how long a handshake may take. */
 export interface DoorTls {

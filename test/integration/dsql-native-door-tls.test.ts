@@ -5,7 +5,8 @@
 // to write its startup, a failed handshake, one that leaves half-way) must meet exactly the proxy
 // it met before: the same answers, log lines and outcomes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
@@ -28,14 +29,73 @@ for i in range(3):
     time.sleep(0.4)
 `;
 
+/** A connected socket that has sent an SSLRequest and read the answer: 'S' expected. */
+async function afterSslRequest(proxy: ProxyProcess): Promise<{ tcp: Socket; answer: string }> {
+  const tcp = connect({ host: proxy.host, port: proxy.port });
+  tcp.on('error', () => undefined);
+  await new Promise<void>((resolve) => tcp.once('connect', () => resolve()));
+  tcp.write(serialize.requestSsl());
+  const answer = await new Promise<Buffer>((resolve) => tcp.once('data', resolve));
+  return { tcp, answer: answer.toString('latin1') };
+}
+
+/** Counts what comes back (when asked to) until the socket closes, and when it closed. */
+function untilClosed(socket: Socket, started: number, count: boolean): Promise<{ bytes: number; ms: number }> {
+  let bytes = 0;
+  if (count) socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  return new Promise((resolve) => socket.once('close', () => resolve({ bytes: count ? bytes : -1, ms: Date.now() - started })));
+}
+
+/** TLS over a socket whose SSLRequest was answered already. */
+async function startTlsAfterS(tcp: Socket): Promise<TLSSocket> {
+  const secure = tlsConnect({ socket: tcp, rejectUnauthorized: false });
+  secure.on('error', () => undefined);
+  await new Promise<void>((resolve) => secure.once('secureConnect', () => resolve()));
+  return secure;
+}
+
+/**
+ * Habits of TLS clients that never finish a startup, each on a socket whose SSLRequest was
+ * answered: not TLS after 'S', gone after 'S', silent in the handshake (these read the raw socket:
+ * what comes back must match byte for byte), and gone after the handshake, half a startup then
+ * gone, silent after the handshake (over TLS: what comes back differs in size run to run).
+ * Each gives the socket whose close ends it.
+ */
+const HABITS = {
+  garbage: async (tcp: Socket) => {
+    tcp.write('GET / HTTP/1.1\r\nHost: proxy\r\n\r\n');
+    return tcp;
+  },
+  goneAfterS: async (tcp: Socket) => tcp.destroy(),
+  silentInHandshake: async (tcp: Socket) => tcp,
+  goneAfterHandshake: async (tcp: Socket) => (await startTlsAfterS(tcp)).end(),
+  halfStartup: async (tcp: Socket) => (await startTlsAfterS(tcp)).end(serialize.startup(PARAMETERS).subarray(0, 10)),
+  silentAfterHandshake: async (tcp: Socket) => startTlsAfterS(tcp),
+} satisfies Record<string, (tcp: Socket) => Promise<Socket>>;
+type Habit = keyof typeof HABITS;
+const RAW_HABITS: readonly Habit[] = ['garbage', 'goneAfterS', 'silentInHandshake'];
+
+async function runHabit(habit: Habit, proxy: ProxyProcess): Promise<{ answer: string; bytes: number; ms: number }> {
+  const started = Date.now();
+  const { tcp, answer } = await afterSslRequest(proxy);
+  const raw = RAW_HABITS.includes(habit);
+  // The raw socket is read only by the raw habits; TLS takes it over for the others.
+  if (!raw) tcp.pause();
+  const rawClosed = raw ? untilClosed(tcp, started, true) : null;
+  const socket = await HABITS[habit](tcp);
+  const { bytes, ms } = await (rawClosed ?? untilClosed(socket, started, false));
+  return { answer, bytes, ms };
+}
+
 describe('TLS at the native front door (--warm-connections, native relay, trust)', () => {
   let stack: DsqlStack;
   let proxy: ProxyProcess;
   let metrics: number;
+  let usual: ProxyProcess;
+  let usualMetrics: number;
 
   const doorAnswers = () => metricValue(metrics, 'door_answers_total');
   const idle = () => metricValue(metrics, 'warm_connections_idle');
-  const closedAs = (outcome: string) => metricValue(metrics, 'client_connections_total', { outcome });
   /** Waits until the raw clients' key has a warm connection parked (a first client made the key known). */
   const warmFor = async (parameters: Record<string, string> = PARAMETERS) => {
     const c = await RawConnection.open(proxy.host, proxy.port, parameters, { tls: true });
@@ -46,10 +106,14 @@ describe('TLS at the native front door (--warm-connections, native relay, trust)
 
   beforeAll(async () => {
     stack = await startDsqlStack();
-    metrics = await freePort();
-    proxy = await stack.startProxy({
-      extraArgs: ['--warm-connections', '1', '--max-connections', '4', '--metrics-listen', `127.0.0.1:${metrics}`],
-    });
+    [metrics, usualMetrics] = await Promise.all([freePort(), freePort()]);
+    [proxy, usual] = await Promise.all([
+      stack.startProxy({
+        extraArgs: ['--warm-connections', '1', '--max-connections', '4', '--startup-timeout', '3', '--metrics-listen', `127.0.0.1:${metrics}`],
+      }),
+      // No warm connections: its door never opens, every TLS client goes the usual way.
+      stack.startProxy({ extraArgs: ['--startup-timeout', '3', '--metrics-listen', `127.0.0.1:${usualMetrics}`] }),
+    ]);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -117,27 +181,32 @@ describe('TLS at the native front door (--warm-connections, native relay, trust)
     expect(await doorAnswers()).toBe(before);
   });
 
-  it('records a failed handshake and a client gone after its SSLRequest as before, and goes on', async () => {
-    await warmFor();
-    const protocolErrors = await closedAs('protocol_error');
-    const abandoned = await closedAs('closed_before_startup');
-    // Not TLS after 'S': the handshake fails.
-    const garbage = connect({ host: proxy.host, port: proxy.port });
-    await new Promise<void>((resolve) => garbage.once('connect', resolve));
-    garbage.on('error', () => undefined);
-    garbage.write(serialize.requestSsl());
-    await new Promise<void>((resolve) => garbage.once('data', () => resolve()));
-    garbage.write('GET / HTTP/1.1\r\nHost: proxy\r\n\r\n');
-    await new Promise<void>((resolve) => garbage.once('close', () => resolve()));
-    await waitFor('the failure recorded', async () => (await closedAs('protocol_error')) === protocolErrors + 1);
+  it('ends TLS clients that fail, leave or stall before their startup exactly as the usual path does', async () => {
+    // Each habit against this proxy with a connection parked (the door runs the client's TLS) and
+    // against one with no warm connections (the usual path's TLS): the same bytes back, the same
+    // outcome, within the same startup timeout counted from the connect.
+    // (Not 'ok': the records of warmFor's session may land in the middle.)
+    const outcomes = ['protocol_error', 'closed_before_startup', 'client_gone', 'rejected', 'error'];
+    const counts = async (port: number) => Object.fromEntries(await Promise.all(outcomes.map(async (o) => [o, await metricValue(port, 'client_connections_total', { outcome: o })])));
+    for (const habit of Object.keys(HABITS) as Habit[]) {
+      await warmFor();
+      const before = [await counts(metrics), await counts(usualMetrics)];
+      const [door, usualPath] = await Promise.all([runHabit(habit, proxy), runHabit(habit, usual)]);
+      expect({ habit, ...door, ms: undefined }).toEqual({ habit, ...usualPath, ms: undefined });
+      // The startup timeout (3 s) counts from the connect on both ways; the door's wait for a
+      // startup (1 s) is not added to it.
+      expect(door.ms, habit).toBeLessThan(3_900);
+      const delta = async (port: number, was: Record<string, number>) => {
+        const now = await counts(port);
+        return Object.fromEntries(outcomes.map((o) => [o, now[o] - was[o]]));
+      };
+      await waitFor(`${habit} recorded`, async () => Object.values(await delta(usualMetrics, before[1])).some((n) => n > 0));
+      await waitFor(`${habit} recorded at the door`, async () => Object.values(await delta(metrics, before[0])).some((n) => n > 0));
+      expect(await delta(metrics, before[0]), habit).toEqual(await delta(usualMetrics, before[1]));
+    }
+    const lines = (p: ProxyProcess) => p.logRecords().filter((r) => r.msg === 'startup timeout: closing connection').length;
+    expect(lines(proxy)).toBe(lines(usual));
     expect(proxy.logRecords().some((r) => r.msg === 'connection refused' && /TLS handshake failed/.test(String(r.reason)))).toBe(true);
-    // Gone after its SSLRequest was answered.
-    const gone = connect({ host: proxy.host, port: proxy.port });
-    await new Promise<void>((resolve) => gone.once('connect', resolve));
-    gone.write(serialize.requestSsl());
-    await new Promise<void>((resolve) => gone.once('data', () => resolve()));
-    gone.destroy();
-    await waitFor('the client gone recorded', async () => (await closedAs('closed_before_startup')) === abandoned + 1);
     // The parked connection is still there for the next client.
     const before = await doorAnswers();
     const c = await RawConnection.open(proxy.host, proxy.port, PARAMETERS, { tls: true });

@@ -77,10 +77,11 @@ export interface NativeRelayAddon {
    * With tlsContext (a createServerContext number; -1: none), an SSLRequest is answered there
    * while a connection is parked or being reset, and the client's TLS is run there: 'answered'
    * then ends with tls true and its fd is a duplicate of the session's; a client not answered
-   * comes as ('tls-client', fd, link, bridgeFd): the descriptor for the caller's records (never
-   * to be read), the link its TLS now runs on, and the bridge its plaintext comes through (what
-   * the door read first included); one whose handshake failed, or that left before its startup,
-   * as ('tls-failed', fd, why, peerClosed 1 or 0). A handshake not done within tlsTimeoutMs fails.
+   * comes as ('tls-client', fd, link, bridgeFd, waitedMs): the descriptor for the caller's records
+   * (never to be read), the link its TLS now runs on, the bridge its plaintext comes through (what
+   * the door read first included), and the milliseconds since it was accepted; one whose handshake
+   * failed, or that left during it, as ('tls-failed', fd, why, how, waitedMs), `how` 0 failed, 1
+   * gone, 2 not done within tlsTimeoutMs.
    */
   openDoor(
     listenFd: number,
@@ -90,7 +91,8 @@ export interface NativeRelayAddon {
       a: number,
       b: Buffer | number | string,
       c: number,
-      processId?: number,
+      /** The ProcessID of 'answered'; the milliseconds since accept of 'tls-client' and 'tls-failed'. */
+      d?: number,
       secretKey?: number,
       peer?: string,
       tls?: boolean,

@@ -5,7 +5,7 @@
 import { closeSync } from 'node:fs';
 import { beforeScrape } from '../../metrics/scrape-hooks.js';
 import { id as cancelKeyId } from '../../server/cancel-registry.js';
-import type { AnsweredAtDoor, CancelKey, DoorHandle, DoorListener, DoorTls } from '../../server/types.js';
+import type { AnsweredAtDoor, CancelKey, DoorHandle, DoorListener, DoorTls, DoorTlsFailure } from '../../server/types.js';
 import type { WarmParking, WarmPool } from '../warm-pool.js';
 import type { NativeRelayAddon } from './addon.js';
 import { doorKey } from './door-key.js';
@@ -63,6 +63,8 @@ export interface NativeDoorOptions {
  */
 export type DoorHoldOutcome = 'answered' | 'login' | 'left';
 const HOLD_OUTCOMES: readonly DoorHoldOutcome[] = ['answered', 'login', 'left'];
+/** door.c's TLS_FAILED, TLS_PEER_CLOSED, TLS_TIMED_OUT. */
+const TLS_FAILURES: readonly DoorTlsFailure[] = ['failed', 'closed', 'timeout'];
 
 /** Opens the door on the listening socket; null when the addon cannot. */
 export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; parking: WarmParking } | null {
@@ -73,12 +75,12 @@ export function openNativeDoor(o: NativeDoorOptions): { handle: DoorHandle; park
   const door = addon.openDoor(
     o.listenFd,
     o.handoffMs,
-    (kind, a, b, c, processId, secretKey, peer, tls) => {
+    (kind, a, b, c, d, secretKey, peer, tls) => {
       if (kind === 'client') return listener.client(a, b as Buffer);
-      if (kind === 'tls-client') return listener.tlsClient(a, b as number, c);
-      if (kind === 'tls-failed') return listener.tlsFailed(a, b as string, c === 1);
+      if (kind === 'tls-client') return listener.tlsClient(a, b as number, c, d ?? 0);
+      if (kind === 'tls-failed') return listener.tlsFailed(a, b as string, TLS_FAILURES[c] ?? 'failed', d ?? 0);
       if (kind === 'gone' || kind === 'heard') return pool.parkedGone(a, kind === 'heard' ? 'server_message' : 'server_closed');
-      const key = cancelKeyId({ processId: processId!, secretKey: secretKey! });
+      const key = cancelKeyId({ processId: d!, secretKey: secretKey! });
       const grant = stock.get(key);
       stock.delete(key);
       stockUp();
