@@ -235,6 +235,12 @@ static napi_value create_server_context(napi_env env, napi_callback_info info) {
   char *key_pem = arg_string(env, argv[1]);
   SSL_CTX *ctx = new_context(TLS_server_method());
   if (!ctx) return throw_error(env, "could not create a TLS context");
+  /* As PostgreSQL's own server: no session resumption, so no session cache (a locked table entry
+   * per connection) and no session tickets (two more records encrypted and sent per handshake,
+   * which libpq never uses). */
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(ctx, 0);
   BIO *cb = cert_pem ? BIO_new_mem_buf(cert_pem, -1) : NULL;
   BIO *kb = key_pem ? BIO_new_mem_buf(key_pem, -1) : NULL;
   X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
