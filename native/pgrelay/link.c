@@ -498,7 +498,10 @@ void link_close(link_t *l) {
 
 int link_is_ready(const link_t *l) { return l->ready && !l->closed && !l->peer_eof; }
 
+/* Reads what is pending on one end of a bridge; a link with no bridge (reset and parked by the
+ * addon) has nothing there, and no buffer is made for it. */
 static int drain_fd(int fd, bytes_t *into) {
+  if (fd < 0) return 0;
   for (;;) {
     if (!bytes_reserve(into, READ_CHUNK)) return -1;
     ssize_t n = read(fd, into->p + into->len, READ_CHUNK);
