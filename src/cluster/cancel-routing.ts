@@ -39,14 +39,15 @@ export class RoutedCancelRegistry extends CancelRegistry {
    * A key of this worker is looked up here; any other is forwarded, and counts as found because
    * whether the owner knows it is not known here (the caller only logs it).
    */
-  override cancel(key: CancelKey): boolean {
+  override async cancel(key: CancelKey): Promise<boolean> {
     if (ownerOf(key) === this.index) return super.cancel(key);
+    // Not waited for: the owner's cancel is not reported back across workers.
     this.forward({ processId: key.processId, secretKey: key.secretKey });
     return true;
   }
 
   /** A key the primary forwarded: this worker owns it, never forward it again. */
-  cancelForwarded(key: CancelKey): boolean {
+  async cancelForwarded(key: CancelKey): Promise<boolean> {
     return ownerOf(key) === this.index && super.cancel(key);
   }
 }

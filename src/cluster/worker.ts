@@ -39,7 +39,7 @@ export async function runWorker(config: ProxyConfig, index: number, workers: num
     if (!isOurs<PrimaryToWorker>(message)) return;
     switch (message.apgp) {
       case 'cancel':
-        cancels.cancelForwarded(message);
+        void cancels.cancelForwarded(message);
         break;
       case 'readiness?':
         void readiness(proxy).then((error) => send({ apgp: 'readiness', id: message.id, ...(error ? { error } : {}) }));

@@ -344,7 +344,7 @@ export class IamRelayBackend implements Backend {
    */
   private guardCancel(onCancel: ClientSession['onCancel'], conn: WarmConnection, run: SessionRun): void {
     const { backendKey } = conn.upstream;
-    if (backendKey) onCancel(() => void (run.handedOn || cancelUpstream(this.opts.target, backendKey)));
+    if (backendKey) onCancel(() => (run.handedOn ? undefined : cancelUpstream(this.opts.target, backendKey)));
   }
 
   private handOn(keep: KeepUpstream, run: SessionRun): KeepUpstream {

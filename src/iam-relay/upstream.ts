@@ -157,10 +157,12 @@ export async function cancelUpstream(target: UpstreamTarget, key: CancelKey): Pr
   if (!tcp) return;
   try {
     const tls = await negotiateTls(tcp, target);
-    await new Promise<void>((resolve) => tls.end(encodeCancelRequest(key.processId, key.secretKey), () => resolve()));
-    // The server closes the connection when it has processed the request.
+    // Written, not ended, as libpq's PQcancel does: the server closes the connection once it has
+    // processed the request, and that close is what the client's own cancel connection waits
+    // for. A peer that closes on our end of writing (Node's default) would close before that.
     await new Promise<void>((resolve) => {
       tls.once('close', () => resolve());
+      tls.write(encodeCancelRequest(key.processId, key.secretKey));
       setTimeout(() => {
         tls.destroy();
         resolve();

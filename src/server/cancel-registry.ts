@@ -4,8 +4,14 @@
 import { randomInt } from 'node:crypto';
 import type { CancelKey } from './types.js';
 
+/**
+ * What a CancelRequest with a session's key does; a promise when the cancel travels further (to
+ * the cluster), settled once it got there.
+ */
+export type CancelHandler = () => void | Promise<void>;
+
 export class CancelRegistry {
-  protected readonly handlers = new Map<string, () => void>();
+  protected readonly handlers = new Map<string, CancelHandler>();
 
   /** A fresh key not in use by any live session. */
   allocate(): CancelKey {
@@ -15,7 +21,7 @@ export class CancelRegistry {
     }
   }
 
-  register(key: CancelKey, handler: () => void): void {
+  register(key: CancelKey, handler: CancelHandler): void {
     this.handlers.set(id(key), handler);
   }
 
@@ -23,11 +29,18 @@ export class CancelRegistry {
     this.handlers.delete(id(key));
   }
 
-  /** Returns whether a session owned the key. */
-  cancel(key: CancelKey): boolean {
+  /**
+   * Whether a session owned the key, once its cancel has been passed on. The handler runs at once;
+   * a failed cancel is no one's error (best effort, as in PostgreSQL).
+   */
+  async cancel(key: CancelKey): Promise<boolean> {
     const handler = this.handlers.get(id(key));
     if (!handler) return false;
-    handler();
+    try {
+      await handler();
+    } catch {
+      // Nothing to tell the client: a CancelRequest gets no answer either way.
+    }
     return true;
   }
 

@@ -363,7 +363,10 @@ export class Listener {
           outcome = 'cancel_request';
           // A session the door answered a moment ago has its key registered once reported.
           this.door?.settle();
-          const found = this.cancels.cancel(start);
+          // As PostgreSQL, the requester's connection closes once the cancel reached the server:
+          // libpq's PQcancel and pgJDBC take that close to mean it did, and send their next
+          // statement, which a cancel still on its way would fail.
+          const found = await this.cancels.cancel(start);
           this.log.debug({ client: remoteAddress, found }, 'cancel request');
           socket.end();
           return;

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import type { NativeServerTls } from '../iam-relay/native/tls-link.js';
+import type { CancelHandler } from './cancel-registry.js';
 
 export interface CancelKey {
   processId: number;
@@ -29,8 +30,11 @@ export interface ClientSession {
   /** The key this proxy gives the client in BackendKeyData. */
   readonly cancelKey: CancelKey;
   readonly log: Logger;
-  /** Called when a CancelRequest with this session's key arrives. */
-  onCancel(handler: () => void): void;
+  /**
+   * Called when a CancelRequest with this session's key arrives; a promise when the cancel goes on
+   * to a server, settled once it got there (the requester's connection is closed after that).
+   */
+  onCancel(handler: CancelHandler): void;
   /** Aborted when the listener shuts the session down (SIGTERM drain over, idle timeout...). */
   readonly shutdownSignal: AbortSignal;
   /** Counters the backend reports back for the connection's closing log line and metrics. */
@@ -72,7 +76,7 @@ export interface DoorListener {
    * A cancel key for a client the door may answer later (the door holds a few ahead), and how to
    * register what a CancelRequest with it does; until then such a request does nothing.
    */
-  grant(): { cancelKey: CancelKey; onCancel(handler: () => void): void };
+  grant(): { cancelKey: CancelKey; onCancel(handler: CancelHandler): void };
   /**
    * The door answered a client on descriptor `fd` (the listener's to close once the session
    * ends), whose address was `peer` ("address:port", or "" when the door could not tell), over

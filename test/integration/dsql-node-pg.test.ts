@@ -163,6 +163,19 @@ describe('node-postgres through the DSQL proxy', () => {
     expect((await client.query('select 3 as three')).rows).toEqual([{ three: 3 }]);
   });
 
+  it('closes a cancel connection only once the cancel reached the server: a cancel of an idle session fails no later statement', async () => {
+    // libpq's PQcancel and pgJDBC wait for that close, then send their next statement (psycopg 3
+    // does so when a stream is left half-read). PostgreSQL ignores a cancel while idle; one still
+    // on its way when the close came would cancel the statement after it instead.
+    const client = await connectClient();
+    const cancelsBefore = stack().standIn.stats.cancelsForwarded;
+    for (let i = 0; i < 3; i++) {
+      await sendCancel(stack().proxy.port, backendKey(client));
+      expect(stack().standIn.stats.cancelsForwarded).toBe(cancelsBefore + i + 1);
+      expect((await client.query('select pg_sleep(0.3), 5 as five')).rows[0].five).toBe(5);
+    }
+  });
+
   it('ignores a CancelRequest with a wrong key', async () => {
     const client = await connectClient();
     const key = backendKey(client);

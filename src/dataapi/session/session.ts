@@ -47,6 +47,8 @@ export class DataApiSession {
   private readonly sc: SessionContext;
   private readonly machine: ProtocolMachine;
   private terminated = false;
+  /** The message loop has answered everything and waits for the client (see onCancel). */
+  private waitingForClient = false;
 
   constructor(
     private readonly session: ClientSession,
@@ -105,7 +107,10 @@ export class DataApiSession {
     };
     this.machine = new ProtocolMachine(out, registry, new DataApiHandler(this.sc));
     session.onCancel(() => {
-      this.sc.cancelRequested = true;
+      // PostgreSQL drops a cancel that arrives while it waits for the client's next command: no
+      // statement is running. A client between the row-limited Executes of a portal (pg-cursor,
+      // a fetch size) has had its batch answered; the next Execute must not fail for it.
+      if (!this.waitingForClient) this.sc.cancelRequested = true;
     });
   }
 
@@ -122,7 +127,7 @@ export class DataApiSession {
     try {
       await out.flush(); // the login answer (a client gone already ends the session here)
       for (;;) {
-        const frame = await this.nextFrame();
+        const frame = await this.nextFrame(true);
         const msg = decodeFrontendMessage(frame.type, frame.body);
         this.session.counters.bytesFromClient += frame.body.length + 5;
         this.sc.observer.bytes?.('client_to_upstream', frame.body.length + 5);
@@ -147,16 +152,29 @@ export class DataApiSession {
     }
   }
 
-  /** The next frame; what was answered so far goes out before waiting for the client. */
-  private async nextFrame(): Promise<Frame> {
+  /**
+   * The next frame; what was answered so far goes out before waiting for the client. `command`:
+   * the message loop's read, where the session, with nothing of the client's left to answer,
+   * is idle as PostgreSQL is when it reads a command (not COPY's read of its data).
+   */
+  private async nextFrame(command = false): Promise<Frame> {
     const { input, out } = this.sc;
     if (input.hasQueued) return input.next();
-    await out.flush();
-    if (this.session.shutdownSignal.aborted) {
-      await this.terminate();
-      throw new StreamClosedError('session ended by the proxy');
+    if (command) {
+      // A cancel that came after the last statement's answer was made cancels nothing either.
+      this.sc.cancelRequested = false;
+      this.waitingForClient = true;
     }
-    return input.next();
+    try {
+      await out.flush();
+      if (this.session.shutdownSignal.aborted) {
+        await this.terminate();
+        throw new StreamClosedError('session ended by the proxy');
+      }
+      return await input.next();
+    } finally {
+      this.waitingForClient = false;
+    }
   }
 
   private async terminate(): Promise<void> {

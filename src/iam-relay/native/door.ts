@@ -4,7 +4,7 @@
 // started means is the backend's; this file only carries the door's calls.
 import { closeSync } from 'node:fs';
 import { beforeScrape } from '../../metrics/scrape-hooks.js';
-import { id as cancelKeyId } from '../../server/cancel-registry.js';
+import { id as cancelKeyId, type CancelHandler } from '../../server/cancel-registry.js';
 import type { AnsweredAtDoor, CancelKey, DoorHandle, DoorListener, DoorTls, DoorTlsFailure } from '../../server/types.js';
 import type { WarmParking, WarmPool } from '../warm-pool.js';
 import type { NativeRelayAddon } from './addon.js';
@@ -22,7 +22,7 @@ const DOOR_KEY_STOCK = 32;
 /** A cancel key the door holds, to give a client it answers. */
 export interface DoorGrant {
   cancelKey: CancelKey;
-  onCancel(handler: () => void): void;
+  onCancel(handler: CancelHandler): void;
 }
 
 /** The JavaScript side of the sessions a door started, by session id. */

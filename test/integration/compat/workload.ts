@@ -99,34 +99,47 @@ export interface CompatSpec {
  * One describe per target, one `it` per step; the workload runs once per target, and on the reuse
  * target once more after that (its database emptied in between), on the server sessions the
  * first run left: a driver that names its statements the same way each run (asyncpg, and pgJDBC
- * once a statement is reused) then finds out whether the proxy closed them.
+ * once a statement is reused) then finds out whether the proxy closed them. `atOnce`: a client's
+ * targets run at the same time rather than one after the other (for workloads that mostly wait).
  */
-export function compatSuite(spec: CompatSpec, targets: () => Record<TargetName, Target>): void {
+export function compatSuite(spec: CompatSpec, targets: () => Record<TargetName, Target>, opts: { atOnce?: boolean } = {}): void {
+  /** The runs of a target: once, and on the reuse target again. */
+  const runsOf = (name: TargetName) => (name === 'dsql-reuse' ? [name, `${name} again`] : [name]);
+  const results = new Map<string, WorkloadResult>();
+  const runTarget = async (name: TargetName) => {
+    const target = targets()[name];
+    for (const [i, run] of runsOf(name).entries()) {
+      if (i > 0) await target.emptyDatabase!();
+      const result = await spec.run(target);
+      results.set(run, result);
+      dumpResult(spec.client, run.replace(' again', '-again'), result);
+    }
+  };
   describe(spec.client, () => {
+    if (opts.atOnce) {
+      beforeAll(async () => {
+        await spec.prerequisite?.();
+        // Every run ends before a failure is reported: none is left running into the next client.
+        const settled = await Promise.allSettled(TARGET_NAMES.map(runTarget));
+        for (const s of settled) if (s.status === 'rejected') throw s.reason;
+      }, 240_000);
+    }
     for (const targetName of TARGET_NAMES) {
       describe(`via ${targetName}`, () => {
-        // Declared before the targets start: which runs a target gets is known by its name.
-        const runs = targetName === 'dsql-reuse' ? [0, 1] : [0];
-        const results: WorkloadResult[] = [{}, {}];
-        beforeAll(async () => {
-          await spec.prerequisite?.();
-          const target = targets()[targetName];
-          results[0] = await spec.run(target);
-          dumpResult(spec.client, targetName, results[0]);
-          if (runs.length > 1) {
-            await target.emptyDatabase!();
-            results[1] = await spec.run(target);
-            dumpResult(spec.client, `${targetName}-again`, results[1]);
-          }
-        }, 240_000);
-        for (const run of runs) {
+        if (!opts.atOnce) {
+          beforeAll(async () => {
+            await spec.prerequisite?.();
+            await runTarget(targetName);
+          }, 240_000);
+        }
+        for (const [i, run] of runsOf(targetName).entries()) {
           for (const [stepName, value] of Object.entries(spec.expected)) {
             const check = () => {
-              const result = results[run];
+              const result = results.get(run) ?? {};
               expect(result[stepName], `step ${stepName} did not run: ${JSON.stringify(result)}`).toBeDefined();
               expect(result[stepName]).toEqual({ value });
             };
-            it(run === 0 ? stepName : `${stepName}, run again on the sessions the first run left`, check);
+            it(i === 0 ? stepName : `${stepName}, run again on the sessions the first run left`, check);
           }
         }
       });

@@ -56,29 +56,33 @@ describe('cancel keys across workers', () => {
     }
   });
 
-  it('cancels its own keys, forwards other workers keys, and never forwards a forwarded key', () => {
+  it('cancels its own keys, forwards other workers keys, and never forwards a forwarded key', async () => {
     const forwarded: CancelKey[] = [];
     const w0 = new RoutedCancelRegistry(0, (k) => forwarded.push(k));
     const w1 = new RoutedCancelRegistry(1, () => {});
     const key0 = w0.allocate();
     const key1 = w1.allocate();
     let cancelled = 0;
-    w1.register(key1, () => (cancelled += 1));
-    w0.register(key0, () => (cancelled += 10));
+    w1.register(key1, () => {
+      cancelled += 1;
+    });
+    w0.register(key0, () => {
+      cancelled += 10;
+    });
 
     // A key of worker 1 arriving at worker 0 goes to the primary, not to worker 0's sessions.
-    expect(w0.cancel(key1)).toBe(true);
+    expect(await w0.cancel(key1)).toBe(true);
     expect(forwarded).toEqual([key1]);
     expect(cancelled).toBe(0);
     // The primary hands it to worker 1.
-    expect(w1.cancelForwarded(forwarded[0])).toBe(true);
+    expect(await w1.cancelForwarded(forwarded[0])).toBe(true);
     expect(cancelled).toBe(1);
     // Worker 0's own key, and a wrong secret, are looked up locally.
-    expect(w0.cancel(key0)).toBe(true);
+    expect(await w0.cancel(key0)).toBe(true);
     expect(cancelled).toBe(11);
-    expect(w0.cancel({ ...key0, secretKey: key0.secretKey ^ 1 })).toBe(false);
+    expect(await w0.cancel({ ...key0, secretKey: key0.secretKey ^ 1 })).toBe(false);
     // A key the primary sent to the wrong worker is dropped, not sent round again.
-    expect(w0.cancelForwarded(key1)).toBe(false);
+    expect(await w0.cancelForwarded(key1)).toBe(false);
     expect(forwarded).toHaveLength(1);
   });
 });
