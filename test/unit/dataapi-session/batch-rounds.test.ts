@@ -1,11 +1,11 @@
 // Pipelined rounds of one single-row INSERT against a scripted Data API: set-based (one INSERT ...
 // SELECT over a JSON parameter), the first failing round found and answered as PostgreSQL
 // answers it, and one statement per round when the table's triggers may skip rows.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecuteRequest } from '../../../src/dataapi/client/data-api-client.js';
 import { DataApiError } from '../../../src/dataapi/client/service-errors.js';
-import { FakeDataApi, affected, batchRoute, isBatchRouteRead, type Script } from './fake-data-api.js';
-import { SessionDriver, serialize, summary } from './session-driver.js';
+import { affected, batchRoute, isBatchRouteRead } from './fake-data-api.js';
+import { serialize, summary, useSessionDrivers, type SessionDriver } from './session-driver.js';
 
 const INT4 = 23;
 const TEXT = 25;
@@ -15,17 +15,7 @@ const SET_BASED =
   'AS ("1" integer, "2" text)) WITH ORDINALITY AS apgp_batch_rows("1", "2", apgp_batch_ordinality) ORDER BY apgp_batch_rows.apgp_batch_ordinality';
 const ONE_ROW = 'INSERT INTO t (n, note) VALUES (CAST(:p1 AS int4), lower(CAST(:p2 AS text)))';
 
-const drivers: SessionDriver[] = [];
-afterEach(async () => {
-  for (const d of drivers.splice(0)) await d.terminate();
-});
-
-async function start(script: Script): Promise<SessionDriver> {
-  const driver = new SessionDriver(new FakeDataApi(script));
-  drivers.push(driver);
-  await driver.readyCount(1);
-  return driver;
-}
+const start = useSessionDrivers();
 
 function dbError(code: string, message: string): DataApiError {
   const e = new DataApiError(code, message, {}, 'ERROR');

@@ -1,22 +1,11 @@
 // COPY in a Data API session, against a scripted Data API: FROM STDIN becomes one set-based
 // ExecuteStatement (the rows as one JSON parameter), (query) TO STDOUT runs the query and prints
 // its rows as COPY does.
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeDataApi, intRows, type Script } from './fake-data-api.js';
-import { SessionDriver, serialize, summary } from './session-driver.js';
+import { describe, expect, it } from 'vitest';
+import { intRows, type Script } from './fake-data-api.js';
+import { serialize, summary, useSessionDrivers } from './session-driver.js';
 
-const drivers: SessionDriver[] = [];
-
-async function start(script: Script): Promise<SessionDriver> {
-  const driver = new SessionDriver(new FakeDataApi(script));
-  drivers.push(driver);
-  await driver.readyCount(1);
-  return driver;
-}
-
-afterEach(async () => {
-  for (const d of drivers.splice(0)) await d.terminate();
-});
+const start = useSessionDrivers();
 
 const script: Script = (sql) => {
   // COPY FROM reads the target's columns first.

@@ -1,23 +1,12 @@
 // The extended query protocol of a Data API session, against a scripted Data API: pipelines,
 // named statements and portals, Describe, row limits and the skip-until-Sync rule.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BackendMessage } from 'pg-protocol/dist/messages.js';
-import { FakeDataApi, affected, batchRoute, intRows, isBatchRouteRead, type Script } from './fake-data-api.js';
-import { SessionDriver, serialize, summary } from './session-driver.js';
+import { affected, batchRoute, intRows, isBatchRouteRead, type Script } from './fake-data-api.js';
+import { serialize, summary, useSessionDrivers } from './session-driver.js';
 import { ClientFacingError } from '../../../src/protocol/client-error.js';
 
-const drivers: SessionDriver[] = [];
-
-async function start(script: Script): Promise<SessionDriver> {
-  const driver = new SessionDriver(new FakeDataApi(script));
-  drivers.push(driver);
-  await driver.readyCount(1);
-  return driver;
-}
-
-afterEach(async () => {
-  for (const d of drivers.splice(0)) await d.terminate();
-});
+const start = useSessionDrivers();
 
 const INT4 = 23;
 

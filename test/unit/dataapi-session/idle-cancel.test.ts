@@ -3,9 +3,9 @@
 // progress": postgres.c discards it when the next command is read). A client reading a portal
 // with a row limit (pg-cursor, pgJDBC's fetch size, asyncpg's cursor) sits idle between its
 // Executes; a cancel meant for a batch that had already been answered must not fail the next one.
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeDataApi, affected, intRows, type Script } from './fake-data-api.js';
-import { SessionDriver, serialize, summary } from './session-driver.js';
+import { describe, expect, it } from 'vitest';
+import { affected, intRows, type Script } from './fake-data-api.js';
+import { serialize, summary, useSessionDrivers, type SessionDriver } from './session-driver.js';
 
 const script: Script = (sql) => {
   if (/^DECLARE aurora_pg_proxy_cursor_\d+ NO SCROLL CURSOR FOR SELECT n FROM t$/.test(sql)) return affected(0);
@@ -15,18 +15,8 @@ const script: Script = (sql) => {
   return undefined;
 };
 
-const drivers: SessionDriver[] = [];
-
-async function start(): Promise<SessionDriver> {
-  const driver = new SessionDriver(new FakeDataApi(script));
-  drivers.push(driver);
-  await driver.readyCount(1);
-  return driver;
-}
-
-afterEach(async () => {
-  for (const d of drivers.splice(0)) await d.terminate();
-});
+const startWith = useSessionDrivers();
+const start = () => startWith(script);
 
 /** Sends messages ending in Flush and waits for the PortalSuspended or CommandComplete they end with. */
 async function untilSuspendedOrComplete(d: SessionDriver, ...messages: Buffer[]): Promise<string[]> {

@@ -8,7 +8,8 @@ import { createLogger } from '../../../src/util/logger.js';
 import type { ClientSession } from '../../../src/server/types.js';
 import { DataApiSession } from '../../../src/dataapi/session/session.js';
 import { DescribeCache } from '../../../src/dataapi/session/describe.js';
-import type { FakeDataApi } from './fake-data-api.js';
+import { afterEach } from 'vitest';
+import { FakeDataApi, type Script } from './fake-data-api.js';
 
 /** The socket between the test (the client) and the session. */
 class FakeSocket extends Duplex {
@@ -118,3 +119,20 @@ export function summary(messages: BackendMessage[]): string[] {
 }
 
 export { serialize };
+
+/**
+ * A test file's way to start sessions: each on a fake Data API running `script`, returned once
+ * logged in (its first ReadyForQuery read); every one is terminated after each test.
+ */
+export function useSessionDrivers(): (script: Script) => Promise<SessionDriver> {
+  const drivers: SessionDriver[] = [];
+  afterEach(async () => {
+    for (const d of drivers.splice(0)) await d.terminate();
+  });
+  return async (script) => {
+    const driver = new SessionDriver(new FakeDataApi(script));
+    drivers.push(driver);
+    await driver.readyCount(1);
+    return driver;
+  };
+}

@@ -1,21 +1,10 @@
 // The simple query protocol of a Data API session, against a scripted Data API.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClientFacingError } from '../../../src/protocol/client-error.js';
-import { FakeDataApi, affected, intRows, type Script } from './fake-data-api.js';
-import { SessionDriver, serialize, summary } from './session-driver.js';
+import { affected, intRows, type Script } from './fake-data-api.js';
+import { serialize, summary, useSessionDrivers } from './session-driver.js';
 
-const drivers: SessionDriver[] = [];
-
-async function start(script: Script): Promise<SessionDriver> {
-  const driver = new SessionDriver(new FakeDataApi(script));
-  drivers.push(driver);
-  await driver.readyCount(1);
-  return driver;
-}
-
-afterEach(async () => {
-  for (const d of drivers.splice(0)) await d.terminate();
-});
+const start = useSessionDrivers();
 
 const tableScript: Script = (sql) => {
   if (/^INSERT INTO t/.test(sql)) return affected(1);
