@@ -8,14 +8,18 @@ export const WORKER_INDEX_ENV = 'AURORA_PG_PROXY_INTERNAL_WORKER_INDEX';
 export type WorkerToPrimary =
   /** The worker's listeners accept connections. */
   | { apgp: 'listening'; addresses: string[] }
-  /** A CancelRequest for a key another worker handed out. */
-  | ({ apgp: 'cancel' } & CancelKey)
+  /** A CancelRequest for a key another worker handed out; `id` asks for a 'cancelled' answer. */
+  | ({ apgp: 'cancel'; id: number } & CancelKey)
+  /** A forwarded cancel (the primary's `id`) reached the cluster, or could not be passed on. */
+  | { apgp: 'cancelled'; id: number }
   /** The answer to a readiness question: no error means ready. */
   | { apgp: 'readiness'; id: number; error?: string };
 
 export type PrimaryToWorker =
-  /** A CancelRequest for a key this worker handed out, received by another worker. */
-  | ({ apgp: 'cancel' } & CancelKey)
+  /** A CancelRequest for a key this worker handed out, received by another worker: answer 'cancelled' with `id`. */
+  | ({ apgp: 'cancel'; id: number } & CancelKey)
+  /** The cancel this worker forwarded as `id` is done. */
+  | { apgp: 'cancelled'; id: number }
   | { apgp: 'readiness?'; id: number }
   /** Stop accepting, drain as on SIGTERM, exit. */
   | { apgp: 'shutdown' };

@@ -8,7 +8,7 @@ import { AggregatorRegistry } from 'prom-client';
 import { DEFAULTS, type ProxyConfig } from '../config/types.js';
 import { startAdminServer, type AdminServer } from '../metrics/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
-import { ownerOf } from './cancel-routing.js';
+import { CancelExchange } from './cancel-routing.js';
 import { isOurs, WORKER_INDEX_ENV, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 
 /** First restart delay of a worker that died; doubled for each death in a row, up to the cap. */
@@ -43,10 +43,16 @@ export async function runPrimary(config: ProxyConfig, workers: number): Promise<
   let address = '?';
   let admin: AdminServer | undefined;
 
-  const send = (slot: Slot, message: PrimaryToWorker) => {
-    const w = slot.worker;
-    if (w?.isConnected()) w.send(message, undefined, () => {});
+  /** Whether the message was handed to the worker's channel. */
+  const deliver = (worker: Worker | undefined, message: PrimaryToWorker): boolean => {
+    if (!worker?.isConnected()) return false;
+    worker.send(message, undefined, () => {});
+    return true;
   };
+  const send = (slot: Slot, message: PrimaryToWorker) => deliver(slot.worker, message);
+  // Keyed by the worker, not its slot: a cancel owed by a worker that died is answered at its
+  // exit, and one owed to a dead worker's replacement is never delivered to it.
+  const cancels = new CancelExchange<Worker>((index) => slots[index]?.worker, deliver);
 
   const onMessage = (slot: Slot, message: unknown) => {
     if (!isOurs<WorkerToPrimary>(message)) return;
@@ -57,11 +63,12 @@ export async function runPrimary(config: ProxyConfig, workers: number): Promise<
         if (started) log.info({ worker: slot.index, pid: slot.worker?.process.pid }, 'worker listening again');
         if (slots.every((s) => s.listening)) allListening?.();
         break;
-      case 'cancel': {
-        const owner = slots[ownerOf(message)];
-        if (owner && owner !== slot) send(owner, { apgp: 'cancel', processId: message.processId, secretKey: message.secretKey });
+      case 'cancel':
+        if (slot.worker) cancels.request(slot.worker, message.id, message);
         break;
-      }
+      case 'cancelled':
+        cancels.answer(message.id);
+        break;
       case 'readiness':
         readinessAnswers.get(message.id)?.(message.error);
         break;
@@ -81,6 +88,7 @@ export async function runPrimary(config: ProxyConfig, workers: number): Promise<
   };
 
   const onExit = (slot: Slot, worker: Worker, code: number | null, signal: string | null) => {
+    cancels.gone(worker);
     if (slot.worker !== worker) return;
     const wasListening = slot.listening;
     slot.worker = undefined;

@@ -5,19 +5,22 @@ import { AggregatorRegistry } from 'prom-client';
 import type { ListenerConfig, ProxyConfig } from '../config/types.js';
 import { exitOnSignals, startProxy, type RunningProxy } from '../cli/start-proxy.js';
 import { createLogger } from '../util/logger.js';
-import { RoutedCancelRegistry } from './cancel-routing.js';
+import { CancelForwarder, RoutedCancelRegistry } from './cancel-routing.js';
 import { isOurs, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 
-function send(message: WorkerToPrimary): void {
-  if (!process.connected || !process.send) return;
+/** Whether the message was handed to the channel (false: the primary is gone). */
+function send(message: WorkerToPrimary): boolean {
+  if (!process.connected || !process.send) return false;
   process.send(message, undefined, {}, () => {}); // a closed channel means the primary is gone; 'disconnect' handles that
+  return true;
 }
 
 export async function runWorker(config: ProxyConfig, index: number, workers: number): Promise<void> {
   // Ctrl-C at a terminal signals the whole process group; the primary decides and tells workers.
   process.on('SIGINT', () => {});
   const log = createLogger(config.log).child({ worker: index });
-  const cancels = new RoutedCancelRegistry(index, (key) => send({ apgp: 'cancel', ...key }));
+  const forwarder = new CancelForwarder((request) => send({ apgp: 'cancel', ...request }));
+  const cancels = new RoutedCancelRegistry(index, (key) => forwarder.forward(key));
   const workerConfig: ProxyConfig = {
     ...config,
     listeners: config.listeners.map((l) => shareOfPacing(l, workers)),
@@ -38,8 +41,13 @@ export async function runWorker(config: ProxyConfig, index: number, workers: num
   process.on('message', (message: unknown) => {
     if (!isOurs<PrimaryToWorker>(message)) return;
     switch (message.apgp) {
-      case 'cancel':
-        void cancels.cancelForwarded(message);
+      case 'cancel': {
+        const answer = () => void send({ apgp: 'cancelled', id: message.id });
+        cancels.cancelForwarded(message).then(answer, answer);
+        break;
+      }
+      case 'cancelled':
+        forwarder.answered(message.id);
         break;
       case 'readiness?':
         void readiness(proxy).then((error) => send({ apgp: 'readiness', id: message.id, ...(error ? { error } : {}) }));
@@ -51,6 +59,7 @@ export async function runWorker(config: ProxyConfig, index: number, workers: num
   });
   // A primary that died (SIGKILL, crash) leaves no one to restart or stop the workers: stop too.
   process.on('disconnect', () => {
+    forwarder.settleAll();
     if (!asked) log.warn('primary process gone: shutting down');
     shutdownOnce();
   });

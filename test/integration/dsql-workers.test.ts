@@ -160,6 +160,26 @@ describe('dsql --workers 2', () => {
     expect(seen.otherWorker).toBeGreaterThan(0);
   });
 
+  it('closes a cancel connection only once the cancel reached the cluster, whichever worker it lands on', async () => {
+    // Clients send their next statement when the cancel connection closes; a cancel still on its
+    // way (forwarded through the primary to the owning worker) would cancel that statement.
+    const client = await connectClient();
+    const key = backendKey(client);
+    const seen = { sameWorker: 0, otherWorker: 0 };
+    for (let round = 0; round < 8 && (seen.sameWorker < 2 || seen.otherWorker < 2); round++) {
+      if (round % 3 === 2) await connectClient(); // shifts which worker the next connection lands on
+      const cancelsBefore = stack().standIn.stats.cancelsForwarded;
+      const cancelLinesBefore = records('cancel request').length;
+      await sendCancel(proxy.port, key);
+      expect(stack().standIn.stats.cancelsForwarded).toBe(cancelsBefore + 1);
+      expect((await client.query('select pg_sleep(0.2), 5 as five')).rows[0].five).toBe(5);
+      const landing = (await waitForRecords('cancel request', cancelLinesBefore + 1))[cancelLinesBefore];
+      if (landing.worker === (key.processID & 63)) seen.sameWorker += 1;
+      else seen.otherWorker += 1;
+    }
+    expect(seen.otherWorker).toBeGreaterThan(0);
+  });
+
   it('ignores a CancelRequest with a wrong secret, on either worker', async () => {
     const client = await connectClient();
     const key = backendKey(client);

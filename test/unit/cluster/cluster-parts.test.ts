@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
 import { parseWorkerCount, MAX_WORKERS } from '../../../src/cluster/worker-count.js';
-import { RoutedCancelRegistry, ownerOf } from '../../../src/cluster/cancel-routing.js';
+import { CancelExchange, CancelForwarder, RoutedCancelRegistry, ownerOf } from '../../../src/cluster/cancel-routing.js';
 import { shareOfPacing } from '../../../src/cluster/worker.js';
 import { ConfigError, type ListenerConfig } from '../../../src/config/types.js';
 import type { CancelKey } from '../../../src/server/types.js';
@@ -58,7 +58,7 @@ describe('cancel keys across workers', () => {
 
   it('cancels its own keys, forwards other workers keys, and never forwards a forwarded key', async () => {
     const forwarded: CancelKey[] = [];
-    const w0 = new RoutedCancelRegistry(0, (k) => forwarded.push(k));
+    const w0 = new RoutedCancelRegistry(0, (k) => void forwarded.push(k));
     const w1 = new RoutedCancelRegistry(1, () => {});
     const key0 = w0.allocate();
     const key1 = w1.allocate();
@@ -84,5 +84,74 @@ describe('cancel keys across workers', () => {
     // A key the primary sent to the wrong worker is dropped, not sent round again.
     expect(await w0.cancelForwarded(key1)).toBe(false);
     expect(forwarded).toHaveLength(1);
+  });
+});
+
+describe('forwarded cancels are answered', () => {
+  const key = { processId: 64 * 7 + 1, secretKey: 42 }; // owned by worker 1
+
+  it('a worker waits for the answer to its id, or for its bound, or for the primary to go', async () => {
+    const sent: Array<{ id: number } & CancelKey> = [];
+    const forwarder = new CancelForwarder((m) => (sent.push(m), true), 200);
+    let done = 0;
+    const first = forwarder.forward(key).then(() => (done += 1));
+    const second = forwarder.forward(key).then(() => (done += 10));
+    expect(sent.map((m) => m.id)).toEqual([1, 2]);
+    expect(sent[0]).toMatchObject(key);
+    forwarder.answered(2);
+    await second;
+    expect(done).toBe(10);
+    forwarder.answered(99); // unknown ids are ignored
+    expect(forwarder.inFlight).toBe(1);
+    await first; // the bound
+    expect(done).toBe(11);
+    const third = forwarder.forward(key);
+    forwarder.settleAll();
+    await third;
+    expect(forwarder.inFlight).toBe(0);
+    // Nothing to wait for when the message could not be sent.
+    await new CancelForwarder(() => false, 60_000).forward(key);
+  });
+
+  it('the primary passes a cancel to its owner and its answer back, and answers itself when the owner cannot', () => {
+    type W = { name: string; up: boolean };
+    const w0: W = { name: 'w0', up: true };
+    const w1: W = { name: 'w1', up: true };
+    const workers: Array<W | undefined> = [w0, w1];
+    const delivered: Array<[string, unknown]> = [];
+    const exchange = new CancelExchange<W>(
+      (i) => workers[i],
+      (to, m) => to.up && (delivered.push([to.name, m]), true),
+    );
+    exchange.request(w0, 5, key);
+    expect(delivered).toEqual([['w1', { apgp: 'cancel', id: 1, ...key }]]);
+    exchange.answer(1);
+    expect(delivered[1]).toEqual(['w0', { apgp: 'cancelled', id: 5 }]);
+    exchange.answer(1); // answered once
+    expect(delivered).toHaveLength(2);
+
+    // The owner exits before answering: the sender is answered then.
+    exchange.request(w0, 6, key);
+    exchange.gone(w1);
+    expect(delivered.at(-1)).toEqual(['w0', { apgp: 'cancelled', id: 6 }]);
+    // The sender exits first: nothing is delivered to it later.
+    exchange.request(w0, 7, key);
+    exchange.gone(w0);
+    expect(exchange.size).toBe(0);
+    const count = delivered.length;
+    exchange.answer(3);
+    expect(delivered).toHaveLength(count);
+
+    // No owner running, the owner unreachable, or a key the sender owns: answered at once.
+    workers[1] = undefined;
+    exchange.request(w0, 8, key);
+    expect(delivered.at(-1)).toEqual(['w0', { apgp: 'cancelled', id: 8 }]);
+    workers[1] = { name: 'w1b', up: false };
+    exchange.request(w0, 9, key);
+    expect(delivered.at(-1)).toEqual(['w0', { apgp: 'cancelled', id: 9 }]);
+    workers[1] = w1;
+    exchange.request(w1, 10, key);
+    expect(delivered.at(-1)).toEqual(['w1', { apgp: 'cancelled', id: 10 }]);
+    expect(exchange.size).toBe(0);
   });
 });
