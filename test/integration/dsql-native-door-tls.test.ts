@@ -4,30 +4,18 @@
 // as it does a plain client's. Every other TLS client (a startup no connection matches, one slow
 // to write its startup, a failed handshake, one that leaves half-way) must meet exactly the proxy
 // it met before: the same answers, log lines and outcomes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientEnv, requirePsycopg, run, runPython } from '../harness/clients.js';
 import { freePort } from '../harness/ports.js';
 import type { ProxyProcess } from '../harness/proxy-process.js';
 import { RawConnection, startTls } from '../harness/raw-protocol.js';
 import { startDsqlStack, type DsqlStack } from './dsql-fixture.js';
+import { expectPgbenchAllOk, expectPsycopgTlsRounds, openedRecords, runPgbenchOverTls, runPsycopgTlsRounds } from './door-tls-helpers.js';
 import { expectReuseSessionsOk, metricValue, runReuseSessions, waitFor } from './warm-connections-helpers.js';
 
-const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
 const PARAMETERS = { user: 'admin', database: 'postgres', application_name: 'door-tls' };
-/** psycopg 3 (libpq) with sslmode=require, three connections in a row: whether each was over TLS. */
-const PSYCOPG_TLS_ROUNDS = `
-import sys, time, psycopg
-for i in range(3):
-    with psycopg.connect(host=sys.argv[1], port=sys.argv[2], user='admin', dbname='postgres', sslmode='require', application_name='door-tls-psycopg') as c:
-        print('ROW=%s TLS=%s' % (c.execute('select %s::int + 1', (i,)).fetchone()[0], c.pgconn.ssl_in_use))
-    time.sleep(0.4)
-`;
 
 /** A connected socket that has sent an SSLRequest and read the answer: 'S' expected. */
 async function afterSslRequest(proxy: ProxyProcess): Promise<{ tcp: Socket; answer: string }> {
@@ -131,16 +119,13 @@ describe('TLS at the native front door (--warm-connections, native relay, trust)
     expect(await c.query(`select length('${long}'), repeat('y', 50000) = repeat('y', 50000)`)).toEqual([['40000', 't']]);
     c.end();
     await c.closedByPeer();
-    const opened = proxy.logRecords().filter((r) => r.msg === 'connection opened' && r.application === PARAMETERS.application_name);
+    const opened = openedRecords(proxy, PARAMETERS.application_name);
     expect(opened.at(-1)?.tls).toBe(true);
   });
 
   it('answers libpq (psycopg 3, sslmode=require) and pgJDBC with its default sslmode there', async () => {
-    await requirePsycopg();
     const before = await doorAnswers();
-    const py = await runPython(['-c', PSYCOPG_TLS_ROUNDS, proxy.host, String(proxy.port)]);
-    expect(py.code, py.stdout + py.stderr).toBe(0);
-    expect(py.stdout.trim().split('\n')).toEqual(['ROW=1 TLS=True', 'ROW=2 TLS=True', 'ROW=3 TLS=True']);
+    expectPsycopgTlsRounds(await runPsycopgTlsRounds(proxy, { user: 'admin', application: 'door-tls-psycopg' }));
     // The first of them made its key known; the next two found its connection parked.
     expect(await doorAnswers()).toBeGreaterThanOrEqual(before + 2);
 
@@ -159,7 +144,7 @@ describe('TLS at the native front door (--warm-connections, native relay, trust)
     expect(await doorAnswers()).toBe(before);
     c.end();
     await c.closedByPeer();
-    const opened = proxy.logRecords().filter((r) => r.msg === 'connection opened' && r.application === 'door-tls-other');
+    const opened = openedRecords(proxy, 'door-tls-other');
     expect(opened.map((r) => r.tls)).toEqual([true]);
   });
 
@@ -243,7 +228,6 @@ describe('TLS at the native front door with --reuse-connections: pgbench -C', ()
   let stack: DsqlStack;
   let proxy: ProxyProcess;
   let metrics: number;
-  let script: string;
 
   beforeAll(async () => {
     stack = await startDsqlStack();
@@ -251,10 +235,6 @@ describe('TLS at the native front door with --reuse-connections: pgbench -C', ()
     proxy = await stack.startProxy({
       extraArgs: ['--warm-connections', '2', '--reuse-connections', '--metrics-listen', `127.0.0.1:${metrics}`],
     });
-    const folder = mkdtempSync(join(tmpdir(), 'apgp-door-tls-'));
-    stack.onStop(() => rmSync(folder, { recursive: true, force: true }));
-    script = join(folder, 'select.sql');
-    writeFileSync(script, '\\set n random(1, 1000)\nselect :n + 1;\n');
   });
   afterAll(async () => {
     await stack?.stop();
@@ -262,16 +242,10 @@ describe('TLS at the native front door with --reuse-connections: pgbench -C', ()
 
   it('serves every connection over TLS with nothing failed, most of them answered at the door', async () => {
     const answersBefore = await metricValue(metrics, 'door_answers_total');
-    const r = await run(PGBENCH, ['-h', proxy.host, '-p', String(proxy.port), '-U', 'admin', '-n', '-C', '-c', '2', '-t', '40', '-f', script, 'postgres'], {
-      env: clientEnv({ PGSSLMODE: 'require', PGAPPNAME: 'door-tls-pgbench' }),
-      timeoutMs: 120_000,
-    });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/number of transactions actually processed: 80\/80/);
-    expect(r.stdout).toMatch(/number of failed transactions: 0 /);
+    expectPgbenchAllOk(await runPgbenchOverTls(proxy, { user: 'admin', application: 'door-tls-pgbench', clients: 2, transactions: 40 }), 80);
     // pgbench's own first connection, then one per transaction; the door's sessions are recorded a
     // moment after they were answered (and may be over by then).
-    const opened = () => proxy.logRecords().filter((rec) => rec.msg === 'connection opened' && rec.application === 'door-tls-pgbench');
+    const opened = () => openedRecords(proxy, 'door-tls-pgbench');
     await waitFor('every connection recorded', () => opened().length >= 81);
     expect(opened().every((rec) => rec.tls === true)).toBe(true);
     // The first of each client's connections makes the key known (and its reuse may miss while
