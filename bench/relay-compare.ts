@@ -14,6 +14,11 @@
 //   nodeFloor  bench/bare-node-relay.ts: the same sockets and read buffers as the proxy's relay
 //              and nothing else, the floor of any relay written in Node (RELAY_BENCH_NODE_FLOOR=0
 //              leaves it out)
+//   epollFloor, uringFloor  bench/relay-floor.c: a C relay that only moves bytes, with the same
+//              TLS to the server, waiting on sockets with epoll (as the proxy and pgbouncer do) or
+//              with io_uring: what a round trip costs any relay of either kind on this machine
+//              (RELAY_BENCH_C_FLOOR=0 leaves them out; building them needs gcc, liburing and
+//              OpenSSL headers, installed from Debian when missing)
 // for -M simple and -M prepared at 1, 8 and 32 clients, rounds interleaved so that the noise of a
 // shared machine falls on every path alike, plus new-connection-per-transaction (-C) rates.
 // Besides tps and latency it reports the middle process's CPU time per transaction, read from
@@ -53,6 +58,7 @@ import { freePort } from '../test/harness/ports.js';
 import { credentialEnv, isolatedAwsEnv, startProxyProcess, REPO_ROOT, type ProxyProcess } from '../test/harness/proxy-process.js';
 import { BENCH_HOST, startTlsPostgres } from './tls-postgres.js';
 import { startPgbouncer } from './pgbouncer.js';
+import { buildFloor, startFloor } from './c-floor.js';
 import { median } from './interleaved.js';
 
 const run = promisify(execFile);
@@ -64,10 +70,21 @@ const HOST = BENCH_HOST;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const PATHS = process.env.RELAY_BENCH_PATHS ? new Set(process.env.RELAY_BENCH_PATHS.split(',').concat('pgbouncer', 'proxy')) : null;
 
-type Path = 'direct' | 'pgbouncer' | 'pgbouncerControl' | 'proxy' | 'proxyNodeEngine' | 'proxyWorkers' | 'proxyBaseline' | 'nodeFloor';
+type Path =
+  | 'direct'
+  | 'pgbouncer'
+  | 'pgbouncerControl'
+  | 'proxy'
+  | 'proxyNodeEngine'
+  | 'proxyWorkers'
+  | 'proxyBaseline'
+  | 'nodeFloor'
+  | 'epollFloor'
+  | 'uringFloor';
 /** Whether a path is measured: its own switch, then RELAY_BENCH_PATHS when given. */
 const measured = (path: Path, on = true): boolean => on && (PATHS === null || PATHS.has(path));
 const NODE_FLOOR = measured('nodeFloor', process.env.RELAY_BENCH_NODE_FLOOR !== '0');
+const C_FLOORS = (['epollFloor', 'uringFloor'] as const).filter((p) => measured(p, process.env.RELAY_BENCH_C_FLOOR !== '0'));
 const NODE_ENGINE = measured('proxyNodeEngine', process.env.RELAY_BENCH_NODE_ENGINE !== '0');
 const CONTROL = measured('pgbouncerControl', process.env.RELAY_BENCH_CONTROL !== '0');
 const DIRECT = measured('direct');
@@ -207,6 +224,7 @@ async function main(): Promise<void> {
   let baseline: ProxyProcess | null = null;
   let workersProxy: ProxyProcess | null = null;
   let nodeFloor: { port: number; child: ChildProcess } | null = null;
+  const cFloors: Array<{ path: Path; port: number; child: ChildProcess }> = [];
   try {
     await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', '2', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
     // Idle server connections go a second after a run, so that they do not weigh on the next path's.
@@ -242,6 +260,16 @@ async function main(): Promise<void> {
       );
     }
     if (NODE_FLOOR) nodeFloor = await startNodeFloor(db.port, pki.caPath);
+    if (C_FLOORS.length > 0) {
+      const binary = await buildFloor();
+      for (const path of C_FLOORS) {
+        try {
+          cFloors.push({ path, ...(await startFloor(binary, path === 'epollFloor' ? 'epoll' : 'uring', db.port, pki.caPath, HOST)) });
+        } catch (err) {
+          console.log(`note: ${path} left out: ${(err as Error).message}`); // io_uring may be off (a container's seccomp profile)
+        }
+      }
+    }
     const plainEnv = { ...process.env, PGSSLMODE: 'disable', PGUSER: 'postgres' };
     const targets: Target[] = [];
     if (DIRECT) {
@@ -263,6 +291,7 @@ async function main(): Promise<void> {
     if (nodeFloor) {
       targets.push({ path: 'nodeFloor', pid: nodeFloor.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(nodeFloor.port)] });
     }
+    for (const f of cFloors) targets.push({ path: f.path, pid: f.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(f.port)] });
     if (baseline) {
       targets.push({ path: 'proxyBaseline', pid: baseline.child.pid, env: plainEnv, args: ['-h', baseline.host, '-p', String(baseline.port)] });
     }
@@ -314,6 +343,7 @@ async function main(): Promise<void> {
       }
       if (row.proxyWorkers) row.proxyWorkersOverPgbouncerTps = +((row.proxyWorkers as Measurement).tps / b.tps).toFixed(2);
       if (row.nodeFloor) row.nodeFloorOverPgbouncerTps = +((row.nodeFloor as Measurement).tps / b.tps).toFixed(2);
+      if (row.uringFloor && row.epollFloor) row.uringOverEpollFloorByRound = pairedRatios(samples, c.name, 'uringFloor', 'epollFloor');
       if (row.proxyBaseline) row.proxyOverBaselineTps = +(p.tps / (row.proxyBaseline as Measurement).tps).toFixed(2);
       results[c.name] = row;
     }
@@ -342,6 +372,7 @@ async function main(): Promise<void> {
     await baseline?.stop();
     await workersProxy?.stop();
     nodeFloor?.child.kill();
+    for (const f of cFloors) f.child.kill();
     for (const b of [bouncer, control]) {
       if (!b) continue;
       b.child.kill('SIGINT');
@@ -352,10 +383,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** Per round: `path`'s tps and CPU per transaction over pgbouncer's of the same round, and their medians. */
-function pairedRatios(samples: Map<string, Measurement[]>, name: string, path: Path) {
+/** Per round: `path`'s tps and CPU per transaction over `base`'s of the same round, and their medians. */
+function pairedRatios(samples: Map<string, Measurement[]>, name: string, path: Path, base: Path = 'pgbouncer') {
   const mine = samples.get(`${name}/${path}`)!;
-  const bouncer = samples.get(`${name}/pgbouncer`)!;
+  const bouncer = samples.get(`${name}/${base}`)!;
   const tps = mine.map((m, i) => +(m.tps / bouncer[i].tps).toFixed(2));
   const cpu = mine.flatMap((m, i) => (m.cpuUsPerTx && bouncer[i].cpuUsPerTx ? [+(m.cpuUsPerTx / bouncer[i].cpuUsPerTx!).toFixed(2)] : []));
   return { tps, cpu, tpsMedian: median(tps), cpuMedian: cpu.length > 0 ? median(cpu) : undefined };
@@ -366,9 +397,9 @@ type Paired = ReturnType<typeof pairedRatios>;
 function printTable(results: Record<string, Record<string, unknown>>): void {
   // "proxy" is the default engine (native for pgbench's plain TCP); "node engine" is --relay-engine node.
   console.log(
-    `| case | direct TLS tps | pgbouncer tps | control pgbouncer tps | proxy tps | proxy node engine tps | proxy --workers ${WORKERS} tps | Node floor tps | proxy/pgbouncer | per round: proxy/pgbouncer tps, median (CPU) | per round: control/pgbouncer tps, median (CPU) | workers/pgbouncer | CPU µs/tx pgbouncer / proxy / proxy --workers ${WORKERS} / Node floor (of which kernel) | CPU µs/tx proxy node engine (of which kernel) | baseline proxy tps, CPU µs/tx |`,
+    `| case | direct TLS tps | pgbouncer tps | control pgbouncer tps | proxy tps | proxy node engine tps | proxy --workers ${WORKERS} tps | Node floor tps | proxy/pgbouncer | per round: proxy/pgbouncer tps, median (CPU) | per round: control/pgbouncer tps, median (CPU) | workers/pgbouncer | CPU µs/tx pgbouncer / proxy / proxy --workers ${WORKERS} / Node floor (of which kernel) | CPU µs/tx proxy node engine (of which kernel) | baseline proxy tps, CPU µs/tx | C floors epoll / io_uring: tps, CPU µs/tx | per round: io_uring/epoll floor tps, median (CPU) |`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, row] of Object.entries(results)) {
     const d = row.direct as Measurement | undefined;
     const b = row.pgbouncer as Measurement;
@@ -380,9 +411,12 @@ function printTable(results: Record<string, Record<string, unknown>>): void {
     const base = row.proxyBaseline as Measurement | undefined;
     const baseText = base ? `${base.tps}, ${base.cpuUsPerTx} (${base.systemCpuUsPerTx})` : '';
     const cpu = (m?: Measurement) => (m ? `${m.cpuUsPerTx ?? ''} (${m.systemCpuUsPerTx ?? ''})` : '');
+    const floor = (m?: Measurement) => (m ? `${m.tps}, ${cpu(m)}` : '');
+    const e = row.epollFloor as Measurement | undefined;
+    const u = row.uringFloor as Measurement | undefined;
     const paired = (r?: Paired) => (r ? `${r.tps.join(' ')}: **${r.tpsMedian}** (${r.cpuMedian ?? ''})` : '');
     console.log(
-      `| ${name} | ${d?.tps ?? ''} | ${b.tps} | ${c?.tps ?? ''} | ${p.tps} | ${n?.tps ?? ''} | ${w?.tps ?? ''} | ${f?.tps ?? ''} | ${row.proxyOverPgbouncerTps} | ${paired(row.proxyOverPgbouncerByRound as Paired)} | ${paired(row.controlOverPgbouncerByRound as Paired | undefined)} | ${row.proxyWorkersOverPgbouncerTps ?? ''} | ${cpu(b)} / ${cpu(p)} / ${cpu(w)} / ${cpu(f)} | ${cpu(n)} | ${baseText} |`,
+      `| ${name} | ${d?.tps ?? ''} | ${b.tps} | ${c?.tps ?? ''} | ${p.tps} | ${n?.tps ?? ''} | ${w?.tps ?? ''} | ${f?.tps ?? ''} | ${row.proxyOverPgbouncerTps} | ${paired(row.proxyOverPgbouncerByRound as Paired)} | ${paired(row.controlOverPgbouncerByRound as Paired | undefined)} | ${row.proxyWorkersOverPgbouncerTps ?? ''} | ${cpu(b)} / ${cpu(p)} / ${cpu(w)} / ${cpu(f)} | ${cpu(n)} | ${baseText} | ${floor(e)} / ${floor(u)} | ${paired(row.uringOverEpollFloorByRound as Paired | undefined)} |`,
     );
   }
 }
