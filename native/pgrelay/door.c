@@ -13,6 +13,7 @@
  * against pgbouncer's whole hit of about 2 ms. */
 #define _GNU_SOURCE /* accept4 */
 #include "pgrelay.h"
+#include "socket-bio.h"
 #include "tls-io.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -737,7 +738,9 @@ static void on_tls(uv_poll_t *p, int status, int events) {
   (void)events;
   waiting_t *w = p->data;
   if (status < 0) {
-    tls_give_up(w, uv_strerror(status), TLS_FAILED);
+    char why[256];
+    int closed = tls_socket_failure(w->fd, why, sizeof why);
+    tls_give_up(w, why, closed ? TLS_PEER_CLOSED : TLS_FAILED);
     return;
   }
   if (!w->tls_ready) {
@@ -776,7 +779,7 @@ static int start_tls(door_t *d, int fd) {
   waiting_t *w = calloc(1, sizeof *w);
   if (!w) return 0;
   w->ssl = SSL_new(d->tls_ctx);
-  if (!w->ssl || SSL_set_fd(w->ssl, fd) != 1 || uv_poll_init_socket(d->poll.loop, &w->poll, fd) != 0) {
+  if (!w->ssl || !socket_bio_attach(w->ssl, fd) || uv_poll_init_socket(d->poll.loop, &w->poll, fd) != 0) {
     SSL_free(w->ssl);
     free(w);
     return 0;

@@ -5,6 +5,7 @@
  * reads the startup and authenticates over it. When a session starts, link_take() hands the TLS
  * connection itself to the relay and the bridge goes away. "Peer" is the far end of the TLS. */
 #include "pgrelay.h"
+#include "socket-bio.h"
 #include "tls-io.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -250,7 +251,8 @@ static void on_peer(uv_poll_t *h, int status, int events) {
 static void on_peer_events(link_t *l, int status) {
   if (l->handshaking) {
     if (status < 0) {
-      fail(l, uv_strerror(status), 0);
+      char why[256];
+      fail_as(l, tls_socket_failure(l->fd, why, sizeof why) ? "closed" : "error", why, X509_V_OK);
       return;
     }
     handshake(l);
@@ -333,7 +335,13 @@ link_t *link_open(napi_env env, SSL_CTX *ctx, int fd, const char *servername, na
   }
   fcntl(l->fd, F_SETFD, FD_CLOEXEC);
   l->ssl = SSL_new(ctx);
-  SSL_set_fd(l->ssl, l->fd);
+  if (!l->ssl || !socket_bio_attach(l->ssl, l->fd)) {
+    SSL_free(l->ssl);
+    js_callback_free(&l->cb);
+    close(l->fd);
+    free(l);
+    return NULL;
+  }
   if (servername) {
     SSL_set_connect_state(l->ssl);
     SSL_set_tlsext_host_name(l->ssl, servername);

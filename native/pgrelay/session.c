@@ -435,7 +435,7 @@ static int client_recv(session_t *s) {
     return step == TLS_CLOSED ? -1 : 0;
   }
   if (!bytes_reserve(&s->c2u, READ_CHUNK)) return -1;
-  ssize_t n = read(s->cfd, s->c2u.p + s->c2u.len, s->c2u.cap - s->c2u.len);
+  ssize_t n = recv(s->cfd, s->c2u.p + s->c2u.len, s->c2u.cap - s->c2u.len, 0);
   if (n > 0) {
     s->c2u.len += (size_t)n;
     return 1;

@@ -5,7 +5,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 #include "bytes.h"
 
 typedef enum { TLS_MOVED, TLS_WANTS_READ, TLS_WANTS_WRITE, TLS_CLOSED } tls_step_t;
@@ -61,6 +64,18 @@ static inline int tls_handshake_failure(SSL *ssl, int ssl_error, char *why, size
   else if (err) ERR_error_string_n(err, why, n);
   else snprintf(why, n, "TLS error %d", ssl_error);
   ERR_clear_error();
+  return closed;
+}
+
+/* Why a poll reported an error on a socket mid-handshake, in `why`; returns whether the peer went
+ * away (a reset). libuv reports every socket error as UV_EBADF, so the socket is asked instead. */
+static inline int tls_socket_failure(int fd, char *why, size_t n) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  int closed = err == 0 || err == ECONNRESET || err == EPIPE || err == ECONNABORTED;
+  if (closed) snprintf(why, n, "the connection closed during the TLS handshake");
+  else snprintf(why, n, "%s", strerror(err));
   return closed;
 }
 
