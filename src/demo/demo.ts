@@ -118,7 +118,7 @@ export async function startDemo(opts: DemoOptions, log: Logger): Promise<Running
 }
 
 async function dataApiDemo(common: CommonListenerConfig, pgUrl: string): Promise<DemoBackend> {
-  const emulator = await startEmulator({ postgresUrl: pgUrl, poolSize: 1, credentials: DEMO_CREDENTIALS, region: DEMO_REGION });
+  const emulator = await startEmulator({ postgresUrl: pgUrl, poolSize: 1, maxConnections: 1, credentials: DEMO_CREDENTIALS, region: DEMO_REGION });
   return {
     user: 'postgres',
     description: 'a sample shop database behind the Data API emulator',

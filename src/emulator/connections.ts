@@ -9,6 +9,10 @@ import type { EmulatorLogger } from './options.js';
 import { TypeCatalog } from './type-catalog.js';
 
 /** Every value arrives as PostgreSQL's text, so nothing loses precision on the way. */
+/** Connects after makeRoomFor closed a connection: tries within about half a second. */
+const ROOM_RETRIES = 25;
+const ROOM_RETRY_MS = 20;
+
 const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
 export interface Session {
@@ -39,6 +43,8 @@ export class ConnectionManager {
     private readonly postgresUrl: string,
     private readonly poolSize: number,
     private readonly logger?: EmulatorLogger,
+    /** Connections in all, across databases (EmulatorOptions.maxConnections). */
+    private readonly maxConnections?: number,
   ) {
     const url = new URL(postgresUrl);
     this.defaultDatabase = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username) || 'postgres';
@@ -46,13 +52,17 @@ export class ConnectionManager {
 
   async acquire(database?: string): Promise<Session> {
     const db = database || this.defaultDatabase;
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool(db).connect();
-    } catch (err) {
-      throw connectError(err);
+    const madeRoom = await this.makeRoomFor(db);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.wrap(await this.pool(db).connect(), db);
+      } catch (err) {
+        // A server frees a closed connection's place only once it has seen the close: a connect
+        // right after makeRoomFor may still find it taken (PGlite's socket server does).
+        if (!madeRoom || attempt >= ROOM_RETRIES || isServerError(err)) throw connectError(err);
+        await new Promise((resolve) => setTimeout(resolve, ROOM_RETRY_MS));
+      }
     }
-    return this.wrap(client, db);
   }
 
   /** Hands a connection back to its pool, clean, or drops it when it is broken. */
@@ -118,6 +128,25 @@ export class ConnectionManager {
     } finally {
       await client.end().catch(() => undefined);
     }
+  }
+
+  /**
+   * At maxConnections, closes the pools of other databases whose connections are all idle, until
+   * one more connection fits; a database whose own pool has an idle connection needs no room.
+   * Whether it closed any.
+   */
+  private async makeRoomFor(database: string): Promise<boolean> {
+    if (this.maxConnections === undefined || (this.pools.get(database)?.idleCount ?? 0) > 0) return false;
+    const total = () => [...this.pools.values()].reduce((n, p) => n + p.totalCount, 0);
+    let closed = false;
+    for (const [name, pool] of this.pools) {
+      if (total() < this.maxConnections) break;
+      if (name === database || pool.totalCount === 0 || pool.idleCount < pool.totalCount || pool.waitingCount > 0) continue;
+      this.pools.delete(name); // before the wait: a concurrent call must not end it twice
+      await pool.end().catch(() => undefined);
+      closed = true;
+    }
+    return closed;
   }
 
   private pool(database: string): pg.Pool {

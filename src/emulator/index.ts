@@ -24,7 +24,7 @@ function emptyCalls(): Record<OperationName, number> {
 
 export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
   const options = resolveOptions(opts);
-  const connections = new ConnectionManager(options.postgresUrl, options.poolSize, options.logger);
+  const connections = new ConnectionManager(options.postgresUrl, options.poolSize, options.logger, options.maxConnections);
   const transactions = new TransactionRegistry(
     connections,
     options.transactionIdleTimeoutMs,

@@ -27,6 +27,12 @@ export interface EmulatorOptions {
   maxBatchRequestBytes?: number;
   /** PostgreSQL connections per database. */
   poolSize?: number;
+  /**
+   * PostgreSQL connections in all, across databases (none: no cap beyond poolSize each). At the
+   * cap, a call for one database closes the idle connections of others first: a server with one
+   * session (the demo's PGlite) would otherwise stay held by whichever database came first.
+   */
+  maxConnections?: number;
   logger?: EmulatorLogger;
 }
 
@@ -64,6 +70,7 @@ export interface ResolvedOptions {
   maxFormattedRecordsBytes: number;
   maxBatchRequestBytes: number;
   poolSize: number;
+  maxConnections?: number;
   logger?: EmulatorLogger;
 }
 
@@ -83,6 +90,7 @@ export function resolveOptions(opts: EmulatorOptions): ResolvedOptions {
     maxFormattedRecordsBytes: opts.maxFormattedRecordsBytes ?? 10 * MiB,
     maxBatchRequestBytes: opts.maxBatchRequestBytes ?? 4 * MiB,
     poolSize: opts.poolSize ?? 10,
+    maxConnections: opts.maxConnections,
     logger: opts.logger,
   };
 }

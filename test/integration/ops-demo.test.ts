@@ -2,6 +2,8 @@
 // `npm ci`, then the psql line it prints, exactly as printed. SIGTERM ends it with exit code 0.
 import { afterAll, describe, expect, it } from 'vitest';
 import { killLeftoverDemoProcesses, runPsql, startDemo, stopDemo } from '../harness/demo-cli.js';
+import { join } from 'node:path';
+import { PG_BIN } from '../harness/postgres.js';
 import { freePort } from '../harness/ports.js';
 
 afterAll(killLeftoverDemoProcesses);
@@ -62,6 +64,29 @@ describe('aurora-pg-proxy demo', () => {
       expect(await stopDemo(demo)).toBe(0);
     }
     expect(demo.output()).not.toMatch(/Error:|ERR_|uncaught/i);
+  });
+
+  it('serves the printed line after a first client of another database (pg_isready asks for the user name)', async () => {
+    // PGlite is one session: the emulator's connection for the first database must not keep
+    // every other database out (it did for the pool's idle time, 30 s).
+    const port = await freePort();
+    const demo = await startDemo(['--listen', `127.0.0.1:${port}`]);
+    try {
+      const ready = await runPsql(`${join(PG_BIN, 'pg_isready')} -h 127.0.0.1 -p ${port} -U postgres -d elsewhere`, '');
+      expect(ready.stdout).toContain('accepting connections');
+      const elsewhere = await runPsql(demo.psqlLine.replace('/postgres"', '/elsewhere"'), `-X -A -t -c 'select 1 + 1'`);
+      expect(elsewhere.stderr).toBe('');
+      expect(elsewhere.stdout.trim()).toBe('2');
+      for (let round = 0; round < 2; round++) {
+        const r = await runPsql(demo.psqlLine, `-X -A -t -c 'select count(*) from customers'`);
+        expect(r.stderr).toBe('');
+        expect(r.stdout.trim()).toBe('5');
+        const back = await runPsql(demo.psqlLine.replace('/postgres"', '/elsewhere"'), `-X -A -t -c 'select 3'`);
+        expect(back.stdout.trim()).toBe('3');
+      }
+    } finally {
+      expect(await stopDemo(demo)).toBe(0);
+    }
   });
 
   it('without --listen (the README command) picks 5432 or the next free port and prints it', async () => {
