@@ -225,6 +225,27 @@ async function main(): Promise<void> {
   let workersProxy: ProxyProcess | null = null;
   let nodeFloor: { port: number; child: ChildProcess } | null = null;
   const cFloors: Array<{ path: Path; port: number; child: ChildProcess }> = [];
+  let stopping: Promise<void> | null = null;
+  const stopEverything = () =>
+    (stopping ??= (async () => {
+      await proxy?.stop();
+      await nodeEngineProxy?.stop();
+      await baseline?.stop();
+      await workersProxy?.stop();
+      nodeFloor?.child.kill();
+      for (const f of cFloors) f.child.kill();
+      for (const b of [bouncer, control]) {
+        if (!b) continue;
+        b.child.kill('SIGINT');
+        await new Promise((r) => (b.child.exitCode !== null ? r(null) : b.child.once('exit', r)));
+      }
+      await watcher?.end().catch(() => undefined);
+      await tlsPg.stop();
+    })());
+  // A run stopped half-way (Ctrl-C, kill) stops what it started too: the proxies, pgbouncers,
+  // floors and PostgreSQL otherwise outlive it and weigh on whatever runs next.
+  // Every signal is caught: a terminal's Ctrl-C reaches this process twice (tsx passes it on too).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stopEverything().finally(() => process.exit(130)));
   try {
     await run(join(PG_BIN, 'pgbench'), ['-i', '-q', '-s', '2', '-h', db.host, '-p', String(db.port), '-U', 'postgres', 'postgres']);
     // Idle server connections go a second after a run, so that they do not weigh on the next path's.
@@ -367,19 +388,7 @@ async function main(): Promise<void> {
     appendFileSync(join(dir, 'relay-compare.jsonl'), JSON.stringify(line) + '\n');
     printTable(results);
   } finally {
-    await proxy?.stop();
-    await nodeEngineProxy?.stop();
-    await baseline?.stop();
-    await workersProxy?.stop();
-    nodeFloor?.child.kill();
-    for (const f of cFloors) f.child.kill();
-    for (const b of [bouncer, control]) {
-      if (!b) continue;
-      b.child.kill('SIGINT');
-      await new Promise((r) => (b.child.exitCode !== null ? r(null) : b.child.once('exit', r)));
-    }
-    await watcher?.end();
-    await tlsPg.stop();
+    await stopEverything();
   }
 }
 
