@@ -8,6 +8,7 @@
 import { randomInt } from 'node:crypto';
 import { CancelRegistry, id } from '../server/cancel-registry.js';
 import type { CancelKey } from '../server/types.js';
+import type { PrimaryToWorker } from './messages.js';
 import { MAX_WORKERS } from './worker-count.js';
 
 const INDEX_BITS = Math.log2(MAX_WORKERS);
@@ -108,7 +109,7 @@ export class CancelExchange<W> {
 
   constructor(
     private readonly workerAt: (index: number) => W | undefined,
-    private readonly deliver: (to: W, message: ({ apgp: 'cancel'; id: number } & CancelKey) | { apgp: 'cancelled'; id: number }) => boolean,
+    private readonly deliver: (to: W, message: PrimaryToWorker) => boolean,
   ) {}
 
   /** Worker `from` received a key it does not own, and waits for answer `id`. */

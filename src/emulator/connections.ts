@@ -8,11 +8,11 @@ import { ApiError, databaseError, databaseUnavailable, formatServerError, isServ
 import type { EmulatorLogger } from './options.js';
 import { TypeCatalog } from './type-catalog.js';
 
-/** Every value arrives as PostgreSQL's text, so nothing loses precision on the way. */
 /** Connects after makeRoomFor closed a connection: tries within about half a second. */
 const ROOM_RETRIES = 25;
 const ROOM_RETRY_MS = 20;
 
+/** Every value arrives as PostgreSQL's text, so nothing loses precision on the way. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
 export interface Session {
