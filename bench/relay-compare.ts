@@ -7,6 +7,9 @@
 //   proxy      `aurora-pg-proxy dsql --connect-to` the same PostgreSQL (TLS, SNI, verification),
 //              with the default --relay-engine auto: the native C relay for clients on plain TCP,
 //              which pgbench is here
+//   proxyEpoll  the same proxy with `--relay-io epoll`: the native relay waiting on sockets with
+//              epoll, where the default takes io_uring when the kernel allows it
+//              (RELAY_BENCH_EPOLL=0 leaves it out)
 //   proxyNodeEngine  the same proxy with `--relay-engine node`: the JavaScript relay of the same
 //              build (RELAY_BENCH_NODE_ENGINE=0 leaves it out)
 //   proxyWorkers  the same with `--workers N` (RELAY_BENCH_WORKERS, default 2; 0 leaves it out):
@@ -76,6 +79,7 @@ type Path =
   | 'pgbouncerControl'
   | 'proxy'
   | 'proxyNodeEngine'
+  | 'proxyEpoll'
   | 'proxyWorkers'
   | 'proxyBaseline'
   | 'nodeFloor'
@@ -86,6 +90,7 @@ const measured = (path: Path, on = true): boolean => on && (PATHS === null || PA
 const NODE_FLOOR = measured('nodeFloor', process.env.RELAY_BENCH_NODE_FLOOR !== '0');
 const C_FLOORS = (['epollFloor', 'uringFloor'] as const).filter((p) => measured(p, process.env.RELAY_BENCH_C_FLOOR !== '0'));
 const NODE_ENGINE = measured('proxyNodeEngine', process.env.RELAY_BENCH_NODE_ENGINE !== '0');
+const EPOLL = measured('proxyEpoll', process.env.RELAY_BENCH_EPOLL !== '0');
 const CONTROL = measured('pgbouncerControl', process.env.RELAY_BENCH_CONTROL !== '0');
 const DIRECT = measured('direct');
 const WORKERS = measured('proxyWorkers') ? Number(process.env.RELAY_BENCH_WORKERS ?? 2) : 0;
@@ -221,6 +226,7 @@ async function main(): Promise<void> {
   let control: { port: number; child: ChildProcess } | null = null;
   let proxy: ProxyProcess | null = null;
   let nodeEngineProxy: ProxyProcess | null = null;
+  let epollProxy: ProxyProcess | null = null;
   let baseline: ProxyProcess | null = null;
   let workersProxy: ProxyProcess | null = null;
   let nodeFloor: { port: number; child: ChildProcess } | null = null;
@@ -230,6 +236,7 @@ async function main(): Promise<void> {
     (stopping ??= (async () => {
       await proxy?.stop();
       await nodeEngineProxy?.stop();
+      await epollProxy?.stop();
       await baseline?.stop();
       await workersProxy?.stop();
       nodeFloor?.child.kill();
@@ -262,6 +269,12 @@ async function main(): Promise<void> {
       nodeEngineProxy = await startProxyProcess(
         ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', ...extraProxyArgs, '--relay-engine', 'node'],
         { env: isolatedAwsEnv({ ...credentialEnv(), ...profilingEnv() }) },
+      );
+    }
+    if (EPOLL) {
+      epollProxy = await startProxyProcess(
+        ['dsql', '--host', HOST, '--connect-to', `127.0.0.1:${db.port}`, '--upstream-ca', pki.caPath, '--max-connections', '500', ...extraProxyArgs, '--relay-io', 'epoll'],
+        { env: isolatedAwsEnv(credentialEnv()) },
       );
     }
     if (process.env.RELAY_BENCH_PROFILE_DIR) {
@@ -303,6 +316,7 @@ async function main(): Promise<void> {
     targets.push({ path: 'pgbouncer', pid: bouncer.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(bouncer.port)] });
     if (control) targets.push({ path: 'pgbouncerControl', pid: control.child.pid, env: plainEnv, args: ['-h', '127.0.0.1', '-p', String(control.port)] });
     targets.push({ path: 'proxy', pid: proxy.child.pid, env: plainEnv, args: ['-h', proxy.host, '-p', String(proxy.port)] });
+    if (epollProxy) targets.push({ path: 'proxyEpoll', pid: epollProxy.child.pid, env: plainEnv, args: ['-h', epollProxy.host, '-p', String(epollProxy.port)] });
     if (nodeEngineProxy) {
       targets.push({ path: 'proxyNodeEngine', pid: nodeEngineProxy.child.pid, env: plainEnv, args: ['-h', nodeEngineProxy.host, '-p', String(nodeEngineProxy.port)] });
     }
@@ -362,6 +376,7 @@ async function main(): Promise<void> {
         row.proxyNodeEngineOverPgbouncerTps = +(n.tps / b.tps).toFixed(2);
         row.proxyOverNodeEngineTps = +(p.tps / n.tps).toFixed(2);
       }
+      if (row.proxyEpoll) row.proxyEpollOverPgbouncerByRound = pairedRatios(samples, c.name, 'proxyEpoll');
       if (row.proxyWorkers) row.proxyWorkersOverPgbouncerTps = +((row.proxyWorkers as Measurement).tps / b.tps).toFixed(2);
       if (row.nodeFloor) row.nodeFloorOverPgbouncerTps = +((row.nodeFloor as Measurement).tps / b.tps).toFixed(2);
       if (row.uringFloor && row.epollFloor) row.uringOverEpollFloorByRound = pairedRatios(samples, c.name, 'uringFloor', 'epollFloor');

@@ -2,6 +2,7 @@
  * by small integer ids rather than pointers, so that a call with the id of a link or session
  * that has ended is harmless. */
 #include "pgrelay.h"
+#include "ring.h"
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -613,6 +614,24 @@ static napi_value close_door(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* useIoUring(): the relay's sessions started from now on use this loop's io_uring (ring.h);
+ * returns "" when they will, else why not. */
+static napi_value use_io_uring(napi_env env, napi_callback_info info) {
+  (void)info;
+  uv_loop_t *loop = NULL;
+  napi_get_uv_event_loop(env, &loop);
+  const char *why = loop ? ring_enable(loop) : "no event loop";
+  napi_value out;
+  napi_create_string_utf8(env, why ? why : "", NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+static napi_value catch_up(napi_env env, napi_callback_info info) {
+  (void)info;
+  ring_catch_up();
+  return NULL;
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback fn) {
   napi_value f;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);
@@ -632,6 +651,8 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "terminate", terminate);
   export_fn(env, exports, "stats", stats);
   export_fn(env, exports, "stopIdleTimeMetrics", stop_idle_time_metrics);
+  export_fn(env, exports, "useIoUring", use_io_uring);
+  export_fn(env, exports, "catchUp", catch_up);
   export_fn(env, exports, "openDoor", open_door);
   export_fn(env, exports, "closeDoor", close_door);
   export_fn(env, exports, "park", park);

@@ -13,6 +13,7 @@
  * against pgbouncer's whole hit of about 2 ms. */
 #define _GNU_SOURCE /* accept4 */
 #include "pgrelay.h"
+#include "ring.h"
 #include "socket-bio.h"
 #include "tls-io.h"
 #include <errno.h>
@@ -736,6 +737,7 @@ static void tls_arrived(waiting_t *w) {
 
 static void on_tls(uv_poll_t *p, int status, int events) {
   (void)events;
+  ring_catch_up();
   waiting_t *w = p->data;
   if (status < 0) {
     char why[256];
@@ -867,7 +869,11 @@ static int first_read(int fd, char *buf, size_t *n) {
   }
 }
 
+/* A session whose client said goodbye just before connecting again may give its connection back
+ * for this client: its goodbye, if the io_uring received it already, is read before the door
+ * decides, at each of its callbacks that may lead to arrived(). */
 static void on_waiting(uv_poll_t *p, int status, int events) {
+  ring_catch_up();
   waiting_t *w = p->data;
   door_t *d = w->door;
   char buf[FIRST_READ];
@@ -929,6 +935,7 @@ static void accept_clients(door_t *d) {
 }
 
 static void on_listen(uv_poll_t *p, int status, int events) {
+  ring_catch_up();
   if (status == 0) accept_clients(p->data);
 }
 

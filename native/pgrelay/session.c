@@ -7,6 +7,8 @@
  * its answer held until ReadyForQuery, and on a conflict JavaScript decides whether it goes again.
  * Counters are read by JavaScript in batches (session_stats). */
 #include "pgrelay.h"
+#include "ring.h"
+#include "socket-bio.h"
 #include "scan.h"
 #include "statements.h"
 #include "tls-io.h"
@@ -56,6 +58,8 @@ struct session {
   SSL *cssl; /* the client's TLS, or NULL for a plain client */
   int c_read_wants_write, c_write_wants_read;
   uv_poll_t *cpoll, *upoll;
+  /* On io_uring (ring.h): the two sockets' endpoints, in place of the polls; NULL on epoll. */
+  ring_ep_t *cep, *uep;
   uv_timer_t *timer;
   timer_use_t timer_use;
   unsigned cev, uev;
@@ -234,9 +238,8 @@ static void session_free(session_t *s) {
   free(s);
 }
 
-static void handle_closed(uv_handle_t *h) {
-  session_t *s = h->data;
-  free(h);
+/* One of the session's handles (polls, timer, io_uring endpoints) is gone. */
+static void release_handle(session_t *s) {
   if (--s->open_handles > 0) return;
   /* Every handle is closed: the session's last stats are read in the 'end' call, then it goes. */
   session_event_t e = {"end", NULL, NULL, 0, -1, -1, NULL, 0};
@@ -244,6 +247,14 @@ static void handle_closed(uv_handle_t *h) {
   table_forget_session(s->id);
   session_free(s);
 }
+
+static void handle_closed(uv_handle_t *h) {
+  session_t *s = h->data;
+  free(h);
+  release_handle(s);
+}
+
+static void endpoint_done(void *owner, ring_ep_t *ep, int clean) { release_handle(owner); }
 
 static void close_upstream(session_t *s) {
   if (s->upstream_closed) return;
@@ -254,7 +265,10 @@ static void close_upstream(session_t *s) {
     uv_close((uv_handle_t *)s->upoll, handle_closed);
     s->upoll = NULL;
   }
-  if (s->ufd >= 0) close(s->ufd);
+  /* An endpoint closes its descriptor once the kernel has let go of its operations. */
+  if (s->uep) ring_ep_close(s->uep);
+  else if (s->ufd >= 0) close(s->ufd);
+  s->uep = NULL;
   s->ufd = -1;
 }
 
@@ -274,7 +288,9 @@ static void teardown(session_t *s) {
   if (s->timer) uv_close((uv_handle_t *)s->timer, handle_closed);
   s->cpoll = NULL;
   s->timer = NULL;
-  if (s->cfd >= 0) close(s->cfd);
+  if (s->cep) ring_ep_close(s->cep);
+  else if (s->cfd >= 0) close(s->cfd);
+  s->cep = NULL;
   s->cfd = -1;
 }
 
@@ -407,9 +423,7 @@ static int withhold_terminate(session_t *s) {
 /* Gives the cluster connection back to JavaScript as a link with no bridge (its reset runs in
  * the addon, link_reset; the warm set parks it at the door), then ends the client as the server
  * would have on its Terminate. */
-static void keep_upstream(session_t *s) {
-  uv_poll_stop(s->upoll);
-  s->uev = 0;
+static void hand_back(session_t *s) {
   int link = link_adopt(s->cb.env, s->ssl, s->ufd, s->upoll, NULL, NULL, 0);
   if (link > 0) {
     s->ssl = NULL;
@@ -419,6 +433,30 @@ static void keep_upstream(session_t *s) {
     s->open_handles--; /* the poll handle now belongs to the link */
     session_event_t e = {untouched(s) ? "kept_untouched" : "kept", NULL, NULL, link, -1, -1, &s->statements, 0};
     emit(s, &e, NULL);
+  }
+}
+
+/* On io_uring the cluster connection is handed back once the kernel has let go of its receive:
+ * then on the usual socket transport again, or closed when anything came meanwhile. */
+static void upstream_detached(void *owner, ring_ep_t *ep, int clean) {
+  session_t *s = owner;
+  s->upstream_closed = 0;
+  if (clean && socket_bio_attach(s->ssl, s->ufd)) hand_back(s);
+  close_upstream(s);
+  release_handle(s);
+}
+
+static void keep_upstream(session_t *s) {
+  if (s->uep) {
+    /* Held open (upstream_closed stops every use) until upstream_detached. */
+    s->upstream_closed = 1;
+    ring_ep_t *ep = s->uep;
+    s->uep = NULL;
+    ring_ep_detach(ep, upstream_detached);
+  } else {
+    uv_poll_stop(s->upoll);
+    s->uev = 0;
+    hand_back(s);
   }
   end_client(s, NULL, 0);
   flush_u2c(s);
@@ -435,7 +473,9 @@ static int client_recv(session_t *s) {
     return step == TLS_CLOSED ? -1 : 0;
   }
   if (!bytes_reserve(&s->c2u, READ_CHUNK)) return -1;
-  ssize_t n = recv(s->cfd, s->c2u.p + s->c2u.len, s->c2u.cap - s->c2u.len, 0);
+  void *into = s->c2u.p + s->c2u.len;
+  size_t room = s->c2u.cap - s->c2u.len;
+  ssize_t n = s->cep ? ring_ep_read(s->cep, into, room) : recv(s->cfd, into, room, 0);
   if (n > 0) {
     s->c2u.len += (size_t)n;
     return 1;
@@ -489,7 +529,9 @@ static void flush_u2c(session_t *s) {
       else if (step == TLS_CLOSED) teardown(s);
       return;
     }
-    ssize_t n = send(s->cfd, s->u2c.p + s->u2c.off, bytes_pending(&s->u2c), MSG_NOSIGNAL);
+    const void *from = s->u2c.p + s->u2c.off;
+    size_t len = bytes_pending(&s->u2c);
+    ssize_t n = s->cep ? ring_ep_write(s->cep, from, len) : send(s->cfd, from, len, MSG_NOSIGNAL);
     if (n > 0) {
       s->u2c.off += n;
       continue;
@@ -505,7 +547,8 @@ static void flush_u2c(session_t *s) {
     s->client_shut = 1;
     if (s->cssl) SSL_shutdown(s->cssl); /* close_notify, as Node's TLS socket sends on end() */
     ERR_clear_error();
-    shutdown(s->cfd, SHUT_WR);
+    if (s->cep) ring_ep_shutdown(s->cep);
+    else shutdown(s->cfd, SHUT_WR);
   }
 }
 
@@ -654,8 +697,8 @@ static void upstream_gone(session_t *s) {
 
 /* ---------- events ---------- */
 
-static void on_client(uv_poll_t *h, int status, int events) {
-  session_t *s = h->data;
+static void client_event(void *owner, int status, int events) {
+  session_t *s = owner;
   if (s->closed) return;
   if (status < 0) {
     teardown(s);
@@ -670,8 +713,8 @@ static void on_client(uv_poll_t *h, int status, int events) {
   session_apply(s);
 }
 
-static void on_upstream(uv_poll_t *h, int status, int events) {
-  session_t *s = h->data;
+static void upstream_event(void *owner, int status, int events) {
+  session_t *s = owner;
   if (s->closed || s->upstream_closed) return;
   if (status < 0) {
     upstream_gone(s);
@@ -686,6 +729,9 @@ static void on_upstream(uv_poll_t *h, int status, int events) {
   if (!s->closed && !s->upstream_closed) read_upstream(s);
   session_apply(s);
 }
+
+static void on_client(uv_poll_t *h, int status, int events) { client_event(h->data, status, events); }
+static void on_upstream(uv_poll_t *h, int status, int events) { upstream_event(h->data, status, events); }
 
 static void on_timer(uv_timer_t *t) {
   session_t *s = t->data;
@@ -722,12 +768,15 @@ static void session_apply(session_t *s) {
     if (bytes_pending(&s->u2c) == 0 || s->write_wants_read) uev |= UV_READABLE;
     if ((bytes_pending(&s->c2u) > 0 && !s->write_wants_read) || s->read_wants_write) uev |= UV_WRITABLE;
   }
-  if (cev != s->cev && s->cpoll) {
+  if (s->cep) ring_ep_want(s->cep, cev);
+  else if (cev != s->cev && s->cpoll) {
     s->cev = cev;
     if (cev) uv_poll_start(s->cpoll, cev, on_client);
     else uv_poll_stop(s->cpoll);
   }
-  if (uev != s->uev && s->upoll) {
+  if (s->uep) {
+    if (!s->upstream_closed) ring_ep_want(s->uep, uev);
+  } else if (uev != s->uev && s->upoll) {
     s->uev = uev;
     if (uev) uv_poll_start(s->upoll, uev, on_upstream);
     else uv_poll_stop(s->upoll);
@@ -735,6 +784,23 @@ static void session_apply(session_t *s) {
 }
 
 /* ---------- the API ---------- */
+
+/* Moves both sockets onto the loop's io_uring; where that cannot be done the polls stay. */
+static void use_ring(session_t *s) {
+  ring_ep_t *cep = ring_ep_open(s->cfd, s, client_event, endpoint_done);
+  ring_ep_t *uep = ring_ep_open(s->ufd, s, upstream_event, endpoint_done);
+  if (!cep || !uep || !ring_ep_attach_tls(uep, s->ssl) || (s->cssl && !ring_ep_attach_tls(cep, s->cssl))) {
+    /* Out of memory: the sockets' own transport again, whichever was replaced. */
+    if (cep) ring_ep_abandon(cep);
+    if (uep) ring_ep_abandon(uep);
+    socket_bio_attach(s->ssl, s->ufd);
+    if (s->cssl) socket_bio_attach(s->cssl, s->cfd);
+    return;
+  }
+  s->cep = cep;
+  s->uep = uep;
+  s->open_handles += 2;
+}
 
 session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, int client_fd, const session_options_t *o, napi_value callback, int id) {
   session_t *s = calloc(1, sizeof *s);
@@ -804,6 +870,7 @@ session_t *session_start(napi_env env, link_parts_t *up, link_parts_t *client, i
   uv_timer_init(loop, s->timer);
   s->timer->data = s;
   s->open_handles = 3; /* client poll, cluster poll, timer */
+  if (ring_ready(loop)) use_ring(s);
   /* Nothing else moves inside this call: JavaScript hears of the session only once it has its id.
    * A greeting goes out now, though, so that the client is not kept waiting for whatever
    * JavaScript does before the loop turns; what the socket does not take, or an error, is left to

@@ -35,36 +35,43 @@ static int bio_read(BIO *b, char *into, size_t n, size_t *got) {
   return 0;
 }
 
-static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
+static long ctrl_common(BIO *b, int cmd) {
   switch (cmd) {
   case BIO_CTRL_EOF:
     return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
   case BIO_CTRL_FLUSH:
     return 1;
-  case BIO_C_GET_FD:
-    if (ptr) *(int *)ptr = fd_of(b);
-    return fd_of(b);
   default:
     return 0;
   }
 }
+
+static long ctrl_with_fd(BIO *b, int cmd, long num, void *ptr) {
+  if (cmd != BIO_C_GET_FD) return ctrl_common(b, cmd);
+  if (ptr) *(int *)ptr = fd_of(b);
+  return fd_of(b);
+}
+
+static long ctrl_without_fd(BIO *b, int cmd, long num, void *ptr) { return ctrl_common(b, cmd); }
 
 static int bio_create(BIO *b) {
   BIO_set_init(b, 1);
   return 1;
 }
 
-int socket_bio_attach(SSL *ssl, int fd) {
-  /* Made once, on the event loop's thread like every call here. */
-  if (!method) {
-    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "aurora-pg-proxy socket");
-    if (!m || !BIO_meth_set_write_ex(m, bio_write) || !BIO_meth_set_read_ex(m, bio_read) || !BIO_meth_set_ctrl(m, bio_ctrl) ||
-        !BIO_meth_set_create(m, bio_create)) {
-      BIO_meth_free(m);
-      return 0;
-    }
-    method = m;
+BIO_METHOD *transport_bio_method(const char *name, int with_fd, bio_write_fn write, bio_read_fn read) {
+  BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | (with_fd ? BIO_TYPE_DESCRIPTOR : 0), name);
+  if (!m || !BIO_meth_set_write_ex(m, write) || !BIO_meth_set_read_ex(m, read) ||
+      !BIO_meth_set_ctrl(m, with_fd ? ctrl_with_fd : ctrl_without_fd) || !BIO_meth_set_create(m, bio_create)) {
+    BIO_meth_free(m);
+    return NULL;
   }
+  return m;
+}
+
+int socket_bio_attach(SSL *ssl, int fd) {
+  if (!method) method = transport_bio_method("aurora-pg-proxy socket", 1, bio_write, bio_read);
+  if (!method) return 0;
   BIO *b = BIO_new(method);
   if (!b) return 0;
   BIO_set_data(b, (void *)(intptr_t)fd);

@@ -9,4 +9,12 @@
 
 /* Makes `fd` the TLS connection's transport, both ways; 0 when out of memory. */
 int socket_bio_attach(SSL *ssl, int fd);
+
+/* A BIO method for a transport of the relay's own (this one, the io_uring's): reads and writes as
+ * BIO_meth_set_read_ex's and write_ex's, an end flagged with BIO_FLAGS_IN_EOF (which OpenSSL 3
+ * reads to tell an end from a retry); with_fd: the BIO's data is a descriptor, BIO_C_GET_FD
+ * answers it. NULL when out of memory. Made on the event loop's thread, like every call here. */
+typedef int (*bio_write_fn)(BIO *b, const char *data, size_t n, size_t *written);
+typedef int (*bio_read_fn)(BIO *b, char *into, size_t n, size_t *got);
+BIO_METHOD *transport_bio_method(const char *name, int with_fd, bio_write_fn write, bio_read_fn read);
 #endif

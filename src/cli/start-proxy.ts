@@ -75,7 +75,14 @@ export async function startProxy(
       listeners.push(listener);
       const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       log.info(
-        { listener: cfg.name, mode: cfg.mode, address: `${hostForUrl}:${address.port}`, tls: tls.origin, clientAuth: cfg.clientAuth.method },
+        {
+          listener: cfg.name,
+          mode: cfg.mode,
+          address: `${hostForUrl}:${address.port}`,
+          tls: tls.origin,
+          clientAuth: cfg.clientAuth.method,
+          ...(backend.relayDescription ? { relay: backend.relayDescription } : {}),
+        },
         `listening on ${hostForUrl}:${address.port} (${cfg.mode})`,
       );
     }

@@ -8,7 +8,7 @@ import { envOption } from '../cli/common-options.js';
 import { addLoginPacingOptions, loginPacingSettings, type LoginPacingFlags } from '../iam-relay/pacing-options.js';
 import { addWarmConnectionOptions, warmConnectionSettings, type WarmConnectionDefaults, type WarmConnectionFlags } from '../iam-relay/warm-options.js';
 import type { DsqlSettings } from './config.js';
-import { addRelayEngineOption, relayEngineSetting, type RelayEngineFlags } from '../iam-relay/engine-option.js';
+import { addRelayEngineOption, relayEngineSetting, relayIoSetting, type RelayEngineFlags } from '../iam-relay/engine-option.js';
 
 export interface DsqlConnectionFlags extends LoginPacingFlags, WarmConnectionFlags, RelayEngineFlags {
   occRetries: string;
@@ -45,11 +45,12 @@ export function addDsqlConnectionOptions(cmd: Command): Command {
 
 export function dsqlConnectionSettings(
   flags: DsqlConnectionFlags,
-): Pick<DsqlSettings, 'maxConnectRate' | 'connectBurst' | 'occRetries' | 'warmConnections' | 'warmMaxAgeSeconds' | 'reuseConnections' | 'serverResetQuery' | 'relayEngine'> {
+): Pick<DsqlSettings, 'maxConnectRate' | 'connectBurst' | 'occRetries' | 'warmConnections' | 'warmMaxAgeSeconds' | 'reuseConnections' | 'serverResetQuery' | 'relayEngine' | 'relayIo'> {
   return {
     ...loginPacingSettings(flags),
     ...warmConnectionSettings(flags, DSQL_WARM_DEFAULTS),
     occRetries: positiveInt('--occ-retries', flags.occRetries, { min: 0, max: 20 }),
     relayEngine: relayEngineSetting(flags),
+    relayIo: relayIoSetting(flags),
   };
 }

@@ -5,7 +5,7 @@ import type { NoticeFields } from '../protocol/messages.js';
 import { IamRelayBackend, type IamRelayObserver, type WarmConnectionOptions } from '../iam-relay/backend.js';
 import type { LoginPacerOptions } from '../iam-relay/login-pacer.js';
 import { nativeOccPolicy, OccRetrier, type OccObserver } from './occ-retry.js';
-import type { RelayEngine } from '../iam-relay/engine-option.js';
+import type { RelayEngine, RelayIo } from '../iam-relay/engine-option.js';
 import type { UpstreamService, UpstreamTarget } from '../iam-relay/upstream.js';
 import { dsqlSigner } from './signer.js';
 import { tokenActionForUser } from './endpoint.js';
@@ -28,6 +28,8 @@ export interface DsqlBackendOptions {
   warm?: WarmConnectionOptions;
   /** --relay-engine; auto when absent. */
   relayEngine?: RelayEngine;
+  /** --relay-io; auto when absent. */
+  relayIo?: RelayIo;
 }
 
 export type DsqlObserver = IamRelayObserver & OccObserver;
@@ -66,6 +68,7 @@ export class DsqlBackend extends IamRelayBackend {
         nativeRetry: (opts.occRetries ?? 0) > 0 ? nativeOccPolicy(opts.occRetries ?? 0, observer) : null,
         warm: opts.warm,
         relayEngine: opts.relayEngine,
+        relayIo: opts.relayIo,
       },
       observer,
     );

@@ -33,6 +33,7 @@ export const dsqlMode: ModeDescriptor<'dsql', DsqlObserver> = {
         warm: warmConnectionOptions(d),
         occRetries: d.occRetries,
         relayEngine: d.relayEngine,
+        relayIo: d.relayIo,
       },
       observer,
     );

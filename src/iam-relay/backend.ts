@@ -19,7 +19,7 @@ import { nativeSession, startNativeRelay, type DoorClient, type NativeRelayOptio
 import { openNativeDoor, type DoorGrant, type DoorHoldOutcome, type DoorSessions } from './native/door.js';
 import { keptUpstream, nativeServerTls, socketFd, type NativeServerTls } from './native/tls-link.js';
 import type { NativeClient } from './native/native-relay.js';
-import type { RelayEngine } from './engine-option.js';
+import type { RelayEngine, RelayIo } from './engine-option.js';
 import { ConfigError } from '../config/types.js';
 import type { Socket } from 'node:net';
 
@@ -67,6 +67,8 @@ export interface IamRelayBackendOptions {
   warm?: WarmConnectionOptions;
   /** --relay-engine; auto when absent. */
   relayEngine?: RelayEngine;
+  /** --relay-io; auto when absent. */
+  relayIo?: RelayIo;
   /** The retries (DSQL's --occ-retries) as the native relay runs them; none: never. */
   nativeRetry?: NativeRetryPolicy | null;
 }
@@ -181,6 +183,18 @@ export class IamRelayBackend implements Backend {
     // A relay waits on Node's loop once per direction of each round trip; each wait costs one
     // epoll call instead of two without the loop's idle-time measuring (addon.c).
     this.addon?.stopIdleTimeMetrics();
+    this.relayDescription = this.addon ? `native on ${this.chooseIo(opts.relayIo ?? 'auto', this.addon)}` : 'node';
+  }
+
+  /** What relays this listener's sessions, for the line that says the proxy listens. */
+  readonly relayDescription: string;
+
+  private chooseIo(io: RelayIo, addon: NativeRelayAddon): string {
+    if (io === 'epoll') return 'epoll';
+    const refused = addon.useIoUring();
+    if (refused === '') return 'io_uring';
+    if (io === 'io_uring') throw new ConfigError('--relay-io', `io_uring is not available: ${refused}`);
+    return `epoll (io_uring: ${refused})`;
   }
 
   /**
@@ -229,6 +243,8 @@ export class IamRelayBackend implements Backend {
     const parameters = { ...session.parameters, user: session.user };
     // With reuse, this session holds a place in its key's warm set until its connection is back.
     const lent = this.reuse !== null;
+    // Sessions whose goodbye the io_uring already received give their connections back first.
+    if (this.warmPool) this.addon?.catchUp();
     let conn = this.warmPool ? await this.warmPool.takeOrWait(parameters, lent, this.resetWaitMs) : null;
     const keeper = this.keeperFor(parameters, lent, () => conn);
     await this.finishing(parameters, lent, keeper, async () => {

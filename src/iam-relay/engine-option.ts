@@ -1,5 +1,6 @@
 // --relay-engine of the IAM relay modes (dsql, rds-iam): which relay moves a session's bytes once
-// it is logged in. Also AURORA_PG_PROXY_RELAY_ENGINE and the configuration key relayEngine.
+// it is logged in; --relay-io: how the native one asks the kernel. Also AURORA_PG_PROXY_RELAY_ENGINE
+// and AURORA_PG_PROXY_RELAY_IO, and the configuration keys relayEngine and relayIo.
 import type { Command } from 'commander';
 import { ConfigError } from '../config/types.js';
 import { envOption } from '../cli/common-options.js';
@@ -13,11 +14,22 @@ import { envOption } from '../cli/common-options.js';
 export type RelayEngine = 'auto' | 'native' | 'node';
 const ENGINES: readonly RelayEngine[] = ['auto', 'native', 'node'];
 
+/**
+ * How the native relay moves bytes: io_uring (receives and sends submitted to one ring per event
+ * loop, all of a turn's in one system call; refuses to start where the kernel or a seccomp profile
+ * refuses io_uring), epoll (a readiness wait, then a recv or send of its own), or auto (io_uring
+ * where the kernel allows it).
+ */
+export type RelayIo = 'auto' | 'io_uring' | 'epoll';
+const IO_MODES: readonly RelayIo[] = ['auto', 'io_uring', 'epoll'];
+
 export interface RelayEngineFlags {
   relayEngine: string;
+  relayIo: string;
 }
 
 export function addRelayEngineOption(cmd: Command): Command {
+  addRelayIoOption(cmd);
   return cmd.addOption(
     envOption(
       '--relay-engine <engine>',
@@ -26,6 +38,23 @@ export function addRelayEngineOption(cmd: Command): Command {
       'auto',
     ),
   );
+}
+
+export function addRelayIoOption(cmd: Command): Command {
+  return cmd.addOption(
+    envOption(
+      '--relay-io <how>',
+      "how the native relay moves bytes: io_uring (one system call per turn of the event loop), epoll (one per receive and send), or auto (io_uring where the kernel allows it)",
+      'RELAY_IO',
+      'auto',
+    ),
+  );
+}
+
+export function relayIoSetting(flags: RelayEngineFlags): RelayIo {
+  const value = flags.relayIo ?? 'auto';
+  if (!(IO_MODES as readonly string[]).includes(value)) throw new ConfigError('--relay-io', `must be one of ${IO_MODES.join(', ')} (got "${value}")`);
+  return value as RelayIo;
 }
 
 export function relayEngineSetting(flags: RelayEngineFlags): RelayEngine {

@@ -9,7 +9,7 @@ import { addCommonOptions, commonListenerConfig, envOption, processSettings, wra
 import { addLoginPacingOptions, loginPacingSettings, type LoginPacingFlags } from '../iam-relay/pacing-options.js';
 import { addWarmConnectionOptions, warmConnectionSettings, type WarmConnectionDefaults, type WarmConnectionFlags } from '../iam-relay/warm-options.js';
 import { regionFromRdsEndpoint } from './endpoint.js';
-import { addRelayEngineOption, relayEngineSetting, type RelayEngineFlags } from '../iam-relay/engine-option.js';
+import { addRelayEngineOption, relayEngineSetting, relayIoSetting, type RelayEngineFlags } from '../iam-relay/engine-option.js';
 
 /** PostgreSQL's own DISCARD ALL, as pgbouncer uses: settings, prepared statements, temporary tables, cursors, LISTEN, advisory locks. */
 export const RDS_IAM_WARM_DEFAULTS: WarmConnectionDefaults = {
@@ -80,6 +80,7 @@ export function rdsIamListenerFromFlags(flags: RdsIamFlags): ListenerConfigOf<'r
       ...loginPacingSettings(flags),
       ...warmConnectionSettings(flags, RDS_IAM_WARM_DEFAULTS),
       relayEngine: relayEngineSetting(flags),
+      relayIo: relayIoSetting(flags),
     },
   };
 }

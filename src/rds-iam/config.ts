@@ -2,7 +2,7 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { HostPort } from '../config/types.js';
 import type { WarmConnectionSettings } from '../iam-relay/warm-options.js';
-import type { RelayEngine } from '../iam-relay/engine-option.js';
+import type { RelayEngine, RelayIo } from '../iam-relay/engine-option.js';
 
 /** The warm-connection settings are optional: absent means none (the demo). */
 export interface RdsIamSettings extends Partial<WarmConnectionSettings> {
@@ -20,6 +20,8 @@ export interface RdsIamSettings extends Partial<WarmConnectionSettings> {
   connectBurst: number;
   /** --relay-engine; auto when absent (the demo). */
   relayEngine?: RelayEngine;
+  /** --relay-io; auto when absent. */
+  relayIo?: RelayIo;
   /** Credentials given in code (the demo); the standard AWS chain otherwise. */
   credentials?: AwsCredentialIdentityProvider;
 }

@@ -32,6 +32,7 @@ export const rdsIamMode: ModeDescriptor<'rds-iam', RdsIamObserver> = {
         pacing: { ratePerSecond: d.maxConnectRate, burst: d.connectBurst },
         warm: warmConnectionOptions(d),
         relayEngine: d.relayEngine,
+        relayIo: d.relayIo,
       },
       observer,
     );

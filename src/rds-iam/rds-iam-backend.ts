@@ -1,6 +1,6 @@
 // The rds-iam mode's backend: the IAM relay with RDS's signer (one token per database user), the
 // RDS certificate authorities, RDS's wording and its advice on a refused token.
-import type { RelayEngine } from '../iam-relay/engine-option.js';
+import type { RelayEngine, RelayIo } from '../iam-relay/engine-option.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { NoticeFields } from '../protocol/messages.js';
 import { IamRelayBackend, type IamRelayObserver, type WarmConnectionOptions } from '../iam-relay/backend.js';
@@ -24,6 +24,8 @@ export interface RdsIamBackendOptions {
   warm?: WarmConnectionOptions;
   /** --relay-engine; auto when absent. */
   relayEngine?: RelayEngine;
+  /** --relay-io; auto when absent. */
+  relayIo?: RelayIo;
 }
 
 export type RdsIamObserver = IamRelayObserver;
@@ -68,6 +70,7 @@ export class RdsIamBackend extends IamRelayBackend {
         pacing: opts.pacing,
         warm: opts.warm,
         relayEngine: opts.relayEngine,
+        relayIo: opts.relayIo,
       },
       observer,
     );

@@ -146,4 +146,6 @@ export interface Backend {
    * native relay can take whole (SSLRequest clients; direct TLS stays with Node). Null: Node's TLS.
    */
   nativeServerTls?(certPem: string, keyPem: string): NativeServerTls | null;
+  /** What moves a session's bytes once it runs (the relay modes): shown where the proxy says it listens. */
+  readonly relayDescription?: string;
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import type { RelayIo } from '../../src/iam-relay/engine-option.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(REPO_ROOT, 'bin', 'aurora-pg-proxy.js');
@@ -32,6 +33,16 @@ export function isolatedAwsEnv(extra: Record<string, string | undefined> = {}): 
     else env[k] = v;
   }
   return env;
+}
+
+/**
+ * APGP_RELAY_IO (auto, io_uring, epoll) sets --relay-io for every proxy the tests start, in a
+ * child process or in this one, unless a test passes its own: CI runs the relay suites once more
+ * with epoll, since auto takes io_uring wherever the kernel allows it.
+ */
+export function testRelayIo(): RelayIo | undefined {
+  const io = process.env.APGP_RELAY_IO;
+  return io === 'auto' || io === 'io_uring' || io === 'epoll' ? io : undefined;
 }
 
 export function credentialEnv(creds = TEST_CREDENTIALS): Record<string, string> {
@@ -69,6 +80,11 @@ export async function startProxyProcess(args: string[], opts: StartOptions = {})
   }
 }
 
+function relayIoEnv(): Record<string, string> {
+  const io = testRelayIo();
+  return io ? { AURORA_PG_PROXY_RELAY_IO: io } : {};
+}
+
 async function startProxyProcessOnce(
   args: string[],
   opts: {
@@ -78,6 +94,8 @@ async function startProxyProcessOnce(
     readyTimeoutMs?: number;
     /** Another build's bin/aurora-pg-proxy.js (benchmarks). */
     cli?: string;
+    /** A command the proxy runs under, with its arguments (setpriv, to drop a capability). */
+    launcher?: string[];
   } = {},
 ): Promise<ProxyProcess> {
   if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
@@ -86,8 +104,9 @@ async function startProxyProcessOnce(
   const port = opts.port ?? (await freePort());
   const hasListen = args.includes('--listen') || args.includes('--config');
   const fullArgs = hasListen ? args : [...args, '--listen', `127.0.0.1:${port}`];
-  const child = spawn(process.execPath, [opts.cli ?? CLI, ...fullArgs], {
-    env: { ...(opts.env ?? isolatedAwsEnv()), AURORA_PG_PROXY_LOG_FORMAT: 'json' },
+  const [command, ...commandArgs] = [...(opts.launcher ?? []), process.execPath, opts.cli ?? CLI, ...fullArgs];
+  const child = spawn(command!, commandArgs, {
+    env: { ...relayIoEnv(), ...(opts.env ?? isolatedAwsEnv()), AURORA_PG_PROXY_LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

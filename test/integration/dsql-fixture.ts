@@ -27,6 +27,8 @@ export interface ProxyOptions {
   standIn?: DsqlStandIn;
   /** Trust this CA file instead of the stack's. */
   upstreamCa?: string;
+  /** A command the proxy runs under (startProxyProcess's launcher). */
+  launcher?: string[];
 }
 
 export interface DsqlStack {
@@ -96,7 +98,7 @@ export async function startDsqlStack(options: DsqlStackOptions = {}): Promise<Ds
         '--connect-timeout', '5',
         ...(opts.extraArgs ?? []),
       ];
-      const proxy = await startProxyProcess(args, { env: isolatedAwsEnv({ ...credentialEnv(), ...opts.env }) });
+      const proxy = await startProxyProcess(args, { env: isolatedAwsEnv({ ...credentialEnv(), ...opts.env }), launcher: opts.launcher });
       onStop(() => proxy.stop());
       return proxy;
     };

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { startPostgres, type ThrowawayPostgres } from '../harness/postgres.js';
 import { createTestPki, type TestPki } from '../harness/pki.js';
 import { startDsqlStandIn, type DsqlStandIn } from '../harness/dsql-standin.js';
-import { TEST_CREDENTIALS } from '../harness/proxy-process.js';
+import { TEST_CREDENTIALS, testRelayIo } from '../harness/proxy-process.js';
 import { DsqlBackend } from '../../src/dsql/dsql-backend.js';
 import { Listener } from '../../src/server/listener.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -40,6 +40,7 @@ describe('DSQL connection lifetime notice', () => {
       },
       region: DSQL_REGION,
       tokenTtlSeconds: 900,
+      relayIo: testRelayIo(),
       credentials: async () => TEST_CREDENTIALS,
       // A 1.5 s "hour", and the notice 0.01 minutes (0.6 s) before its end.
       connectionLifetimeMs: 1500,

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { freePort } from '../harness/ports.js';
 import { runPsql } from '../harness/clients.js';
 import type { ProxyProcess } from '../harness/proxy-process.js';
-import { TEST_CREDENTIALS } from '../harness/proxy-process.js';
+import { TEST_CREDENTIALS, testRelayIo } from '../harness/proxy-process.js';
 import { DsqlBackend } from '../../src/dsql/dsql-backend.js';
 import { Listener } from '../../src/server/listener.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -296,6 +296,7 @@ describe('dsql --warm-connections and --reuse-connections', () => {
         },
         region: DSQL_REGION,
         tokenTtlSeconds: 900,
+        relayIo: testRelayIo(),
         credentials: async () => TEST_CREDENTIALS,
         // The notice falls due 2 s after the cluster connection opened (a 2.6 s "hour", 0.6 s ahead).
         connectionLifetimeMs: 2600,

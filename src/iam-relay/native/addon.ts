@@ -143,6 +143,10 @@ export interface NativeRelayAddon {
    * measuring was already off. performance.eventLoopUtilization() stops moving afterwards.
    */
   stopIdleTimeMetrics(): boolean;
+  /** Sessions started from now on use this loop's io_uring: "" when they will, else why not. */
+  useIoUring(): string;
+  /** Runs what the io_uring completed already (nothing when it is not in use). */
+  catchUp(): void;
   readonly openssl: string;
 }
 
