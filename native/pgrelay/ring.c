@@ -255,6 +255,7 @@ static void complete(uint64_t data, int res) {
       ep->in_len = (size_t)res;
     } else if (res == 0) ep->eof = 1;
     else if (res != -ECANCELED && res != -EAGAIN && res != -EINTR) ep->error = -res;
+    else if (ep->want & UV_READABLE) arm_receive(ep); /* nothing came, nothing failed: again */
   } else if (op == OP_SEND) {
     ep->send_inflight = 0;
     if (res >= 0) ep->flight.off += (size_t)res;
