@@ -21,6 +21,7 @@
 /* How much may wait to be sent before the endpoint stops taking writes (backpressure). */
 #define OUT_LIMIT (256 * 1024)
 #define SQ_ENTRIES 1024
+/* Also how test/integration/dsql-relay-io.test.ts tells this ring from libuv's own (Node 24 makes some). */
 #define CQ_ENTRIES 8192
 /* Bounds on one turn's work, so that a session that keeps itself ready cannot hold the loop. */
 #define DRAIN_PASSES 16
@@ -59,6 +60,7 @@ typedef struct {
   int running, idle_on;
   size_t endpoints;
   ring_ep_t *ready_head, *ready_tail, *flush_head;
+  size_t ready_n;
 } ring_t;
 
 static ring_t R;
@@ -153,6 +155,7 @@ static void push_ready(ring_ep_t *ep) {
   if (R.ready_tail) R.ready_tail->next_ready = ep;
   else R.ready_head = ep;
   R.ready_tail = ep;
+  R.ready_n++;
   wake();
 }
 
@@ -266,19 +269,16 @@ static void complete(uint64_t data, int res) {
   consider(ep);
 }
 
-static int reap(void) {
+static void reap(void) {
   unsigned head = *R.cq_head;
   unsigned tail = __atomic_load_n(R.cq_tail, __ATOMIC_ACQUIRE);
-  int n = 0;
   while (head != tail) {
     struct io_uring_cqe *cqe = &R.cqes[head & *R.cq_mask];
     complete(cqe->user_data, cqe->res);
     head++;
-    n++;
     if (head == tail) tail = __atomic_load_n(R.cq_tail, __ATOMIC_ACQUIRE);
   }
   __atomic_store_n(R.cq_head, head, __ATOMIC_RELEASE);
-  return n;
 }
 
 static void ep_free(ring_ep_t *ep) {
@@ -321,20 +321,21 @@ static void dispatch(ring_ep_t *ep) {
   if (ev) ep->on_event(ep->owner, 0, (int)ev);
 }
 
-static int drain(void) {
-  int did = 0;
-  for (int pass = 0; pass < DRAIN_PASSES && R.ready_head; pass++) {
-    ring_ep_t *list = R.ready_head;
-    R.ready_head = R.ready_tail = NULL;
-    while (list) {
-      ring_ep_t *ep = list;
-      list = ep->next_ready;
-      ep->queued = 0;
-      dispatch(ep);
-      did = 1;
-    }
-  }
-  return did;
+/* Endpoints are taken off the list one at a time, so that every one still queued is on it (a
+ * detach at once, ring_ep_detach, takes its endpoint off). Each pass serves those queued when it
+ * began; one that a pass makes ready again waits for the next. */
+static ring_ep_t *pop_ready(void) {
+  ring_ep_t *ep = R.ready_head;
+  R.ready_head = ep->next_ready;
+  if (!R.ready_head) R.ready_tail = NULL;
+  R.ready_n--;
+  ep->queued = 0;
+  return ep;
+}
+
+static void drain(void) {
+  for (int pass = 0; pass < DRAIN_PASSES && R.ready_head; pass++)
+    for (size_t n = R.ready_n; n > 0 && R.ready_head; n--) dispatch(pop_ready());
 }
 
 static void flush_sends(void) {
@@ -511,6 +512,7 @@ static void unlink_ready(ring_ep_t *ep) {
       if (prev) prev->next_ready = ep->next_ready;
       else R.ready_head = ep->next_ready;
       if (R.ready_tail == ep) R.ready_tail = prev;
+      R.ready_n--;
       ep->queued = 0;
       return;
     }

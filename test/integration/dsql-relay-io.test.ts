@@ -24,10 +24,14 @@ function relayOf(proxy: ProxyProcess): unknown {
   return proxy.logRecords().find((r) => typeof r.msg === 'string' && r.msg.startsWith('listening on'))?.relay;
 }
 
+/**
+ * The relay's rings in a process: io_uring descriptors with its 8192-entry completion queue.
+ * Node's own libuv makes rings of its own (Node 24 does, for files), with other sizes.
+ */
 function ringsOf(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
     try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:[io_uring]';
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:[io_uring]' && /^CqMask:\s*0x1fff$/m.test(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
     } catch {
       return false;
     }
